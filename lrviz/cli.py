@@ -1,0 +1,430 @@
+"""The ``lrviz`` command line: parse flags, call the core, turn errors into exits.
+
+One subcommand per common scheduler is generated from the registry in
+``schedules.py`` (its arguments become kebab-case flags), plus ``render`` for
+YAML files and ``list``. This is the only module that imports typer, prints
+for the user or exits. torch and matplotlib are imported only once a schedule
+is actually stepped or plotted, so ``--help`` and errors stay fast.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from lrviz import __version__
+from lrviz.config import Layer, RunConfig, build_run, from_flags, load_file, merge, parse_flag_value
+from lrviz.errors import ConfigError, LrvizError
+from lrviz.render import FORMATS, check_outputs, write_outputs
+from lrviz.schedules import OPTIMIZERS, REQUIRED, SCHEDULERS, SchedulerSpec
+from lrviz.yamlfile import KeyPath
+
+EXIT_CODES = (
+    "Exit status: 0 ok; 1 a runtime failure (PyTorch raised while stepping, an output "
+    "could not be written); 2 bad input (a flag, a config file or a value)."
+)
+
+
+class _Group(TyperGroup):
+    """Runs a command and turns every error into one line on stderr and an exit status."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("LRVIZ_DEBUG", "") not in ("", "0")
+        code = _guarded(
+            lambda: super(_Group, self).main(argv, prog_name or "lrviz", complete_var, standalone_mode=False, **extra),
+            debug,
+        )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _guarded(run: Callable[[], Any], debug: bool) -> int:
+    from typer import _click
+    from typer.exceptions import Abort
+
+    try:
+        result = run()
+    except _click.exceptions.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        return 0
+    except _click.exceptions.ClickException as exc:
+        hint = ""
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            hint = f" (see '{ctx.command_path} --help')"
+        _error(f"{exc.format_message()}{hint}")
+        return exc.exit_code
+    except Abort:
+        _error("aborted")
+        return 130
+    except LrvizError as exc:
+        if debug:
+            traceback.print_exc()
+        _error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:  # a bug: say so in one line, with the traceback on request
+        if debug:
+            traceback.print_exc()
+        _error(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(please report it; run with --debug or LRVIZ_DEBUG=1 for the traceback)"
+        )
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _error(message: str) -> None:
+    first = " ".join(str(message).split("\n")).strip()
+    print(f"Error: {first}", file=sys.stderr)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="lrviz",
+    help="See a PyTorch learning-rate schedule before you spend GPU hours on it.\n\n"
+    "Every value comes from stepping the real torch.optim.lr_scheduler class.",
+    epilog=EXIT_CODES,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lrviz {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks (also LRVIZ_DEBUG=1), for bug reports.")
+    ] = False,
+) -> None:
+    """See a PyTorch learning-rate schedule before you spend GPU hours on it."""
+
+
+# ---------------------------------------------------------------------------
+# Options shared by the scheduler subcommands (name -> annotation)
+
+OutOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--out",
+        "-o",
+        metavar="FILE",
+        help=f"Write a file; the suffix picks the format ({', '.join(FORMATS)}). Repeatable. "
+        "Without -o, a table is printed.",
+    ),
+]
+COMMON: dict[str, Any] = {
+    "epochs": Annotated[str | None, typer.Option("--epochs", "-e", metavar="N", help="Epochs to simulate.")],
+    "steps_per_epoch": Annotated[
+        str | None,
+        typer.Option(
+            "--steps-per-epoch", metavar="N", help="Optimizer steps per epoch: record N points per epoch. [default: 1]"
+        ),
+    ],
+    "lr": Annotated[str | None, typer.Option("--lr", metavar="LR", help="Initial learning rate. [default: 0.1]")],
+    "optimizer": Annotated[
+        str | None,
+        typer.Option("--optimizer", metavar="NAME", help="Dummy optimizer: sgd, adam, adamw, ... [default: sgd]"),
+    ],
+    "warmup": Annotated[
+        str | None,
+        typer.Option(
+            "--warmup", metavar="EPOCHS", help="Prepend a LinearLR warmup of this many epochs (joined by SequentialLR)."
+        ),
+    ],
+    "warmup_start_factor": Annotated[
+        str | None,
+        typer.Option(
+            "--warmup-start-factor", metavar="F", help="LR factor at the start of the warmup. [default: 0.01]"
+        ),
+    ],
+    "out": OutOption,
+    "log_y": Annotated[bool, typer.Option("--log-y", help="Logarithmic LR axis.")],
+    "title": Annotated[
+        str | None, typer.Option("--title", help="Plot title. [default: the scheduler and its arguments]")
+    ],
+    "momentum": Annotated[
+        bool, typer.Option("--momentum", help="Also record momentum (or Adam's beta1): plot axis, CSV/JSON columns.")
+    ],
+    "every": Annotated[int | None, typer.Option("--every", metavar="K", min=1, help="Table: show every K-th point.")],
+    "config": Annotated[
+        Path | None,
+        typer.Option("--config", "-c", metavar="FILE", help="Read a YAML config; flags override it."),
+    ],
+    "key": Annotated[
+        str | None,
+        typer.Option("--key", metavar="PATH", help="Dotted path of the scheduler node in a larger training config."),
+    ],
+}
+_KeyOption = COMMON["key"]
+_EpochsOption = COMMON["epochs"]
+_StepsOption = COMMON["steps_per_epoch"]
+_LogYOption = COMMON["log_y"]
+_MomentumOption = COMMON["momentum"]
+_EveryOption = COMMON["every"]
+_COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False}
+_FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
+    "epochs": (("epochs",), "--epochs"),
+    "steps_per_epoch": (("steps_per_epoch",), "--steps-per-epoch"),
+    "lr": (("optimizer", "lr"), "--lr"),
+    "optimizer": (("optimizer", "name"), "--optimizer"),
+    "warmup": (("warmup",), "--warmup"),
+    "warmup_start_factor": (("warmup_start_factor",), "--warmup-start-factor"),
+}
+_INT_FLAGS = {"epochs", "steps_per_epoch", "warmup"}
+_FLOAT_FLAGS = {"lr", "warmup_start_factor"}
+
+
+def _typed(name: str, text: str, flag: str) -> Any:
+    try:
+        if name in _INT_FLAGS:
+            return int(text)
+        if name in _FLOAT_FLAGS:
+            return float(text)
+    except ValueError:
+        kind = "an integer" if name in _INT_FLAGS else "a number"
+        raise ConfigError(f"{flag}: expected {kind}, got {text!r}") from None
+    return text
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _scheduler_param(arg: Any) -> inspect.Parameter:
+    extra = " [required]" if arg.default is REQUIRED else f" [default: {_default_text(arg.default)}]"
+    if arg.kind == "bool":
+        flag = arg.flag_name
+        option = typer.Option(f"{flag}/--no-{flag[2:]}", help=arg.help + extra, show_default=False)
+        annotation: Any = Annotated[bool | None, option]
+    else:
+        metavar = {
+            "int": "N",
+            "optional_int": "N",
+            "ints": "N,N,...",
+            "choice": "|".join(arg.choices),
+            "expr": "EXPR",
+            "floats": "X",
+        }.get(arg.kind, "X")
+        option = typer.Option(arg.flag_name, help=arg.help + extra, metavar=metavar, show_default=False)
+        annotation = Annotated[str | None, option]
+    return inspect.Parameter(f"s_{arg.name}", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+
+
+def _make_command(spec: SchedulerSpec) -> Callable[..., None]:
+    params = [_scheduler_param(a) for a in spec.args if a.cli]
+    common = dict(COMMON)
+    common["epochs"] = Annotated[
+        str | None,
+        typer.Option("--epochs", "-e", metavar="N", help=f"Epochs to simulate. [default: {spec.epochs_help}]"),
+    ]
+    if spec.name == "ReduceLROnPlateau":
+        common["metrics"] = Annotated[
+            Path | None,
+            typer.Option(
+                "--metrics",
+                metavar="FILE",
+                help="Validation metric per epoch: one number per line (a header and CSV columns are fine; the last column is read).",
+            ),
+        ]
+    for name, annotation in common.items():
+        params.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=_COMMON_DEFAULTS.get(name), annotation=annotation
+            )
+        )
+
+    def command(**kwargs: Any) -> None:
+        _run_scheduler_command(spec, kwargs)
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__name__ = spec.command or spec.name
+    command.__doc__ = f"{spec.name}: {spec.summary}"
+    return command
+
+
+def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
+    values: dict[KeyPath, tuple[str, Any]] = {("scheduler", "name"): (f"lrviz {spec.command}", spec.name)}
+    for arg in spec.args:
+        if not arg.cli:
+            continue
+        raw = kwargs.get(f"s_{arg.name}")
+        if raw is None:
+            continue
+        value = raw if arg.kind == "bool" else parse_flag_value(arg, raw, arg.flag_name)
+        values[("scheduler", arg.name)] = (arg.flag_name, value)
+    for name, (path, flag) in _FLAG_PATHS.items():
+        raw = kwargs.get(name)
+        if raw is not None:
+            values[path] = (flag, _typed(name, raw, flag))
+    if kwargs.get("metrics") is not None:
+        values[("metrics",)] = ("--metrics", kwargs["metrics"])
+    if kwargs.get("title") is not None:
+        values[("title",)] = ("--title", kwargs["title"])
+    return from_flags(values)
+
+
+def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
+    outputs = list(kwargs.get("out") or [])
+    check_outputs(outputs)
+    layer = _flag_layer(spec, kwargs)
+    if kwargs.get("config") is not None:
+        layer = merge(load_file(kwargs["config"], kwargs.get("key")), layer)
+    elif kwargs.get("key"):
+        raise ConfigError("--key needs --config FILE")
+    run = build_run(layer)
+    _show(run, outputs, log_y=kwargs["log_y"], momentum=kwargs["momentum"], every=kwargs.get("every"))
+
+
+def _show(run: RunConfig, outputs: list[Path], *, log_y: bool, momentum: bool, every: int | None) -> None:
+    from lrviz.engine import simulate  # torch: only now that a schedule is stepped
+
+    curve = simulate(run, momentum=momentum)
+    if outputs:
+        from lrviz.render.table import summary_line
+
+        write_outputs(curve, outputs, log_y=log_y, title=run.title, momentum=momentum)
+        print(summary_line(curve))
+        for path in outputs:
+            print(f"wrote {path}")
+        return
+    from rich.console import Console
+
+    from lrviz.render.table import print_table
+
+    print_table(curve, Console(), every)
+
+
+for _spec in SCHEDULERS:
+    if _spec.command:
+        app.command(
+            _spec.command,
+            help=f"{_spec.name}: {_spec.summary}",
+            epilog=f"Example: {_spec.example}",
+            no_args_is_help=False,
+        )(_make_command(_spec))
+
+
+@app.command("render", epilog="Example: lrviz render configs/*.yaml --out-dir plots/")
+def render(
+    files: Annotated[
+        list[Path], typer.Argument(metavar="CONFIG.yaml...", help="YAML configs to render.", show_default=False)
+    ],
+    out: OutOption = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out-dir", "-d", metavar="DIR", help="Write <config stem>.<format> for each config into DIR."),
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", "-f", metavar="EXT,...", help="Formats for --out-dir, comma-separated.")
+    ] = "png",
+    key: _KeyOption = None,
+    epochs: _EpochsOption = None,
+    steps_per_epoch: _StepsOption = None,
+    log_y: _LogYOption = False,
+    momentum: _MomentumOption = False,
+    every: _EveryOption = None,
+) -> None:
+    """Render schedules described by YAML files (PyTorch's argument names as keys)."""
+    outputs = list(out or [])
+    if outputs and len(files) > 1:
+        raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
+    suffixes = ["." + f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
+    if out_dir is not None:
+        check_outputs([Path(f"x{s}") for s in suffixes], flag="--format")
+    check_outputs(outputs)
+    overrides: dict[KeyPath, tuple[str, Any]] = {}
+    if epochs is not None:
+        overrides[("epochs",)] = ("--epochs", _typed("epochs", epochs, "--epochs"))
+    if steps_per_epoch is not None:
+        overrides[("steps_per_epoch",)] = (
+            "--steps-per-epoch",
+            _typed("steps_per_epoch", steps_per_epoch, "--steps-per-epoch"),
+        )
+    failures: list[tuple[Path, LrvizError]] = []
+    for path in files:
+        try:
+            run = build_run(merge(load_file(path, key), from_flags(overrides)))
+            targets = outputs
+            if out_dir is not None:
+                targets = [out_dir / f"{path.stem}{s}" for s in suffixes]
+            _show(run, targets, log_y=log_y, momentum=momentum, every=every)
+        except LrvizError as exc:
+            if len(files) == 1:
+                raise
+            failures.append((path, exc))
+            _error(str(exc))
+    if failures:
+        code = max(exc.exit_code for _, exc in failures)
+        raise _Failed(
+            f"{len(failures)} of {len(files)} configs failed: " + ", ".join(str(p) for p, _ in failures), code
+        )
+
+
+class _Failed(LrvizError):
+    """Some configs of a batch failed (each already reported)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+
+@app.command("list")
+def list_schedulers() -> None:
+    """List the schedulers, their subcommands and aliases, and their arguments with PyTorch's defaults."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    table.add_column("scheduler")
+    table.add_column("command")
+    table.add_column("aliases")
+    table.add_column("steps per")
+    table.add_column("arguments (PyTorch defaults)")
+    for spec in SCHEDULERS:
+        args = ", ".join(a.name if a.required else f"{a.name}={_default_text(a.default)}" for a in spec.args)
+        table.add_row(spec.name, spec.command or "(YAML)", ", ".join(spec.aliases), spec.interval, args)
+    console = Console()
+    console.print(table)
+    console.print(f"optimizers: {', '.join(OPTIMIZERS)}", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    typer.main.get_command(app).main(prog_name="lrviz")

@@ -1,0 +1,171 @@
+"""Build a dummy optimizer and the real PyTorch scheduler, step it, record the curve.
+
+The loop is the one a training script runs: for every optimizer step, read
+``param_groups[i]["lr"]`` (the LR used for that step), call
+``optimizer.step()``, then step the scheduler as PyTorch documents it: once per
+epoch, once per step for OneCycleLR and CyclicLR, ``step(epoch + i / N)`` for
+CosineAnnealingWarmRestarts with N steps per epoch, and ``step(metric)`` for
+ReduceLROnPlateau. No formula is re-implemented here: every value is read back
+from the optimizer PyTorch updated. This is the only module that imports torch.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.optim import lr_scheduler
+
+from lrviz.config import RunConfig, SchedulerConfig
+from lrviz.curve import Curve
+from lrviz.errors import ConfigError, LrvizError, ScheduleError
+
+_TORCH_ERRORS = (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, OverflowError)
+
+Progress = Callable[[int], None]
+
+
+def build_optimizer(run: RunConfig) -> torch.optim.Optimizer:
+    """The optimizer class the config names, over one throw-away parameter per param group."""
+    cfg = run.optimizer
+    cls = getattr(torch.optim, cfg.name)
+    groups: list[dict[str, Any]] = [
+        {"params": [torch.zeros(1, requires_grad=True)], "lr": g.lr, **g.options} for g in cfg.groups
+    ]
+    try:
+        return cls(groups, **cfg.options)  # type: ignore[no-any-return]
+    except _TORCH_ERRORS as exc:
+        raise ConfigError(f"optimizer {cfg.name}: PyTorch rejected the options: {exc}") from None
+
+
+def build_scheduler(cfg: SchedulerConfig, optimizer: torch.optim.Optimizer) -> Any:
+    """The real ``torch.optim.lr_scheduler`` class, built from a validated node."""
+    cls = getattr(lr_scheduler, cfg.name)
+    kwargs = dict(cfg.args)
+    try:
+        if cfg.children:
+            children = [build_scheduler(c, optimizer) for c in cfg.children]
+            if cfg.name == "ChainedScheduler":
+                return cls(children, optimizer=optimizer)
+            return cls(optimizer, schedulers=children, **kwargs)
+        return cls(optimizer, **kwargs)
+    except LrvizError:
+        raise
+    except _TORCH_ERRORS as exc:
+        raise ConfigError(f"{cfg.describe()}: PyTorch rejected the arguments: {exc}") from None
+
+
+def _restart_watchers(scheduler: Any) -> list[Any]:
+    """Every CosineAnnealingWarmRestarts in the tree: a drop of its T_cur marks a restart."""
+    found = []
+    stack = [scheduler]
+    while stack:
+        s = stack.pop()
+        if isinstance(s, lr_scheduler.CosineAnnealingWarmRestarts):
+            found.append(s)
+        stack.extend(getattr(s, "_schedulers", []))
+    return found
+
+
+def simulate(run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
+    """Step the real scheduler over ``run.points`` optimizer steps and record every LR."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        optimizer = build_optimizer(run)
+        scheduler = build_scheduler(run.scheduler, optimizer)
+        curve = _step(run, optimizer, scheduler, momentum, progress)
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    return Curve(
+        run=run,
+        lrs=curve[0],
+        momenta=curve[1],
+        restarts=curve[2],
+        milestones=curve[3],
+        reductions=curve[4],
+        torch_warnings=notes,
+    )
+
+
+def _step(
+    run: RunConfig,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    want_momentum: bool,
+    progress: Progress | None,
+) -> tuple[
+    tuple[array[float], ...], tuple[array[float], ...] | None, tuple[int, ...], tuple[int, ...], tuple[int, ...]
+]:
+    groups = optimizer.param_groups
+    n_groups = len(groups)
+    lrs = tuple(array("d") for _ in range(n_groups))
+    moms = tuple(array("d") for _ in range(n_groups)) if want_momentum else None
+    watchers = _restart_watchers(scheduler)
+    last_t = [w.T_cur for w in watchers]
+    restarts: list[int] = []
+    n = run.steps_per_epoch
+    per_step = run.interval == "step"
+    fractional = run.fractional
+    plateau = run.metrics is not None and run.scheduler.name == "ReduceLROnPlateau"
+    metrics = run.metrics or ()
+    opt_step = optimizer.step
+    sched_step = scheduler.step
+    index = 0
+    try:
+        for epoch in range(run.epochs):
+            for i in range(n):
+                for g in range(n_groups):
+                    lrs[g].append(groups[g]["lr"])
+                if moms is not None:
+                    for g in range(n_groups):
+                        moms[g].append(_momentum(groups[g]))
+                if watchers:
+                    for w_index, w in enumerate(watchers):
+                        if w.T_cur < last_t[w_index]:
+                            restarts.append(index)
+                        last_t[w_index] = w.T_cur
+                opt_step()
+                if fractional:
+                    sched_step(epoch + i / n)
+                elif per_step:
+                    sched_step()
+                index += 1
+            if not per_step and not fractional:
+                if plateau:
+                    sched_step(metrics[epoch])
+                else:
+                    sched_step()
+            if progress is not None:
+                progress(index)
+    except LrvizError:
+        raise
+    except _TORCH_ERRORS as exc:
+        epoch, i = divmod(index, n)
+        at = f"epoch {epoch}" + (f", step {i}" if n > 1 else "")
+        raise ScheduleError(f"{run.scheduler.name} raised at {at}: {exc}") from None
+    for g, series in enumerate(lrs):
+        if not all(map(math.isfinite, series)):
+            bad = next(k for k, v in enumerate(series) if not math.isfinite(v))
+            raise ScheduleError(
+                f"{run.scheduler.describe()}: the LR of param group {g} became {series[bad]} at point {bad}; "
+                "check gamma, factors and lr_lambda"
+            )
+    unique_restarts = tuple(sorted(set(restarts)))
+    spacing = 1 if per_step else n
+    milestones = tuple(m * spacing for m in run.milestones if 0 < m * spacing < index)
+    reductions: tuple[int, ...] = ()
+    if plateau:
+        series = lrs[0]
+        reductions = tuple(k for k in range(1, len(series)) if any(lrs[g][k] < lrs[g][k - 1] for g in range(n_groups)))
+    return lrs, moms, unique_restarts, milestones, reductions
+
+
+def _momentum(group: dict[str, Any]) -> float:
+    if "momentum" in group:
+        return float(group["momentum"])
+    if "betas" in group:
+        return float(group["betas"][0])
+    return math.nan

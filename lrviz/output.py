@@ -1,0 +1,72 @@
+"""Atomic file output: temporary files in the target folder, renamed into place together.
+
+``AtomicWriter`` collects several outputs; each is written to a temporary file
+beside its target. Only when the ``with`` block ends without error are they
+renamed (``os.replace``) over their targets, so a failure or Ctrl-C leaves
+neither a truncated file nor a clobbered old one, and no temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from lrviz.errors import OutputError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class AtomicWriter:
+    """Write several files so that they all appear, or none does."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []
+
+    def __enter__(self) -> AtomicWriter:
+        return self
+
+    @contextlib.contextmanager
+    def open(self, target: Path) -> Iterator[IO[bytes]]:
+        """A binary file to write ``target``'s content into."""
+        if target.is_dir():
+            raise OutputError(f"{target}: is a directory; give a file name such as {target / 'schedule.png'}")
+        folder = target.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        tmp = Path(tmp_name)
+        self._pending.append((tmp, target))
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                mode = 0o666 & ~_umask()
+                for tmp, target in self._pending:
+                    try:
+                        os.chmod(tmp, mode)
+                        os.replace(tmp, target)
+                    except OSError as err:
+                        raise OutputError(f"{target}: cannot write: {err.strerror or err}") from None
+        finally:
+            for tmp, _ in self._pending:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+            self._pending.clear()

@@ -1,0 +1,124 @@
+"""The plot: a matplotlib ``Figure`` on the Agg canvas (no pyplot, no display).
+
+``build_figure`` draws the curve with restarts, milestones and reductions
+marked; ``save_figure`` writes PNG/SVG/PDF with dates, versions and random ids
+stripped, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from lrviz.curve import Curve
+
+WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
+#: With more restarts than this, restart lines are drawn without labels.
+MAX_LABELS = 12
+
+_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
+}
+_RC = {"svg.hashsalt": "lrviz", "svg.fonttype": "path", "pdf.compression": 6}
+
+
+def _fmt(x: float | int) -> str:
+    return f"{x:g}"
+
+
+def default_title(curve: Curve) -> str:
+    run = curve.run
+    unit = f"{run.epochs} epochs" + (f" x {run.steps_per_epoch} steps" if run.steps_per_epoch > 1 else "")
+    return f"{run.scheduler.describe()}\n{run.optimizer.describe()}, {unit}"
+
+
+def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None, momentum: bool = False) -> Figure:
+    """A 1200x600 figure of the LR curve; lines carry the plotted data for tests to inspect."""
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        x = curve.epochs()
+        names = curve.group_names
+        for g, series in enumerate(curve.lrs):
+            label = names[g] if len(curve.lrs) > 1 else "learning rate"
+            # steps-post: a value holds for its whole epoch (or step), as in training
+            ax.plot(x, series, label=label, linewidth=1.6, drawstyle="steps-post", gid="lr")
+        _mark_events(ax, curve)
+        if log_y:
+            ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("learning rate")
+        ax.set_title(title or curve.run.title or default_title(curve), fontsize=11)
+        ax.grid(True, alpha=0.3)
+        ax.set_xlim(x[0], max(x[-1], 1))
+        handles, labels = ax.get_legend_handles_labels()
+        if momentum and curve.momenta is not None:
+            ax2 = ax.twinx()
+            for g, series in enumerate(curve.momenta):
+                ax2.plot(
+                    x,
+                    series,
+                    linestyle=":",
+                    linewidth=1.2,
+                    color=f"C{len(curve.lrs) + g}",
+                    label="momentum" + (f" ({names[g]})" if len(curve.momenta) > 1 else ""),
+                )
+            ax2.set_ylabel("momentum")
+            h2, l2 = ax2.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+        if len(labels) > 1:
+            ax.legend(handles, labels, loc="upper right", fontsize=9)
+    return fig
+
+
+def _mark_events(ax: Any, curve: Curve) -> None:
+    restarts = curve.restart_epochs
+    for n, x in enumerate(restarts):
+        ax.axvline(
+            x,
+            color="tab:red",
+            linestyle="--",
+            linewidth=1,
+            alpha=0.7,
+            label="restart" if n == 0 else None,
+            gid="restart",
+        )
+        if len(restarts) <= MAX_LABELS:
+            ax.annotate(
+                f"restart {_fmt(x)}",
+                xy=(x, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -12),
+                textcoords="offset points",
+                fontsize=8,
+                color="tab:red",
+            )
+    for n, x in enumerate(curve.events(curve.milestones)):
+        ax.axvline(
+            x, color="tab:gray", linestyle=":", linewidth=1.2, label="milestone" if n == 0 else None, gid="milestone"
+        )
+        ax.annotate(
+            f"milestone {_fmt(x)}",
+            xy=(x, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -24),
+            textcoords="offset points",
+            fontsize=8,
+            color="tab:gray",
+        )
+    if curve.reductions:
+        xs = curve.events(curve.reductions)
+        ys = [curve.lrs[0][k] for k in curve.reductions]
+        ax.plot(xs, ys, linestyle="none", marker="v", color="tab:purple", label="LR reduced", gid="reduced")
+
+
+def save_figure(fig: Figure, out: IO[bytes], fmt: str) -> None:
+    """Write ``fig`` as png/svg/pdf with no timestamps or version strings."""
+    with matplotlib.rc_context(_RC):
+        fig.savefig(out, format=fmt, dpi=DPI, metadata=_METADATA[fmt])

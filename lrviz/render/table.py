@@ -1,0 +1,113 @@
+"""The terminal view: a rich table of the LR per epoch, and a one-line summary.
+
+Long runs are sampled (every K-th point, plus every point where something
+happens and the last one) so the table stays readable; ``--every K`` picks K.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from lrviz.curve import Curve
+
+#: Runs with more points than this are sampled.
+MAX_ROWS = 200
+#: Rows to aim for when sampling.
+TARGET_ROWS = 60
+
+
+def fmt_lr(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _fmt_x(x: float | int) -> str:
+    return str(x) if isinstance(x, int) else f"{x:.4g}"
+
+
+def summary_line(curve: Curve) -> str:
+    run = curve.run
+    stats = curve.summary()
+    unit = f"{run.epochs} epochs" + (f" x {run.steps_per_epoch} steps" if run.steps_per_epoch > 1 else "")
+    parts = [
+        run.scheduler.describe(),
+        run.optimizer.describe(),
+        unit,
+        f"LR min {fmt_lr(stats['min'])}, max {fmt_lr(stats['max'])}, final {fmt_lr(stats['final'])}",
+    ]
+    if curve.restarts:
+        parts.append("restarts at " + ", ".join(_fmt_x(x) for x in curve.restart_epochs))
+    elif run.scheduler.name == "CosineAnnealingWarmRestarts":
+        parts.append("no restart within the run")
+    if curve.milestones:
+        parts.append("milestones at " + ", ".join(_fmt_x(x) for x in curve.events(curve.milestones)))
+    if run.metrics is not None:
+        parts.append(
+            "LR reduced at " + ", ".join(_fmt_x(x) for x in curve.events(curve.reductions))
+            if curve.reductions
+            else "LR never reduced"
+        )
+    return " | ".join(parts)
+
+
+def rows_to_show(curve: Curve, every: int | None) -> list[int]:
+    """Point indices for the table: all, or every K-th plus events and the last point."""
+    n = curve.points
+    if every is None:
+        if n <= MAX_ROWS:
+            return list(range(n))
+        every = max(1, -(-n // TARGET_ROWS))
+        if curve.steps_per_epoch > 1 and every % curve.steps_per_epoch:
+            every = -(-every // curve.steps_per_epoch) * curve.steps_per_epoch
+    keep = set(range(0, n, every)) | {n - 1}
+    for events in (curve.restarts, curve.milestones, curve.reductions):
+        keep.update(events)
+        keep.update(k - 1 for k in events if k > 0)
+    return sorted(keep)
+
+
+def build_table(curve: Curve, every: int | None = None) -> tuple[Table, str | None]:
+    """The table and, when rows were left out, a note saying so."""
+    rows = rows_to_show(curve, every)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("epoch", justify="right")
+    multi = len(curve.lrs) > 1
+    for name in curve.group_names:
+        table.add_column(f"lr {name}" if multi else "lr", justify="right")
+    if curve.momenta is not None:
+        for name in curve.group_names:
+            table.add_column(f"momentum {name}" if multi else "momentum", justify="right")
+    table.add_column("")
+    restarts, milestones, reductions = set(curve.restarts), set(curve.milestones), set(curve.reductions)
+    for k in rows:
+        marks = []
+        if k in restarts:
+            marks.append("↺ restart")
+        if k in milestones:
+            marks.append("→ milestone")
+        if k in reductions:
+            marks.append("↓ reduced")
+        cells = [_fmt_x(curve.epoch_at(k))]
+        cells += [fmt_lr(s[k]) for s in curve.lrs]
+        if curve.momenta is not None:
+            cells += [fmt_lr(s[k]) for s in curve.momenta]
+        table.add_row(*cells, " ".join(marks), style="bold" if marks else None)
+    note = None
+    if len(rows) < curve.points:
+        note = (
+            f"showing {len(rows)} of {curve.points:,} points (every {_gap(rows)}th, plus restarts, milestones "
+            "and the last); use --every K for another spacing, or -o FILE.csv for every point"
+        )
+    return table, note
+
+
+def _gap(rows: list[int]) -> int:
+    return rows[1] - rows[0] if len(rows) > 1 else 1
+
+
+def print_table(curve: Curve, console: Console, every: int | None = None) -> None:
+    table, note = build_table(curve, every)
+    console.print(table)
+    if note:
+        console.print(note, style="dim")
+    console.print(summary_line(curve), highlight=False, soft_wrap=True)
