@@ -142,55 +142,59 @@ OutOption = Annotated[
         "Without -o, a table is printed.",
     ),
 ]
+EpochsOption = Annotated[str | None, typer.Option("--epochs", "-e", metavar="N", help="Epochs to simulate.")]
+StepsPerEpochOption = Annotated[
+    str | None,
+    typer.Option(
+        "--steps-per-epoch", metavar="N", help="Optimizer steps per epoch: record N points per epoch. (default: 1)"
+    ),
+]
+LrOption = Annotated[str | None, typer.Option("--lr", metavar="LR", help="Initial learning rate. (default: 0.1)")]
+OptimizerOption = Annotated[
+    str | None,
+    typer.Option("--optimizer", metavar="NAME", help="Dummy optimizer: sgd, adam, adamw, ... (default: sgd)"),
+]
+WarmupOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warmup", metavar="EPOCHS", help="Prepend a LinearLR warmup of this many epochs (joined by SequentialLR)."
+    ),
+]
+WarmupStartFactorOption = Annotated[
+    str | None,
+    typer.Option("--warmup-start-factor", metavar="F", help="LR factor at the start of the warmup. (default: 0.01)"),
+]
+LogYOption = Annotated[bool, typer.Option("--log-y", help="Logarithmic LR axis.")]
+TitleOption = Annotated[
+    str | None, typer.Option("--title", help="Plot title. (default: the scheduler and its arguments)")
+]
+MomentumOption = Annotated[
+    bool, typer.Option("--momentum", help="Also record momentum (or Adam's beta1): plot axis, CSV/JSON columns.")
+]
+EveryOption = Annotated[int | None, typer.Option("--every", metavar="K", min=1, help="Table: show every K-th point.")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", metavar="FILE", help="Read a YAML config; flags override it."),
+]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", metavar="PATH", help="Dotted path of the scheduler node in a larger training config."),
+]
 COMMON: dict[str, Any] = {
-    "epochs": Annotated[str | None, typer.Option("--epochs", "-e", metavar="N", help="Epochs to simulate.")],
-    "steps_per_epoch": Annotated[
-        str | None,
-        typer.Option(
-            "--steps-per-epoch", metavar="N", help="Optimizer steps per epoch: record N points per epoch. [default: 1]"
-        ),
-    ],
-    "lr": Annotated[str | None, typer.Option("--lr", metavar="LR", help="Initial learning rate. [default: 0.1]")],
-    "optimizer": Annotated[
-        str | None,
-        typer.Option("--optimizer", metavar="NAME", help="Dummy optimizer: sgd, adam, adamw, ... [default: sgd]"),
-    ],
-    "warmup": Annotated[
-        str | None,
-        typer.Option(
-            "--warmup", metavar="EPOCHS", help="Prepend a LinearLR warmup of this many epochs (joined by SequentialLR)."
-        ),
-    ],
-    "warmup_start_factor": Annotated[
-        str | None,
-        typer.Option(
-            "--warmup-start-factor", metavar="F", help="LR factor at the start of the warmup. [default: 0.01]"
-        ),
-    ],
+    "epochs": EpochsOption,
+    "steps_per_epoch": StepsPerEpochOption,
+    "lr": LrOption,
+    "optimizer": OptimizerOption,
+    "warmup": WarmupOption,
+    "warmup_start_factor": WarmupStartFactorOption,
     "out": OutOption,
-    "log_y": Annotated[bool, typer.Option("--log-y", help="Logarithmic LR axis.")],
-    "title": Annotated[
-        str | None, typer.Option("--title", help="Plot title. [default: the scheduler and its arguments]")
-    ],
-    "momentum": Annotated[
-        bool, typer.Option("--momentum", help="Also record momentum (or Adam's beta1): plot axis, CSV/JSON columns.")
-    ],
-    "every": Annotated[int | None, typer.Option("--every", metavar="K", min=1, help="Table: show every K-th point.")],
-    "config": Annotated[
-        Path | None,
-        typer.Option("--config", "-c", metavar="FILE", help="Read a YAML config; flags override it."),
-    ],
-    "key": Annotated[
-        str | None,
-        typer.Option("--key", metavar="PATH", help="Dotted path of the scheduler node in a larger training config."),
-    ],
+    "log_y": LogYOption,
+    "title": TitleOption,
+    "momentum": MomentumOption,
+    "every": EveryOption,
+    "config": ConfigOption,
+    "key": KeyOption,
 }
-_KeyOption = COMMON["key"]
-_EpochsOption = COMMON["epochs"]
-_StepsOption = COMMON["steps_per_epoch"]
-_LogYOption = COMMON["log_y"]
-_MomentumOption = COMMON["momentum"]
-_EveryOption = COMMON["every"]
 _COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False}
 _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
     "epochs": (("epochs",), "--epochs"),
@@ -227,7 +231,7 @@ def _default_text(value: Any) -> str:
 
 
 def _scheduler_param(arg: Any) -> inspect.Parameter:
-    extra = " [required]" if arg.default is REQUIRED else f" [default: {_default_text(arg.default)}]"
+    extra = " (required)" if arg.default is REQUIRED else f" (default: {_default_text(arg.default)})"
     if arg.kind == "bool":
         flag = arg.flag_name
         option = typer.Option(f"{flag}/--no-{flag[2:]}", help=arg.help + extra, show_default=False)
@@ -251,7 +255,7 @@ def _make_command(spec: SchedulerSpec) -> Callable[..., None]:
     common = dict(COMMON)
     common["epochs"] = Annotated[
         str | None,
-        typer.Option("--epochs", "-e", metavar="N", help=f"Epochs to simulate. [default: {spec.epochs_help}]"),
+        typer.Option("--epochs", "-e", metavar="N", help=f"Epochs to simulate. (default: {spec.epochs_help})"),
     ]
     if spec.name == "ReduceLROnPlateau":
         common["metrics"] = Annotated[
@@ -354,12 +358,12 @@ def render(
     formats: Annotated[
         str, typer.Option("--format", "-f", metavar="EXT,...", help="Formats for --out-dir, comma-separated.")
     ] = "png",
-    key: _KeyOption = None,
-    epochs: _EpochsOption = None,
-    steps_per_epoch: _StepsOption = None,
-    log_y: _LogYOption = False,
-    momentum: _MomentumOption = False,
-    every: _EveryOption = None,
+    key: KeyOption = None,
+    epochs: EpochsOption = None,
+    steps_per_epoch: StepsPerEpochOption = None,
+    log_y: LogYOption = False,
+    momentum: MomentumOption = False,
+    every: EveryOption = None,
 ) -> None:
     """Render schedules described by YAML files (PyTorch's argument names as keys)."""
     outputs = list(out or [])
@@ -409,20 +413,17 @@ class _Failed(LrvizError):
 def list_schedulers() -> None:
     """List the schedulers, their subcommands and aliases, and their arguments with PyTorch's defaults."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
-    table = Table(box=None, header_style="bold")
-    table.add_column("scheduler")
-    table.add_column("command")
-    table.add_column("aliases")
-    table.add_column("steps per")
-    table.add_column("arguments (PyTorch defaults)")
+    console = Console(highlight=False)
     for spec in SCHEDULERS:
+        how = f"lrviz {spec.command}" if spec.command else "YAML only"
+        aliases = f"; aliases: {', '.join(spec.aliases)}" if spec.aliases else ""
+        console.print(f"[bold]{spec.name}[/bold]  ({how}{aliases}; steps per {spec.interval})")
         args = ", ".join(a.name if a.required else f"{a.name}={_default_text(a.default)}" for a in spec.args)
-        table.add_row(spec.name, spec.command or "(YAML)", ", ".join(spec.aliases), spec.interval, args)
-    console = Console()
-    console.print(table)
-    console.print(f"optimizers: {', '.join(OPTIMIZERS)}", highlight=False)
+        console.print(f"  {escape(args)}")
+        console.print(f"  [dim]{escape(spec.summary)}[/dim]")
+    console.print(f"optimizers: {', '.join(OPTIMIZERS)}")
 
 
 def main() -> None:

@@ -179,10 +179,10 @@ def from_flags(values: Mapping[KeyPath, tuple[str, Any]]) -> Layer:
     for path, (flag, value) in values.items():
         if value is None:
             continue
-        node = layer.data
+        node: dict[Any, Any] = layer.data
         for part in path[:-1]:
-            node = node.setdefault(part, {})  # type: ignore[assignment]
-        node[path[-1]] = value  # type: ignore[index]
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
         layer.where[path] = flag
     return layer
 
@@ -204,29 +204,65 @@ class _Doc:
 def load_file(path: Path, key: str | None = None) -> Layer:
     """Read a YAML config (optionally the node at dotted ``key``) into a canonical layer."""
     data, lines = read_yaml(path)
-    doc = _Doc(path, lines)
+    return from_document(data, path, key, lines)
+
+
+def from_document(
+    data: dict[str, Any], path: Path | str = "<config>", key: str | None = None, lines: dict[KeyPath, int] | None = None
+) -> Layer:
+    """A layer from an already-parsed document (the mapping a YAML file holds)."""
+    path = Path(path)
+    doc = _Doc(path, lines or {})
     layer = Layer({}, {}, str(path))
+    if key is None and "scheduler" not in data and "lr_scheduler" not in data:
+        found = _find_scheduler_nodes(data, ())
+        if len(found) > 1:
+            choices = ", ".join(dotted(p) for p in found)
+            raise ConfigError(f"{path}: several scheduler nodes ({choices}); pick one with --key")
+        if found:
+            key = dotted(found[0])
+    if not key:
+        _root_node(data, (), doc, layer)
+        return layer
     root: Any = data
     root_path: KeyPath = ()
     parent: Any = None
-    if key:
-        for part in key.split("."):
-            if not isinstance(root, dict) or part not in root:
-                here = dotted(root_path) or "the top level"
-                options = sorted(str(k) for k in root) if isinstance(root, dict) else []
-                raise ConfigError(f"{path}: --key {key}: no key {part!r} under {here}{suggest(part, options)}")
-            parent, root, root_path = root, root[part], (*root_path, part)
-        if not isinstance(root, dict):
-            raise ConfigError(f"{doc.at(root_path)}: --key must name a mapping, got {type(root).__name__}")
-        if _is_scheduler_node(root):
-            layer.foreign = True
-            layer.data["scheduler"] = _scheduler_node(root, root_path, ("scheduler",), doc, layer, 0)
-            if isinstance(parent, dict) and "optimizer" in parent:
-                opt_path = (*root_path[:-1], "optimizer")
-                layer.data["optimizer"] = _optimizer_node(parent["optimizer"], opt_path, doc, layer)
-            return layer
-    _root_node(root, root_path, doc, layer)
+    for part in key.split("."):
+        if not isinstance(root, dict) or part not in root:
+            here = dotted(root_path) or "the top level"
+            options = sorted(str(k) for k in root) if isinstance(root, dict) else []
+            raise ConfigError(f"{path}: --key {key}: no key {part!r} under {here}{suggest(part, options)}")
+        parent, root, root_path = root, root[part], (*root_path, part)
+    if not isinstance(root, dict):
+        raise ConfigError(f"{doc.at(root_path)}: --key must name a mapping, got {type(root).__name__}")
+    if not _is_scheduler_node(root):
+        _root_node(root, root_path, doc, layer)
+        return layer
+    layer.foreign = True
+    layer.data["scheduler"] = _scheduler_node(root, root_path, ("scheduler",), doc, layer, 0)
+    if isinstance(parent, dict) and "optimizer" in parent:
+        opt_path = (*root_path[:-1], "optimizer")
+        layer.data["optimizer"] = _optimizer_node(parent["optimizer"], opt_path, doc, layer)
+    trainer = data.get("trainer")
+    if isinstance(trainer, dict) and "max_epochs" in trainer:
+        layer.data["epochs"] = trainer["max_epochs"]
+        layer.where[("epochs",)] = doc.at(("trainer", "max_epochs"))
     return layer
+
+
+def _find_scheduler_nodes(node: Any, base: KeyPath, depth: int = 0) -> list[KeyPath]:
+    """Paths of `scheduler:`/`lr_scheduler:` mappings naming a torch scheduler, inside a training config."""
+    found: list[KeyPath] = []
+    if not isinstance(node, dict) or depth > 6:
+        return found
+    for k, v in node.items():
+        if not isinstance(v, dict):
+            continue
+        if k in ("scheduler", "lr_scheduler") and _is_scheduler_node(v):
+            found.append((*base, k))
+        else:
+            found.extend(_find_scheduler_nodes(v, (*base, k), depth + 1))
+    return found
 
 
 def _is_scheduler_node(node: Mapping[str, Any]) -> bool:
@@ -293,7 +329,7 @@ def _class_name(value: Any, prefix: str, what: str, where: str) -> str:
                 "(lrviz never imports other modules named in a file)"
             )
         value = value[len(prefix) :]
-    return value
+    return str(value)
 
 
 def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: Layer, depth: int) -> dict[str, Any]:

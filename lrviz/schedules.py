@@ -124,7 +124,9 @@ class SchedulerSpec:
     epochs_help: str = "50"
     composite: bool = False
     momentum: bool = False  # cycles the optimizer's momentum (or Adam's beta1)
-    extra_keys: tuple[str, ...] = field(default=())
+    #: A typical configuration (YAML shape) of this scheduler: `lrviz list` shows
+    #: it and the tests step it against PyTorch, so a new entry is tested for free.
+    sample: Mapping[str, Any] = field(default_factory=dict)
 
     def arg(self, name: str) -> Arg | None:
         for a in self.args:
@@ -139,7 +141,7 @@ class SchedulerSpec:
 
 def _restarts_epochs(a: Mapping[str, Any]) -> int:
     t0, mult = int(a["T_0"]), int(a.get("T_mult", 1))
-    return t0 * sum(mult**i for i in range(3))
+    return t0 * (1 + mult + mult * mult)
 
 
 def _multistep_epochs(a: Mapping[str, Any]) -> int:
@@ -153,7 +155,7 @@ def _cyclic_steps(a: Mapping[str, Any]) -> int:
     return 3 * (up + (up if down is None else int(down)))
 
 
-_F = "float"
+_F: Kind = "float"
 SCHEDULERS: tuple[SchedulerSpec, ...] = (
     SchedulerSpec(
         "CosineAnnealingLR",
@@ -172,6 +174,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz cosine --t-max 10 --epochs 50",
         default_epochs=lambda a: int(a["T_max"]) + 1,
         epochs_help="T_max + 1: one whole annealing, epoch 0 at lr and epoch T_max at eta_min",
+        sample={"T_max": 10, "eta_min": 1e-5},
     ),
     SchedulerSpec(
         "CosineAnnealingWarmRestarts",
@@ -192,6 +195,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz restarts --t0 5 --t-mult 2 -o restarts.png",
         default_epochs=_restarts_epochs,
         epochs_help="three whole cycles, ending on a restart: T_0*(1+T_mult+T_mult^2)",
+        sample={"T_0": 5, "T_mult": 2},
     ),
     SchedulerSpec(
         "StepLR",
@@ -204,6 +208,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz step --step-size 30 --gamma 0.1",
         default_epochs=lambda a: 4 * int(a["step_size"]),
         epochs_help="4 * step_size: three decays",
+        sample={"step_size": 3, "gamma": 0.5},
     ),
     SchedulerSpec(
         "MultiStepLR",
@@ -216,6 +221,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz multistep --milestones 30,80 --gamma 0.1",
         default_epochs=_multistep_epochs,
         epochs_help="last milestone + first milestone",
+        sample={"milestones": [3, 7], "gamma": 0.2},
     ),
     SchedulerSpec(
         "ConstantLR",
@@ -228,6 +234,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz constant --factor 0.5 --total-iters 4",
         default_epochs=lambda a: 2 * int(a.get("total_iters", 5)),
         epochs_help="2 * total_iters",
+        sample={"factor": 0.5, "total_iters": 4},
     ),
     SchedulerSpec(
         "LinearLR",
@@ -241,6 +248,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz linear --start-factor 0.01 --total-iters 10",
         default_epochs=lambda a: 2 * int(a.get("total_iters", 5)),
         epochs_help="2 * total_iters",
+        sample={"start_factor": 0.1, "total_iters": 6},
     ),
     SchedulerSpec(
         "ExponentialLR",
@@ -248,6 +256,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         "Multiply the LR by gamma every epoch.",
         command="exponential",
         example="lrviz exponential --gamma 0.95 --log-y",
+        sample={"gamma": 0.9},
     ),
     SchedulerSpec(
         "PolynomialLR",
@@ -260,6 +269,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz polynomial --total-iters 40 --power 2",
         default_epochs=lambda a: 2 * int(a.get("total_iters", 5)),
         epochs_help="2 * total_iters",
+        sample={"total_iters": 8, "power": 2.0},
     ),
     SchedulerSpec(
         "CyclicLR",
@@ -288,6 +298,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         default_epochs=_cyclic_steps,
         epochs_help="three whole cycles (counted in steps, divided by steps per epoch)",
         momentum=True,
+        sample={"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"},
     ),
     SchedulerSpec(
         "OneCycleLR",
@@ -325,6 +336,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         default_epochs=lambda a: 30,
         epochs_help="30, or total_steps / steps per epoch when total_steps is given",
         momentum=True,
+        sample={"max_lr": 0.5},
     ),
     SchedulerSpec(
         "LambdaLR",
@@ -332,6 +344,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         "LR = lr * f(epoch) for an expression f.",
         command="lambda",
         example="lrviz lambda --lr-lambda '0.95 ** epoch'",
+        sample={"lr_lambda": "0.95 ** epoch"},
     ),
     SchedulerSpec(
         "MultiplicativeLR",
@@ -339,6 +352,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         "Multiply the LR every epoch by an expression f(epoch).",
         command="multiplicative",
         example="lrviz multiplicative --lr-lambda '0.9 if epoch < 10 else 0.99'",
+        sample={"lr_lambda": "0.9 if epoch < 5 else 0.99"},
     ),
     SchedulerSpec(
         "ReduceLROnPlateau",
@@ -362,6 +376,7 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         command="plateau",
         example="lrviz plateau --metrics val_loss.txt --patience 3",
         epochs_help="the number of metric values",
+        sample={"patience": 2, "factor": 0.5},
     ),
     SchedulerSpec(
         "SequentialLR",
@@ -372,6 +387,13 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         "Run schedulers one after another, switching at the milestones (warmup, then decay).",
         composite=True,
         example="lrviz render configs/warmup_cosine.yaml",
+        sample={
+            "schedulers": [
+                {"name": "LinearLR", "start_factor": 0.1, "total_iters": 3},
+                {"name": "CosineAnnealingLR", "T_max": 10},
+            ],
+            "milestones": [3],
+        },
     ),
     SchedulerSpec(
         "ChainedScheduler",
@@ -379,6 +401,12 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         "Step several schedulers together every epoch; their effects multiply.",
         composite=True,
         example="lrviz render chained.yaml",
+        sample={
+            "schedulers": [
+                {"name": "ConstantLR", "factor": 0.5, "total_iters": 3},
+                {"name": "ExponentialLR", "gamma": 0.9},
+            ]
+        },
     ),
 )
 

@@ -24,7 +24,7 @@ _METADATA: dict[str, dict[str, Any]] = {
     "svg": {"Date": None, "Creator": None},
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
 }
-_RC = {"svg.hashsalt": "lrviz", "svg.fonttype": "path", "pdf.compression": 6}
+_RC: Any = {"svg.hashsalt": "lrviz", "svg.fonttype": "path", "pdf.compression": 6}
 
 
 def _fmt(x: float | int) -> str:
@@ -43,12 +43,12 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
         fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        x = curve.epochs()
+        # steps-post, closed at the end of the run: a value holds for its whole epoch (or step)
+        x = [*curve.epochs(), curve.run.epochs]
         names = curve.group_names
         for g, series in enumerate(curve.lrs):
             label = names[g] if len(curve.lrs) > 1 else "learning rate"
-            # steps-post: a value holds for its whole epoch (or step), as in training
-            ax.plot(x, series, label=label, linewidth=1.6, drawstyle="steps-post", gid="lr")
+            ax.plot(x, [*series, series[-1]], label=label, linewidth=1.6, drawstyle="steps-post", gid="lr")
         _mark_events(ax, curve)
         if log_y:
             ax.set_yscale("log")
@@ -56,14 +56,15 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
         ax.set_ylabel("learning rate")
         ax.set_title(title or curve.run.title or default_title(curve), fontsize=11)
         ax.grid(True, alpha=0.3)
-        ax.set_xlim(x[0], max(x[-1], 1))
+        ax.set_xlim(0, curve.run.epochs)
         handles, labels = ax.get_legend_handles_labels()
         if momentum and curve.momenta is not None:
             ax2 = ax.twinx()
             for g, series in enumerate(curve.momenta):
                 ax2.plot(
                     x,
-                    series,
+                    [*series, series[-1]],
+                    drawstyle="steps-post",
                     linestyle=":",
                     linewidth=1.2,
                     color=f"C{len(curve.lrs) + g}",

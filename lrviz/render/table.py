@@ -50,15 +50,24 @@ def summary_line(curve: Curve) -> str:
     return " | ".join(parts)
 
 
-def rows_to_show(curve: Curve, every: int | None) -> list[int]:
-    """Point indices for the table: all, or every K-th plus events and the last point."""
+def table_spacing(curve: Curve, every: int | None) -> int:
+    """Rows are every K-th point: the user's K, 1 for short runs, or K giving about TARGET_ROWS rows."""
     n = curve.points
     if every is None:
         if n <= MAX_ROWS:
-            return list(range(n))
+            return 1
         every = max(1, -(-n // TARGET_ROWS))
         if curve.steps_per_epoch > 1 and every % curve.steps_per_epoch:
             every = -(-every // curve.steps_per_epoch) * curve.steps_per_epoch
+    return every
+
+
+def rows_to_show(curve: Curve, every: int | None) -> list[int]:
+    """Point indices for the table: every K-th, plus each event, the point before it, and the last."""
+    n = curve.points
+    every = table_spacing(curve, every)
+    if every == 1:
+        return list(range(n))
     keep = set(range(0, n, every)) | {n - 1}
     for events in (curve.restarts, curve.milestones, curve.reductions):
         keep.update(events)
@@ -95,14 +104,10 @@ def build_table(curve: Curve, every: int | None = None) -> tuple[Table, str | No
     note = None
     if len(rows) < curve.points:
         note = (
-            f"showing {len(rows)} of {curve.points:,} points (every {_gap(rows)}th, plus restarts, milestones "
-            "and the last); use --every K for another spacing, or -o FILE.csv for every point"
+            f"showing {len(rows)} of {curve.points:,} points (every {table_spacing(curve, every)}th, plus restarts, "
+            "milestones and the last); use --every K for another spacing, or -o FILE.csv for every point"
         )
     return table, note
-
-
-def _gap(rows: list[int]) -> int:
-    return rows[1] - rows[0] if len(rows) > 1 else 1
 
 
 def print_table(curve: Curve, console: Console, every: int | None = None) -> None:

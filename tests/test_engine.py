@@ -1,0 +1,210 @@
+"""engine.simulate equals a real training loop, exactly, for every scheduler in the registry."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from lrviz.engine import simulate
+from lrviz.errors import ConfigError, ScheduleError
+from lrviz.schedules import SCHEDULERS
+from tests.conftest import make_run, reference_lrs
+
+PER_STEP = {"OneCycleLR", "CyclicLR"}
+
+
+def _check(doc: dict[str, Any], *, metrics: list[float] | None = None, **ref: Any) -> None:
+    run = make_run(doc)
+    curve = simulate(run, momentum=True)
+    sched = copy.deepcopy(doc["scheduler"])
+    spe = doc.get("steps_per_epoch", 1)
+    if sched["name"] == "OneCycleLR" and "total_steps" not in sched:
+        sched.setdefault("epochs", doc["epochs"])
+        sched.setdefault("steps_per_epoch", spe)
+    opt = doc.get("optimizer", {})
+    groups = opt.get("param_groups")
+    lrs = tuple(g["lr"] for g in groups) if groups else (opt.get("lr", 0.1),)
+    options = {k: v for k, v in opt.items() if k not in ("name", "lr", "param_groups")}
+    expected = reference_lrs(
+        sched,
+        epochs=doc["epochs"],
+        steps_per_epoch=spe,
+        optimizer=opt.get("name", "SGD"),
+        lrs=lrs,
+        options=options,
+        interval="step" if sched["name"] in PER_STEP else "epoch",
+        metrics=metrics,
+        **ref,
+    )
+    assert [list(s) for s in curve.lrs] == expected  # exact: ==, not approx
+    assert curve.torch_warnings == ()
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@pytest.mark.parametrize("steps_per_epoch", [1, 3])
+@pytest.mark.parametrize("spec", SCHEDULERS, ids=lambda s: s.name)
+def test_every_registered_scheduler_matches_pytorch(
+    spec: Any, optimizer: str, steps_per_epoch: int, plateau_metrics: list[float]
+) -> None:
+    assert spec.sample, f"{spec.name} needs a sample in the registry"
+    doc: dict[str, Any] = {
+        "epochs": 20,
+        "steps_per_epoch": steps_per_epoch,
+        "optimizer": {"name": optimizer, "lr": 0.05},
+        "scheduler": {"name": spec.name, **copy.deepcopy(dict(spec.sample))},
+    }
+    metrics = None
+    if spec.name == "ReduceLROnPlateau":
+        doc["metrics"] = metrics = plateau_metrics
+    _check(doc, metrics=metrics)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"T_max": 5},
+        {"T_max": 7, "eta_min": 0.001},
+        {"T_max": 1},
+        {"T_max": 50, "eta_min": 1e-5},
+    ],
+)
+def test_cosine_parameter_sets(args: dict[str, Any]) -> None:
+    _check(
+        {"epochs": 60, "optimizer": {"name": "Adam", "lr": 3e-4}, "scheduler": {"name": "CosineAnnealingLR", **args}}
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [{"T_0": 5, "T_mult": 2}, {"T_0": 10, "T_mult": 10, "eta_min": 1e-5}, {"T_0": 3}, {"T_0": 1, "T_mult": 3}]
+)
+def test_restarts_parameter_sets(args: dict[str, Any]) -> None:
+    _check({"epochs": 120, "scheduler": {"name": "CosineAnnealingWarmRestarts", **args}})
+
+
+def test_article_restart_epochs() -> None:
+    # T_0=5, T_mult=2: the LR is back at its maximum at epochs 5, 15, 35, 75, 155
+    curve = simulate(
+        make_run({"epochs": 160, "scheduler": {"name": "CosineAnnealingWarmRestarts", "T_0": 5, "T_mult": 2}})
+    )
+    assert curve.restart_epochs == [5, 15, 35, 75, 155]
+    for epoch in curve.restart_epochs:
+        assert curve.lrs[0][epoch] == 0.1
+        assert curve.lrs[0][epoch - 1] < 0.1
+    flat = simulate(make_run({"epochs": 26, "scheduler": {"name": "CosineAnnealingWarmRestarts", "T_0": 5}}))
+    assert flat.restart_epochs == [5, 10, 15, 20, 25]
+
+
+def test_fractional_restarts_follow_pytorch_documented_loop() -> None:
+    doc = {"epochs": 15, "steps_per_epoch": 4, "scheduler": {"name": "CosineAnnealingWarmRestarts", "T_0": 5}}
+    _check(doc)
+    curve = simulate(make_run(doc))
+    # step(epoch + i/N) after each step: the LR for step k was set by step(k-1)/N, so the
+    # cycle restarts one step after the epoch boundary, exactly as a training loop sees it.
+    assert curve.restart_epochs == [5.25, 10.25]
+
+
+def test_onecycle_per_step_with_adam_betas() -> None:
+    doc = {
+        "epochs": 5,
+        "steps_per_epoch": 40,
+        "optimizer": {"name": "AdamW", "lr": 0.001, "weight_decay": 0.01},
+        "scheduler": {"name": "OneCycleLR", "max_lr": 0.01, "pct_start": 0.25, "three_phase": True},
+    }
+    _check(doc)
+    curve = simulate(make_run(doc), momentum=True)
+    assert curve.momenta is not None
+    assert max(curve.momenta[0]) == 0.95 and min(curve.momenta[0]) == pytest.approx(0.85)
+    assert curve.points == 200
+
+
+def test_two_param_groups_and_per_group_max_lr() -> None:
+    groups = [{"name": "backbone", "lr": 0.01}, {"name": "head", "lr": 0.1}]
+    _check(
+        {"epochs": 30, "optimizer": {"param_groups": groups}, "scheduler": {"name": "CosineAnnealingLR", "T_max": 10}}
+    )
+    _check(
+        {
+            "epochs": 4,
+            "steps_per_epoch": 10,
+            "optimizer": {"name": "SGD", "momentum": 0.9, "param_groups": groups},
+            "scheduler": {"name": "OneCycleLR", "max_lr": [0.02, 0.2]},
+        }
+    )
+
+
+def test_warmup_then_cosine_and_chained() -> None:
+    _check(
+        {
+            "epochs": 40,
+            "scheduler": {
+                "name": "SequentialLR",
+                "milestones": [5],
+                "schedulers": [
+                    {"name": "LinearLR", "start_factor": 0.01, "total_iters": 5},
+                    {"name": "CosineAnnealingWarmRestarts", "T_0": 5, "T_mult": 2},
+                ],
+            },
+        }
+    )
+    run = make_run({"epochs": 30, "warmup": 5, "scheduler": {"name": "CosineAnnealingLR", "T_max": 25}})
+    assert run.scheduler.name == "SequentialLR" and run.milestones == (5,)
+    curve = simulate(run)
+    assert curve.events(curve.milestones) == [5]
+    assert curve.lrs[0][0] == pytest.approx(0.001) and curve.lrs[0][5] == 0.1
+
+
+def test_plateau_reductions_marked(plateau_metrics: list[float]) -> None:
+    doc = {"metrics": plateau_metrics, "scheduler": {"name": "ReduceLROnPlateau", "patience": 2, "factor": 0.5}}
+    _check({**doc, "epochs": 20}, metrics=plateau_metrics)
+    curve = simulate(make_run(doc))
+    assert curve.run.epochs == 20
+    assert curve.reductions
+    for k in curve.reductions:
+        assert curve.lrs[0][k] == curve.lrs[0][k - 1] * 0.5
+
+
+def test_lambda_with_list_per_group() -> None:
+    _check(
+        {
+            "epochs": 12,
+            "optimizer": {"param_groups": [{"lr": 0.1}, {"lr": 0.2}]},
+            "scheduler": {"name": "LambdaLR", "lr_lambda": ["0.5 ** (epoch // 3)", "min(1, (epoch + 1) / 4)"]},
+        }
+    )
+
+
+def test_cyclic_momentum_with_sgd() -> None:
+    doc = {
+        "epochs": 30,
+        "optimizer": {"name": "SGD", "momentum": 0.9},
+        "scheduler": {
+            "name": "CyclicLR",
+            "base_lr": 0.001,
+            "max_lr": 0.1,
+            "step_size_up": 5,
+            "mode": "exp_range",
+            "gamma": 0.99,
+        },
+    }
+    _check(doc)
+
+
+def test_pytorch_errors_are_wrapped() -> None:
+    # total_steps shorter than the run: PyTorch raises "Tried to step N times" at the end
+    run = make_run({"epochs": 10, "scheduler": {"name": "OneCycleLR", "max_lr": 0.1, "total_steps": 5}})
+    with pytest.raises(ScheduleError, match=r"OneCycleLR raised at epoch 5: Tried to step 6 times"):
+        simulate(run)
+    with pytest.raises(ConfigError, match="optimizer Adam"):
+        simulate(
+            make_run(
+                {"optimizer": {"name": "Adam", "betas": [1.5, 0.9]}, "scheduler": {"name": "StepLR", "step_size": 2}}
+            )
+        )
+
+
+def test_overflowing_lr_is_an_error() -> None:
+    run = make_run({"epochs": 2000, "scheduler": {"name": "ExponentialLR", "gamma": 2.0}})
+    with pytest.raises(ScheduleError, match="became inf"):
+        simulate(run)
