@@ -172,6 +172,7 @@ MomentumOption = Annotated[
     bool, typer.Option("--momentum", help="Also record momentum (or Adam's beta1): plot axis, CSV/JSON columns.")
 ]
 EveryOption = Annotated[int | None, typer.Option("--every", metavar="K", min=1, help="Table: show every K-th point.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings about the schedule.")]
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", metavar="FILE", help="Read a YAML config; flags override it."),
@@ -192,10 +193,11 @@ COMMON: dict[str, Any] = {
     "title": TitleOption,
     "momentum": MomentumOption,
     "every": EveryOption,
+    "quiet": QuietOption,
     "config": ConfigOption,
     "key": KeyOption,
 }
-_COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False}
+_COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False, "quiet": False}
 _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
     "epochs": (("epochs",), "--epochs"),
     "steps_per_epoch": (("steps_per_epoch",), "--steps-per-epoch"),
@@ -313,13 +315,53 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     elif kwargs.get("key"):
         raise ConfigError("--key needs --config FILE")
     run = build_run(layer)
-    _show(run, outputs, log_y=kwargs["log_y"], momentum=kwargs["momentum"], every=kwargs.get("every"))
+    _show(
+        run,
+        outputs,
+        log_y=kwargs["log_y"],
+        momentum=kwargs["momentum"],
+        every=kwargs.get("every"),
+        quiet=kwargs["quiet"],
+    )
 
 
-def _show(run: RunConfig, outputs: list[Path], *, log_y: bool, momentum: bool, every: int | None) -> None:
+#: Runs with at least this many points show a progress bar on a terminal.
+PROGRESS_POINTS = 200_000
+
+
+def _progress(total: int) -> Any:
+    """A callback drawing a transient rich progress bar on stderr, or None when not worth one."""
+    if total < PROGRESS_POINTS or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    task = bar.add_task("stepping", total=total)
+    bar.start()
+
+    def update(done: int) -> None:
+        bar.update(task, completed=done)
+        if done >= total:
+            bar.stop()
+
+    return update
+
+
+def _warn(messages: list[str], quiet: bool) -> None:
+    if not quiet:
+        for message in messages:
+            print(f"warning: {message}", file=sys.stderr)
+
+
+def _show(
+    run: RunConfig, outputs: list[Path], *, log_y: bool, momentum: bool, every: int | None, quiet: bool = False
+) -> None:
+    from lrviz.diagnostics import check_run
     from lrviz.engine import simulate  # torch: only now that a schedule is stepped
 
-    curve = simulate(run, momentum=momentum)
+    _warn(check_run(run), quiet)
+    curve = simulate(run, momentum=momentum, progress=_progress(run.points))
     if outputs:
         from lrviz.render.table import summary_line
 
@@ -364,6 +406,7 @@ def render(
     log_y: LogYOption = False,
     momentum: MomentumOption = False,
     every: EveryOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Render schedules described by YAML files (PyTorch's argument names as keys)."""
     outputs = list(out or [])
@@ -388,7 +431,7 @@ def render(
             targets = outputs
             if out_dir is not None:
                 targets = [out_dir / f"{path.stem}{s}" for s in suffixes]
-            _show(run, targets, log_y=log_y, momentum=momentum, every=every)
+            _show(run, targets, log_y=log_y, momentum=momentum, every=every, quiet=quiet)
         except LrvizError as exc:
             if len(files) == 1:
                 raise
@@ -428,4 +471,13 @@ def list_schedulers() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    typer.main.get_command(app).main(prog_name="lrviz")
+    try:
+        typer.main.get_command(app).main(prog_name="lrviz")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if "torch" in sys.modules:
+            # Everything is written and renamed into place; skip the ~0.3 s teardown of torch.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise

@@ -34,7 +34,7 @@ from lrviz.schedules import (
 )
 from lrviz.yamlfile import KeyPath, dotted, read_yaml
 
-#: Upper bound on recorded points (epochs * steps per epoch); 8 bytes each per param group.
+#: Upper bound on recorded values (epochs x steps per epoch x param groups), 8 bytes each.
 MAX_POINTS = 50_000_000
 #: Upper bound on the number of param groups.
 MAX_GROUPS = 64
@@ -116,6 +116,7 @@ class OptimizerConfig:
     """The dummy optimizer: a torch.optim class name, its options and param groups."""
 
     name: str
+    lr: float  # the optimizer-wide default, which groups without their own lr take
     options: Mapping[str, Any]
     groups: tuple[GroupConfig, ...]
 
@@ -591,10 +592,12 @@ def build_run(layer: Layer) -> RunConfig:
     else:
         steps = _default_epochs(scheduler, unit)
         epochs = max(1, -(-steps // unit))
-    if epochs * spe > MAX_POINTS:
+    if epochs * spe * groups > MAX_POINTS:
+        per_group = f" x {groups} param groups" if groups > 1 else ""
         raise ConfigError(
-            f"{layer.at(('epochs',))}: {epochs:,} epochs x {spe:,} steps per epoch = {epochs * spe:,} points "
-            f"is more than the limit of {MAX_POINTS:,}; lower --epochs or --steps-per-epoch"
+            f"{layer.at(('epochs',))}: {epochs:,} epochs x {spe:,} steps per epoch{per_group} = "
+            f"{epochs * spe * groups:,} values is more than the limit of {MAX_POINTS:,}; "
+            "lower --epochs or --steps-per-epoch"
         )
     if scheduler.name == "ReduceLROnPlateau":
         if metrics is None:
@@ -750,7 +753,7 @@ def _build_optimizer(raw: Any, layer: Layer) -> OptimizerConfig:
         for n in names:
             if names.count(n) > 1:
                 raise ConfigError(f"{gwhere}: the group name {n!r} is used twice")
-    return OptimizerConfig(name, options, tuple(groups))
+    return OptimizerConfig(name, lr, options, tuple(groups))
 
 
 _NONNEG = get_scheduler("CosineAnnealingLR").arg("eta_min").bound  # type: ignore[union-attr]

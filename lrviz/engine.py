@@ -7,11 +7,27 @@ epoch, once per step for OneCycleLR and CyclicLR, ``step(epoch + i / N)`` for
 CosineAnnealingWarmRestarts with N steps per epoch, and ``step(metric)`` for
 ReduceLROnPlateau. No formula is re-implemented here: every value is read back
 from the optimizer PyTorch updated. This is the only module that imports torch.
+
+Two things keep it fast without changing a value:
+
+* The optimizer is the real torch.optim class, built by its own constructor
+  (so PyTorch validates the options and fills the param groups' defaults), but
+  without importing ``torch._dynamo`` (about a second): ``add_param_group`` is
+  wrapped by ``torch._disable_dynamo``, which imports dynamo on first use only to
+  guard against tracing by ``torch.compile``. Nothing is compiled here, so
+  ``_skip_dynamo_import`` pre-fills that wrapper's cache with the plain function.
+* The dummy parameters never get gradients, so ``optimizer.step()`` is a no-op
+  for them; and a real step never changes a param-group entry a scheduler reads
+  (``tests/test_engine.py`` checks this for every optimizer). lrviz installs a
+  no-op ``step`` before the scheduler wraps it and calls it once, before the
+  scheduler's first step, which is all PyTorch checks; the millions of further
+  no-op calls a long per-step schedule would make are skipped.
 """
 
 from __future__ import annotations
 
 import math
+import types
 import warnings
 from array import array
 from collections.abc import Callable
@@ -29,17 +45,32 @@ _TORCH_ERRORS = (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError,
 Progress = Callable[[int], None]
 
 
-def build_optimizer(run: RunConfig) -> torch.optim.Optimizer:
+def _skip_dynamo_import() -> None:
+    """Let ``Optimizer.add_param_group`` run without importing torch._dynamo (see the module docstring)."""
+    inner = getattr(torch.optim.Optimizer.add_param_group, "__wrapped__", None)
+    if inner is not None and not hasattr(inner, "__dynamo_disable"):
+        inner.__dynamo_disable = inner  # the cache torch._disable_dynamo fills on first call
+
+
+def _no_grad_step(self: torch.optim.Optimizer, closure: Any = None) -> None:
+    """``optimizer.step()`` for parameters that never have gradients: nothing to update."""
+
+
+def build_optimizer(run: RunConfig, *, dummy_step: bool = True) -> torch.optim.Optimizer:
     """The optimizer class the config names, over one throw-away parameter per param group."""
     cfg = run.optimizer
     cls = getattr(torch.optim, cfg.name)
+    _skip_dynamo_import()
     groups: list[dict[str, Any]] = [
         {"params": [torch.zeros(1, requires_grad=True)], "lr": g.lr, **g.options} for g in cfg.groups
     ]
     try:
-        return cls(groups, **cfg.options)  # type: ignore[no-any-return]
+        optimizer: torch.optim.Optimizer = cls(groups, lr=cfg.lr, **cfg.options)
     except _TORCH_ERRORS as exc:
         raise ConfigError(f"optimizer {cfg.name}: PyTorch rejected the options: {exc}") from None
+    if dummy_step:
+        optimizer.step = types.MethodType(_no_grad_step, optimizer)  # type: ignore[method-assign]
+    return optimizer
 
 
 def build_scheduler(cfg: SchedulerConfig, optimizer: torch.optim.Optimizer) -> Any:
@@ -111,28 +142,38 @@ def _step(
     fractional = run.fractional
     plateau = run.metrics is not None and run.scheduler.name == "ReduceLROnPlateau"
     metrics = run.metrics or ()
-    opt_step = optimizer.step
+    # optimizer.step() is a no-op on the dummy's grad-less parameters; PyTorch checks only that it
+    # was called before the scheduler's first step, so it is called once here, not once per step.
+    optimizer.step()
     sched_step = scheduler.step
+    # The common case (one group, nothing else to watch, stepped every step) gets a tight loop.
+    simple = n_groups == 1 and moms is None and not watchers and per_step
+    lr_append = lrs[0].append
+    first = groups[0]
     index = 0
     try:
         for epoch in range(run.epochs):
-            for i in range(n):
-                for g in range(n_groups):
-                    lrs[g].append(groups[g]["lr"])
-                if moms is not None:
+            if simple:
+                for _ in range(n):
+                    lr_append(first["lr"])
+                    sched_step()
+                index += n
+            else:
+                for i in range(n):
                     for g in range(n_groups):
-                        moms[g].append(_momentum(groups[g]))
-                if watchers:
+                        lrs[g].append(groups[g]["lr"])
+                    if moms is not None:
+                        for g in range(n_groups):
+                            moms[g].append(_momentum(groups[g]))
                     for w_index, w in enumerate(watchers):
                         if w.T_cur < last_t[w_index]:
                             restarts.append(index)
                         last_t[w_index] = w.T_cur
-                opt_step()
-                if fractional:
-                    sched_step(epoch + i / n)
-                elif per_step:
-                    sched_step()
-                index += 1
+                    if fractional:
+                        sched_step(epoch + i / n)
+                    elif per_step:
+                        sched_step()
+                    index += 1
             if not per_step and not fractional:
                 if plateau:
                     sched_step(metrics[epoch])
@@ -147,7 +188,7 @@ def _step(
         at = f"epoch {epoch}" + (f", step {i}" if n > 1 else "")
         raise ScheduleError(f"{run.scheduler.name} raised at {at}: {exc}") from None
     for g, series in enumerate(lrs):
-        if not all(map(math.isfinite, series)):
+        if not math.isfinite(sum(series)) and not all(map(math.isfinite, series)):
             bad = next(k for k, v in enumerate(series) if not math.isfinite(v))
             raise ScheduleError(
                 f"{run.scheduler.describe()}: the LR of param group {g} became {series[bad]} at point {bad}; "

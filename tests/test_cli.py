@@ -225,10 +225,10 @@ def test_python_dash_m() -> None:
 
 CHECK_IMPORTS = """
 import sys
-from lrviz.cli import main
-sys.argv = ["lrviz", *{args!r}]
+import typer
+from lrviz.cli import app
 try:
-    main()
+    typer.main.get_command(app).main({args!r}, prog_name="lrviz")
 except SystemExit as exc:
     code = exc.code
 heavy = sorted(m for m in ("torch", "matplotlib") if m in sys.modules)

@@ -9,7 +9,7 @@ import pytest
 
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError, ScheduleError
-from lrviz.schedules import SCHEDULERS
+from lrviz.schedules import OPTIMIZERS, SCHEDULERS
 from tests.conftest import make_run, reference_lrs
 
 PER_STEP = {"OneCycleLR", "CyclicLR"}
@@ -208,3 +208,51 @@ def test_overflowing_lr_is_an_error() -> None:
     run = make_run({"epochs": 2000, "scheduler": {"name": "ExponentialLR", "gamma": 2.0}})
     with pytest.raises(ScheduleError, match="became inf"):
         simulate(run)
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS])
+def test_real_optimizer_step_never_changes_what_schedulers_read(name: str) -> None:
+    # The engine skips optimizer.step() on its grad-less dummy; this shows a real step (with real
+    # gradients) leaves every param-group entry other than the parameters untouched.
+    import torch
+
+    params = [torch.nn.Parameter(torch.randn(3)), torch.nn.Parameter(torch.randn(3))]
+    opt = getattr(torch.optim, name)([{"params": [params[0]], "lr": 0.01}, {"params": [params[1]], "lr": 0.1}])
+    before = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+    for _ in range(3):
+        opt.zero_grad()
+        sum((p**2).sum() for p in params).backward()  # type: ignore[union-attr]
+        opt.step()
+    after = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+    assert after == before
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS])
+def test_dummy_optimizer_has_the_real_param_groups(name: str) -> None:
+    import torch
+
+    from lrviz.engine import build_optimizer
+
+    run = make_run({"optimizer": {"name": name, "lr": 0.02}, "scheduler": {"name": "StepLR", "step_size": 2}})
+    dummy = build_optimizer(run)
+    real = getattr(torch.optim, name)([torch.nn.Parameter(torch.zeros(1))], lr=0.02)
+    assert isinstance(dummy, getattr(torch.optim, name))
+    assert [{k: v for k, v in g.items() if k != "params"} for g in dummy.param_groups] == [
+        {k: v for k, v in g.items() if k != "params"} for g in real.param_groups
+    ]
+    assert dummy.defaults == real.defaults
+
+
+def test_stepping_does_not_import_dynamo() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from lrviz.config import build_run, from_document\n"
+        "from lrviz.engine import simulate\n"
+        "simulate(build_run(from_document({'optimizer': 'Adam', 'scheduler': {'name': 'OneCycleLR', 'max_lr': 0.1}})))\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
