@@ -410,11 +410,13 @@ def render(
 ) -> None:
     """Render schedules described by YAML files (PyTorch's argument names as keys)."""
     outputs = list(out or [])
-    if outputs and len(files) > 1:
-        raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
     suffixes = ["." + f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
     if out_dir is not None:
         check_outputs([Path(f"x{s}") for s in suffixes], flag="--format")
+    if outputs and out_dir is not None:
+        raise ConfigError("-o/--out and --out-dir cannot be combined; use -o FILE for one config or --out-dir DIR")
+    if outputs and len(files) > 1:
+        raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
     check_outputs(outputs)
     overrides: dict[KeyPath, tuple[str, Any]] = {}
     if epochs is not None:

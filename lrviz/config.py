@@ -26,6 +26,7 @@ from typing import Any
 from lrviz.errors import ConfigError
 from lrviz.expr import Expression
 from lrviz.schedules import (
+    OPTIMIZER_ARGS,
     Arg,
     SchedulerSpec,
     get_optimizer,
@@ -36,6 +37,8 @@ from lrviz.yamlfile import KeyPath, dotted, read_yaml
 
 #: Upper bound on recorded values (epochs x steps per epoch x param groups), 8 bytes each.
 MAX_POINTS = 50_000_000
+#: Integers beyond this are refused outright (no epoch count or step size is anywhere near).
+MAX_INT = 10**15
 #: Upper bound on the number of param groups.
 MAX_GROUPS = 64
 #: Upper bound on nested scheduler depth (SequentialLR inside SequentialLR ...).
@@ -236,7 +239,7 @@ def from_document(
         parent, root, root_path = root, root[part], (*root_path, part)
     if not isinstance(root, dict):
         raise ConfigError(f"{doc.at(root_path)}: --key must name a mapping, got {type(root).__name__}")
-    if not _is_scheduler_node(root):
+    if not _is_scheduler_node(root) and not (_names_a_class(root) and "scheduler" not in root):
         _root_node(root, root_path, doc, layer)
         return layer
     layer.foreign = True
@@ -259,7 +262,7 @@ def _find_scheduler_nodes(node: Any, base: KeyPath, depth: int = 0) -> list[KeyP
     for k, v in node.items():
         if not isinstance(v, dict):
             continue
-        if k in ("scheduler", "lr_scheduler") and _is_scheduler_node(v):
+        if k in ("scheduler", "lr_scheduler") and (_is_scheduler_node(v) or _names_a_class(v)):
             found.append((*base, k))
         else:
             found.extend(_find_scheduler_nodes(v, (*base, k), depth + 1))
@@ -269,6 +272,11 @@ def _find_scheduler_nodes(node: Any, base: KeyPath, depth: int = 0) -> list[KeyP
 def _is_scheduler_node(node: Mapping[str, Any]) -> bool:
     name = node.get("_target_") or node.get("class_path") or node.get("name")
     return isinstance(name, str) and (name.startswith(_SCHEDULER_PREFIX) or _known_scheduler(name))
+
+
+def _names_a_class(node: Mapping[str, Any]) -> bool:
+    """A Hydra/Lightning node (``_target_`` or ``class_path``), whatever class it names."""
+    return "_target_" in node or "class_path" in node
 
 
 def _known_scheduler(name: str) -> bool:
@@ -468,6 +476,8 @@ def _number(value: Any, where: str, *, integer: bool, bound: Any = None, what: s
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "an integer" if integer else "a number"
         raise ConfigError(f"{where}: expected {kind}{what}, got {_describe(value)}")
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise ConfigError(f"{where}: {str(value)[:12]}... is far too large (the limit is {MAX_INT:,})")
     if not math.isfinite(value):
         raise ConfigError(f"{where}: expected a finite number, got {value}")
     if integer and not isinstance(value, int):
@@ -594,10 +604,12 @@ def build_run(layer: Layer) -> RunConfig:
         epochs = max(1, -(-steps // unit))
     if epochs * spe * groups > MAX_POINTS:
         per_group = f" x {groups} param groups" if groups > 1 else ""
+        sources = ", ".join(layer.at(("scheduler", k)) for k in scheduler.args)
+        where = layer.at(("epochs",)) if epochs_given else f"the default run length from {sources}"
         raise ConfigError(
-            f"{layer.at(('epochs',))}: {epochs:,} epochs x {spe:,} steps per epoch{per_group} = "
+            f"{where}: {epochs:,} epochs x {spe:,} steps per epoch{per_group} = "
             f"{epochs * spe * groups:,} values is more than the limit of {MAX_POINTS:,}; "
-            "lower --epochs or --steps-per-epoch"
+            + ("lower --epochs or --steps-per-epoch" if epochs_given else "give --epochs (or `epochs:`) explicitly")
         )
     if scheduler.name == "ReduceLROnPlateau":
         if metrics is None:
@@ -682,9 +694,11 @@ def read_metrics(path: Path) -> list[float]:
     try:
         if path.is_dir():
             raise ConfigError(f"--metrics {path}: is a directory")
-        if path.stat().st_size > 64 * MAX_CONFIG_BYTES:
+        with path.open("rb") as handle:  # bounded: a pipe or device has no size to stat
+            raw = handle.read(64 * MAX_CONFIG_BYTES + 1)
+        if len(raw) > 64 * MAX_CONFIG_BYTES:
             raise ConfigError(f"--metrics {path}: larger than {64 * MAX_CONFIG_BYTES:,} bytes")
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"--metrics {path}: no such file") from None
     except UnicodeDecodeError:
@@ -720,8 +734,7 @@ def _build_optimizer(raw: Any, layer: Layer) -> OptimizerConfig:
     for k, v in raw.items():
         if k in ("name", "lr", "param_groups"):
             continue
-        if not isinstance(k, str) or not k.isidentifier():
-            raise ConfigError(f"{layer.at(('optimizer', k))}: not a valid option name")
+        _check_option_name(name, k, layer.at(("optimizer", k)))
         options[k] = _option_value(v, layer.at(("optimizer", k)))
     groups_raw = raw.get("param_groups")
     groups: list[GroupConfig] = []
@@ -743,11 +756,12 @@ def _build_optimizer(raw: Any, layer: Layer) -> OptimizerConfig:
             gname = g.get("name", f"group {i}")
             if not isinstance(gname, str | int):
                 raise ConfigError(f"{gw}.name: expected a string")
-            gopts = {
-                k: _option_value(v, layer.at(("optimizer", "param_groups", i, k)))
-                for k, v in g.items()
-                if k not in ("lr", "name", "params")
-            }
+            gopts = {}
+            for k, v in g.items():
+                if k in ("lr", "name", "params"):
+                    continue
+                _check_option_name(name, k, layer.at(("optimizer", "param_groups", i, k)))
+                gopts[k] = _option_value(v, layer.at(("optimizer", "param_groups", i, k)))
             groups.append(GroupConfig(str(gname), glr, gopts))
         names = [g.name for g in groups]
         for n in names:
@@ -757,6 +771,14 @@ def _build_optimizer(raw: Any, layer: Layer) -> OptimizerConfig:
 
 
 _NONNEG = get_scheduler("CosineAnnealingLR").arg("eta_min").bound  # type: ignore[union-attr]
+
+
+def _check_option_name(optimizer: str, key: Any, where: str) -> None:
+    valid = OPTIMIZER_ARGS[optimizer]
+    if key not in valid:
+        raise ConfigError(
+            f"{where}: unknown option of {optimizer}{suggest(str(key), valid)}; it takes {', '.join(valid)}"
+        )
 
 
 def get_optimizer_at(name: Any, where: str) -> str:

@@ -30,6 +30,7 @@ class AtomicWriter:
 
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
+        self._made: list[Path] = []  # folders this writer created, removed again on failure
 
     def __enter__(self) -> AtomicWriter:
         return self
@@ -40,8 +41,11 @@ class AtomicWriter:
         if target.is_dir():
             raise OutputError(f"{target}: is a directory; give a file name such as {target / 'schedule.png'}")
         folder = target.parent
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            for path in reversed(missing):
+                path.mkdir()
+                self._made.append(path)
             fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
         except OSError as exc:
             raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
@@ -65,8 +69,15 @@ class AtomicWriter:
                         os.replace(tmp, target)
                     except OSError as err:
                         raise OutputError(f"{target}: cannot write: {err.strerror or err}") from None
+        except BaseException:
+            exc_type = OutputError
+            raise
         finally:
             for tmp, _ in self._pending:
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
             self._pending.clear()
+            if exc_type is not None:
+                for folder in reversed(self._made):
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()

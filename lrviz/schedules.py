@@ -410,21 +410,98 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
     ),
 )
 
-#: torch.optim optimizers a config may name (case-insensitive). LBFGS needs a
+#: torch.optim optimizers a config may name (case-insensitive), with their constructor's
+#: options as in torch 2.13 (a test compares them with the installed torch). LBFGS needs a
 #: closure and SparseAdam sparse gradients, so neither can drive a schedule here.
-OPTIMIZERS: tuple[str, ...] = (
-    "SGD",
-    "Adam",
-    "AdamW",
-    "Adamax",
-    "NAdam",
-    "RAdam",
-    "RMSprop",
-    "Adagrad",
-    "Adadelta",
-    "ASGD",
-    "Rprop",
-)
+OPTIMIZER_ARGS: dict[str, tuple[str, ...]] = {
+    "SGD": (
+        "lr",
+        "momentum",
+        "dampening",
+        "weight_decay",
+        "nesterov",
+        "maximize",
+        "foreach",
+        "differentiable",
+        "fused",
+    ),
+    "Adam": (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "amsgrad",
+        "foreach",
+        "maximize",
+        "capturable",
+        "differentiable",
+        "fused",
+        "decoupled_weight_decay",
+    ),
+    "AdamW": (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "amsgrad",
+        "maximize",
+        "foreach",
+        "capturable",
+        "differentiable",
+        "fused",
+    ),
+    "Adamax": ("lr", "betas", "eps", "weight_decay", "foreach", "maximize", "differentiable", "capturable"),
+    "NAdam": (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "momentum_decay",
+        "decoupled_weight_decay",
+        "foreach",
+        "maximize",
+        "capturable",
+        "differentiable",
+    ),
+    "RAdam": (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "decoupled_weight_decay",
+        "foreach",
+        "maximize",
+        "capturable",
+        "differentiable",
+    ),
+    "RMSprop": (
+        "lr",
+        "alpha",
+        "eps",
+        "weight_decay",
+        "momentum",
+        "centered",
+        "capturable",
+        "foreach",
+        "maximize",
+        "differentiable",
+    ),
+    "Adagrad": (
+        "lr",
+        "lr_decay",
+        "weight_decay",
+        "initial_accumulator_value",
+        "eps",
+        "foreach",
+        "maximize",
+        "differentiable",
+        "fused",
+    ),
+    "Adadelta": ("lr", "rho", "eps", "weight_decay", "foreach", "capturable", "maximize", "differentiable"),
+    "ASGD": ("lr", "lambd", "alpha", "t0", "weight_decay", "foreach", "maximize", "differentiable", "capturable"),
+    "Rprop": ("lr", "etas", "step_sizes", "capturable", "foreach", "maximize", "differentiable"),
+}
+OPTIMIZERS: tuple[str, ...] = tuple(OPTIMIZER_ARGS)
 
 
 def _norm(name: str) -> str:

@@ -85,12 +85,10 @@ def _read_text(path: Path) -> str:
     try:
         if path.is_dir():
             raise ConfigError(f"{path}: is a directory, not a YAML file")
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                f"{path}: {size:,} bytes is larger than the {MAX_CONFIG_BYTES:,}-byte limit for a config file"
-            )
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # a bounded read: pipes and devices have no size to stat
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: larger than the {MAX_CONFIG_BYTES:,}-byte limit for a config file")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except PermissionError:

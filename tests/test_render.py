@@ -140,3 +140,10 @@ def test_table_and_summary(restarts: Curve) -> None:
     table, note = build_table(long)
     assert note is not None and "--every" in note
     assert rows_to_show(long, 100)[:3] == [0, 6, 7]  # every 100th, plus each restart and the point before it
+
+
+def test_titles_are_plain_text(restarts: Curve, tmp_path: Path) -> None:
+    # a stray $ must not be parsed as mathtext (which raises on "$\frac{$")
+    (path,) = write_outputs(restarts, [tmp_path / "t.png"], title="$\\frac{$ cost")
+    assert path.stat().st_size > 10_000
+    assert build_figure(restarts, title="$x$").axes[0].get_title() == "$x$"

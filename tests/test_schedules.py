@@ -8,7 +8,7 @@ import pytest
 from torch.optim import lr_scheduler
 
 from lrviz.errors import ConfigError
-from lrviz.schedules import REQUIRED, SCHEDULERS, get_optimizer, get_scheduler
+from lrviz.schedules import OPTIMIZER_ARGS, REQUIRED, SCHEDULERS, get_optimizer, get_scheduler
 
 SKIPPED = {"optimizer", "last_epoch", "verbose", "scale_fn"}  # not user-settable here
 
@@ -60,3 +60,11 @@ def test_optimizer_names() -> None:
     assert get_optimizer("adamw") == "AdamW"
     with pytest.raises(ConfigError, match="did you mean Adam"):
         get_optimizer("Adan")
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZER_ARGS))
+def test_optimizer_options_mirror_pytorch(name: str) -> None:
+    import torch
+
+    params = inspect.signature(getattr(torch.optim, name).__init__).parameters
+    assert OPTIMIZER_ARGS[name] == tuple(p for p in params if p not in ("self", "params"))

@@ -58,7 +58,8 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
             ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel("learning rate")
-        ax.set_title(title or curve.run.title or default_title(curve), fontsize=11)
+        # parse_math=False: a user's title is text, and a stray $ must not become a mathtext error
+        ax.set_title(title or curve.run.title or default_title(curve), fontsize=11, parse_math=False)
         ax.grid(True, alpha=0.3)
         ax.set_xlim(0, curve.run.epochs)
         handles, labels = ax.get_legend_handles_labels()
