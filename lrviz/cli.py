@@ -107,6 +107,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help and errors: rich costs ~0.1 s to import; tables still use it
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
