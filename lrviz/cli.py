@@ -427,24 +427,54 @@ def render(
             "--steps-per-epoch",
             _typed("steps_per_epoch", steps_per_epoch, "--steps-per-epoch"),
         )
+    if len(files) == 1 and out_dir is None:
+        run = build_run(merge(load_file(files[0], key), from_flags(overrides)))
+        _show(run, outputs, log_y=log_y, momentum=momentum, every=every, quiet=quiet)
+        return
+    from lrviz.batch import Job, render_all
+
     failures: list[tuple[Path, LrvizError]] = []
+    jobs: list[Job] = []
     for path in files:
         try:
             run = build_run(merge(load_file(path, key), from_flags(overrides)))
-            targets = outputs
-            if out_dir is not None:
-                targets = [out_dir / f"{path.stem}{s}" for s in suffixes]
-            _show(run, targets, log_y=log_y, momentum=momentum, every=every, quiet=quiet)
         except LrvizError as exc:
-            if len(files) == 1:
-                raise
             failures.append((path, exc))
             _error(str(exc))
+            continue
+        targets = tuple(out_dir / f"{path.stem}{s}" for s in suffixes) if out_dir is not None else ()
+        jobs.append(Job(path, run, targets))
+    for outcome in render_all(jobs, log_y=log_y, momentum=momentum):
+        if outcome.error is not None:
+            failures.append((outcome.job.source, outcome.error))
+            _error(f"{outcome.job.source}: {outcome.error}")
+            continue
+        _report(outcome, every=every, quiet=quiet)
     if failures:
         code = max(exc.exit_code for _, exc in failures)
         raise _Failed(
             f"{len(failures)} of {len(files)} configs failed: " + ", ".join(str(p) for p, _ in failures), code
         )
+
+
+def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
+    """Print one batch result: the table (no outputs) or the summary and the files written."""
+    from lrviz.diagnostics import check_run
+    from lrviz.render.table import summary_line
+
+    curve = outcome.curve
+    _warn(check_run(curve.run), quiet)
+    if not outcome.job.targets:
+        from rich.console import Console
+
+        from lrviz.render.table import print_table
+
+        print(f"== {outcome.job.source}")
+        print_table(curve, Console(), every)
+        return
+    print(f"{outcome.job.source}: {summary_line(curve)}")
+    for path in outcome.job.targets:
+        print(f"wrote {path}")
 
 
 class _Failed(LrvizError):
