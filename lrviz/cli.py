@@ -55,23 +55,23 @@ class _Group(TyperGroup):
         return code
 
 
-def _guarded(run: Callable[[], Any], debug: bool) -> int:
-    from typer import _click
-    from typer.exceptions import Abort
+# Typer vendors click; reach its exception base through a public class, whatever the version.
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
+
+def _guarded(run: Callable[[], Any], debug: bool) -> int:
     try:
         result = run()
-    except _click.exceptions.NoArgsIsHelpError as exc:
-        print(exc.ctx.get_help() if exc.ctx else exc.format_message())
-        return 0
-    except _click.exceptions.ClickException as exc:
-        hint = ""
-        ctx = getattr(exc, "ctx", None)
-        if ctx is not None:
-            hint = f" (see '{ctx.command_path} --help')"
-        _error(f"{exc.format_message()}{hint}")
-        return exc.exit_code
-    except Abort:
+    except _ClickException as exc:
+        ctx: Any = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `lrviz`: show the help
+            print(ctx.get_help() if ctx is not None else exc)
+            return 0
+        click_exc: Any = exc
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _error(f"{click_exc.format_message()}{hint}")
+        return int(click_exc.exit_code)
+    except typer.Abort:
         _error("aborted")
         return 130
     except LrvizError as exc:
