@@ -57,6 +57,7 @@ RUN_KEYS = (
     "title",
     "warmup",
     "warmup_start_factor",
+    "expect",
     "trainer",
 )
 _HYDRA_META = ("_partial_", "_recursive_", "_convert_", "_args_")
@@ -141,6 +142,7 @@ class RunConfig:
     label: str = ""
     title: str | None = None
     milestones: tuple[int, ...] = ()  # SequentialLR switch points, in the scheduler's own steps
+    expect: Mapping[str, Any] = field(default_factory=dict)  # what `lrviz check` verifies
 
     @property
     def points(self) -> int:
@@ -636,6 +638,9 @@ def build_run(layer: Layer) -> RunConfig:
     title = data.get("title")
     if title is not None and not isinstance(title, str):
         raise ConfigError(f"{layer.at(('title',))}: expected a string, got {_describe(title)}")
+    from lrviz.check import parse_expectations
+
+    expect = parse_expectations(data.get("expect"), layer.at(("expect",)))
     default_label = Path(layer.origin).stem if layer.origin != "flags" else scheduler.name
     return RunConfig(
         scheduler=scheduler,
@@ -647,6 +652,7 @@ def build_run(layer: Layer) -> RunConfig:
         label=str(label) if label is not None else default_label,
         title=title,
         milestones=milestones,
+        expect=expect,
     )
 
 

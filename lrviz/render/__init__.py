@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
+from lrviz.compare import Comparison
 from lrviz.curve import Curve
 from lrviz.errors import ConfigError
 from lrviz.output import AtomicWriter
@@ -66,3 +67,19 @@ def write_outputs(
             with writer.open(path) as out:
                 render(curve, out)
     return list(paths)
+
+
+def write_comparison(cmp: Comparison, paths: Sequence[Path], *, log_y: bool = False, title: str | None = None) -> None:
+    """Write a comparison to every path (plot, CSV or JSON), all together or none."""
+    with AtomicWriter() as writer:
+        for path in paths:
+            suffix = path.suffix.lower()
+            with writer.open(path) as out:
+                if suffix in PLOT_SUFFIXES:
+                    from lrviz.render import plot
+
+                    plot.save_figure(plot.build_compare_figure(cmp, log_y=log_y, title=title), out, suffix[1:])
+                else:
+                    from lrviz.render import data
+
+                    (data.write_compare_csv if suffix == ".csv" else data.write_compare_json)(cmp, out)

@@ -7,6 +7,7 @@ import io
 import json
 from typing import IO, Any
 
+from lrviz.compare import Comparison
 from lrviz.config import SchedulerConfig
 from lrviz.curve import Curve
 from lrviz.expr import Expression
@@ -98,4 +99,35 @@ def to_dict(curve: Curve) -> dict[str, Any]:
 def write_json(curve: Curve, out: IO[bytes]) -> None:
     """One object, one top-level key per line (series stay on one line each)."""
     items = [f" {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in to_dict(curve).items()]
+    out.write(("{\n" + ",\n".join(items) + "\n}\n").encode("utf-8"))
+
+
+def write_compare_csv(cmp: Comparison, out: IO[bytes]) -> None:
+    """``epoch`` then one LR column per schedule, named by its label; empty where it has no point."""
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["epoch", *cmp.labels])
+    for i, x in enumerate(cmp.epochs):
+        writer.writerow([x, *("" if col[i] is None else col[i] for col in cmp.columns)])
+    text.flush()
+    text.detach()
+
+
+def write_compare_json(cmp: Comparison, out: IO[bytes]) -> None:
+    data = {
+        "labels": list(cmp.labels),
+        "schedulers": [scheduler_dict(c.run.scheduler) for c in cmp.curves],
+        "epoch": list(cmp.epochs),
+        "lr": {label: list(col) for label, col in zip(cmp.labels, cmp.columns, strict=True)},
+        "restarts": {label: c.restart_epochs for label, c in zip(cmp.labels, cmp.curves, strict=True)},
+        "differences": {
+            "against": cmp.labels[0],
+            "first_differs_at": cmp.first_diff,
+            "max_abs": cmp.max_abs,
+            "max_abs_at": cmp.max_abs_at,
+            "max_rel": cmp.max_rel if cmp.max_rel != float("inf") else None,
+            "max_rel_at": cmp.max_rel_at,
+        },
+    }
+    items = [f" {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in data.items()]
     out.write(("{\n" + ",\n".join(items) + "\n}\n").encode("utf-8"))

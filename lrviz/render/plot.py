@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lrviz.compare import Comparison
 from lrviz.curve import Curve
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
@@ -152,6 +153,31 @@ def _mark_events(ax: Any, curve: Curve) -> None:
         xs = curve.events(curve.reductions)
         ys = [curve.lrs[0][k] for k in curve.reductions]
         ax.plot(xs, ys, linestyle="none", marker="v", color="tab:purple", label="LR reduced", gid="reduced")
+
+
+def build_compare_figure(cmp: Comparison, *, log_y: bool = False, title: str | None = None) -> Figure:
+    """Every schedule of a comparison on one axes, restarts marked in each line's colour."""
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+        FigureCanvasAgg(fig)
+        fig.subplots_adjust(left=0.075, right=0.975, bottom=0.09, top=0.9)
+        ax = fig.add_subplot()
+        end = 0
+        for label, curve in zip(cmp.labels, cmp.curves, strict=True):
+            x, y, style = plotted(curve, curve.lrs[0])
+            (line,) = ax.plot(x, y, label=label, linewidth=1.5, drawstyle=style, gid="lr")
+            for r in curve.restart_epochs:
+                ax.axvline(r, color=line.get_color(), linestyle="--", linewidth=0.8, alpha=0.5, gid="restart")
+            end = max(end, curve.run.epochs)
+        if log_y:
+            ax.set_yscale("log")
+        ax.set_xlim(0, max(end, 1))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("learning rate")
+        ax.set_title(title or "lrviz compare: " + ", ".join(cmp.labels), fontsize=11, parse_math=False)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="best", fontsize=9)
+    return fig
 
 
 def save_figure(fig: Figure, out: IO[bytes], fmt: str) -> None:

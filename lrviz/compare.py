@@ -1,0 +1,89 @@
+"""Several schedules side by side: aligned on the epoch axis, with their largest differences.
+
+``compare`` takes simulated curves (the first is the reference) and lines them
+up point by point on the union of their x values (epochs, fractional with
+several steps per epoch). Differences are measured against the first schedule
+on the points both have, for the first param group.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lrviz.curve import Curve
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Schedules aligned on one epoch axis, and how far each strays from the first."""
+
+    labels: tuple[str, ...]
+    curves: tuple[Curve, ...]
+    epochs: tuple[float | int, ...]
+    columns: tuple[tuple[float | None, ...], ...]  # per schedule, None where it has no point
+    max_abs: float
+    max_abs_at: float | int | None
+    max_rel: float
+    max_rel_at: float | int | None
+    first_diff: float | int | None
+
+    def describe(self) -> str:
+        if len(self.curves) < 2:
+            return "one schedule: nothing to compare"
+        if self.first_diff is None:
+            return f"identical on every shared epoch ({', '.join(self.labels)})"
+        rel = "inf" if math.isinf(self.max_rel) else f"{self.max_rel:.3g}"
+        return (
+            f"first differs at epoch {self.first_diff:g}; largest absolute difference {self.max_abs:.6g} "
+            f"at epoch {self.max_abs_at:g}; largest relative difference {rel} at epoch {self.max_rel_at:g} "
+            f"(against {self.labels[0]})"
+        )
+
+
+def unique_labels(labels: Sequence[str]) -> tuple[str, ...]:
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return tuple(out)
+
+
+def compare(curves: Sequence[Curve], labels: Sequence[str]) -> Comparison:
+    """Align ``curves`` and measure their differences from the first one."""
+    by_x = [{c.epoch_at(k): c.lrs[0][k] for k in range(c.points)} for c in curves]
+    xs = sorted(set().union(*by_x))
+    columns = tuple(tuple(m.get(x) for x in xs) for m in by_x)
+    max_abs, max_rel = 0.0, 0.0
+    abs_at: float | int | None = None
+    rel_at: float | int | None = None
+    first: float | int | None = None
+    base = by_x[0]
+    for other in by_x[1:]:
+        for x in xs:
+            if x not in base or x not in other:
+                continue
+            a, b = base[x], other[x]
+            if a == b:
+                continue
+            if first is None or x < first:
+                first = x
+            diff = abs(b - a)
+            rel = diff / abs(a) if a != 0 else math.inf
+            if diff > max_abs:
+                max_abs, abs_at = diff, x
+            if rel > max_rel:
+                max_rel, rel_at = rel, x
+    return Comparison(
+        labels=unique_labels(labels),
+        curves=tuple(curves),
+        epochs=tuple(xs),
+        columns=columns,
+        max_abs=max_abs,
+        max_abs_at=abs_at,
+        max_rel=max_rel,
+        max_rel_at=rel_at,
+        first_diff=first,
+    )
