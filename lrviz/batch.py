@@ -77,6 +77,7 @@ def render_all(jobs: Sequence[Job], *, log_y: bool, momentum: bool) -> Iterator[
     _PENDING[:] = [(o.curve, o.job.targets) for o in ready if o.curve is not None]
     _STYLE.update(log_y=log_y, momentum=momentum)
     workers = workers_for(len(ready))
+    position = {id(o): i for i, o in enumerate(ready)}
     try:
         if workers > 1:
             import multiprocessing
@@ -84,15 +85,24 @@ def render_all(jobs: Sequence[Job], *, log_y: bool, momentum: bool) -> Iterator[
             import lrviz.render.plot  # noqa: F401 - imported once here, inherited by the forked workers
 
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                failures = pool.map(_write, range(len(ready)), chunksize=1)
+                results = pool.imap(_write, range(len(ready)), chunksize=1)
+                yield from _in_order(outcomes, position, results)
         else:
-            failures = [_write(i) for i in range(len(ready))]
+            yield from _in_order(outcomes, position, (_write(i) for i in range(len(ready))))
     finally:
         _PENDING.clear()
-    for failure in failures:
-        if failure is not None:
-            index, code, message = failure
-            error = LrvizError(message)
-            error.exit_code = code
-            ready[index].error = error
-    yield from outcomes
+
+
+def _in_order(
+    outcomes: list[Outcome], position: dict[int, int], results: Iterator[tuple[int, int, str] | None]
+) -> Iterator[Outcome]:
+    """Yield every outcome in input order, taking written results as they arrive."""
+    for outcome in outcomes:
+        if id(outcome) in position:
+            failure = next(results)
+            if failure is not None:
+                _, code, message = failure
+                error = LrvizError(message)
+                error.exit_code = code
+                outcome.error = error
+        yield outcome

@@ -349,6 +349,19 @@ def _progress(total: int) -> Any:
     return update
 
 
+def _batch_bar(total: int) -> Any:
+    """A rich progress bar over configs on a terminal; None in CI logs (plain lines there)."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    bar.add_task("rendering", total=total)
+    bar.start()
+    return bar
+
+
 def _warn(messages: list[str], quiet: bool) -> None:
     if not quiet:
         for message in messages:
@@ -442,13 +455,20 @@ def render(
         targets = tuple(out_dir / f"{path.stem}{s}" for s in suffixes) if out_dir is not None else ()
         jobs.append(Job(path, run, targets))
     rendered: list[tuple[str, Any]] = []
-    for outcome in render_all(jobs, log_y=log_y, momentum=momentum):
-        if outcome.error is not None:
-            failures.append((outcome.job.source, outcome.error))
-            _error(f"{outcome.job.source}: {outcome.error}")
-            continue
-        _report(outcome, every=every, quiet=quiet)
-        rendered.append((str(outcome.job.source), outcome.curve))
+    bar = _batch_bar(len(jobs)) if out_dir is not None else None
+    try:
+        for outcome in render_all(jobs, log_y=log_y, momentum=momentum):
+            if bar is not None:
+                bar.advance(0)
+            if outcome.error is not None:
+                failures.append((outcome.job.source, outcome.error))
+                _error(f"{outcome.job.source}: {outcome.error}")
+                continue
+            _report(outcome, every=every, quiet=quiet)
+            rendered.append((str(outcome.job.source), outcome.curve))
+    finally:
+        if bar is not None:
+            bar.stop()
     from lrviz.summary import append_step_summary, curves_table
 
     lines = curves_table(rendered)
