@@ -173,6 +173,24 @@ MomentumOption = Annotated[
     bool, typer.Option("--momentum", help="Also record momentum (or Adam's beta1): plot axis, CSV/JSON columns.")
 ]
 EveryOption = Annotated[int | None, typer.Option("--every", metavar="K", min=1, help="Table: show every K-th point.")]
+ResumeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--resume-at",
+        metavar="EPOCH",
+        help="Also simulate a checkpoint at EPOCH: state_dicts saved, fresh optimizer and scheduler loaded, "
+        "then continued; overlaid and compared with the uninterrupted run.",
+    ),
+]
+DatasetSizeOption = Annotated[
+    str | None,
+    typer.Option("--dataset-size", metavar="N", help="Training samples: with --batch-size, sets the steps per epoch."),
+]
+BatchSizeOption = Annotated[str | None, typer.Option("--batch-size", metavar="N", help="Samples per batch (per rank).")]
+GradAccumOption = Annotated[
+    str | None, typer.Option("--grad-accum", metavar="N", help="Batches per optimizer step (gradient accumulation).")
+]
+WorldSizeOption = Annotated[str | None, typer.Option("--world-size", metavar="N", help="Data-parallel ranks (GPUs).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings about the schedule.")]
 ConfigOption = Annotated[
     Path | None,
@@ -194,6 +212,11 @@ COMMON: dict[str, Any] = {
     "title": TitleOption,
     "momentum": MomentumOption,
     "every": EveryOption,
+    "resume_at": ResumeOption,
+    "dataset_size": DatasetSizeOption,
+    "batch_size": BatchSizeOption,
+    "grad_accum": GradAccumOption,
+    "world_size": WorldSizeOption,
     "quiet": QuietOption,
     "config": ConfigOption,
     "key": KeyOption,
@@ -206,8 +229,12 @@ _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
     "optimizer": (("optimizer", "name"), "--optimizer"),
     "warmup": (("warmup",), "--warmup"),
     "warmup_start_factor": (("warmup_start_factor",), "--warmup-start-factor"),
+    "dataset_size": (("dataset_size",), "--dataset-size"),
+    "batch_size": (("batch_size",), "--batch-size"),
+    "grad_accum": (("grad_accum",), "--grad-accum"),
+    "world_size": (("world_size",), "--world-size"),
 }
-_INT_FLAGS = {"epochs", "steps_per_epoch", "warmup"}
+_INT_FLAGS = {"epochs", "steps_per_epoch", "warmup", "dataset_size", "batch_size", "grad_accum", "world_size"}
 _FLOAT_FLAGS = {"lr", "warmup_start_factor"}
 
 
@@ -323,6 +350,7 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
         momentum=kwargs["momentum"],
         every=kwargs.get("every"),
         quiet=kwargs["quiet"],
+        resume_at=kwargs.get("resume_at"),
     )
 
 
@@ -369,13 +397,26 @@ def _warn(messages: list[str], quiet: bool) -> None:
 
 
 def _show(
-    run: RunConfig, outputs: list[Path], *, log_y: bool, momentum: bool, every: int | None, quiet: bool = False
+    run: RunConfig,
+    outputs: list[Path],
+    *,
+    log_y: bool,
+    momentum: bool,
+    every: int | None,
+    quiet: bool = False,
+    resume_at: int | None = None,
 ) -> Any:
+    import dataclasses
+
     from lrviz.diagnostics import check_run
-    from lrviz.engine import simulate  # torch: only now that a schedule is stepped
+    from lrviz.engine import simulate, simulate_resume  # torch: only now that a schedule is stepped
 
     _warn(check_run(run), quiet)
+    if run.geometry:
+        print(f"steps per epoch: {run.geometry}")
     curve = simulate(run, momentum=momentum, progress=_progress(run.points))
+    if resume_at is not None:
+        curve = dataclasses.replace(curve, resume_at=resume_at, resumed=simulate_resume(run, resume_at))
     if outputs:
         from lrviz.render.table import summary_line
 

@@ -58,6 +58,11 @@ RUN_KEYS = (
     "warmup",
     "warmup_start_factor",
     "expect",
+    "dataset_size",
+    "batch_size",
+    "grad_accum",
+    "world_size",
+    "drop_last",
     "trainer",
 )
 _HYDRA_META = ("_partial_", "_recursive_", "_convert_", "_args_")
@@ -143,6 +148,7 @@ class RunConfig:
     title: str | None = None
     milestones: tuple[int, ...] = ()  # SequentialLR switch points, in the scheduler's own steps
     expect: Mapping[str, Any] = field(default_factory=dict)  # what `lrviz check` verifies
+    geometry: str | None = None  # how steps_per_epoch follows from dataset and batch sizes
 
     @property
     def points(self) -> int:
@@ -565,6 +571,13 @@ def build_run(layer: Layer) -> RunConfig:
     optimizer = _build_optimizer(data.get("optimizer", {}), layer)
     groups = len(optimizer.groups)
     spe = _number(data.get("steps_per_epoch", 1), layer.at(("steps_per_epoch",)), integer=True, bound=_POS)
+    geometry = None
+    if "dataset_size" in data or "batch_size" in data:
+        if "steps_per_epoch" in data:
+            raise ConfigError(
+                f"{layer.at(('steps_per_epoch',))}: give either steps_per_epoch or dataset_size/batch_size, not both"
+            )
+        spe, geometry = _geometry(data, layer)
 
     if "scheduler" not in data:
         raise ConfigError(f"{layer.origin}: no scheduler given")
@@ -653,10 +666,49 @@ def build_run(layer: Layer) -> RunConfig:
         title=title,
         milestones=milestones,
         expect=expect,
+        geometry=geometry,
     )
 
 
 _POS = get_scheduler("StepLR").arg("step_size").bound  # type: ignore[union-attr]
+
+
+def _geometry(data: Mapping[str, Any], layer: Layer) -> tuple[int, str]:
+    """Optimizer steps per epoch from the dataset, batch size, gradient accumulation and world size.
+
+    Each of ``world_size`` ranks sees ceil(dataset / world_size) samples (DistributedSampler
+    pads); it makes ceil(that / batch_size) batches (floor with drop_last); the optimizer
+    steps once per ``grad_accum`` batches, and on a last partial group (ceil), as PyTorch
+    Lightning and the usual ``if (i + 1) % accum == 0 or last`` loop do.
+    """
+    missing = [k for k in ("dataset_size", "batch_size") if k not in data]
+    if missing:
+        raise ConfigError(f"{layer.at((missing[0],))}: dataset_size and batch_size go together; give both")
+
+    def whole(key: str, default: int) -> int:
+        return int(_number(data.get(key, default), layer.at((key,)), integer=True, bound=_POS))
+
+    size, batch = whole("dataset_size", 1), whole("batch_size", 1)
+    accum, world = whole("grad_accum", 1), whole("world_size", 1)
+    drop_last = data.get("drop_last", False)
+    if not isinstance(drop_last, bool):
+        raise ConfigError(f"{layer.at(('drop_last',))}: expected true or false")
+    per_rank = -(-size // world)
+    batches = per_rank // batch if drop_last else -(-per_rank // batch)
+    if batches == 0:
+        raise ConfigError(
+            f"{layer.at(('batch_size',))}: {batch} is larger than the {per_rank} samples per rank with drop_last"
+        )
+    steps = -(-batches // accum)
+    text = f"{size:,} samples"
+    text += f" / {world} ranks = {per_rank:,} per rank" if world > 1 else ""
+    text += f" / batch {batch} = {batches:,} batches ({'floor' if drop_last else 'ceil'})"
+    text += (
+        f" / accumulate {accum} = {steps:,} optimizer steps per epoch (ceil)"
+        if accum > 1
+        else f" = {steps:,} optimizer steps per epoch"
+    )
+    return steps, text
 
 
 def _shift_where(layer: Layer, old: KeyPath, new: KeyPath) -> None:

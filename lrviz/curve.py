@@ -25,6 +25,31 @@ class Curve:
     reductions: tuple[int, ...] = ()
     momenta: tuple[array[float], ...] | None = None
     torch_warnings: tuple[str, ...] = field(default=())
+    resume_at: int | None = None  # epoch of a simulated checkpoint-and-resume (--resume-at)
+    resumed: tuple[array[float], ...] | None = None  # the LRs of that resumed run, every point
+
+    def resume_difference(self) -> int | None:
+        """The first point where the resumed run's LR differs from the uninterrupted one."""
+        if self.resumed is None:
+            return None
+        for g, series in enumerate(self.lrs):
+            other = self.resumed[g]
+            for k in range(len(series)):
+                if series[k] != other[k]:
+                    return k
+        return None
+
+    def resume_line(self) -> str | None:
+        """One line on the resume simulation, or None when there was none."""
+        if self.resume_at is None:
+            return None
+        k = self.resume_difference()
+        if k is None:
+            return f"resumed from a checkpoint at epoch {self.resume_at}: identical to the uninterrupted run"
+        return (
+            f"resumed from a checkpoint at epoch {self.resume_at}: the LR jumps at epoch {self.epoch_at(k)}: "
+            f"uninterrupted {self.lrs[0][k]!r}, resumed {self.resumed[0][k]!r}"  # type: ignore[index]
+        )
 
     @property
     def points(self) -> int:

@@ -121,15 +121,47 @@ def simulate(run: RunConfig, *, momentum: bool = False, progress: Progress | Non
     )
 
 
+def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
+    """The LRs of a run checkpointed at epoch ``resume_at`` and resumed, as a training script does it.
+
+    Steps a first optimizer and scheduler to ``resume_at``, saves both ``state_dict()``s
+    (deep copies, as a checkpoint file would hold), builds a fresh optimizer and a fresh
+    scheduler, loads the optimizer's state and then the scheduler's (PyTorch's documented
+    order: the scheduler's constructor overwrites the LRs), and steps on to the end.
+    """
+    import copy
+
+    if not 0 < resume_at < run.epochs:
+        raise ConfigError(f"--resume-at: must be an epoch between 1 and {run.epochs - 1}, got {resume_at}")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        optimizer = build_optimizer(run)
+        scheduler = build_scheduler(run.scheduler, optimizer)
+        before = _step(run, optimizer, scheduler, False, None, range(resume_at))[0]
+        saved = copy.deepcopy((optimizer.state_dict(), scheduler.state_dict()))
+        optimizer = build_optimizer(run)
+        scheduler = build_scheduler(run.scheduler, optimizer)
+        try:
+            optimizer.load_state_dict(saved[0])
+            scheduler.load_state_dict(saved[1])
+        except _TORCH_ERRORS as exc:
+            raise ScheduleError(f"{run.scheduler.name}: resuming from its state_dict failed: {exc}") from None
+        after = _step(run, optimizer, scheduler, False, None, range(resume_at, run.epochs))[0]
+    return tuple(a + b for a, b in zip(before, after, strict=True))
+
+
 def _step(
     run: RunConfig,
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     want_momentum: bool,
     progress: Progress | None,
+    span: range | None = None,
 ) -> tuple[
     tuple[array[float], ...], tuple[array[float], ...] | None, tuple[int, ...], tuple[int, ...], tuple[int, ...]
 ]:
+    """Step over the epochs in ``span`` (default: the whole run), recording every point."""
+    span = range(run.epochs) if span is None else span
     groups = optimizer.param_groups
     n_groups = len(groups)
     lrs = tuple(array("d") for _ in range(n_groups))
@@ -150,9 +182,9 @@ def _step(
     simple = n_groups == 1 and moms is None and not watchers and per_step
     lr_append = lrs[0].append
     first = groups[0]
-    index = 0
+    index = span.start * n
     try:
-        for epoch in range(run.epochs):
+        for epoch in span:
             if simple:
                 for _ in range(n):
                     lr_append(first["lr"])

@@ -252,3 +252,18 @@ def test_start_up_imports(args: list[str], code: int, heavy: list[str]) -> None:
         [sys.executable, "-c", CHECK_IMPORTS.format(args=args)], capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip().splitlines()[-1] == f"{code} {heavy}"
+
+
+def test_geometry_and_resume_flags(tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    result = invoke(
+        "onecycle", "--max-lr", "0.1", "--epochs", "4", "--dataset-size", "1000", "--batch-size", "100",
+        "--resume-at", "2", "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "steps per epoch: 1,000 samples / batch 100 = 10 batches (ceil) = 10 optimizer steps per epoch" in result.stdout
+    )
+    assert "resumed from a checkpoint at epoch 2: identical to the uninterrupted run" in result.stdout
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    assert len(rows) == 40 and all(r["lr"] == r["lr_resumed"] for r in rows)

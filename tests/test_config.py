@@ -198,3 +198,31 @@ def test_param_groups() -> None:
         run_of(
             {"optimizer": {"param_groups": [{"lr": 0.1}]}, "scheduler": {"name": "OneCycleLR", "max_lr": [0.1, 0.2]}}
         )
+
+
+@pytest.mark.parametrize(
+    ("geometry", "steps", "text"),
+    [
+        ({"dataset_size": 50000, "batch_size": 128}, 391, "50,000 samples / batch 128 = 391 batches (ceil) = 391"),
+        (
+            {"dataset_size": 50000, "batch_size": 128, "world_size": 4, "grad_accum": 2},
+            49,
+            "50,000 samples / 4 ranks = 12,500 per rank / batch 128 = 98 batches (ceil) / accumulate 2 = 49",
+        ),
+        ({"dataset_size": 1000, "batch_size": 300, "drop_last": True}, 3, "= 3 batches (floor)"),
+    ],
+)
+def test_training_geometry(geometry: dict[str, Any], steps: int, text: str) -> None:
+    run = run_of({**geometry, "epochs": 2, "scheduler": {"name": "OneCycleLR", "max_lr": 0.1}})
+    assert run.steps_per_epoch == steps and run.points == 2 * steps
+    assert text in (run.geometry or "")
+    assert run.scheduler.args["steps_per_epoch"] == steps
+
+
+def test_geometry_conflicts() -> None:
+    with pytest.raises(ConfigError, match="either steps_per_epoch or dataset_size/batch_size"):
+        run_of(
+            {"dataset_size": 10, "batch_size": 2, "steps_per_epoch": 3, "scheduler": {"name": "StepLR", "step_size": 1}}
+        )
+    with pytest.raises(ConfigError, match="dataset_size and batch_size go together"):
+        run_of({"dataset_size": 10, "scheduler": {"name": "StepLR", "step_size": 1}})

@@ -256,3 +256,42 @@ def test_stepping_does_not_import_dynamo() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("spec", SCHEDULERS, ids=lambda s: s.name)
+def test_resume_from_state_dicts_matches_the_uninterrupted_run(spec: Any, plateau_metrics: list[float]) -> None:
+    from lrviz.engine import simulate_resume
+
+    doc: dict[str, Any] = {
+        "epochs": 20,
+        "steps_per_epoch": 2,
+        "scheduler": {"name": spec.name, **copy.deepcopy(dict(spec.sample))},
+        "metrics": plateau_metrics,
+    }
+    if spec.name != "ReduceLROnPlateau":
+        del doc["metrics"]
+    run = make_run(doc)
+    resumed = simulate_resume(run, 7)
+    assert [list(s) for s in resumed] == [list(s) for s in simulate(run).lrs]
+
+
+def test_resume_at_must_be_inside_the_run() -> None:
+    from lrviz.engine import simulate_resume
+
+    run = make_run({"epochs": 5, "scheduler": {"name": "StepLR", "step_size": 2}})
+    with pytest.raises(ConfigError, match="--resume-at: must be an epoch between 1 and 4, got 5"):
+        simulate_resume(run, 5)
+
+
+def test_resume_line_reports_a_jump() -> None:
+    import dataclasses
+    from array import array
+
+    curve = simulate(make_run({"epochs": 6, "scheduler": {"name": "StepLR", "step_size": 2}}))
+    jumped = array("d", curve.lrs[0])
+    jumped[4] = 0.5
+    odd = dataclasses.replace(curve, resume_at=3, resumed=(jumped,))
+    assert odd.resume_difference() == 4
+    assert odd.resume_line() == (
+        f"resumed from a checkpoint at epoch 3: the LR jumps at epoch 4: uninterrupted {curve.lrs[0][4]!r}, resumed 0.5"
+    )

@@ -26,6 +26,8 @@ def write_csv(curve: Curve, out: IO[bytes]) -> None:
     header = ["epoch", *(["step"] if per_step else []), *_columns(curve, "lr")]
     if curve.momenta is not None:
         header += _columns(curve, "momentum")
+    if curve.resumed is not None:
+        header += _columns(curve, "lr_resumed")
     header.append("restart")
     flags = [set(curve.restarts)]
     if curve.run.milestones:
@@ -36,6 +38,7 @@ def write_csv(curve: Curve, out: IO[bytes]) -> None:
         flags.append(set(curve.reductions))
     writer.writerow(header)
     series = list(curve.lrs) + (list(curve.momenta) if curve.momenta is not None else [])
+    series += list(curve.resumed) if curve.resumed is not None else []
     for k in range(curve.points):
         row: list[Any] = [curve.epoch_at(k)]
         if per_step:
@@ -91,6 +94,13 @@ def to_dict(curve: Curve) -> dict[str, Any]:
     }
     if run.milestones:
         data["milestones"] = curve.events(curve.milestones)
+    if curve.resumed is not None:
+        k = curve.resume_difference()
+        data["resumed"] = {
+            "at": curve.resume_at,
+            "lr": [list(s) for s in curve.resumed],
+            "first_difference": None if k is None else curve.epoch_at(k),
+        }
     if run.metrics is not None:
         data["reductions"] = curve.events(curve.reductions)
     return data

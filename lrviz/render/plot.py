@@ -48,7 +48,8 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
         # fixed margins: constrained layout would cost a second full draw (~0.1 s a plot)
-        fig.subplots_adjust(left=0.075, right=0.925 if momentum else 0.975, bottom=0.09, top=0.9)
+        top = 0.83 if curve.steps_per_epoch > 1 else 0.9  # room for the optimizer-step axis
+        fig.subplots_adjust(left=0.075, right=0.925 if momentum else 0.975, bottom=0.09, top=top)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         names = curve.group_names
@@ -56,11 +57,29 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
             label = names[g] if len(curve.lrs) > 1 else "learning rate"
             x, y, style = plotted(curve, series)
             ax.plot(x, y, label=label, linewidth=1.6, drawstyle=style, gid="lr")
+        if curve.resumed is not None and curve.resume_at is not None:
+            for series in curve.resumed:
+                x, y, style = plotted(curve, series)
+                ax.plot(
+                    x,
+                    y,
+                    linestyle="--",
+                    linewidth=1.2,
+                    color="tab:orange",
+                    drawstyle=style,
+                    label="resumed from checkpoint",
+                    gid="resumed",
+                )
+            ax.axvline(curve.resume_at, color="tab:orange", linestyle=":", linewidth=1, gid="resume")
         _mark_events(ax, curve)
         if log_y:
             ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel("learning rate")
+        spe = curve.steps_per_epoch
+        if spe > 1:  # the optimizer steps a trainer counts, on top
+            top = ax.secondary_xaxis("top", functions=(_Scale(spe), _Scale(1 / spe)))
+            top.set_xlabel("optimizer step", fontsize=9)
         # parse_math=False: a user's title is text, and a stray $ must not become a mathtext error
         ax.set_title(title or curve.run.title or default_title(curve), fontsize=11, parse_math=False)
         ax.grid(True, alpha=0.3)
@@ -85,6 +104,16 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
         if len(labels) > 1:
             ax.legend(handles, labels, loc="best", fontsize=9)
     return fig
+
+
+class _Scale:
+    """x -> x * factor, for the optimizer-step axis (picklable, unlike a lambda)."""
+
+    def __init__(self, factor: float) -> None:
+        self.factor = factor
+
+    def __call__(self, x: Any) -> Any:
+        return np.asarray(x) * self.factor
 
 
 def plotted(curve: Curve, series: array[float]) -> tuple[Any, Any, str]:

@@ -47,6 +47,9 @@ def summary_line(curve: Curve) -> str:
             if curve.reductions
             else "LR never reduced"
         )
+    resumed = curve.resume_line()
+    if resumed:
+        parts.append(resumed)
     return " | ".join(parts)
 
 
