@@ -28,7 +28,7 @@ from lrviz.schedules import OPTIMIZERS, REQUIRED, SCHEDULERS, SchedulerSpec
 from lrviz.yamlfile import KeyPath
 
 EXIT_CODES = (
-    "Exit status: 0 ok; 1 a runtime failure (PyTorch raised while stepping, an output "
+    "Exit status: 0 ok; 1 a check failed or a runtime failure (PyTorch raised while stepping, an output "
     "could not be written); 2 bad input (a flag, a config file or a value)."
 )
 
