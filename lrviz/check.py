@@ -19,6 +19,7 @@ from typing import Any
 
 from lrviz.curve import Curve
 from lrviz.errors import ConfigError
+from lrviz.inputs import read_limited
 
 #: Keys accepted under `expect:` (and the flags that set them).
 EXPECTATIONS = {
@@ -48,17 +49,8 @@ class Mismatch:
 
 def read_baseline(path: Path) -> tuple[list[str], list[float]]:
     """The epoch labels and LR values of a CSV written by lrviz (``lr`` or ``lr_0`` column)."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BASELINE_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError(f"--baseline {path}: no such file (write one with `lrviz render CONFIG -o {path}`)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"--baseline {path}: is a directory") from None
-    except OSError as exc:
-        raise ConfigError(f"--baseline {path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BASELINE_BYTES:
-        raise ConfigError(f"--baseline {path}: larger than {MAX_BASELINE_BYTES:,} bytes")
+    hint = f" (write one with `lrviz render CONFIG -o {path}`)"
+    raw = read_limited(path, MAX_BASELINE_BYTES, f"--baseline {path}", hint)
     try:
         reader = csv.reader(io.StringIO(raw.decode("utf-8")))
         header = next(reader, None)

@@ -747,22 +747,14 @@ def _metrics(data: Mapping[str, Any], layer: Layer) -> tuple[float, ...] | None:
 
 def read_metrics(path: Path) -> list[float]:
     """A column of numbers (one per line; a header line and extra CSV columns are ignored)."""
+    from lrviz.inputs import read_limited
     from lrviz.yamlfile import MAX_CONFIG_BYTES
 
+    raw = read_limited(path, 64 * MAX_CONFIG_BYTES, f"--metrics {path}")
     try:
-        if path.is_dir():
-            raise ConfigError(f"--metrics {path}: is a directory")
-        with path.open("rb") as handle:  # bounded: a pipe or device has no size to stat
-            raw = handle.read(64 * MAX_CONFIG_BYTES + 1)
-        if len(raw) > 64 * MAX_CONFIG_BYTES:
-            raise ConfigError(f"--metrics {path}: larger than {64 * MAX_CONFIG_BYTES:,} bytes")
         text = raw.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"--metrics {path}: no such file") from None
     except UnicodeDecodeError:
         raise ConfigError(f"--metrics {path}: not a UTF-8 text file") from None
-    except OSError as exc:
-        raise ConfigError(f"--metrics {path}: cannot read: {exc.strerror or exc}") from None
     values: list[float] = []
     for number, line in enumerate(text.splitlines(), 1):
         cell = line.split(",")[-1].strip()

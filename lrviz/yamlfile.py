@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from lrviz.errors import ConfigError
+from lrviz.inputs import read_limited
 
 #: Config files larger than this are refused before reading (1 MiB).
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -82,19 +83,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        if path.is_dir():
-            raise ConfigError(f"{path}: is a directory, not a YAML file")
-        with path.open("rb") as handle:  # a bounded read: pipes and devices have no size to stat
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-        if len(raw) > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: larger than the {MAX_CONFIG_BYTES:,}-byte limit for a config file")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except PermissionError:
-        raise ConfigError(f"{path}: permission denied; check the file's read permission") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raw = read_limited(path, MAX_CONFIG_BYTES, str(path))
     if b"\x00" in raw:
         raise ConfigError(f"{path}: is a binary file, not YAML")
     try:

@@ -78,8 +78,8 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
         ax.set_ylabel("learning rate")
         spe = curve.steps_per_epoch
         if spe > 1:  # the optimizer steps a trainer counts, on top
-            top = ax.secondary_xaxis("top", functions=(_Scale(spe), _Scale(1 / spe)))
-            top.set_xlabel("optimizer step", fontsize=9)
+            steps_axis = ax.secondary_xaxis("top", functions=(_Scale(spe), _Scale(1 / spe)))
+            steps_axis.set_xlabel("optimizer step", fontsize=9)
         # parse_math=False: a user's title is text, and a stray $ must not become a mathtext error
         ax.set_title(title or curve.run.title or default_title(curve), fontsize=11, parse_math=False)
         ax.grid(True, alpha=0.3)
@@ -143,41 +143,28 @@ def plotted(curve: Curve, series: array[float]) -> tuple[Any, Any, str]:
     return x, np.append(y[idx], y[-1]), "steps-post"
 
 
+def _mark(ax: Any, x: float | int, what: str, color: str, style: str, first: bool, label: bool, row: int) -> None:
+    """A vertical line at ``x`` (in the legend once) and, if ``label``, its name at the top."""
+    ax.axvline(x, color=color, linestyle=style, linewidth=1, alpha=0.8, label=what if first else None, gid=what)
+    if label:
+        ax.annotate(
+            f"{what} {_fmt(x)}",
+            xy=(x, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12 * row),
+            textcoords="offset points",
+            fontsize=8,
+            color=color,
+        )
+
+
 def _mark_events(ax: Any, curve: Curve) -> None:
     restarts = curve.restart_epochs
     for n, x in enumerate(restarts):
-        ax.axvline(
-            x,
-            color="tab:red",
-            linestyle="--",
-            linewidth=1,
-            alpha=0.7,
-            label="restart" if n == 0 else None,
-            gid="restart",
-        )
-        if len(restarts) <= MAX_LABELS:
-            ax.annotate(
-                f"restart {_fmt(x)}",
-                xy=(x, 1),
-                xycoords=("data", "axes fraction"),
-                xytext=(3, -12),
-                textcoords="offset points",
-                fontsize=8,
-                color="tab:red",
-            )
-    for n, x in enumerate(curve.events(curve.milestones)):
-        ax.axvline(
-            x, color="tab:gray", linestyle=":", linewidth=1.2, label="milestone" if n == 0 else None, gid="milestone"
-        )
-        ax.annotate(
-            f"milestone {_fmt(x)}",
-            xy=(x, 1),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -24),
-            textcoords="offset points",
-            fontsize=8,
-            color="tab:gray",
-        )
+        _mark(ax, x, "restart", "tab:red", "--", n == 0, len(restarts) <= MAX_LABELS, 1)
+    milestones = curve.events(curve.milestones)
+    for n, x in enumerate(milestones):
+        _mark(ax, x, "milestone", "tab:gray", ":", n == 0, len(milestones) <= MAX_LABELS, 2)
     if curve.reductions:
         xs = curve.events(curve.reductions)
         ys = [curve.lrs[0][k] for k in curve.reductions]
