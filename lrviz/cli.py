@@ -13,6 +13,7 @@ import inspect
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,6 +46,8 @@ class _Group(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        if not sys.warnoptions:  # leave `python -W` and pytest's own warning handling alone
+            warnings.showwarning = _show_warning
         debug = "--debug" in argv or os.environ.get("LRVIZ_DEBUG", "") not in ("", "0")
         code = _guarded(
             lambda: super(_Group, self).main(argv, prog_name or "lrviz", complete_var, standalone_mode=False, **extra),
@@ -93,9 +96,19 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
     return result if isinstance(result, int) else 0
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line: line breaks become spaces, other control characters are escaped."""
+    flat = " ".join(str(text).splitlines())
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in flat).strip()
+
+
 def _error(message: str) -> None:
-    first = " ".join(str(message).split("\n")).strip()
-    print(f"Error: {first}", file=sys.stderr)
+    print(f"Error: {_one_line(message)}", file=sys.stderr)
+
+
+def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    """Python warnings (from matplotlib, say) as one `warning:` line, not a source listing."""
+    print(f"warning: {_one_line(str(message))}", file=sys.stderr)
 
 
 app = typer.Typer(
@@ -191,6 +204,14 @@ GradAccumOption = Annotated[
     str | None, typer.Option("--grad-accum", metavar="N", help="Batches per optimizer step (gradient accumulation).")
 ]
 WorldSizeOption = Annotated[str | None, typer.Option("--world-size", metavar="N", help="Data-parallel ranks (GPUs).")]
+ChartOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--chart/--no-chart",
+        help="Draw a Unicode chart of the curve above the table. (default: on when the output is a terminal)",
+        show_default=False,
+    ),
+]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings about the schedule.")]
 ConfigOption = Annotated[
     Path | None,
@@ -212,6 +233,7 @@ COMMON: dict[str, Any] = {
     "title": TitleOption,
     "momentum": MomentumOption,
     "every": EveryOption,
+    "chart": ChartOption,
     "resume_at": ResumeOption,
     "dataset_size": DatasetSizeOption,
     "batch_size": BatchSizeOption,
@@ -351,6 +373,7 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
         every=kwargs.get("every"),
         quiet=kwargs["quiet"],
         resume_at=kwargs.get("resume_at"),
+        chart=kwargs.get("chart"),
     )
 
 
@@ -393,7 +416,7 @@ def _batch_bar(total: int) -> Any:
 def _warn(messages: list[str], quiet: bool) -> None:
     if not quiet:
         for message in messages:
-            print(f"warning: {message}", file=sys.stderr)
+            print(f"warning: {_one_line(message)}", file=sys.stderr)
 
 
 def _show(
@@ -405,10 +428,11 @@ def _show(
     every: int | None,
     quiet: bool = False,
     resume_at: int | None = None,
+    chart: bool | None = None,
 ) -> Any:
     import dataclasses
 
-    from lrviz.diagnostics import check_run
+    from lrviz.diagnostics import check_curve, check_run
     from lrviz.engine import simulate, simulate_resume  # torch: only now that a schedule is stepped
 
     _warn(check_run(run), quiet)
@@ -417,6 +441,7 @@ def _show(
     curve = simulate(run, momentum=momentum, progress=_progress(run.points))
     if resume_at is not None:
         curve = dataclasses.replace(curve, resume_at=resume_at, resumed=simulate_resume(run, resume_at))
+    _warn([f.message for f in check_curve(curve)], quiet)
     if outputs:
         from lrviz.render.table import summary_line
 
@@ -429,8 +454,18 @@ def _show(
 
     from lrviz.render.table import print_table
 
+    _print_chart(curve, chart, log_y)
     print_table(curve, Console(), every)
     return curve
+
+
+def _print_chart(curve: Any, chart: bool | None, log_y: bool) -> None:
+    """The terminal chart, when asked for or when stdout is a terminal."""
+    if chart is False or (chart is None and not sys.stdout.isatty()):
+        return
+    from lrviz.render.chart import build_chart
+
+    print(build_chart(curve, log_y=log_y))
 
 
 for _spec in SCHEDULERS:
@@ -524,11 +559,11 @@ def render(
 
 def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
     """Print one batch result: the table (no outputs) or the summary and the files written."""
-    from lrviz.diagnostics import check_run
+    from lrviz.diagnostics import check_curve, check_run
     from lrviz.render.table import summary_line
 
     curve = outcome.curve
-    _warn(check_run(curve.run), quiet)
+    _warn(check_run(curve.run) + [f.message for f in check_curve(curve)], quiet)
     if not outcome.job.targets:
         from rich.console import Console
 
@@ -601,6 +636,7 @@ def compare_command(
 def _print_comparison(cmp: Any, every: int | None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from lrviz.render.table import TARGET_ROWS, fmt_lr
 
@@ -609,7 +645,7 @@ def _print_comparison(cmp: Any, every: int | None) -> None:
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("epoch", justify="right")
     for label in cmp.labels:
-        table.add_column(label, justify="right")
+        table.add_column(Text(label), justify="right")
     for i in sorted(set(range(0, n, step)) | {n - 1}):
         cells = ["" if col[i] is None else fmt_lr(col[i]) for col in cmp.columns]
         table.add_row(f"{cmp.epochs[i]:g}", *cells)

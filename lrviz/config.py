@@ -318,9 +318,7 @@ def _root_node(root: dict[str, Any], base: KeyPath, doc: _Doc, layer: Layer) -> 
         if k == "optimizer":
             layer.data["optimizer"] = _optimizer_node(value, orig, doc, layer)
         elif k == "lr":
-            layer.data.setdefault("optimizer", {})
-            layer.data["optimizer"].setdefault("lr", value)
-            layer.where[("optimizer", "lr")] = doc.at(orig)
+            continue  # after the loop, once `optimizer:` (wherever it stands) is in
         elif k == "trainer":
             if isinstance(value, dict) and "max_epochs" in value and "epochs" not in root:
                 layer.data["epochs"] = value["max_epochs"]
@@ -333,6 +331,12 @@ def _root_node(root: dict[str, Any], base: KeyPath, doc: _Doc, layer: Layer) -> 
                 f"{doc.at(orig)}: unknown key{suggest(str(k), RUN_KEYS)}; "
                 f"top-level keys are {', '.join(k for k in RUN_KEYS if k not in ('lr_scheduler', 'trainer'))}"
             )
+    if "lr" in root:
+        optimizer = layer.data.setdefault("optimizer", {})
+        if "lr" in optimizer:
+            raise ConfigError(f"{doc.at((*base, 'lr'))}: lr is also set under optimizer:; set it in one place")
+        optimizer["lr"] = root["lr"]
+        layer.where[("optimizer", "lr")] = doc.at((*base, "lr"))
 
 
 def _class_name(value: Any, prefix: str, what: str, where: str) -> str:

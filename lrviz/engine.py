@@ -216,7 +216,8 @@ def _step(
     except LrvizError:
         raise
     except _TORCH_ERRORS as exc:
-        epoch, i = divmod(index, n)
+        # the scheduler step that raised came right after the last recorded point
+        epoch, i = divmod(max(len(lrs[0]) - 1, 0), n)
         at = f"epoch {epoch}" + (f", step {i}" if n > 1 else "")
         raise ScheduleError(f"{run.scheduler.name} raised at {at}: {exc}") from None
     for g, series in enumerate(lrs):

@@ -60,7 +60,20 @@ MAX_LENGTH = 1000
 #: Integer powers whose result would exceed this many bits are refused (no 10**10**10 hangs).
 MAX_INT_BITS = 4096
 
+#: Deeper expressions are refused: evaluation recurses once per level.
+MAX_DEPTH = 100
+
 Evaluator = Callable[[Number], Any]
+
+
+def _depth(node: ast.AST) -> int:
+    """Nesting depth of an expression tree, without recursing (it may be deeper than the stack)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(current))
+    return deepest
 
 
 def _checked_pow(base: Any, exp: Any) -> Any:
@@ -88,6 +101,8 @@ class Expression:
         except (ValueError, RecursionError, MemoryError):
             raise ConfigError(f"{text!r} is not a valid expression") from None
         self.source = text
+        if _depth(tree.body) > MAX_DEPTH:
+            raise ConfigError(f"{text!r} is nested more than {MAX_DEPTH} levels deep")
         try:
             self._eval = self._compile(tree.body)
         except RecursionError:
@@ -96,7 +111,7 @@ class Expression:
     def __call__(self, epoch: Number) -> float:
         try:
             value = self._eval(epoch)
-        except (ArithmeticError, ValueError, TypeError) as exc:
+        except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:
             raise ScheduleError(f"lr_lambda {self.source!r} failed at epoch {epoch}: {exc}") from None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScheduleError(f"lr_lambda {self.source!r} gave {value!r} at epoch {epoch}, not a number")

@@ -48,6 +48,13 @@ def curves_table(rows: Sequence[tuple[str, Curve]]) -> list[str]:
             f"| `{name}` | {scheduler} | {curve.run.epochs} | {_fmt(stats['min'])} | {_fmt(stats['max'])} | "
             f"{_fmt(stats['final'])} | {restarts} | `{sparkline(curve.lrs[0])}` |"
         )
+    notes = []
+    from lrviz.diagnostics import check_curve, run_findings
+
+    for name, curve in rows:
+        notes += [f"- `{name}`: {f.message}" for f in [*run_findings(curve.run), *check_curve(curve)]]
+    if notes:
+        out += ["", "Diagnostics:", "", *notes]
     return out
 
 

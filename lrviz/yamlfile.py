@@ -54,8 +54,9 @@ def dotted(path: KeyPath) -> str:
 def read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
     """Load ``path``; return (document, {key path: 1-based line}). ConfigError on any problem."""
     text = _read_text(path)
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader rejects control characters here already
         node = loader.get_single_node()
         if node is None:
             raise ConfigError(f"{path}: the file is empty; it needs at least a `scheduler:` mapping")
@@ -75,7 +76,8 @@ def read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
     except RecursionError:
         raise ConfigError(f"{path}: the document is nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         raise ConfigError(f"{path}: the top level is {kind}; it must be a mapping with a `scheduler:` key")

@@ -94,6 +94,12 @@ def to_dict(curve: Curve) -> dict[str, Any]:
     }
     if run.milestones:
         data["milestones"] = curve.events(curve.milestones)
+    from lrviz.diagnostics import check_curve, run_findings
+
+    data["diagnostics"] = [
+        {"code": f.code, "message": f.message, **({"data": dict(f.data)} if f.data else {})}
+        for f in [*run_findings(run), *check_curve(curve)]
+    ]
     if curve.resumed is not None:
         k = curve.resume_difference()
         data["resumed"] = {

@@ -30,7 +30,7 @@ _METADATA: dict[str, dict[str, Any]] = {
     "svg": {"Date": None, "Creator": None},
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
 }
-_RC: Any = {"svg.hashsalt": "lrviz", "svg.fonttype": "path", "pdf.compression": 6}
+_RC: Any = {"text.parse_math": False, "svg.hashsalt": "lrviz", "svg.fonttype": "path", "pdf.compression": 6}
 
 
 def _fmt(x: float | int) -> str:

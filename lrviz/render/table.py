@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from lrviz.curve import Curve
 
@@ -85,10 +86,10 @@ def build_table(curve: Curve, every: int | None = None) -> tuple[Table, str | No
     table.add_column("epoch", justify="right")
     multi = len(curve.lrs) > 1
     for name in curve.group_names:
-        table.add_column(f"lr {name}" if multi else "lr", justify="right")
+        table.add_column(Text(f"lr {name}") if multi else "lr", justify="right")
     if curve.momenta is not None:
         for name in curve.group_names:
-            table.add_column(f"momentum {name}" if multi else "momentum", justify="right")
+            table.add_column(Text(f"momentum {name}") if multi else "momentum", justify="right")
     table.add_column("")
     restarts, milestones, reductions = set(curve.restarts), set(curve.milestones), set(curve.reductions)
     for k in rows:
@@ -117,5 +118,5 @@ def print_table(curve: Curve, console: Console, every: int | None = None) -> Non
     table, note = build_table(curve, every)
     console.print(table)
     if note:
-        console.print(note, style="dim")
-    console.print(summary_line(curve), highlight=False, soft_wrap=True)
+        console.print(note, style="dim", markup=False)
+    console.print(summary_line(curve), highlight=False, soft_wrap=True, markup=False)
