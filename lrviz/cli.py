@@ -212,6 +212,9 @@ ChartOption = Annotated[
         show_default=False,
     ),
 ]
+PrintCodeOption = Annotated[
+    bool, typer.Option("--print-code", help="Print the PyTorch code for this optimizer and scheduler instead.")
+]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings about the schedule.")]
 ConfigOption = Annotated[
     Path | None,
@@ -234,6 +237,7 @@ COMMON: dict[str, Any] = {
     "momentum": MomentumOption,
     "every": EveryOption,
     "chart": ChartOption,
+    "print_code": PrintCodeOption,
     "resume_at": ResumeOption,
     "dataset_size": DatasetSizeOption,
     "batch_size": BatchSizeOption,
@@ -243,7 +247,7 @@ COMMON: dict[str, Any] = {
     "config": ConfigOption,
     "key": KeyOption,
 }
-_COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False, "quiet": False}
+_COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False, "quiet": False, "print_code": False}
 _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
     "epochs": (("epochs",), "--epochs"),
     "steps_per_epoch": (("steps_per_epoch",), "--steps-per-epoch"),
@@ -365,6 +369,11 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     elif kwargs.get("key"):
         raise ConfigError("--key needs --config FILE")
     run = build_run(layer)
+    if kwargs["print_code"]:
+        from lrviz.codegen import pytorch_snippet
+
+        print(pytorch_snippet(run), end="")
+        return
     _show(
         run,
         outputs,
@@ -715,6 +724,66 @@ def check_command(
     what = [f"baseline {baseline} ({len(base[1])} points)"] if base is not None else []
     what += [f"{k}" for k in expect]
     print(f"{config}: ok ({', '.join(what)})")
+
+
+@app.command("plan", epilog="Example: lrviz plan --epochs 75 --max-cycles 5 -o plans.png")
+def plan_command(
+    epochs: Annotated[int, typer.Option("--epochs", "-e", metavar="N", help="Total training epochs.")],
+    t_0: Annotated[int | None, typer.Option("--t0", metavar="N", help="Only plans with this T_0.")] = None,
+    t_mult: Annotated[int | None, typer.Option("--t-mult", metavar="N", help="Only plans with this T_mult.")] = None,
+    max_cycles: Annotated[
+        int | None, typer.Option("--max-cycles", metavar="N", help="Only plans with at most N cycles.")
+    ] = None,
+    out: OutOption = None,
+    lr: LrOption = None,
+) -> None:
+    """List the (T_0, T_mult) of CosineAnnealingWarmRestarts whose last cycle ends exactly at --epochs.
+
+    Training that ends at the bottom of a cycle ends at the lowest LR, as the cosine-annealing
+    advice goes. With -o, draws the first plans as small multiples, each stepped by PyTorch.
+    """
+    from lrviz.plan import plan_restarts
+
+    outputs = list(out or [])
+    check_outputs(outputs)
+    plans = plan_restarts(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles)
+    if not plans:
+        print(f"no (T_0, T_mult) with 2 or more whole cycles ends exactly at epoch {epochs}")
+        return
+    shown = plans[:PLAN_ROWS]
+    for plan in shown:
+        restarts = plan.restarts if plan.cycles <= 12 else (*plan.restarts[:10], "...")
+        print(f"{plan.describe()}; restarts at {', '.join(map(str, restarts))}")
+    if len(plans) > len(shown):
+        print(f"... and {len(plans) - len(shown)} more (narrow with --t0, --t-mult or --max-cycles)")
+    if outputs:
+        from lrviz.config import from_document
+        from lrviz.engine import simulate
+        from lrviz.render import write_figure
+        from lrviz.render.plot import build_small_multiples
+
+        doc_lr = {} if lr is None else {"lr": _typed("lr", lr, "--lr")}
+        curves = [simulate(build_run(from_document({**p.document(), **doc_lr}, "plan"))) for p in shown[:PLAN_PLOTS]]
+        write_figure(build_small_multiples(curves, [p.describe() for p in shown[:PLAN_PLOTS]]), outputs)
+        for path in outputs:
+            print(f"wrote {path}")
+
+
+PLAN_ROWS = 30
+PLAN_PLOTS = 12
+
+
+@app.command("code", epilog="Example: lrviz code configs/warmup_cosine.yaml > train_schedule.py")
+def code_command(
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG.yaml", help="The config to turn into code.", show_default=False)
+    ],
+    key: KeyOption = None,
+) -> None:
+    """Print the PyTorch code that builds exactly this optimizer and scheduler, and its loop."""
+    from lrviz.codegen import pytorch_snippet
+
+    print(pytorch_snippet(build_run(load_file(config, key))), end="")
 
 
 class _Failed(LrvizError):

@@ -914,16 +914,26 @@ def _check_relations(
             raise ConfigError(f"{layer.at((*path, 'base_lr'))}: base_lr ({base:g}) is above max_lr ({peak:g})")
 
 
-def _derive_onecycle(sched: SchedulerConfig, epochs: int, spe: int) -> SchedulerConfig:
-    """Fill OneCycleLR's step count from the run when the user gave none."""
-    children = tuple(_derive_onecycle(c, epochs, spe) for c in sched.children)
+def _derive_onecycle(sched: SchedulerConfig, epochs: int, spe: int, start: int = 0) -> SchedulerConfig:
+    """Fill OneCycleLR's step count from the run when the user gave none.
+
+    ``start`` is the step at which this scheduler takes over (a SequentialLR milestone, e.g.
+    after a warmup): it then runs for the rest of the run, ``epochs * spe - start`` steps.
+    """
+    starts = [start] * len(sched.children)
+    if sched.name == "SequentialLR":
+        starts = [start] + [start + int(m) for m in sched.args["milestones"]]
+    children = tuple(_derive_onecycle(c, epochs, spe, s) for c, s in zip(sched.children, starts, strict=True))
     args = dict(sched.args)
     if sched.name == "OneCycleLR" and args.get("total_steps") is None:
-        if args.get("epochs") is None:
-            args["epochs"] = epochs
-        if args.get("steps_per_epoch") is None:
-            args["steps_per_epoch"] = spe
-        args.pop("total_steps", None)
+        if start > 0 and args.get("epochs") is None and args.get("steps_per_epoch") is None:
+            args["total_steps"] = max(epochs * spe - start, 1)
+        else:
+            if args.get("epochs") is None:
+                args["epochs"] = epochs
+            if args.get("steps_per_epoch") is None:
+                args["steps_per_epoch"] = spe
+            args.pop("total_steps", None)
     return SchedulerConfig(sched.name, args, children)
 
 

@@ -40,7 +40,15 @@ from lrviz.config import RunConfig, SchedulerConfig
 from lrviz.curve import Curve
 from lrviz.errors import ConfigError, LrvizError, ScheduleError
 
-_TORCH_ERRORS = (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, OverflowError)
+_TORCH_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    ZeroDivisionError,
+    OverflowError,
+    NotImplementedError,
+)
 
 Progress = Callable[[int], None]
 
@@ -167,7 +175,9 @@ def _step(
     lrs = tuple(array("d") for _ in range(n_groups))
     moms = tuple(array("d") for _ in range(n_groups)) if want_momentum else None
     watchers = _restart_watchers(scheduler)
-    last_t = [w.T_cur for w in watchers]
+    # (T_cur, last_epoch) of each: T_cur falling, or standing still while the scheduler
+    # advanced (a cycle one epoch long), is a restart
+    last_t = [(w.T_cur, w.last_epoch) for w in watchers]
     restarts: list[int] = []
     n = run.steps_per_epoch
     per_step = run.interval == "step"
@@ -198,9 +208,11 @@ def _step(
                         for g in range(n_groups):
                             moms[g].append(_momentum(groups[g]))
                     for w_index, w in enumerate(watchers):
-                        if w.T_cur < last_t[w_index]:
+                        t_cur, stepped = w.T_cur, w.last_epoch
+                        before, before_epoch = last_t[w_index]
+                        if t_cur < before or (t_cur == before and stepped > before_epoch):
                             restarts.append(index)
-                        last_t[w_index] = w.T_cur
+                        last_t[w_index] = (t_cur, stepped)
                     if fractional:
                         sched_step(epoch + i / n)
                     elif per_step:

@@ -267,3 +267,37 @@ def test_geometry_and_resume_flags(tmp_path: Path) -> None:
     assert "resumed from a checkpoint at epoch 2: identical to the uninterrupted run" in result.stdout
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) == 40 and all(r["lr"] == r["lr_resumed"] for r in rows)
+
+
+def test_plan_lists_the_article_pair_and_draws(tmp_path: Path) -> None:
+    result = invoke("plan", "--epochs", "75", "-o", str(tmp_path / "plans.png"))
+    assert result.exit_code == 0, result.output
+    assert "T_0=5, T_mult=2: 4 cycles (5+10+20+40); restarts at 5, 15, 35" in result.stdout
+    assert "T_0=25, T_mult=2: 2 cycles (25+50); restarts at 25" in result.stdout
+    assert "T_0=15, T_mult=4: 2 cycles (15+60); restarts at 15" in result.stdout
+    assert (tmp_path / "plans.png").stat().st_size > 20_000
+    only = invoke("plan", "--epochs", "75", "--t-mult", "2")
+    assert [line.split(":")[0] for line in only.stdout.splitlines()] == ["T_0=25, T_mult=2", "T_0=5, T_mult=2"]
+    bad = invoke("plan", "--epochs", "75", "--max-cycles", "1")
+    assert bad.exit_code == 2 and "--max-cycles" in bad.stderr
+
+
+def test_code_and_print_code_build_the_same_schedule() -> None:
+    result = invoke("code", str(ROOT / "configs" / "warmup_cosine.yaml"))
+    assert result.exit_code == 0
+    namespace: dict[str, object] = {}
+    setup = result.stdout.split("# Training loop")[0]
+    exec(compile(setup, "snippet", "exec"), namespace)  # noqa: S102 - the generated code, in a test
+    assert type(namespace["scheduler"]).__name__ == "SequentialLR"
+    flags = invoke("restarts", "--t0", "5", "--t-mult", "2", "--print-code")
+    assert "lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=5, T_mult=2)" in flags.stdout
+
+
+def test_chart_on_request_and_diagnostics_on_stderr() -> None:
+    result = invoke("restarts", "--t0", "5", "--t-mult", "2", "--epochs", "50", "--chart")
+    assert result.exit_code == 0
+    assert "┤" in result.stdout and "(↺ restart)" in result.stdout
+    assert result.stderr.startswith("warning: CosineAnnealingWarmRestarts: the run ends mid-cycle")
+    assert "┤" not in invoke("restarts", "--t0", "5", "--t-mult", "2").stdout  # not a terminal: no chart
+    quiet = invoke("restarts", "--t0", "5", "--t-mult", "2", "--epochs", "50", "--quiet")
+    assert quiet.stderr == ""

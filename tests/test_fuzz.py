@@ -246,13 +246,20 @@ class Case:
     momentum: bool
 
 
-def _fill_onecycle(node: dict[str, Any], epochs: int, unit: int) -> None:
-    """What lrviz documents for OneCycleLR without total_steps: the run's epochs and steps per epoch."""
-    for child in node.get("schedulers", []):
-        _fill_onecycle(child, epochs, unit)
+def _fill_onecycle(node: dict[str, Any], epochs: int, unit: int, start: int = 0) -> None:
+    """What lrviz documents for OneCycleLR without a step count: the rest of the run from where it
+    takes over (the run's epochs and steps per epoch; total_steps after a SequentialLR milestone)."""
+    starts = [start] * len(node.get("schedulers", []))
+    if node["name"] == "SequentialLR":
+        starts = [start] + [start + m for m in node["milestones"]]
+    for child, begin in zip(node.get("schedulers", []), starts, strict=True):
+        _fill_onecycle(child, epochs, unit, begin)
     if node["name"] == "OneCycleLR" and node.get("total_steps") is None:
-        node.setdefault("epochs", epochs)
-        node.setdefault("steps_per_epoch", unit)
+        if start > 0 and "epochs" not in node and "steps_per_epoch" not in node:
+            node["total_steps"] = max(epochs * unit - start, 1)
+        else:
+            node.setdefault("epochs", epochs)
+            node.setdefault("steps_per_epoch", unit)
 
 
 METRIC = st.sampled_from([1.0, 0.9, 0.9, 0.5, 0.5, 0.1]) | st.floats(-10, 10)

@@ -47,16 +47,10 @@ def test_plans_are_exactly_the_pairs_that_end_on_the_run(epochs: int) -> None:
         assert len(c.restarts) == c.cycles - 1 >= 1
 
 
-# engine.simulate marks a restart when CosineAnnealingWarmRestarts' T_cur drops; with T_0 = 1 the
-# first cycle is one epoch long, T_cur goes 0 -> 0 and the restart PyTorch makes at epoch 1 is missed.
-ENGINE_MISSES_T0_1 = pytest.mark.xfail(
-    strict=True, reason="engine restart detection: T_cur stays 0 across a restart when a cycle lasts 1 epoch"
-)
-
-
 def _every_candidate(*epoch_counts: int) -> list[object]:
     return [
-        pytest.param(epochs, c, id=f"{epochs}-T0={c.t_0}-Tmult={c.t_mult}", marks=[ENGINE_MISSES_T0_1] * (c.t_0 == 1))
+        # T_0 = 1 included: its first cycle is one epoch long, so T_cur stays 0 across that restart
+        pytest.param(epochs, c, id=f"{epochs}-T0={c.t_0}-Tmult={c.t_mult}")
         for epochs in epoch_counts
         for c in plan_restarts(epochs)
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lrviz.compare import Comparison
 from lrviz.curve import Curve
@@ -83,3 +83,16 @@ def write_comparison(cmp: Comparison, paths: Sequence[Path], *, log_y: bool = Fa
                     from lrviz.render import data
 
                     (data.write_compare_csv if suffix == ".csv" else data.write_compare_json)(cmp, out)
+
+
+def write_figure(fig: Any, paths: Sequence[Path]) -> None:
+    """Save one ready figure to every path (plot formats only), all together or none."""
+    from lrviz.render import plot
+
+    for path in paths:
+        if path.suffix.lower() not in PLOT_SUFFIXES:
+            raise ConfigError(f"-o/--out {path}: this command writes plots only ({', '.join(PLOT_SUFFIXES)})")
+    with AtomicWriter() as writer:
+        for path in paths:
+            with writer.open(path) as out:
+                plot.save_figure(fig, out, path.suffix.lower()[1:])

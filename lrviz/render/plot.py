@@ -196,6 +196,27 @@ def build_compare_figure(cmp: Comparison, *, log_y: bool = False, title: str | N
     return fig
 
 
+def build_small_multiples(curves: list[Curve], titles: list[str]) -> Figure:
+    """A grid of small plots, one per curve, restarts marked: for comparing plans at a glance."""
+    cols = 3 if len(curves) > 4 else 2 if len(curves) > 1 else 1
+    rows = -(-len(curves) // cols)
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_PX / DPI, max(HEIGHT_PX, 260 * rows) / DPI), dpi=DPI)
+        FigureCanvasAgg(fig)
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.06, top=0.94, hspace=0.55, wspace=0.18)
+        for n, (curve, title) in enumerate(zip(curves, titles, strict=True)):
+            ax = fig.add_subplot(rows, cols, n + 1)
+            x, y, style = plotted(curve, curve.lrs[0])
+            ax.plot(x, y, linewidth=1.2, drawstyle=style, gid="lr")
+            for r in curve.restart_epochs:
+                ax.axvline(r, color="tab:red", linestyle="--", linewidth=0.8, alpha=0.7, gid="restart")
+            ax.set_xlim(0, curve.run.epochs)
+            ax.set_title(title, fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.grid(True, alpha=0.3)
+    return fig
+
+
 def save_figure(fig: Figure, out: IO[bytes], fmt: str) -> None:
     """Write ``fig`` as png/svg/pdf with no timestamps or version strings."""
     with matplotlib.rc_context(_RC):
