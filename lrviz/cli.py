@@ -24,9 +24,9 @@ from typer.core import TyperGroup
 from lrviz import __version__
 from lrviz.config import Layer, RunConfig, build_run, from_flags, load_file, merge, parse_flag_value
 from lrviz.errors import ConfigError, LrvizError
+from lrviz.keys import KeyPath
 from lrviz.render import FORMATS, check_outputs, write_outputs
 from lrviz.schedules import OPTIMIZERS, REQUIRED, SCHEDULERS, SchedulerSpec
-from lrviz.yamlfile import KeyPath
 
 EXIT_CODES = (
     "Exit status: 0 ok; 1 a check failed or a runtime failure (PyTorch raised while stepping, an output "
@@ -452,7 +452,7 @@ def _show(
         curve = dataclasses.replace(curve, resume_at=resume_at, resumed=simulate_resume(run, resume_at))
     _warn([f.message for f in check_curve(curve)], quiet)
     if outputs:
-        from lrviz.render.table import summary_line
+        from lrviz.render.text import summary_line
 
         write_outputs(curve, outputs, log_y=log_y, title=run.title, momentum=momentum)
         print(summary_line(curve))
@@ -569,7 +569,7 @@ def render(
 def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
     """Print one batch result: the table (no outputs) or the summary and the files written."""
     from lrviz.diagnostics import check_curve, check_run
-    from lrviz.render.table import summary_line
+    from lrviz.render.text import summary_line
 
     curve = outcome.curve
     _warn(check_run(curve.run) + [f.message for f in check_curve(curve)], quiet)
@@ -647,7 +647,8 @@ def _print_comparison(cmp: Any, every: int | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from lrviz.render.table import TARGET_ROWS, fmt_lr
+    from lrviz.render.table import TARGET_ROWS
+    from lrviz.render.text import fmt_lr
 
     n = len(cmp.epochs)
     step = every or (1 if n <= 200 else -(-n // TARGET_ROWS))

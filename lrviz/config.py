@@ -25,6 +25,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError
 from lrviz.expr import Expression
+from lrviz.keys import KeyPath, dotted
 from lrviz.schedules import (
     OPTIMIZER_ARGS,
     Arg,
@@ -33,7 +34,6 @@ from lrviz.schedules import (
     get_scheduler,
     suggest,
 )
-from lrviz.yamlfile import KeyPath, dotted, read_yaml
 
 #: Upper bound on recorded values (epochs x steps per epoch x param groups), 8 bytes each.
 MAX_POINTS = 50_000_000
@@ -215,6 +215,8 @@ class _Doc:
 
 def load_file(path: Path, key: str | None = None) -> Layer:
     """Read a YAML config (optionally the node at dotted ``key``) into a canonical layer."""
+    from lrviz.yamlfile import read_yaml  # PyYAML only when a file is read
+
     data, lines = read_yaml(path)
     return from_document(data, path, key, lines)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +40,8 @@ class AtomicWriter:
         if target.is_dir():
             raise OutputError(f"{target}: is a directory; give a file name such as {target / 'schedule.png'}")
         folder = target.parent
+        import tempfile  # not on the start-up path: only when a file is written
+
         missing = [p for p in (folder, *folder.parents) if not p.exists()]
         try:
             for path in reversed(missing):

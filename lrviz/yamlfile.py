@@ -16,13 +16,12 @@ import yaml
 
 from lrviz.errors import ConfigError
 from lrviz.inputs import read_limited
+from lrviz.keys import KeyPath, dotted
 
 #: Config files larger than this are refused before reading (1 MiB).
 MAX_CONFIG_BYTES = 1024 * 1024
 #: A document whose nodes, with every alias expanded, exceed this is refused.
 MAX_EXPANDED_NODES = 100_000
-
-KeyPath = tuple[str | int, ...]
 
 
 class _Loader(yaml.SafeLoader):
@@ -41,14 +40,6 @@ _Loader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
-
-
-def dotted(path: KeyPath) -> str:
-    """``("scheduler", "schedulers", 0, "T_max")`` -> ``scheduler.schedulers[0].T_max``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:

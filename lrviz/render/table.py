@@ -11,47 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 from lrviz.curve import Curve
+from lrviz.render.text import fmt_lr, fmt_x, summary_line
 
 #: Runs with more points than this are sampled.
 MAX_ROWS = 200
 #: Rows to aim for when sampling.
 TARGET_ROWS = 60
-
-
-def fmt_lr(value: float) -> str:
-    return f"{value:.6g}"
-
-
-def _fmt_x(x: float | int) -> str:
-    return str(x) if isinstance(x, int) else f"{x:.4g}"
-
-
-def summary_line(curve: Curve) -> str:
-    run = curve.run
-    stats = curve.summary()
-    unit = f"{run.epochs} epochs" + (f" x {run.steps_per_epoch} steps" if run.steps_per_epoch > 1 else "")
-    parts = [
-        run.scheduler.describe(),
-        run.optimizer.describe(),
-        unit,
-        f"LR min {fmt_lr(stats['min'])}, max {fmt_lr(stats['max'])}, final {fmt_lr(stats['final'])}",
-    ]
-    if curve.restarts:
-        parts.append("restarts at " + ", ".join(_fmt_x(x) for x in curve.restart_epochs))
-    elif run.scheduler.name == "CosineAnnealingWarmRestarts":
-        parts.append("no restart within the run")
-    if curve.milestones:
-        parts.append("milestones at " + ", ".join(_fmt_x(x) for x in curve.events(curve.milestones)))
-    if run.metrics is not None:
-        parts.append(
-            "LR reduced at " + ", ".join(_fmt_x(x) for x in curve.events(curve.reductions))
-            if curve.reductions
-            else "LR never reduced"
-        )
-    resumed = curve.resume_line()
-    if resumed:
-        parts.append(resumed)
-    return " | ".join(parts)
 
 
 def table_spacing(curve: Curve, every: int | None) -> int:
@@ -100,7 +65,7 @@ def build_table(curve: Curve, every: int | None = None) -> tuple[Table, str | No
             marks.append("→ milestone")
         if k in reductions:
             marks.append("↓ reduced")
-        cells = [_fmt_x(curve.epoch_at(k))]
+        cells = [fmt_x(curve.epoch_at(k))]
         cells += [fmt_lr(s[k]) for s in curve.lrs]
         if curve.momenta is not None:
             cells += [fmt_lr(s[k]) for s in curve.momenta]
