@@ -72,6 +72,7 @@ def main() -> None:
         "lrviz usage error": [LRVIZ, "cosine", "--t-max", "0"],
         "lrviz cosine table": [LRVIZ, "cosine", "--t-max", "5", "--epochs", "50"],
         "lrviz cosine -o x.png": [LRVIZ, "cosine", "--t-max", "5", "--epochs", "50", "-o", out],
+        "floor: import torch, os._exit": [PY, "-c", "import os, torch; os._exit(0)"],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
     mem: dict[str, float] = {}
@@ -90,6 +91,7 @@ def main() -> None:
 
     peer = statistics.median(times["peer: cosine script"])
     goals = {
+        "floor: import torch, os._exit": 1.0,
         "lrviz --help": 0.10,
         "lrviz cosine --help": 0.10,
         "lrviz usage error": 0.10,
