@@ -51,6 +51,8 @@ _TORCH_ERRORS = (
 )
 
 Progress = Callable[[int], None]
+#: The largest float32: an optimizer step over float32 parameters fails with a larger LR.
+FLOAT32_MAX = 3.4028234663852886e38
 
 
 def _skip_dynamo_import() -> None:
@@ -233,11 +235,14 @@ def _step(
         at = f"epoch {epoch}" + (f", step {i}" if n > 1 else "")
         raise ScheduleError(f"{run.scheduler.name} raised at {at}: {exc}") from None
     for g, series in enumerate(lrs):
-        if not math.isfinite(sum(series)) and not all(map(math.isfinite, series)):
-            bad = next(k for k, v in enumerate(series) if not math.isfinite(v))
+        # a float32 parameter cannot take a step with an LR past float32's range: training would crash
+        if not (max(series) <= FLOAT32_MAX and min(series) >= -FLOAT32_MAX):
+            bad = next(k for k, v in enumerate(series) if not abs(v) <= FLOAT32_MAX)
+            epoch, i = divmod(bad, n)
+            at = f"epoch {epoch}" + (f", step {i}" if n > 1 else "")
             raise ScheduleError(
-                f"{run.scheduler.describe()}: the LR of param group {g} became {series[bad]} at point {bad}; "
-                "check gamma, factors and lr_lambda"
+                f"{run.scheduler.describe()}: the LR of param group {g} became {series[bad]!r} at {at}, beyond "
+                "what a float32 optimizer step can use (training would fail there); check gamma, factors and lr_lambda"
             )
     unique_restarts = tuple(sorted(set(restarts)))
     spacing = 1 if per_step else n

@@ -45,7 +45,12 @@ class AtomicWriter:
         missing = [p for p in (folder, *folder.parents) if not p.exists()]
         try:
             for path in reversed(missing):
-                path.mkdir()
+                try:
+                    path.mkdir()
+                except FileExistsError:  # made meanwhile (by a parallel writer): not ours to remove
+                    if not path.is_dir():
+                        raise
+                    continue
                 self._made.append(path)
             fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
         except OSError as exc:

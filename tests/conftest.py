@@ -9,13 +9,21 @@ lambda), sharing no code with lrviz's engine.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 import torch
+from hypothesis import settings
 from torch.optim import lr_scheduler
 
 from lrviz.config import RunConfig, build_run, from_document
+
+# CI runs the property tests on a fixed set of examples, so a run's result does not depend on
+# luck; locally they explore new random examples each time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def make_run(doc: dict[str, Any]) -> RunConfig:
