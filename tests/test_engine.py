@@ -295,3 +295,23 @@ def test_resume_line_reports_a_jump() -> None:
     assert odd.resume_line() == (
         f"resumed from a checkpoint at epoch 3: the LR jumps at epoch 4: uninterrupted {curve.lrs[0][4]!r}, resumed 0.5"
     )
+
+
+def test_lr_beyond_float32_is_an_error_as_in_training() -> None:
+    # found by the fuzzer: ConstantLR divides by its factor at total_iters, so a tiny factor gives an
+    # LR of ~1e282; a real optimizer step over float32 parameters raises there, so lrviz does too
+    doc = {
+        "epochs": 6,
+        "optimizer": {"name": "Adam", "lr": 1.0},
+        "scheduler": {
+            "name": "ChainedScheduler",
+            "schedulers": [
+                {"name": "CosineAnnealingWarmRestarts", "T_0": 1},
+                {"name": "ConstantLR", "factor": 5.7e-283},
+            ],
+        },
+    }
+    with pytest.raises(RuntimeError, match="without overflow"):
+        reference_lrs(doc["scheduler"], epochs=6, optimizer="Adam", lrs=(1.0,))
+    with pytest.raises(ScheduleError, match=r"became 1\.7\d+e\+282 at epoch 5, beyond what a float32 optimizer step"):
+        simulate(make_run(doc))
