@@ -486,10 +486,10 @@ def parse_flag_value(arg: Arg, text: str, flag: str) -> Any:
     return text
 
 
-def _number(value: Any, where: str, *, integer: bool, bound: Any = None, what: str = "") -> Any:
+def _number(value: Any, where: str, *, integer: bool, bound: Any = None) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         kind = "an integer" if integer else "a number"
-        raise ConfigError(f"{where}: expected {kind}{what}, got {_describe(value)}")
+        raise ConfigError(f"{where}: expected {kind}, got {_describe(value)}")
     if isinstance(value, int) and abs(value) > MAX_INT:
         raise ConfigError(f"{where}: {str(value)[:12]}... is far too large (the limit is {MAX_INT:,})")
     if not math.isfinite(value):

@@ -10,7 +10,6 @@ against these declarations; ``engine.py`` passes them to the real class.
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -123,7 +122,6 @@ class SchedulerSpec:
     default_epochs: Callable[[Mapping[str, Any]], int] | None = None
     epochs_help: str = "50"
     composite: bool = False
-    momentum: bool = False  # cycles the optimizer's momentum (or Adam's beta1)
     #: A typical configuration (YAML shape) of this scheduler: `lrviz list` shows
     #: it and the tests step it against PyTorch, so a new entry is tested for free.
     sample: Mapping[str, Any] = field(default_factory=dict)
@@ -297,7 +295,6 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz cyclic --base-lr 0.001 --max-lr 0.1 --step-size-up 10 --epochs 60",
         default_epochs=_cyclic_steps,
         epochs_help="three whole cycles (counted in steps, divided by steps per epoch)",
-        momentum=True,
         sample={"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "triangular2"},
     ),
     SchedulerSpec(
@@ -335,7 +332,6 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         example="lrviz onecycle --max-lr 0.1 --epochs 30 --steps-per-epoch 100 -o onecycle.png",
         default_epochs=lambda a: 30,
         epochs_help="30, or total_steps / steps per epoch when total_steps is given",
-        momentum=True,
         sample={"max_lr": 0.5},
     ),
     SchedulerSpec(
@@ -541,22 +537,3 @@ def get_optimizer(name: str) -> str:
             return canonical
     hint = suggest(str(name), OPTIMIZERS) or " (valid: " + ", ".join(OPTIMIZERS) + ")"
     raise ConfigError(f"unknown optimizer {name!r}{hint}")
-
-
-def restart_epochs(t_0: int, t_mult: int, until: float) -> list[int]:
-    """Epochs where CosineAnnealingWarmRestarts starts a new cycle, below ``until``.
-
-    Used only for defaults and advice (never to produce plotted values, which
-    always come from stepping PyTorch).
-    """
-    out: list[int] = []
-    epoch, length = t_0, t_0
-    while epoch < until and len(out) < 10_000:
-        out.append(epoch)
-        length *= t_mult
-        epoch += length
-    return out
-
-
-def is_finite_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
