@@ -235,14 +235,21 @@ def _step(
         at = f"epoch {epoch}" + (f", step {i}" if n > 1 else "")
         raise ScheduleError(f"{run.scheduler.name} raised at {at}: {exc}") from None
     for g, series in enumerate(lrs):
-        # a float32 parameter cannot take a step with an LR past float32's range: training would crash
-        if not (max(series) <= FLOAT32_MAX and min(series) >= -FLOAT32_MAX):
+        # A float32 parameter cannot take a step with an LR past float32's range (training would
+        # crash there) and a NaN LR turns every parameter into NaN. max/min skip a NaN that is not
+        # first, so NaN is found by the sum (finite values this small cannot add up to inf or NaN).
+        if not (max(series) <= FLOAT32_MAX and min(series) >= -FLOAT32_MAX and not math.isnan(sum(series))):
             bad = next(k for k, v in enumerate(series) if not abs(v) <= FLOAT32_MAX)
             epoch, i = divmod(bad, n)
             at = f"epoch {epoch}" + (f", step {i}" if n > 1 else "")
+            what = (
+                "training would turn the parameters into NaN"
+                if math.isnan(series[bad])
+                else "beyond what a float32 optimizer step can use (training would fail there)"
+            )
             raise ScheduleError(
-                f"{run.scheduler.describe()}: the LR of param group {g} became {series[bad]!r} at {at}, beyond "
-                "what a float32 optimizer step can use (training would fail there); check gamma, factors and lr_lambda"
+                f"{run.scheduler.describe()}: the LR of param group {g} became {series[bad]!r} at {at}, {what}; "
+                "check gamma, factors and lr_lambda"
             )
     unique_restarts = tuple(sorted(set(restarts)))
     spacing = 1 if per_step else n

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pytest
@@ -314,4 +315,18 @@ def test_lr_beyond_float32_is_an_error_as_in_training() -> None:
     with pytest.raises(RuntimeError, match="without overflow"):
         reference_lrs(doc["scheduler"], epochs=6, optimizer="Adam", lrs=(1.0,))
     with pytest.raises(ScheduleError, match=r"became 1\.7\d+e\+282 at epoch 5, beyond what a float32 optimizer step"):
+        simulate(make_run(doc))
+
+
+def test_nan_lr_is_an_error_wherever_it_appears() -> None:
+    # found by the fuzzer: a subnormal start_factor makes the first LR 0.0 and LinearLR's next
+    # factor 0 * inf = NaN; max()/min() skip a NaN that is not first, so it was recorded as a curve
+    doc = {
+        "epochs": 2,
+        "optimizer": {"name": "Adam", "lr": 0.25},
+        "scheduler": {"name": "LinearLR", "start_factor": 1e-323},
+    }
+    expected = reference_lrs(doc["scheduler"], epochs=2, optimizer="Adam", lrs=(0.25,))
+    assert expected[0][0] == 0.0 and math.isnan(expected[0][1])  # what a training loop sees
+    with pytest.raises(ScheduleError, match=r"became nan at epoch 1, training would turn the parameters into NaN"):
         simulate(make_run(doc))
