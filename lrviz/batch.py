@@ -1,10 +1,12 @@
-"""Rendering many configs in one process: step each schedule, then draw the files in parallel.
+"""Rendering many configs in one command: step each schedule, then draw the files in parallel.
 
-``render_all`` steps every schedule in this process (torch is imported once),
-then writes the outputs. Drawing is the slow part (~0.15 s a PNG), so with
-several configs it runs in a pool of worker processes forked after torch and
-matplotlib are imported: the workers start instantly, run only matplotlib and
-the file writers, and never call into torch. Results come back in input order.
+``render_all`` steps every schedule in one process (torch is imported once): a
+child forked by ``background.start`` for the installed command, while this
+process imports matplotlib; in-process otherwise. Then it writes the outputs.
+Drawing is the slow part (~0.15 s a PNG), so with several configs it runs in a
+pool of worker processes forked once matplotlib is imported: the workers start
+instantly and run only matplotlib and the file writers. Results come back in
+input order.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lrviz import background
 from lrviz.config import RunConfig
 from lrviz.curve import Curve
 from lrviz.errors import LrvizError
@@ -41,8 +44,8 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-# Set in the parent just before forking; workers read it by index (curves hold closures
-# from lr_lambda expressions, which cannot be pickled, so they are never sent).
+# Set in the parent just before forking; the pool's workers read it by index, so curves
+# are never pickled on their way to the workers.
 _PENDING: list[tuple[Curve, tuple[Path, ...]]] = []
 _STYLE: dict[str, bool] = {}
 
@@ -63,16 +66,43 @@ def workers_for(count: int) -> int:
     return min(cpus, count) if count >= MIN_PARALLEL else 1
 
 
-def render_all(jobs: Sequence[Job], *, log_y: bool, momentum: bool) -> Iterator[Outcome]:
-    """Step every job's schedule, write its files, and yield the outcomes in order."""
+def render_all(jobs: Sequence[Job], *, log_y: bool, momentum: bool, fork: bool = False) -> Iterator[Outcome]:
+    """Step every job's schedule, write its files, and yield the outcomes in order.
+
+    The stepping starts at once (in a child process when ``fork`` allows, see background.py),
+    before the caller starts any thread such as a progress bar; iterate the result to the end.
+    """
+    runs = [job.run for job in jobs]
+    stepping = background.start(lambda: _simulate_all(runs, momentum), fork=fork)
+    return _render(stepping, jobs, log_y=log_y, momentum=momentum)
+
+
+def _simulate_all(runs: list[RunConfig], momentum: bool) -> list[tuple[Curve | None, LrvizError | None]]:
     from lrviz.engine import simulate
 
-    outcomes = [Outcome(job) for job in jobs]
-    for outcome in outcomes:
+    results: list[tuple[Curve | None, LrvizError | None]] = []
+    for run in runs:
         try:
-            outcome.curve = simulate(outcome.job.run, momentum=momentum)
+            results.append((simulate(run, momentum=momentum), None))
         except LrvizError as exc:
-            outcome.error = exc
+            results.append((None, exc))
+    return results
+
+
+def _render(
+    stepping: background.Job[list[tuple[Curve | None, LrvizError | None]]],
+    jobs: Sequence[Job],
+    *,
+    log_y: bool,
+    momentum: bool,
+) -> Iterator[Outcome]:
+    with stepping:
+        if any(job.targets for job in jobs):
+            from lrviz.render import import_renderers
+
+            import_renderers([path for job in jobs for path in job.targets])  # while the child imports torch
+        stepped = stepping.result()
+    outcomes = [Outcome(job, curve, error) for job, (curve, error) in zip(jobs, stepped, strict=True)]
     ready = [o for o in outcomes if o.curve is not None and o.job.targets]
     _PENDING[:] = [(o.curve, o.job.targets) for o in ready if o.curve is not None]
     _STYLE.update(log_y=log_y, momentum=momentum)

@@ -25,7 +25,7 @@ from lrviz import __version__
 from lrviz.config import Layer, RunConfig, build_run, from_flags, load_file, merge, parse_flag_value
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.keys import KeyPath
-from lrviz.render import FORMATS, check_outputs, write_outputs
+from lrviz.render import FORMATS, check_outputs, import_renderers, write_outputs
 from lrviz.schedules import OPTIMIZERS, REQUIRED, SCHEDULERS, SchedulerSpec
 
 EXIT_CODES = (
@@ -49,6 +49,8 @@ class _Group(TyperGroup):
         if not sys.warnoptions:  # leave `python -W` and pytest's own warning handling alone
             warnings.showwarning = _show_warning
         debug = "--debug" in argv or os.environ.get("LRVIZ_DEBUG", "") not in ("", "0")
+        if debug:
+            _settings["fork"] = False  # one process, so a traceback shows where it failed
         code = _guarded(
             lambda: super(_Group, self).main(argv, prog_name or "lrviz", complete_var, standalone_mode=False, **extra),
             debug,
@@ -124,6 +126,9 @@ _APP_SETTINGS: dict[str, Any] = {
     "context_settings": {"help_option_names": ["-h", "--help"]},
 }
 app = typer.Typer(**_APP_SETTINGS)
+#: ``fork``: step PyTorch in a child process (background.py). Only the installed command
+#: (``main()``) does; in-process callers (tests, scripts) keep one process.
+_settings = {"fork": False}
 
 
 def _version(value: bool) -> None:
@@ -440,17 +445,19 @@ def _show(
     resume_at: int | None = None,
     chart: bool | None = None,
 ) -> Any:
-    import dataclasses
-
+    from lrviz import background
     from lrviz.diagnostics import check_curve, check_run
-    from lrviz.engine import simulate, simulate_resume  # torch: only now that a schedule is stepped
 
     _warn(check_run(run), quiet)
     if run.geometry:
         print(f"steps per epoch: {run.geometry}")
-    curve = simulate(run, momentum=momentum, progress=_progress(run.points))
-    if resume_at is not None:
-        curve = dataclasses.replace(curve, resume_at=resume_at, resumed=simulate_resume(run, resume_at))
+    # PyTorch steps in a child process while this one imports the renderer (background.py).
+    with background.start(lambda: _simulate(run, momentum, resume_at), fork=_settings["fork"]) as job:
+        if outputs:
+            import_renderers(outputs)
+        else:
+            from lrviz.render import table  # noqa: F401 - imported while the child imports torch
+        curve = job.result()
     _warn([f.message for f in check_curve(curve)], quiet)
     if outputs:
         from lrviz.render.text import summary_line
@@ -466,6 +473,18 @@ def _show(
 
     _print_chart(curve, chart, log_y)
     print_table(curve, Console(), every)
+    return curve
+
+
+def _simulate(run: RunConfig, momentum: bool, resume_at: int | None) -> Any:
+    """Everything that needs torch: the curve, and the resumed run when asked for."""
+    import dataclasses
+
+    from lrviz.engine import simulate, simulate_resume  # torch: only now that a schedule is stepped
+
+    curve = simulate(run, momentum=momentum, progress=_progress(run.points))
+    if resume_at is not None:
+        curve = dataclasses.replace(curve, resume_at=resume_at, resumed=simulate_resume(run, resume_at))
     return curve
 
 
@@ -541,9 +560,10 @@ def render(
         targets = tuple(out_dir / f"{path.stem}{s}" for s in suffixes) if out_dir is not None else ()
         jobs.append(Job(path, run, targets))
     rendered: list[tuple[str, Any]] = []
-    bar = _batch_bar(len(jobs)) if out_dir is not None else None
+    outcomes = render_all(jobs, log_y=log_y, momentum=momentum, fork=_settings["fork"])
+    bar = _batch_bar(len(jobs)) if out_dir is not None else None  # a thread: only once the stepping forked
     try:
-        for outcome in render_all(jobs, log_y=log_y, momentum=momentum):
+        for outcome in outcomes:
             if bar is not None:
                 bar.advance(0)
             if outcome.error is not None:
@@ -832,12 +852,13 @@ def _app_for(argv: Sequence[str]) -> typer.Typer:
 
 def main() -> None:
     """Console-script entry point."""
+    _settings["fork"] = True
     try:
         typer.main.get_command(_app_for(sys.argv[1:])).main(prog_name="lrviz")
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if "torch" in sys.modules:
-            # Everything is written and renamed into place; skip the ~0.3 s teardown of torch.
+        if "torch" in sys.modules or "matplotlib" in sys.modules:
+            # Everything is written and renamed into place; skip the teardown (torch ~0.3 s, matplotlib ~0.15 s).
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)

@@ -108,6 +108,10 @@ class Expression:
         except RecursionError:
             raise ConfigError(f"{text!r} is nested too deeply") from None
 
+    def __reduce__(self) -> tuple[type[Expression], tuple[str]]:
+        """Pickled as its source, parsed again on loading (the compiled closures do not pickle)."""
+        return (Expression, (self.source,))
+
     def __call__(self, epoch: Number) -> float:
         try:
             value = self._eval(epoch)

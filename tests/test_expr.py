@@ -71,3 +71,14 @@ def test_runtime_failures_name_the_epoch() -> None:
         Expression("10 ** 10 ** 10")(1)
     with pytest.raises(ScheduleError, match="not a number"):
         Expression("epoch < 3")(1)
+
+
+@pytest.mark.parametrize("source", CASES)
+def test_pickles_as_its_source(source: str) -> None:
+    # the installed command sends the curve (and its run's expressions) back from a child process
+    import pickle
+
+    expr = Expression(source)
+    copy = pickle.loads(pickle.dumps(expr))
+    assert copy.source == expr.source
+    assert [copy(k) for k in range(12)] == [expr(k) for k in range(12)]

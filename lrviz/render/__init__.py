@@ -38,6 +38,14 @@ def check_outputs(paths: Sequence[Path], flag: str = "-o/--out") -> None:
 Writer = Callable[[Curve, IO[bytes]], None]
 
 
+def import_renderers(paths: Sequence[Path]) -> None:
+    """Import what writing ``paths`` needs (matplotlib for plots) ahead of time, e.g. while torch loads."""
+    if any(path.suffix.lower() in PLOT_SUFFIXES for path in paths):
+        from lrviz.render import plot  # noqa: F401
+    if any(path.suffix.lower() in DATA_SUFFIXES for path in paths):
+        from lrviz.render import data  # noqa: F401
+
+
 def writer_for(suffix: str, *, log_y: bool = False, title: str | None = None, momentum: bool = False) -> Writer:
     suffix = suffix.lower()
     if suffix in PLOT_SUFFIXES:

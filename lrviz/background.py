@@ -1,0 +1,163 @@
+"""Run the PyTorch half of a command in a forked process while this one prepares the output.
+
+``import torch`` costs about 2 s and ``import matplotlib`` about 0.7 s more, one after the
+other in one process. They do not depend on each other: ``start`` forks a child that
+imports torch and steps the schedule while the parent imports the renderer it will need
+(matplotlib for a plot, rich for a table), so on two or more cores a plot costs little
+more than ``import torch``. The child sends its result back pickled over a pipe (a Curve
+is arrays and plain data, a few bytes a point) and exits without torch's teardown. Its
+values are the same PyTorch values: the same ``engine.simulate`` runs, in another process.
+
+The parent keeps every user-visible effect (printing, writing files, exit codes): the child
+only computes (and draws the progress bar of a long run on a terminal). An ``LrvizError`` raised in the child is raised again in the parent;
+anything else becomes a one-line ``ScheduleError`` (the CLI runs in-process under
+``--debug``, where tracebacks are wanted). Without ``os.fork`` (Windows), or when torch is
+already imported here (the test suite, ``render``'s batch path), ``start`` runs the job
+in-process instead: forking after torch has started its thread pools is not safe.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+from typing import Generic, TypeVar
+
+from lrviz.errors import LrvizError, ScheduleError
+
+T = TypeVar("T")
+
+
+class Job(Generic[T]):
+    """A job started by ``start``; ``result()`` waits for it. Use it as a context manager."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._pid = 0
+        self._read = -1
+        self._done = False
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def result(self) -> T:
+        """The job's return value, or its exception raised here."""
+        if not self._done:
+            self._done = True
+            if not self._pid:  # in-process: errors propagate with their tracebacks
+                self._value = self._fn()
+                return self._value
+            self._value, self._error = self._collect()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+    def __enter__(self) -> Job[T]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        """A job nobody waited for (the parent failed first) is killed and reaped, never left behind."""
+        if self._pid and not self._done:
+            self._done = True
+            os.kill(self._pid, signal.SIGKILL)
+            os.close(self._read)
+            os.waitpid(self._pid, 0)
+
+    def _collect(self) -> tuple[T | None, BaseException | None]:
+        try:
+            with os.fdopen(self._read, "rb") as pipe:
+                payload = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+        except BaseException:  # Ctrl-C while waiting: the child got it too; make sure it is gone
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            raise
+        if payload:
+            value, error = pickle.loads(payload)
+            return value, error
+        code = os.waitstatus_to_exitcode(status)
+        if code == _INTERRUPTED:
+            return None, KeyboardInterrupt()
+        if code == -signal.SIGKILL:
+            how = "was killed by SIGKILL before it finished (out of memory?)"
+        elif code < 0:
+            how = f"was killed by {signal.Signals(-code).name} before it finished"
+        else:
+            how = f"exited with status {code} before it finished"
+        return None, ScheduleError(f"the process stepping the schedule {how}")
+
+
+#: The child's exit status when Ctrl-C stopped it (the parent then raises KeyboardInterrupt).
+_INTERRUPTED = 130
+
+
+def start(fn: Callable[[], T], *, fork: bool = True) -> Job[T]:
+    """Start ``fn`` in a forked child when that is safe and asked for; in-process otherwise."""
+    job = Job(fn)
+    if not fork or not hasattr(os, "fork") or "torch" in sys.modules:
+        return job
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, and leave without running any cleanup of the parent's
+        os.close(read)
+        _child(fn, write)
+    os.close(write)
+    job._pid, job._read = pid, read
+    return job
+
+
+def _child(fn: Callable[[], T], write: int) -> None:
+    code = 0
+    try:
+        value, error = _call(fn)
+        if error is not None:
+            try:  # an exception class with its own __init__ may pickle but not unpickle
+                pickle.loads(pickle.dumps(error))
+            except Exception:
+                error = _plain(error)
+        try:
+            payload = pickle.dumps((value, error), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # a bug: a result that cannot be sent back
+            payload = pickle.dumps((None, _internal(exc)))
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(payload)
+    except KeyboardInterrupt:
+        code = _INTERRUPTED
+    except BaseException:  # the parent reports a child that ended without a result
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _call(fn: Callable[[], T]) -> tuple[T | None, BaseException | None]:
+    """In the child, run ``fn``: (value, None), or (None, the error to raise in the parent)."""
+    try:
+        return fn(), None
+    except LrvizError as exc:
+        return None, exc
+    except Exception as exc:  # a bug in lrviz or an unexpected PyTorch failure
+        return None, _internal(exc)
+
+
+def _internal(exc: Exception) -> ScheduleError:
+    """A bug, in one line: what and where (the CLI shows tracebacks under --debug, in one process)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    return ScheduleError(
+        f"internal error: {type(exc).__name__}: {exc}{where} "
+        "(please report it; run with --debug or LRVIZ_DEBUG=1 for the traceback)"
+    )
+
+
+def _plain(error: BaseException) -> LrvizError:
+    """An error that survives pickling: the same message and exit status."""
+    plain = LrvizError(str(error))
+    plain.exit_code = error.exit_code if isinstance(error, LrvizError) else ScheduleError.exit_code
+    return plain
