@@ -11,9 +11,10 @@ values are the same PyTorch values: the same ``engine.simulate`` runs, in anothe
 The parent keeps every user-visible effect (printing, writing files, exit codes): the child
 only computes (and draws the progress bar of a long run on a terminal). An ``LrvizError`` raised in the child is raised again in the parent;
 anything else becomes a one-line ``ScheduleError`` (the CLI runs in-process under
-``--debug``, where tracebacks are wanted). Without ``os.fork`` (Windows), or when torch is
-already imported here (the test suite, ``render``'s batch path), ``start`` runs the job
-in-process instead: forking after torch has started its thread pools is not safe.
+``--debug``, where tracebacks are wanted). Without ``os.fork`` (Windows), when torch is
+already imported here (the test suite), or once another thread runs (a progress bar),
+``start`` runs the job in-process instead: a forked child gets only the calling thread, and
+locks other threads held (torch's thread pools, a stream's buffer) would stay held in it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from types import TracebackType
@@ -97,8 +99,8 @@ _INTERRUPTED = 130
 def start(fn: Callable[[], T], *, fork: bool = True) -> Job[T]:
     """Start ``fn`` in a forked child when that is safe and asked for; in-process otherwise."""
     job = Job(fn)
-    if not fork or not hasattr(os, "fork") or "torch" in sys.modules:
-        return job
+    if not fork or not hasattr(os, "fork") or "torch" in sys.modules or threading.active_count() > 1:
+        return job  # a fork copies one thread; locks other threads hold would stay held in the child
     sys.stdout.flush()
     sys.stderr.flush()
     read, write = os.pipe()

@@ -89,6 +89,17 @@ def test_forked_curve_equals_pytorch_and_the_parent_never_imports_torch() -> Non
     )
 
 
+def test_in_process_while_another_thread_runs() -> None:
+    out = forked(
+        "import threading\n"
+        "threading.Thread(target=time.sleep, args=(1,), daemon=True).start()\n"
+        "r = run(os.getpid)\n"
+        "r['same_process'] = r.pop('value') == os.getpid()\n"
+        "print(json.dumps(r))"
+    )
+    assert out == {"forked": False, "same_process": True}
+
+
 def test_forked_lrviz_errors_keep_their_class_message_and_exit_code() -> None:
     out = forked("def f():\n    raise ConfigError('scheduler.T_max: must be > 0')\nprint(json.dumps(run(f)))")
     assert out == {
