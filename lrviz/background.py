@@ -32,6 +32,7 @@ from typing import Generic, TypeVar
 from lrviz.errors import LrvizError, ScheduleError
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 
 class Job(Generic[T]):
@@ -69,20 +70,29 @@ class Job(Generic[T]):
             os.waitpid(self._pid, 0)
 
     def _collect(self) -> tuple[T | None, BaseException | None]:
+        outcome: tuple[T | None, BaseException | None] | None = None
         try:
             with os.fdopen(self._read, "rb") as pipe:
-                payload = pipe.read()
+                try:
+                    outcome = pickle.load(pipe)
+                except Exception:  # nothing sent, or cut short by the child's death: its status says why
+                    outcome = None
+            # the pipe is closed before waiting, so a child still writing gets EPIPE instead of blocking
             _, status = os.waitpid(self._pid, 0)
         except BaseException:  # Ctrl-C while waiting: the child got it too; make sure it is gone
             os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
             raise
-        if payload:
-            value, error = pickle.loads(payload)
-            return value, error
         code = os.waitstatus_to_exitcode(status)
+        if outcome is not None and code == 0:
+            return outcome
         if code == _INTERRUPTED:
             return None, KeyboardInterrupt()
+        if code in (0, _UNSENDABLE):
+            return None, ScheduleError(
+                "internal error: the result of stepping the schedule could not be passed back "
+                "(please report it; run with --debug or LRVIZ_DEBUG=1 to step in one process)"
+            )
         if code == -signal.SIGKILL:
             how = "was killed by SIGKILL before it finished (out of memory?)"
         elif code < 0:
@@ -94,6 +104,8 @@ class Job(Generic[T]):
 
 #: The child's exit status when Ctrl-C stopped it (the parent then raises KeyboardInterrupt).
 _INTERRUPTED = 130
+#: The child's exit status when its result could not be pickled.
+_UNSENDABLE = 3
 
 
 def start(fn: Callable[[], T], *, fork: bool = True) -> Job[T]:
@@ -101,41 +113,72 @@ def start(fn: Callable[[], T], *, fork: bool = True) -> Job[T]:
     job = Job(fn)
     if not fork or not hasattr(os, "fork") or "torch" in sys.modules or threading.active_count() > 1:
         return job  # a fork copies one thread; locks other threads hold would stay held in the child
-    sys.stdout.flush()
-    sys.stderr.flush()
+    _flush()
+    parent = os.getpid()
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, and leave without running any cleanup of the parent's
-        os.close(read)
-        _child(fn, write)
+        code = 1
+        try:
+            os.close(read)
+            code = _child(fn, write, parent)
+        finally:
+            os._exit(code)  # whatever happened above, the child never returns into the parent's code
     os.close(write)
     job._pid, job._read = pid, read
     return job
 
 
-def _child(fn: Callable[[], T], write: int) -> None:
-    code = 0
+def _child(fn: Callable[[], T], write: int, parent: int) -> int:
+    """Run ``fn`` and pickle (value, error) into ``write``; the child's exit status."""
     try:
+        _die_with(parent)
         value, error = _call(fn)
-        if error is not None:
-            try:  # an exception class with its own __init__ may pickle but not unpickle
-                pickle.loads(pickle.dumps(error))
-            except Exception:
-                error = _plain(error)
-        try:
-            payload = pickle.dumps((value, error), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # a bug: a result that cannot be sent back
-            payload = pickle.dumps((None, _internal(exc)))
         with os.fdopen(write, "wb") as pipe:
-            pipe.write(payload)
+            try:
+                pickle.dump((value, None if error is None else portable(error)), pipe, pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                return _UNSENDABLE
+        return 0
     except KeyboardInterrupt:
-        code = _INTERRUPTED
-    except BaseException:  # the parent reports a child that ended without a result
-        code = 1
+        return _INTERRUPTED
+    except BaseException:  # e.g. the parent went away (EPIPE): it reports a child that ended without a result
+        return 1
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        _flush()
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when the parent dies (``kill PID``), rather than step on alone."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that took effect
+        raise SystemExit(1)
+
+
+def _flush() -> None:
+    """Flush stdout and stderr where they exist (``2>&-`` leaves None) and still accept writes."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+
+
+def portable(error: E) -> E | LrvizError:
+    """``error`` if it survives pickling, else an LrvizError with its message and exit status.
+
+    An exception class with its own ``__init__`` may pickle but fail to unpickle.
+    """
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return _plain(error)
+    return error
 
 
 def _call(fn: Callable[[], T]) -> tuple[T | None, BaseException | None]:

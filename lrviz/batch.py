@@ -12,7 +12,7 @@ input order.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,37 +66,24 @@ def workers_for(count: int) -> int:
     return min(cpus, count) if count >= MIN_PARALLEL else 1
 
 
-def render_all(jobs: Sequence[Job], *, log_y: bool, momentum: bool, fork: bool = False) -> Iterator[Outcome]:
-    """Step every job's schedule, write its files, and yield the outcomes in order.
-
-    The stepping starts at once (in a child process when ``fork`` allows, see background.py),
-    before the caller starts any thread such as a progress bar; iterate the result to the end.
-    """
-    runs = [job.run for job in jobs]
-    stepping = background.start(lambda: _simulate_all(runs, momentum), fork=fork)
-    return _render(stepping, jobs, log_y=log_y, momentum=momentum)
-
-
-def _simulate_all(runs: list[RunConfig], momentum: bool) -> list[tuple[Curve | None, LrvizError | None]]:
-    from lrviz.engine import simulate
-
-    results: list[tuple[Curve | None, LrvizError | None]] = []
-    for run in runs:
-        try:
-            results.append((simulate(run, momentum=momentum), None))
-        except LrvizError as exc:
-            results.append((None, exc))
-    return results
-
-
-def _render(
-    stepping: background.Job[list[tuple[Curve | None, LrvizError | None]]],
+def render_all(
     jobs: Sequence[Job],
     *,
     log_y: bool,
     momentum: bool,
+    fork: bool = False,
+    after_fork: Callable[[], object] | None = None,
 ) -> Iterator[Outcome]:
-    with stepping:
+    """Step every job's schedule, write its files, and yield the outcomes in order.
+
+    The stepping runs in a child process when ``fork`` allows (background.py);
+    ``after_fork`` is called once it has started, so that the caller's threads (a progress
+    bar) start after the fork, never before it.
+    """
+    runs = [job.run for job in jobs]
+    with background.start(lambda: _simulate_all(runs, momentum), fork=fork and bool(runs)) as stepping:
+        if after_fork is not None:
+            after_fork()
         if any(job.targets for job in jobs):
             from lrviz.render import import_renderers
 
@@ -121,6 +108,18 @@ def _render(
             yield from _in_order(outcomes, position, (_write(i) for i in range(len(ready))))
     finally:
         _PENDING.clear()
+
+
+def _simulate_all(runs: list[RunConfig], momentum: bool) -> list[tuple[Curve | None, LrvizError | None]]:
+    from lrviz.engine import simulate
+
+    results: list[tuple[Curve | None, LrvizError | None]] = []
+    for run in runs:
+        try:
+            results.append((simulate(run, momentum=momentum), None))
+        except LrvizError as exc:
+            results.append((None, background.portable(exc)))
+    return results
 
 
 def _in_order(

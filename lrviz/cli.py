@@ -9,12 +9,13 @@ is actually stepped or plotted, so ``--help`` and errors stay fast.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -396,23 +397,22 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
 PROGRESS_POINTS = 200_000
 
 
-def _progress(total: int) -> Any:
-    """A callback drawing a transient rich progress bar on stderr, or None when not worth one."""
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A callback drawing a transient rich progress bar on stderr, or None when not worth one.
+
+    The bar is stopped on the way out, also when stepping fails, so an error line never
+    lands on a half-drawn bar and the cursor comes back.
+    """
     if total < PROGRESS_POINTS or not sys.stderr.isatty():
-        return None
+        yield None
+        return
     from rich.console import Console
     from rich.progress import Progress
 
-    bar = Progress(console=Console(stderr=True), transient=True)
-    task = bar.add_task("stepping", total=total)
-    bar.start()
-
-    def update(done: int) -> None:
-        bar.update(task, completed=done)
-        if done >= total:
-            bar.stop()
-
-    return update
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("stepping", total=total)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def _batch_bar(total: int) -> Any:
@@ -424,8 +424,7 @@ def _batch_bar(total: int) -> Any:
 
     bar = Progress(console=Console(stderr=True), transient=True)
     bar.add_task("rendering", total=total)
-    bar.start()
-    return bar
+    return bar  # started by the caller once the stepping process is forked
 
 
 def _warn(messages: list[str], quiet: bool) -> None:
@@ -482,7 +481,8 @@ def _simulate(run: RunConfig, momentum: bool, resume_at: int | None) -> Any:
 
     from lrviz.engine import simulate, simulate_resume  # torch: only now that a schedule is stepped
 
-    curve = simulate(run, momentum=momentum, progress=_progress(run.points))
+    with _progress(run.points) as progress:
+        curve = simulate(run, momentum=momentum, progress=progress)
     if resume_at is not None:
         curve = dataclasses.replace(curve, resume_at=resume_at, resumed=simulate_resume(run, resume_at))
     return curve
@@ -560,9 +560,15 @@ def render(
         targets = tuple(out_dir / f"{path.stem}{s}" for s in suffixes) if out_dir is not None else ()
         jobs.append(Job(path, run, targets))
     rendered: list[tuple[str, Any]] = []
-    outcomes = render_all(jobs, log_y=log_y, momentum=momentum, fork=_settings["fork"])
-    bar = _batch_bar(len(jobs)) if out_dir is not None else None  # a thread: only once the stepping forked
+    bar = _batch_bar(len(jobs)) if out_dir is not None else None
     try:
+        outcomes = render_all(
+            jobs,
+            log_y=log_y,
+            momentum=momentum,
+            fork=_settings["fork"],
+            after_fork=None if bar is None else bar.start,  # its thread must not exist when forking
+        )
         for outcome in outcomes:
             if bar is not None:
                 bar.advance(0)
@@ -857,9 +863,16 @@ def main() -> None:
         typer.main.get_command(_app_for(sys.argv[1:])).main(prog_name="lrviz")
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if "torch" in sys.modules or "matplotlib" in sys.modules:
+        skip_teardown = "torch" in sys.modules or "matplotlib" in sys.modules
+        try:
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+        except (
+            BrokenPipeError
+        ):  # `lrviz ... | head`: the reader left; Python's own flush at exit would print a traceback
+            skip_teardown = True
+        if skip_teardown:
             # Everything is written and renamed into place; skip the teardown (torch ~0.3 s, matplotlib ~0.15 s).
-            sys.stdout.flush()
-            sys.stderr.flush()
             os._exit(code)
         raise

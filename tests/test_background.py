@@ -58,8 +58,9 @@ def test_in_process_errors_keep_their_type_and_traceback() -> None:
     def fail() -> None:
         raise ZeroDivisionError("boom")
 
-    with pytest.raises(ZeroDivisionError), background.start(fail, fork=False) as job:
+    with pytest.raises(ZeroDivisionError) as info, background.start(fail, fork=False) as job:
         job.result()
+    assert info.traceback[-1].name == "fail"
     with pytest.raises(ConfigError, match="bad"), background.start(lambda: _raise(ConfigError("bad"))) as job:
         job.result()
 
@@ -133,6 +134,28 @@ def test_forked_child_killed_is_reported_not_hung() -> None:
     out = forked("def f():\n    os.kill(os.getpid(), signal.SIGKILL)\nprint(json.dumps(run(f)))")
     assert out["error"] == "ScheduleError"
     assert out["message"].startswith("the process stepping the schedule was killed by SIGKILL before it finished")
+
+
+def test_forked_child_killed_while_sending_is_reported_as_killed() -> None:
+    # the out-of-memory case: the kernel kills the child at its peak, halfway through the result
+    out = forked(
+        "class Killer:\n"
+        "    def __reduce__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "def f():\n"
+        "    return [bytes(2_000_000), Killer()]\n"
+        "print(json.dumps(run(f)))"
+    )
+    assert out["error"] == "ScheduleError"
+    assert out["message"] == (
+        "the process stepping the schedule was killed by SIGKILL before it finished (out of memory?)"
+    )
+
+
+def test_forked_result_that_does_not_pickle_is_an_internal_error() -> None:
+    out = forked("print(json.dumps(run(lambda: [1, lambda: 2])))")
+    assert out["error"] == "ScheduleError" and out["exit_code"] == 1
+    assert out["message"].startswith("internal error: the result of stepping the schedule could not be passed back")
 
 
 def test_forked_child_interrupted_raises_keyboard_interrupt_in_parent() -> None:
@@ -297,3 +320,49 @@ def test_installed_batch_keeps_going_past_a_config_pytorch_fails(tmp_path: Path)
     for name in ("cosine_article.csv", "plateau.csv"):
         assert (out / name).read_bytes() == (ROOT / "baselines" / name).read_bytes()
     assert f"Error: {bad}: LinearLR(start_factor=9.88131e-324): the LR of param group 0 became nan" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_child_dies_with_its_parent(tmp_path: Path) -> None:
+    # `kill PID` (or a timeout killing only the direct child) must not leave PyTorch stepping on alone
+    proc = subprocess.Popen([LRVIZ, *LONG, "-o", str(tmp_path / "x.png")], stderr=subprocess.DEVNULL)
+    child = _child_of(proc.pid)
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 5  # the kernel kills it at once; unaided it would step on for ~15 s
+    while time.monotonic() < deadline:
+        stat = Path(f"/proc/{child}/stat")
+        if not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"child {child} still running after its parent was killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_bar_is_cleared_before_an_error(tmp_path: Path) -> None:
+    import pty
+
+    main, secondary = pty.openpty()
+    args = ["lambda", "--lr-lambda", "1/(epoch-150)", "--epochs", "200", "--steps-per-epoch", "2000"]
+    proc = subprocess.Popen(
+        [LRVIZ, *args, "-o", str(tmp_path / "x.csv")], stdin=secondary, stdout=secondary, stderr=secondary
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    assert proc.wait(timeout=60) == 1
+    raw = b"".join(chunks).decode()
+    before, error = raw.split("Error: ", 1)
+    assert "stepping" in before  # the bar was drawn (400,000 steps)...
+    assert "\x1b[?25h" in before  # ...and stopped: the cursor is shown again before the error line
+    assert not before.rstrip("\r\n").endswith(("%", "s", "━"))
+    assert error.startswith("lr_lambda '1/(epoch-150)' failed at epoch 150: division by zero")
