@@ -42,6 +42,9 @@ CONFIG_TEMPLATES = [
 ]
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
 def tree_rss(pid: int) -> int:
     """Resident bytes of ``pid`` and all its descendants now (0 once it is gone)."""
     total, stack = 0, [pid]
@@ -55,9 +58,6 @@ def tree_rss(pid: int) -> int:
         except (OSError, ValueError):
             continue
     return total
-
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def run(cmd: list[str]) -> tuple[float, float]:

@@ -9,9 +9,9 @@ is arrays and plain data, a few bytes a point) and exits without torch's teardow
 values are the same PyTorch values: the same ``engine.simulate`` runs, in another process.
 
 The parent keeps every user-visible effect (printing, writing files, exit codes): the child
-only computes (and draws the progress bar of a long run on a terminal). An ``LrvizError`` raised in the child is raised again in the parent;
-anything else becomes a one-line ``ScheduleError`` (the CLI runs in-process under
-``--debug``, where tracebacks are wanted). Without ``os.fork`` (Windows), when torch is
+only computes (and draws the progress bar of a long run on a terminal). An ``LrvizError``
+raised in the child is raised again in the parent; anything else becomes a one-line
+``ScheduleError`` (the CLI runs in-process under ``--debug``, where tracebacks are wanted). Without ``os.fork`` (Windows), when torch is
 already imported here (the test suite), or once another thread runs (a progress bar),
 ``start`` runs the job in-process instead: a forked child gets only the calling thread, and
 locks other threads held (torch's thread pools, a stream's buffer) would stay held in it.
@@ -65,9 +65,12 @@ class Job(Generic[T]):
         """A job nobody waited for (the parent failed first) is killed and reaped, never left behind."""
         if self._pid and not self._done:
             self._done = True
-            os.kill(self._pid, signal.SIGKILL)
             os.close(self._read)
-            os.waitpid(self._pid, 0)
+            self._kill()
+
+    def _kill(self) -> None:
+        os.kill(self._pid, signal.SIGKILL)
+        os.waitpid(self._pid, 0)
 
     def _collect(self) -> tuple[T | None, BaseException | None]:
         outcome: tuple[T | None, BaseException | None] | None = None
@@ -80,8 +83,7 @@ class Job(Generic[T]):
             # the pipe is closed before waiting, so a child still writing gets EPIPE instead of blocking
             _, status = os.waitpid(self._pid, 0)
         except BaseException:  # Ctrl-C while waiting: the child got it too; make sure it is gone
-            os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+            self._kill()
             raise
         code = os.waitstatus_to_exitcode(status)
         if outcome is not None and code == 0:

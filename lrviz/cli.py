@@ -868,9 +868,8 @@ def main() -> None:
             for stream in (sys.stdout, sys.stderr):
                 if stream is not None:
                     stream.flush()
-        except (
-            BrokenPipeError
-        ):  # `lrviz ... | head`: the reader left; Python's own flush at exit would print a traceback
+        except BrokenPipeError:
+            # `lrviz ... | head`: the reader left; Python's own flush at exit would print a traceback
             skip_teardown = True
         if skip_teardown:
             # Everything is written and renamed into place; skip the teardown (torch ~0.3 s, matplotlib ~0.15 s).
