@@ -1,3 +1,38 @@
-"""lrviz: see a PyTorch learning-rate schedule before you spend GPU hours on it."""
+"""lrviz: see a learning-rate schedule before you spend GPU hours on it.
 
-__version__ = "0.1.0"
+The public API (see ``lrviz.api`` for each function's contract)::
+
+    import lrviz
+    curve = lrviz.simulate("configs/restarts_article.yaml")
+    fig = lrviz.plot(curve)
+
+Names without a leading underscore listed in ``__all__`` are the promise; modules
+and names not listed here may change between releases.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.2.0"
+
+from lrviz.api import check, code, compare, diagnose, load, plan_restarts, plot, simulate
+from lrviz.errors import ConfigError, LrvizError, OutputError, ScheduleError
+from lrviz.model import Curve, Finding, Run
+
+__all__ = [
+    "ConfigError",
+    "Curve",
+    "Finding",
+    "LrvizError",
+    "OutputError",
+    "Run",
+    "ScheduleError",
+    "__version__",
+    "check",
+    "code",
+    "compare",
+    "diagnose",
+    "load",
+    "plan_restarts",
+    "plot",
+    "simulate",
+]

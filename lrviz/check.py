@@ -17,16 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrviz.curve import Curve
-from lrviz.errors import ConfigError
+from lrviz.errors import ConfigError, option
 from lrviz.inputs import read_limited
+from lrviz.model import Curve
 
-#: Keys accepted under `expect:` (and the flags that set them).
-EXPECTATIONS = {
-    "final_lr_below": "--final-lr-below",
-    "lr_never_above": "--lr-never-above",
-    "restarts": "--restarts",
-}
 MAX_BASELINE_BYTES = 512 * 1024 * 1024
 
 
@@ -50,14 +44,16 @@ class Mismatch:
 def read_baseline(path: Path) -> tuple[list[str], list[float]]:
     """The epoch labels and LR values of a CSV written by lrviz (``lr`` or ``lr_0`` column)."""
     hint = f" (write one with `lrviz render CONFIG -o {path}`)"
-    raw = read_limited(path, MAX_BASELINE_BYTES, f"--baseline {path}", hint)
+    raw = read_limited(path, MAX_BASELINE_BYTES, f"{option('baseline')} {path}", hint)
     try:
         reader = csv.reader(io.StringIO(raw.decode("utf-8")))
         header = next(reader, None)
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigError(f"--baseline {path}: not a CSV file lrviz wrote ({exc})") from None
+        raise ConfigError(f"{option('baseline')} {path}: not a CSV file lrviz wrote ({exc})") from None
     if not header or "epoch" not in header or not ({"lr", "lr_0"} & set(header)):
-        raise ConfigError(f"--baseline {path}: expected a header with `epoch` and `lr` (a CSV written by lrviz)")
+        raise ConfigError(
+            f"{option('baseline')} {path}: expected a header with `epoch` and `lr` (a CSV written by lrviz)"
+        )
     e_col = header.index("epoch")
     lr_col = header.index("lr") if "lr" in header else header.index("lr_0")
     epochs, values = [], []
@@ -68,7 +64,7 @@ def read_baseline(path: Path) -> tuple[list[str], list[float]]:
             epochs.append(row[e_col])
             values.append(float(row[lr_col]))
     except (ValueError, IndexError, csv.Error):
-        raise ConfigError(f"--baseline {path}:{line}: not a number in the lr column") from None
+        raise ConfigError(f"{option('baseline')} {path}:{line}: not a number in the lr column") from None
     return epochs, values
 
 
@@ -89,34 +85,6 @@ def against_baseline(
 
 def _epoch_text(curve: Curve, k: int) -> str:
     return str(curve.epoch_at(k))
-
-
-def parse_expectations(raw: Any, where: str) -> dict[str, Any]:
-    """Validate an `expect:` mapping (or the flags' equivalent)."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: expected a mapping like {{final_lr_below: 1.0e-4}}")
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        here = f"{where}.{key}"
-        if key not in EXPECTATIONS:
-            from lrviz.schedules import suggest
-
-            raise ConfigError(
-                f"{here}: unknown expectation{suggest(str(key), list(EXPECTATIONS))}; use {', '.join(EXPECTATIONS)}"
-            )
-        if key == "restarts":
-            if not isinstance(value, list) or not all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in value
-            ):
-                raise ConfigError(f"{here}: expected a list of epochs, e.g. [5, 15, 35]")
-            out[key] = [v for v in value]
-        else:
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ConfigError(f"{here}: expected a number")
-            out[key] = float(value)
-    return out
 
 
 def check_expectations(curve: Curve, expect: Mapping[str, Any]) -> list[str]:

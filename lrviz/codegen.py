@@ -32,9 +32,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from lrviz.config import GroupConfig, RunConfig, SchedulerConfig
 from lrviz.errors import ConfigError
 from lrviz.expr import Expression
+from lrviz.model import GroupConfig, RunConfig, SchedulerConfig
 
 #: ``ruff format``'s default line length: the snippet is meant to be pasted anywhere.
 LINE_LENGTH = 88

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lrviz.curve import Curve
+from lrviz.model import Curve
 
 
 @dataclass(frozen=True)

@@ -20,26 +20,12 @@ and ``Finding.data`` holds the same facts for JSON.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from lrviz.config import RunConfig, SchedulerConfig
-from lrviz.curve import Curve
+from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
 from lrviz.plan import Candidate, plan_restarts
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One diagnostic: a stable ``code``, a one-line ``message`` and its facts as JSON-ready ``data``."""
-
-    code: str
-    message: str
-    data: Mapping[str, Any] = field(default_factory=dict, hash=False)
-
-    def __str__(self) -> str:
-        return self.message
-
 
 # ---------------------------------------------------------------------------
 # Where each scheduler of the tree is in charge

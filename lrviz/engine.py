@@ -8,20 +8,15 @@ CosineAnnealingWarmRestarts with N steps per epoch, and ``step(metric)`` for
 ReduceLROnPlateau. No formula is re-implemented here: every value is read back
 from the optimizer PyTorch updated. This is the only module that imports torch.
 
-Two things keep it fast without changing a value:
+The dummy parameters never get gradients, so ``optimizer.step()`` is a no-op
+for them; and a real step never changes a param-group entry a scheduler reads
+(``tests/test_engine.py`` checks this for every optimizer). lrviz installs a
+no-op ``step`` before the scheduler wraps it and calls it once, before the
+scheduler's first step, which is all PyTorch checks; the millions of further
+no-op calls a long per-step schedule would make are skipped.
 
-* The optimizer is the real torch.optim class, built by its own constructor
-  (so PyTorch validates the options and fills the param groups' defaults), but
-  without importing ``torch._dynamo`` (about a second): ``add_param_group`` is
-  wrapped by ``torch._disable_dynamo``, which imports dynamo on first use only to
-  guard against tracing by ``torch.compile``. Nothing is compiled here, so
-  ``_skip_dynamo_import`` pre-fills that wrapper's cache with the plain function.
-* The dummy parameters never get gradients, so ``optimizer.step()`` is a no-op
-  for them; and a real step never changes a param-group entry a scheduler reads
-  (``tests/test_engine.py`` checks this for every optimizer). lrviz installs a
-  no-op ``step`` before the scheduler wraps it and calls it once, before the
-  scheduler's first step, which is all PyTorch checks; the millions of further
-  no-op calls a long per-step schedule would make are skipped.
+Library use leaves the process as it was: nothing here touches torch's caches
+or the warning handler (the ``lrviz`` command's own speed-ups live in ``lrviz.cli``).
 """
 
 from __future__ import annotations
@@ -36,9 +31,8 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
-from lrviz.config import RunConfig, SchedulerConfig
-from lrviz.curve import Curve
-from lrviz.errors import ConfigError, LrvizError, ScheduleError
+from lrviz.errors import ConfigError, LrvizError, ScheduleError, option
+from lrviz.model import Curve, RunConfig, SchedulerConfig
 
 _TORCH_ERRORS = (
     ValueError,
@@ -55,13 +49,6 @@ Progress = Callable[[int], None]
 FLOAT32_MAX = 3.4028234663852886e38
 
 
-def _skip_dynamo_import() -> None:
-    """Let ``Optimizer.add_param_group`` run without importing torch._dynamo (see the module docstring)."""
-    inner = getattr(torch.optim.Optimizer.add_param_group, "__wrapped__", None)
-    if inner is not None and not hasattr(inner, "__dynamo_disable"):
-        inner.__dynamo_disable = inner  # the cache torch._disable_dynamo fills on first call
-
-
 def _no_grad_step(self: torch.optim.Optimizer, closure: Any = None) -> None:
     """``optimizer.step()`` for parameters that never have gradients: nothing to update."""
 
@@ -70,7 +57,6 @@ def build_optimizer(run: RunConfig, *, dummy_step: bool = True) -> torch.optim.O
     """The optimizer class the config names, over one throw-away parameter per param group."""
     cfg = run.optimizer
     cls = getattr(torch.optim, cfg.name)
-    _skip_dynamo_import()
     groups: list[dict[str, Any]] = [
         {"params": [torch.zeros(1, requires_grad=True)], "lr": g.lr, **g.options} for g in cfg.groups
     ]
@@ -112,12 +98,26 @@ def _restart_watchers(scheduler: Any) -> list[Any]:
     return found
 
 
-def simulate(run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
-    """Step the real scheduler over ``run.points`` optimizer steps and record every LR."""
+#: Builds a scheduler for an optimizer: ``lambda opt: CosineAnnealingLR(opt, T_max=10)``.
+SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
+
+
+def simulate(
+    run: RunConfig,
+    *,
+    momentum: bool = False,
+    progress: Progress | None = None,
+    factory: SchedulerFactory | None = None,
+) -> Curve:
+    """Step the real scheduler over ``run.points`` optimizer steps and record every LR.
+
+    ``factory`` builds the scheduler instead of ``run.scheduler`` (a user's own class):
+    it is called once with the dummy optimizer and must return an object with ``step()``.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         optimizer = build_optimizer(run)
-        scheduler = build_scheduler(run.scheduler, optimizer)
+        scheduler = build_scheduler(run.scheduler, optimizer) if factory is None else _from_factory(factory, optimizer)
         curve = _step(run, optimizer, scheduler, momentum, progress)
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     return Curve(
@@ -131,6 +131,16 @@ def simulate(run: RunConfig, *, momentum: bool = False, progress: Progress | Non
     )
 
 
+def _from_factory(factory: SchedulerFactory, optimizer: torch.optim.Optimizer) -> Any:
+    try:
+        scheduler = factory(optimizer)
+    except _TORCH_ERRORS as exc:
+        raise ConfigError(f"the scheduler factory raised {type(exc).__name__}: {exc}") from None
+    if not callable(getattr(scheduler, "step", None)):
+        raise ConfigError(f"the scheduler factory returned {type(scheduler).__name__}, which has no step() method")
+    return scheduler
+
+
 def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
     """The LRs of a run checkpointed at epoch ``resume_at`` and resumed, as a training script does it.
 
@@ -142,7 +152,7 @@ def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
     import copy
 
     if not 0 < resume_at < run.epochs:
-        raise ConfigError(f"--resume-at: must be an epoch between 1 and {run.epochs - 1}, got {resume_at}")
+        raise ConfigError(f"{option('resume_at')}: must be an epoch between 1 and {run.epochs - 1}, got {resume_at}")
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         optimizer = build_optimizer(run)

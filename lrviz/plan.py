@@ -11,7 +11,7 @@ learning rates: no LR value is computed here. ``verify`` steps the real PyTorch
 scheduler through ``engine.simulate`` and returns the restart epochs PyTorch
 produced, so the plan can be checked against PyTorch (the tests do, for every
 candidate). Bad input raises ``ConfigError`` naming the CLI flag
-(--epochs, --t0, --t-mult, --max-cycles). Nothing here prints or imports torch
+(epochs, T_0, T_mult, max_cycles). Nothing here prints or imports torch
 at module level.
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lrviz.config import MAX_POINTS
-from lrviz.errors import ConfigError
+from lrviz.errors import ConfigError, option
 
 SCHEDULER = "CosineAnnealingWarmRestarts"
 
@@ -104,15 +104,15 @@ def plan_restarts(
     cycles. An empty list means no integer plan fits (e.g. a fixed T_0 that does not
     divide ``epochs``). Runs in O(sqrt(epochs)) time.
     """
-    epochs = _whole(epochs, "--epochs", 1)
+    epochs = _whole(epochs, option("epochs"), 1)
     if epochs > MAX_POINTS:
-        raise ConfigError(f"--epochs: at most {MAX_POINTS:,} (the longest run lrviz steps), got {epochs:,}")
+        raise ConfigError(f"{option('epochs')}: at most {MAX_POINTS:,} (the longest run lrviz steps), got {epochs:,}")
     if t_0 is not None:
-        t_0 = _whole(t_0, "--t0", 1)
+        t_0 = _whole(t_0, option("t_0"), 1)
     if t_mult is not None:
-        t_mult = _whole(t_mult, "--t-mult", 1)
+        t_mult = _whole(t_mult, option("t_mult"), 1)
     if max_cycles is not None:
-        max_cycles = _whole(max_cycles, "--max-cycles", 2)
+        max_cycles = _whole(max_cycles, option("max_cycles"), 2)
     limit = epochs if max_cycles is None else max_cycles
 
     # (T_mult, k) pairs whose geometric sum S = 1 + T_mult + ... + T_mult**(k-1) divides epochs;
@@ -156,7 +156,7 @@ def verify(candidate: Candidate, epochs: int) -> tuple[int, ...]:
     from lrviz.config import build_run, from_document
     from lrviz.engine import simulate
 
-    epochs = _whole(epochs, "--epochs", 1)
+    epochs = _whole(epochs, option("epochs"), 1)
     document = candidate.document()
     document["epochs"] = epochs
     curve = simulate(build_run(from_document(document, "plan")))

@@ -10,8 +10,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from lrviz.curve import Curve
 from lrviz.errors import OutputError
+from lrviz.model import Curve
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from lrviz import background
+from lrviz.cli import _fork as background
 from lrviz.errors import ConfigError
 from tests.conftest import reference_lrs
 
 FORKED = """
 import json, os, signal, sys, time
-from lrviz import background
+from lrviz.cli import _fork as background
 from lrviz.errors import ConfigError, LrvizError
 
 def run(fn):

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from lrviz.curve import Curve
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError
+from lrviz.model import Curve
 from lrviz.render import chart
 from lrviz.render.chart import build_chart, point_column
 from tests.conftest import make_run

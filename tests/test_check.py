@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lrviz.check import check_expectations, parse_expectations
+from lrviz.check import check_expectations
 from lrviz.cli import app
+from lrviz.config import parse_expectations
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError
 from tests.conftest import make_run

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from lrviz.curve import Curve
 from lrviz.diagnostics import Finding, check_curve, check_run, run_findings
 from lrviz.engine import simulate
 from lrviz.errors import ScheduleError
+from lrviz.model import Curve
 from tests.conftest import make_run
 
 

@@ -114,11 +114,15 @@ def test_large_epoch_counts_are_fast() -> None:
     ],
 )
 def test_bad_input_names_the_flag(kwargs: dict[str, object], message: str) -> None:
+    from lrviz.cli.options import FLAGS
+
     with pytest.raises(ConfigError) as info:
         plan_restarts(**kwargs)  # type: ignore[arg-type]
-    assert str(info.value).startswith(message)
+    assert info.value.render(FLAGS).startswith(message)  # as the CLI shows it
+    key = {"--epochs": "epochs", "--t0": "t_0", "--t-mult": "t_mult", "--max-cycles": "max_cycles"}
+    assert str(info.value).startswith(key[message.split(":")[0]] + ":")  # library users read the argument name
 
 
 def test_verify_rejects_a_bad_epoch_count() -> None:
-    with pytest.raises(ConfigError, match="--epochs: must be an integer >= 1, got 0"):
+    with pytest.raises(ConfigError, match="^epochs: must be an integer >= 1, got 0"):
         verify(Candidate(5, 2, 4), 0)

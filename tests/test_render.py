@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from lrviz.curve import Curve
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError, OutputError
+from lrviz.model import Curve
 from lrviz.render import check_outputs, write_outputs
 from lrviz.render.data import write_csv, write_json
 from lrviz.render.plot import build_figure

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from lrviz.config.files import MAX_CONFIG_BYTES, read_yaml
 from lrviz.errors import ConfigError
-from lrviz.yamlfile import MAX_CONFIG_BYTES, read_yaml
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "c.yaml") -> Path:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from lrviz.compare import Comparison
-from lrviz.curve import Curve
 from lrviz.errors import ConfigError
+from lrviz.model import Curve
 from lrviz.output import AtomicWriter
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")

@@ -24,8 +24,8 @@ import shutil
 from array import array
 from collections.abc import Sequence
 
-from lrviz.curve import Curve
 from lrviz.errors import ConfigError
+from lrviz.model import Curve
 
 #: Event symbols, as in the table; a column with several events shows the first.
 EVENT_MARKS = (("restarts", "↺", "restart"), ("milestones", "→", "milestone"), ("reductions", "↓", "reduced"))

@@ -8,9 +8,8 @@ import json
 from typing import IO, Any
 
 from lrviz.compare import Comparison
-from lrviz.config import SchedulerConfig
-from lrviz.curve import Curve
 from lrviz.expr import Expression
+from lrviz.model import Curve, SchedulerConfig
 
 
 def _columns(curve: Curve, base: str) -> list[str]:

@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lrviz.compare import Comparison
-from lrviz.curve import Curve
+from lrviz.model import Curve
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
 #: Curves with more points than this are drawn as a per-column envelope.

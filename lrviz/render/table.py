@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lrviz.curve import Curve
+from lrviz.model import Curve
 from lrviz.render.text import fmt_lr, fmt_x, summary_line
 
 #: Runs with more points than this are sampled.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lrviz.curve import Curve
+from lrviz.model import Curve
 
 
 def fmt_lr(value: float) -> str:

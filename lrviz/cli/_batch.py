@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lrviz import background
-from lrviz.config import RunConfig
-from lrviz.curve import Curve
+from lrviz.cli import _fork as background
 from lrviz.errors import LrvizError
+from lrviz.model import Curve, RunConfig
 
 #: Below this many configs, a pool costs more than it saves.
 MIN_PARALLEL = 3
@@ -111,7 +110,7 @@ def render_all(
 
 
 def _simulate_all(runs: list[RunConfig], momentum: bool) -> list[tuple[Curve | None, LrvizError | None]]:
-    from lrviz.engine import simulate
+    from lrviz.cli._torch import simulate
 
     results: list[tuple[Curve | None, LrvizError | None]] = []
     for run in runs:

@@ -1,0 +1,288 @@
+"""The commands that read config files: ``render``, ``compare``, ``check`` and ``code``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lrviz.cli._platform import may_fork
+from lrviz.cli.options import (
+    FLAGS,
+    EpochsOption,
+    EveryOption,
+    KeyOption,
+    LogYOption,
+    MomentumOption,
+    OutOption,
+    QuietOption,
+    StepsPerEpochOption,
+    TitleOption,
+    _typed,
+)
+from lrviz.cli.show import _batch_bar, _error, _Failed, _warn, show
+from lrviz.config import build_run, from_flags, load_file, merge
+from lrviz.errors import ConfigError, LrvizError
+from lrviz.keys import KeyPath
+from lrviz.model import RunConfig
+from lrviz.render import check_outputs
+
+
+def render(
+    files: Annotated[
+        list[Path], typer.Argument(metavar="CONFIG.yaml...", help="YAML configs to render.", show_default=False)
+    ],
+    out: OutOption = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out-dir", "-d", metavar="DIR", help="Write <config stem>.<format> for each config into DIR."),
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", "-f", metavar="EXT,...", help="Formats for --out-dir, comma-separated.")
+    ] = "png",
+    key: KeyOption = None,
+    epochs: EpochsOption = None,
+    steps_per_epoch: StepsPerEpochOption = None,
+    log_y: LogYOption = False,
+    momentum: MomentumOption = False,
+    every: EveryOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Render schedules described by YAML files (PyTorch's argument names as keys)."""
+    outputs = list(out or [])
+    suffixes = ["." + f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
+    if out_dir is not None:
+        check_outputs([Path(f"x{s}") for s in suffixes], flag="--format")
+    if outputs and out_dir is not None:
+        raise ConfigError("-o/--out and --out-dir cannot be combined; use -o FILE for one config or --out-dir DIR")
+    if outputs and len(files) > 1:
+        raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
+    check_outputs(outputs)
+    overrides = _overrides(epochs, steps_per_epoch)
+    if len(files) == 1 and out_dir is None:
+        from lrviz.summary import append_step_summary, curves_table
+
+        run = build_run(merge(load_file(files[0], key), from_flags(overrides)))
+        curve = show(run, outputs, log_y=log_y, momentum=momentum, every=every, quiet=quiet)
+        append_step_summary("lrviz render", curves_table([(str(files[0]), curve)]))
+        return
+    from lrviz.cli._batch import Job, render_all
+
+    failures: list[tuple[Path, LrvizError]] = []
+    jobs: list[Job] = []
+    for path in files:
+        try:
+            run = build_run(merge(load_file(path, key), from_flags(overrides)))
+        except LrvizError as exc:
+            failures.append((path, exc))
+            _error(exc.render(FLAGS))
+            continue
+        targets = tuple(out_dir / f"{path.stem}{s}" for s in suffixes) if out_dir is not None else ()
+        jobs.append(Job(path, run, targets))
+    rendered: list[tuple[str, Any]] = []
+    bar = _batch_bar(len(jobs)) if out_dir is not None else None
+    try:
+        outcomes = render_all(
+            jobs,
+            log_y=log_y,
+            momentum=momentum,
+            fork=may_fork(),
+            after_fork=None if bar is None else bar.start,  # its thread must not exist when forking
+        )
+        for outcome in outcomes:
+            if bar is not None:
+                bar.advance(0)
+            if outcome.error is not None:
+                failures.append((outcome.job.source, outcome.error))
+                _error(f"{outcome.job.source}: {outcome.error.render(FLAGS)}")
+                continue
+            _report(outcome, every=every, quiet=quiet)
+            rendered.append((str(outcome.job.source), outcome.curve))
+    finally:
+        if bar is not None:
+            bar.stop()
+    from lrviz.summary import append_step_summary, curves_table
+
+    lines = curves_table(rendered)
+    lines += [f"- failed: `{p}`: {exc.render(FLAGS)}" for p, exc in failures]
+    append_step_summary("lrviz render", lines)
+    if failures:
+        code = max(exc.exit_code for _, exc in failures)
+        raise _Failed(
+            f"{len(failures)} of {len(files)} configs failed: " + ", ".join(str(p) for p, _ in failures), code
+        )
+
+
+def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
+    """Print one batch result: the table (no outputs) or the summary and the files written."""
+    from lrviz.diagnostics import check_curve, check_run
+    from lrviz.render.text import summary_line
+
+    curve = outcome.curve
+    _warn(check_run(curve.run) + [f.message for f in check_curve(curve)], quiet)
+    if not outcome.job.targets:
+        from rich.console import Console
+
+        from lrviz.render.table import print_table
+
+        print(f"== {outcome.job.source}")
+        print_table(curve, Console(), every)
+        return
+    print(f"{outcome.job.source}: {summary_line(curve)}")
+    for path in outcome.job.targets:
+        print(f"wrote {path}")
+
+
+def _load_runs(files: Sequence[Path], key: str | None, overrides: dict[KeyPath, tuple[str, Any]]) -> list[RunConfig]:
+    return [build_run(merge(load_file(path, key), from_flags(overrides))) for path in files]
+
+
+def _overrides(epochs: str | None, steps_per_epoch: str | None) -> dict[KeyPath, tuple[str, Any]]:
+    overrides: dict[KeyPath, tuple[str, Any]] = {}
+    if epochs is not None:
+        overrides[("epochs",)] = ("--epochs", _typed("epochs", epochs, "--epochs"))
+    if steps_per_epoch is not None:
+        overrides[("steps_per_epoch",)] = (
+            "--steps-per-epoch",
+            _typed("steps_per_epoch", steps_per_epoch, "--steps-per-epoch"),
+        )
+    return overrides
+
+
+def compare_command(
+    files: Annotated[
+        list[Path], typer.Argument(metavar="CONFIG.yaml...", help="YAML configs to overlay.", show_default=False)
+    ],
+    out: OutOption = None,
+    key: KeyOption = None,
+    epochs: EpochsOption = None,
+    steps_per_epoch: StepsPerEpochOption = None,
+    log_y: LogYOption = False,
+    title: TitleOption = None,
+    every: EveryOption = None,
+) -> None:
+    """Overlay several schedules: one plot, one LR column each, and where they differ.
+
+    Columns and legend entries are named by each file's `label:` key, or its stem. Differences
+    are measured against the first config.
+    """
+    from lrviz.cli._torch import simulate
+    from lrviz.compare import compare
+    from lrviz.render import write_comparison
+    from lrviz.summary import append_step_summary, curves_table
+
+    outputs = list(out or [])
+    check_outputs(outputs)
+    runs = _load_runs(files, key, _overrides(epochs, steps_per_epoch))
+    curves = [simulate(run) for run in runs]
+    cmp = compare(curves, [run.label for run in runs])
+    if outputs:
+        write_comparison(cmp, outputs, log_y=log_y, title=title)
+    else:
+        _print_comparison(cmp, every)
+    print(cmp.describe())
+    for path in outputs:
+        print(f"wrote {path}")
+    append_step_summary(
+        "lrviz compare", [*curves_table(list(zip(cmp.labels, curves, strict=True))), "", cmp.describe()]
+    )
+
+
+def _print_comparison(cmp: Any, every: int | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from lrviz.render.table import TARGET_ROWS
+    from lrviz.render.text import fmt_lr
+
+    n = len(cmp.epochs)
+    step = every or (1 if n <= 200 else -(-n // TARGET_ROWS))
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("epoch", justify="right")
+    for label in cmp.labels:
+        table.add_column(Text(label), justify="right")
+    for i in sorted(set(range(0, n, step)) | {n - 1}):
+        cells = ["" if col[i] is None else fmt_lr(col[i]) for col in cmp.columns]
+        table.add_row(f"{cmp.epochs[i]:g}", *cells)
+    Console().print(table)
+
+
+def check_command(
+    config: Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="The config to check.", show_default=False)],
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", "-b", metavar="CSV", help="A CSV lrviz wrote earlier (render -o x.csv)."),
+    ] = None,
+    rtol: Annotated[float, typer.Option("--rtol", min=0.0, help="Relative tolerance against the baseline.")] = 1e-9,
+    atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance against the baseline.")] = 0.0,
+    final_lr_below: Annotated[
+        float | None, typer.Option("--final-lr-below", metavar="X", help="Expect the final LR below X.")
+    ] = None,
+    lr_never_above: Annotated[
+        float | None, typer.Option("--lr-never-above", metavar="X", help="Expect the LR never above X.")
+    ] = None,
+    restarts: Annotated[
+        str | None, typer.Option("--restarts", metavar="E,E,...", help="Expect restarts at exactly these epochs.")
+    ] = None,
+    key: KeyOption = None,
+) -> None:
+    """Fail (exit 1) when a schedule changed: against a baseline CSV and the config's `expect:`.
+
+    Expectations come from the YAML's `expect:` mapping (final_lr_below, lr_never_above,
+    restarts) and from the flags, which override it.
+    """
+    from lrviz.check import against_baseline, check_expectations, read_baseline
+    from lrviz.cli._torch import simulate
+    from lrviz.config import parse_expectations
+    from lrviz.summary import append_step_summary, curves_table
+
+    run = build_run(load_file(config, key))
+    expect = dict(run.expect)
+    flags: dict[str, Any] = {}
+    if final_lr_below is not None:
+        flags["final_lr_below"] = final_lr_below
+    if lr_never_above is not None:
+        flags["lr_never_above"] = lr_never_above
+    if restarts is not None:
+        try:
+            flags["restarts"] = [
+                int(p) if float(p).is_integer() else float(p) for p in restarts.split(",") if p.strip()
+            ]
+        except ValueError:
+            raise ConfigError(f"--restarts: expected epochs like 5,15,35, got {restarts!r}") from None
+    expect.update(parse_expectations(flags, "flags"))
+    if baseline is None and not expect:
+        raise ConfigError("nothing to check: give --baseline CSV, an expectation flag, or `expect:` in the config")
+    base = read_baseline(baseline) if baseline is not None else None
+    curve = simulate(run)
+    failures = check_expectations(curve, expect)
+    if base is not None:
+        mismatch = against_baseline(curve, base[1], base[0], rtol, atol)
+        if mismatch is not None:
+            failures.insert(0, f"{baseline}: {mismatch.describe()}")
+    status = "FAILED" if failures else "ok"
+    lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
+    append_step_summary(f"lrviz check {config}", lines)
+    if failures:
+        for failure in failures:
+            print(f"{config}: {failure}", file=sys.stderr)
+        raise _Failed(f"{config}: {len(failures)} check(s) failed", 1)
+    what = [f"baseline {baseline} ({len(base[1])} points)"] if base is not None else []
+    what += [f"{k}" for k in expect]
+    print(f"{config}: ok ({', '.join(what)})")
+
+
+def code_command(
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG.yaml", help="The config to turn into code.", show_default=False)
+    ],
+    key: KeyOption = None,
+) -> None:
+    """Print the PyTorch code that builds exactly this optimizer and scheduler, and its loop."""
+    from lrviz.codegen import pytorch_snippet
+
+    print(pytorch_snippet(build_run(load_file(config, key))), end="")

@@ -1,0 +1,171 @@
+"""Options shared by several commands, and how a run key maps to its flag.
+
+Core modules name keys (``epochs``); ``FLAGS`` maps them to the flags the user
+typed (``--epochs``), so error messages from the core read as the command line does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lrviz.errors import ConfigError
+from lrviz.keys import KeyPath
+from lrviz.render import FORMATS
+from lrviz.schedules import SCHEDULERS
+
+OutOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--out",
+        "-o",
+        metavar="FILE",
+        help=f"Write a file; the suffix picks the format ({', '.join(FORMATS)}). Repeatable. "
+        "Without -o, a table is printed.",
+    ),
+]
+EpochsOption = Annotated[str | None, typer.Option("--epochs", "-e", metavar="N", help="Epochs to simulate.")]
+StepsPerEpochOption = Annotated[
+    str | None,
+    typer.Option(
+        "--steps-per-epoch", metavar="N", help="Optimizer steps per epoch: record N points per epoch. (default: 1)"
+    ),
+]
+LrOption = Annotated[str | None, typer.Option("--lr", metavar="LR", help="Initial learning rate. (default: 0.1)")]
+OptimizerOption = Annotated[
+    str | None,
+    typer.Option("--optimizer", metavar="NAME", help="Dummy optimizer: sgd, adam, adamw, ... (default: sgd)"),
+]
+WarmupOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warmup", metavar="EPOCHS", help="Prepend a LinearLR warmup of this many epochs (joined by SequentialLR)."
+    ),
+]
+WarmupStartFactorOption = Annotated[
+    str | None,
+    typer.Option("--warmup-start-factor", metavar="F", help="LR factor at the start of the warmup. (default: 0.01)"),
+]
+LogYOption = Annotated[bool, typer.Option("--log-y", help="Logarithmic LR axis.")]
+TitleOption = Annotated[
+    str | None, typer.Option("--title", help="Plot title. (default: the scheduler and its arguments)")
+]
+MomentumOption = Annotated[
+    bool, typer.Option("--momentum", help="Also record momentum (or Adam's beta1): plot axis, CSV/JSON columns.")
+]
+EveryOption = Annotated[int | None, typer.Option("--every", metavar="K", min=1, help="Table: show every K-th point.")]
+ResumeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--resume-at",
+        metavar="EPOCH",
+        help="Also simulate a checkpoint at EPOCH: state_dicts saved, fresh optimizer and scheduler loaded, "
+        "then continued; overlaid and compared with the uninterrupted run.",
+    ),
+]
+DatasetSizeOption = Annotated[
+    str | None,
+    typer.Option("--dataset-size", metavar="N", help="Training samples: with --batch-size, sets the steps per epoch."),
+]
+BatchSizeOption = Annotated[str | None, typer.Option("--batch-size", metavar="N", help="Samples per batch (per rank).")]
+GradAccumOption = Annotated[
+    str | None, typer.Option("--grad-accum", metavar="N", help="Batches per optimizer step (gradient accumulation).")
+]
+WorldSizeOption = Annotated[str | None, typer.Option("--world-size", metavar="N", help="Data-parallel ranks (GPUs).")]
+ChartOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--chart/--no-chart",
+        help="Draw a Unicode chart of the curve above the table. (default: on when the output is a terminal)",
+        show_default=False,
+    ),
+]
+PrintCodeOption = Annotated[
+    bool, typer.Option("--print-code", help="Print the PyTorch code for this optimizer and scheduler instead.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Do not print warnings about the schedule.")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", metavar="FILE", help="Read a YAML config; flags override it."),
+]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", metavar="PATH", help="Dotted path of the scheduler node in a larger training config."),
+]
+COMMON: dict[str, Any] = {
+    "epochs": EpochsOption,
+    "steps_per_epoch": StepsPerEpochOption,
+    "lr": LrOption,
+    "optimizer": OptimizerOption,
+    "warmup": WarmupOption,
+    "warmup_start_factor": WarmupStartFactorOption,
+    "out": OutOption,
+    "log_y": LogYOption,
+    "title": TitleOption,
+    "momentum": MomentumOption,
+    "every": EveryOption,
+    "chart": ChartOption,
+    "print_code": PrintCodeOption,
+    "resume_at": ResumeOption,
+    "dataset_size": DatasetSizeOption,
+    "batch_size": BatchSizeOption,
+    "grad_accum": GradAccumOption,
+    "world_size": WorldSizeOption,
+    "quiet": QuietOption,
+    "config": ConfigOption,
+    "key": KeyOption,
+}
+_COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False, "quiet": False, "print_code": False}
+_FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
+    "epochs": (("epochs",), "--epochs"),
+    "steps_per_epoch": (("steps_per_epoch",), "--steps-per-epoch"),
+    "lr": (("optimizer", "lr"), "--lr"),
+    "optimizer": (("optimizer", "name"), "--optimizer"),
+    "warmup": (("warmup",), "--warmup"),
+    "warmup_start_factor": (("warmup_start_factor",), "--warmup-start-factor"),
+    "dataset_size": (("dataset_size",), "--dataset-size"),
+    "batch_size": (("batch_size",), "--batch-size"),
+    "grad_accum": (("grad_accum",), "--grad-accum"),
+    "world_size": (("world_size",), "--world-size"),
+}
+_INT_FLAGS = {"epochs", "steps_per_epoch", "warmup", "dataset_size", "batch_size", "grad_accum", "world_size"}
+_FLOAT_FLAGS = {"lr", "warmup_start_factor"}
+
+
+def _typed(name: str, text: str, flag: str) -> Any:
+    try:
+        if name in _INT_FLAGS:
+            return int(text)
+        if name in _FLOAT_FLAGS:
+            return float(text)
+    except ValueError:
+        kind = "an integer" if name in _INT_FLAGS else "a number"
+        raise ConfigError(f"{flag}: expected {kind}, got {text!r}") from None
+    return text
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+#: How the CLI spells the run options core messages refer to (``errors.option``): key -> flag.
+FLAGS: dict[str, str] = {
+    **{key: flag for key, (_, flag) in _FLAG_PATHS.items()},
+    "metrics": "--metrics",
+    "key": "--key",
+    "config": "--config",
+    "resume_at": "--resume-at",
+    "baseline": "--baseline",
+    "t_0": "--t0",
+    "t_mult": "--t-mult",
+    "max_cycles": "--max-cycles",
+    **{f"scheduler.{arg.name}": arg.flag_name for spec in SCHEDULERS for arg in spec.args if arg.cli},
+}

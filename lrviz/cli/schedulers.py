@@ -1,0 +1,138 @@
+"""One subcommand per common scheduler, generated from the registry, and ``lrviz list``.
+
+Each scheduler argument in ``schedules.py`` becomes a kebab-case flag; the shared
+run options come from ``options.py``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lrviz.cli.options import _COMMON_DEFAULTS, _FLAG_PATHS, COMMON, _default_text, _typed
+from lrviz.cli.show import show
+from lrviz.config import Layer, build_run, from_flags, load_file, merge, parse_flag_value
+from lrviz.errors import ConfigError
+from lrviz.keys import KeyPath
+from lrviz.render import check_outputs
+from lrviz.schedules import OPTIMIZERS, REQUIRED, SCHEDULERS, SchedulerSpec
+
+
+def _scheduler_param(arg: Any) -> inspect.Parameter:
+    extra = " (required)" if arg.default is REQUIRED else f" (default: {_default_text(arg.default)})"
+    if arg.kind == "bool":
+        flag = arg.flag_name
+        option = typer.Option(f"{flag}/--no-{flag[2:]}", help=arg.help + extra, show_default=False)
+        annotation: Any = Annotated[bool | None, option]
+    else:
+        metavar = {
+            "int": "N",
+            "optional_int": "N",
+            "ints": "N,N,...",
+            "choice": "|".join(arg.choices),
+            "expr": "EXPR",
+            "floats": "X",
+        }.get(arg.kind, "X")
+        option = typer.Option(arg.flag_name, help=arg.help + extra, metavar=metavar, show_default=False)
+        annotation = Annotated[str | None, option]
+    return inspect.Parameter(f"s_{arg.name}", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+
+
+def make_command(spec: SchedulerSpec) -> Callable[..., None]:
+    params = [_scheduler_param(a) for a in spec.args if a.cli]
+    common = dict(COMMON)
+    common["epochs"] = Annotated[
+        str | None,
+        typer.Option("--epochs", "-e", metavar="N", help=f"Epochs to simulate. (default: {spec.epochs_help})"),
+    ]
+    if spec.name == "ReduceLROnPlateau":
+        common["metrics"] = Annotated[
+            Path | None,
+            typer.Option(
+                "--metrics",
+                metavar="FILE",
+                help="Validation metric per epoch: one number per line (a header and CSV columns are fine; the last column is read).",
+            ),
+        ]
+    for name, annotation in common.items():
+        params.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=_COMMON_DEFAULTS.get(name), annotation=annotation
+            )
+        )
+
+    def command(**kwargs: Any) -> None:
+        _run_scheduler_command(spec, kwargs)
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__name__ = spec.command or spec.name
+    command.__doc__ = f"{spec.name}: {spec.summary}"
+    return command
+
+
+def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
+    values: dict[KeyPath, tuple[str, Any]] = {("scheduler", "name"): (f"lrviz {spec.command}", spec.name)}
+    for arg in spec.args:
+        if not arg.cli:
+            continue
+        raw = kwargs.get(f"s_{arg.name}")
+        if raw is None:
+            continue
+        value = raw if arg.kind == "bool" else parse_flag_value(arg, raw, arg.flag_name)
+        values[("scheduler", arg.name)] = (arg.flag_name, value)
+    for name, (path, flag) in _FLAG_PATHS.items():
+        raw = kwargs.get(name)
+        if raw is not None:
+            values[path] = (flag, _typed(name, raw, flag))
+    if kwargs.get("metrics") is not None:
+        values[("metrics",)] = ("--metrics", kwargs["metrics"])
+    if kwargs.get("title") is not None:
+        values[("title",)] = ("--title", kwargs["title"])
+    return from_flags(values)
+
+
+def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
+    outputs = list(kwargs.get("out") or [])
+    check_outputs(outputs)
+    layer = _flag_layer(spec, kwargs)
+    if kwargs.get("config") is not None:
+        layer = merge(load_file(kwargs["config"], kwargs.get("key")), layer)
+    elif kwargs.get("key"):
+        raise ConfigError("--key needs --config FILE")
+    run = build_run(layer)
+    if kwargs["print_code"]:
+        from lrviz.codegen import pytorch_snippet
+
+        print(pytorch_snippet(run), end="")
+        return
+    show(
+        run,
+        outputs,
+        log_y=kwargs["log_y"],
+        momentum=kwargs["momentum"],
+        every=kwargs.get("every"),
+        quiet=kwargs["quiet"],
+        resume_at=kwargs.get("resume_at"),
+        chart=kwargs.get("chart"),
+    )
+
+
+def list_schedulers() -> None:
+    """List the schedulers, their subcommands and aliases, and their arguments with PyTorch's defaults."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    for spec in SCHEDULERS:
+        how = f"lrviz {spec.command}" if spec.command else "YAML only"
+        aliases = f"; aliases: {', '.join(spec.aliases)}" if spec.aliases else ""
+        console.print(f"[bold]{spec.name}[/bold]  ({how}{aliases}; steps per {spec.interval})")
+        args = ", ".join(a.name if a.required else f"{a.name}={_default_text(a.default)}" for a in spec.args)
+        console.print(f"  {escape(args)}")
+        console.print(f"  [dim]{escape(spec.summary)}[/dim]")
+    console.print(f"optimizers: {', '.join(OPTIMIZERS)}")

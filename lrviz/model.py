@@ -1,0 +1,264 @@
+"""The plain data types lrviz passes around: a validated run, and the curve stepped from it.
+
+``RunConfig`` (alias ``Run``) is everything needed to step one schedule, validated by
+``lrviz.config``; ``Curve`` is what ``lrviz.engine`` records from it; ``Finding`` is one
+diagnostic about a run or a curve. Nothing here imports torch, matplotlib or the CLI.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lrviz.expr import Expression
+from lrviz.schedules import SchedulerSpec, get_scheduler
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """A validated scheduler node: class name, arguments as given, nested schedulers."""
+
+    name: str
+    args: Mapping[str, Any]
+    children: tuple[SchedulerConfig, ...] = ()
+    custom: bool = False  # a scheduler the user built (``lrviz.simulate(callable)``): not in the registry
+
+    @property
+    def spec(self) -> SchedulerSpec:
+        return get_scheduler(self.name)
+
+    def describe(self) -> str:
+        """``CosineAnnealingWarmRestarts(T_0=5, T_mult=2)``: the arguments that were set."""
+        if self.custom:
+            return f"{self.name}(...)"
+        parts = [f"{k}={_show(v)}" for k, v in self.args.items() if k not in ("schedulers",)]
+        if self.children:
+            parts.insert(0, "[" + ", ".join(c.describe() for c in self.children) + "]")
+        return f"{self.name}({', '.join(parts)})"
+
+    def walk(self) -> list[SchedulerConfig]:
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Expression):
+        return repr(value.source)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    """One param group: its name, initial LR and other optimizer options."""
+
+    name: str
+    lr: float
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """The dummy optimizer: a torch.optim class name, its options and param groups."""
+
+    name: str
+    lr: float  # the optimizer-wide default, which groups without their own lr take
+    options: Mapping[str, Any]
+    groups: tuple[GroupConfig, ...]
+
+    def describe(self) -> str:
+        lrs = ", ".join(f"{g.lr:g}" for g in self.groups)
+        return f"{self.name}(lr={lrs})"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything needed to step one schedule, validated."""
+
+    scheduler: SchedulerConfig
+    optimizer: OptimizerConfig
+    epochs: int
+    steps_per_epoch: int = 1
+    interval: str = "epoch"
+    metrics: tuple[float, ...] | None = None
+    label: str = ""
+    title: str | None = None
+    milestones: tuple[int, ...] = ()  # SequentialLR switch points, in the scheduler's own steps
+    expect: Mapping[str, Any] = field(default_factory=dict)  # what `lrviz check` verifies
+    geometry: str | None = None  # how steps_per_epoch follows from dataset and batch sizes
+
+    @property
+    def points(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+    @property
+    def fractional(self) -> bool:
+        """CosineAnnealingWarmRestarts stepped with ``step(epoch + i / N)`` every iteration."""
+        return (
+            self.scheduler.name == "CosineAnnealingWarmRestarts"
+            and self.interval == "epoch"
+            and self.steps_per_epoch > 1
+        )
+
+
+#: The public name of a validated run.
+Run = RunConfig
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnostic: a stable ``code``, a one-line ``message`` and its facts as JSON-ready ``data``."""
+
+    code: str
+    message: str
+    data: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Learning rates (and optionally momenta) per param group, recorded by ``engine.simulate``."""
+
+    run: RunConfig
+    lrs: tuple[array[float], ...]
+    restarts: tuple[int, ...] = ()
+    milestones: tuple[int, ...] = ()
+    reductions: tuple[int, ...] = ()
+    momenta: tuple[array[float], ...] | None = None
+    torch_warnings: tuple[str, ...] = field(default=())
+    resume_at: int | None = None  # epoch of a simulated checkpoint-and-resume (--resume-at)
+    resumed: tuple[array[float], ...] | None = None  # the LRs of that resumed run, every point
+    findings: tuple[Finding, ...] = ()  # filled by ``lrviz.simulate``: diagnostics of the run and curve
+
+    def resume_difference(self) -> int | None:
+        """The first point where the resumed run's LR differs from the uninterrupted one."""
+        if self.resumed is None:
+            return None
+        for g, series in enumerate(self.lrs):
+            other = self.resumed[g]
+            for k in range(len(series)):
+                if series[k] != other[k]:
+                    return k
+        return None
+
+    def resume_line(self) -> str | None:
+        """One line on the resume simulation, or None when there was none."""
+        if self.resume_at is None:
+            return None
+        k = self.resume_difference()
+        if k is None:
+            return f"resumed from a checkpoint at epoch {self.resume_at}: identical to the uninterrupted run"
+        return (
+            f"resumed from a checkpoint at epoch {self.resume_at}: the LR jumps at epoch {self.epoch_at(k)}: "
+            f"uninterrupted {self.lrs[0][k]!r}, resumed {self.resumed[0][k]!r}"  # type: ignore[index]
+        )
+
+    @property
+    def points(self) -> int:
+        return len(self.lrs[0]) if self.lrs else 0
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.run.steps_per_epoch
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        return tuple(g.name for g in self.run.optimizer.groups)
+
+    def epoch_at(self, index: int) -> float | int:
+        """The x value of a point: ``epoch + i / steps_per_epoch`` (an int when whole)."""
+        n = self.steps_per_epoch
+        if n == 1:
+            return index
+        epoch, i = divmod(index, n)
+        return epoch + i / n if i else epoch
+
+    def epochs(self) -> list[float | int]:
+        return [self.epoch_at(i) for i in range(self.points)]
+
+    def events(self, indices: tuple[int, ...]) -> list[float | int]:
+        return [self.epoch_at(i) for i in indices]
+
+    @property
+    def restart_epochs(self) -> list[float | int]:
+        return self.events(self.restarts)
+
+    def summary(self) -> dict[str, float]:
+        values = [v for series in self.lrs for v in (min(series), max(series))]
+        return {"min": min(values), "max": max(values), "final": self.lrs[0][-1]}
+
+    # -- plain data, for notebooks and scripts ---------------------------------
+
+    @property
+    def lr(self) -> list[float]:
+        """The LR of the first param group at every point (``lrs[g]`` holds every group)."""
+        return list(self.lrs[0]) if self.lrs else []
+
+    @property
+    def steps(self) -> list[int]:
+        """The optimizer step of every point: 0, 1, 2, ... (``epochs()`` gives the epoch axis)."""
+        return list(range(self.points))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain lists and numbers: JSON-ready."""
+        groups = self.group_names
+        return {
+            "label": self.run.label,
+            "scheduler": self.run.scheduler.describe(),
+            "optimizer": self.run.optimizer.describe(),
+            "epochs": self.run.epochs,
+            "steps_per_epoch": self.steps_per_epoch,
+            "epoch": self.epochs(),
+            "step": self.steps,
+            "lr": {groups[g]: list(series) for g, series in enumerate(self.lrs)},
+            "restarts": self.restart_epochs,
+            "milestones": self.events(self.milestones),
+            "reductions": self.events(self.reductions),
+            "findings": [{"code": f.code, "message": f.message, **dict(f.data)} for f in self.findings],
+            **self.summary(),
+        }
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame``: one row per point, columns step, epoch, one LR column per group, restart."""
+        try:
+            import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+        except ImportError:
+            raise ImportError("Curve.to_pandas() needs pandas: pip install pandas") from None
+        names = self.group_names
+        columns: dict[str, Any] = {"step": self.steps, "epoch": self.epochs()}
+        for g, series in enumerate(self.lrs):
+            columns["lr" if len(self.lrs) == 1 else f"lr_{names[g]}"] = list(series)
+        restarts = set(self.restarts)
+        columns["restart"] = [k in restarts for k in range(self.points)]
+        return pd.DataFrame(columns)
+
+    def __repr__(self) -> str:
+        stats = self.summary() if self.lrs and self.points else {"min": 0.0, "max": 0.0, "final": 0.0}
+        restarts = f", restarts at {self.restart_epochs}" if self.restarts else ""
+        return (
+            f"<Curve {self.run.scheduler.describe()} | {self.run.optimizer.describe()} | {self.points} points | "
+            f"LR min {stats['min']:g}, max {stats['max']:g}, final {stats['final']:g}{restarts}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: a small SVG of the curve (no matplotlib needed) and the summary."""
+        from html import escape
+
+        from lrviz.sparksvg import polyline_svg
+
+        marks = [float(e) for e in self.restart_epochs]
+        svg = polyline_svg([float(x) for x in self.epochs()], self.lr, marks=marks)
+        notes = "".join(f"<li>{escape(f.message)}</li>" for f in self.findings)
+        return (
+            f"<div><b>{escape(self.run.scheduler.describe())}</b> | {escape(self.run.optimizer.describe())}<br>"
+            f"{svg}<br><code>{escape(repr(self))}</code>" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
+        )
