@@ -12,8 +12,7 @@ and names not listed here may change between releases.
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
-
+from lrviz._version import __version__
 from lrviz.api import check, code, compare, diagnose, load, plan_restarts, plot, simulate
 from lrviz.errors import ConfigError, LrvizError, OutputError, ScheduleError
 from lrviz.model import Curve, Finding, Run

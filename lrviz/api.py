@@ -110,7 +110,7 @@ def simulate(
     checkpoint saved and loaded at that epoch (``curve.resumed``). The curve's
     ``findings`` hold the diagnostics the ``lrviz`` command prints as warnings.
     """
-    from lrviz import engine  # torch: only now that a schedule is stepped
+    import lrviz.engine as engine  # torch: only now that a schedule is stepped
 
     if callable(source) and not isinstance(source, RunConfig | Mapping | str | os.PathLike):
         return _simulate_factory(source, momentum=momentum, **options)
@@ -266,7 +266,7 @@ def _is_custom(node: SchedulerConfig) -> bool:
 
 def _simulate_factory(factory: SchedulerFactory, *, momentum: bool, **options: Any) -> Curve:
     """Step a scheduler the user built: any object with ``step()``, made for lrviz's dummy optimizer."""
-    from lrviz import engine
+    import lrviz.engine as engine
 
     built: list[Any] = []
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lrviz.cli import _fork as background
+from lrviz.cli._platform import fork_is_safe
 from lrviz.errors import LrvizError
 from lrviz.model import Curve, RunConfig
 
@@ -76,8 +77,10 @@ def render_all(
     """Step every job's schedule, write its files, and yield the outcomes in order.
 
     The stepping runs in a child process when ``fork`` allows (background.py);
-    ``after_fork`` is called once it has started, so that the caller's threads (a progress
-    bar) start after the fork, never before it.
+    ``after_fork`` is called once it has started (the caller shows its progress bar then).
+    Files are drawn by a pool of forked workers only where ``_platform`` says forking is
+    safe (not on Windows or macOS, not while another thread runs, not with LRVIZ_NO_FORK=1);
+    elsewhere one by one in this process, with the same bytes.
     """
     runs = [job.run for job in jobs]
     with background.start(lambda: _simulate_all(runs, momentum), fork=fork and bool(runs)) as stepping:
@@ -95,7 +98,7 @@ def render_all(
     workers = workers_for(len(ready))
     position = {id(o): i for i, o in enumerate(ready)}
     try:
-        if workers > 1:
+        if workers > 1 and fork_is_safe():
             import multiprocessing
 
             import lrviz.render.plot  # noqa: F401 - imported once here, inherited by the forked workers

@@ -23,12 +23,12 @@ import os
 import pickle
 import signal
 import sys
-import threading
 import traceback
 from collections.abc import Callable
 from types import TracebackType
 from typing import Generic, TypeVar
 
+from lrviz.cli._platform import fork_is_safe
 from lrviz.errors import LrvizError, ScheduleError
 
 T = TypeVar("T")
@@ -113,8 +113,8 @@ _UNSENDABLE = 3
 def start(fn: Callable[[], T], *, fork: bool = True) -> Job[T]:
     """Start ``fn`` in a forked child when that is safe and asked for; in-process otherwise."""
     job = Job(fn)
-    if not fork or not hasattr(os, "fork") or "torch" in sys.modules or threading.active_count() > 1:
-        return job  # a fork copies one thread; locks other threads hold would stay held in the child
+    if not fork or "torch" in sys.modules or not fork_is_safe():
+        return job  # one process: the same values, without the overlap
     _flush()
     parent = os.getpid()
     read, write = os.pipe()

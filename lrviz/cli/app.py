@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from lrviz import __version__
+from lrviz._version import __version__
 from lrviz.cli import files, plan, schedulers
 from lrviz.cli._platform import state
 from lrviz.cli.options import FLAGS

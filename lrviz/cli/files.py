@@ -24,7 +24,7 @@ from lrviz.cli.options import (
     _typed,
 )
 from lrviz.cli.show import _batch_bar, _error, _Failed, _warn, show
-from lrviz.config import build_run, from_flags, load_file, merge
+from lrviz.config import from_flags, load_run
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.keys import KeyPath
 from lrviz.model import RunConfig
@@ -65,7 +65,7 @@ def render(
     if len(files) == 1 and out_dir is None:
         from lrviz.summary import append_step_summary, curves_table
 
-        run = build_run(merge(load_file(files[0], key), from_flags(overrides)))
+        run = load_run(files[0], key=key, over=from_flags(overrides))
         curve = show(run, outputs, log_y=log_y, momentum=momentum, every=every, quiet=quiet)
         append_step_summary("lrviz render", curves_table([(str(files[0]), curve)]))
         return
@@ -75,7 +75,7 @@ def render(
     jobs: list[Job] = []
     for path in files:
         try:
-            run = build_run(merge(load_file(path, key), from_flags(overrides)))
+            run = load_run(path, key=key, over=from_flags(overrides))
         except LrvizError as exc:
             failures.append((path, exc))
             _error(exc.render(FLAGS))
@@ -90,11 +90,12 @@ def render(
             log_y=log_y,
             momentum=momentum,
             fork=may_fork(),
-            after_fork=None if bar is None else bar.start,  # its thread must not exist when forking
+            after_fork=None if bar is None else bar.start,
         )
         for outcome in outcomes:
             if bar is not None:
                 bar.advance(0)
+                bar.refresh()
             if outcome.error is not None:
                 failures.append((outcome.job.source, outcome.error))
                 _error(f"{outcome.job.source}: {outcome.error.render(FLAGS)}")
@@ -137,7 +138,7 @@ def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
 
 
 def _load_runs(files: Sequence[Path], key: str | None, overrides: dict[KeyPath, tuple[str, Any]]) -> list[RunConfig]:
-    return [build_run(merge(load_file(path, key), from_flags(overrides))) for path in files]
+    return [load_run(path, key=key, over=from_flags(overrides)) for path in files]
 
 
 def _overrides(epochs: str | None, steps_per_epoch: str | None) -> dict[KeyPath, tuple[str, Any]]:
@@ -240,7 +241,7 @@ def check_command(
     from lrviz.config import parse_expectations
     from lrviz.summary import append_step_summary, curves_table
 
-    run = build_run(load_file(config, key))
+    run = load_run(config, key=key)
     expect = dict(run.expect)
     flags: dict[str, Any] = {}
     if final_lr_below is not None:
@@ -285,4 +286,4 @@ def code_command(
     """Print the PyTorch code that builds exactly this optimizer and scheduler, and its loop."""
     from lrviz.codegen import pytorch_snippet
 
-    print(pytorch_snippet(build_run(load_file(config, key))), end="")
+    print(pytorch_snippet(load_run(config, key=key)), end="")

@@ -15,7 +15,7 @@ import typer
 
 from lrviz.cli.options import _COMMON_DEFAULTS, _FLAG_PATHS, COMMON, _default_text, _typed
 from lrviz.cli.show import show
-from lrviz.config import Layer, build_run, from_flags, load_file, merge, parse_flag_value
+from lrviz.config import Layer, build_run, from_flags, load_run, parse_flag_value
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
 from lrviz.render import check_outputs
@@ -99,12 +99,13 @@ def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
 def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     outputs = list(kwargs.get("out") or [])
     check_outputs(outputs)
-    layer = _flag_layer(spec, kwargs)
+    flags = _flag_layer(spec, kwargs)
     if kwargs.get("config") is not None:
-        layer = merge(load_file(kwargs["config"], kwargs.get("key")), layer)
+        run = load_run(kwargs["config"], key=kwargs.get("key"), over=flags)
     elif kwargs.get("key"):
         raise ConfigError("--key needs --config FILE")
-    run = build_run(layer)
+    else:
+        run = build_run(flags)
     if kwargs["print_code"]:
         from lrviz.codegen import pytorch_snippet
 

@@ -29,11 +29,6 @@ def _error(message: str) -> None:
     print(f"Error: {_one_line(message)}", file=sys.stderr)
 
 
-def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-    """Python warnings (from matplotlib, say) as one `warning:` line, not a source listing."""
-    print(f"warning: {_one_line(str(message))}", file=sys.stderr)
-
-
 class _Failed(LrvizError):
     """Some configs of a batch failed (each already reported)."""
 
@@ -70,9 +65,11 @@ def _batch_bar(total: int) -> Any:
     from rich.console import Console
     from rich.progress import Progress
 
-    bar = Progress(console=Console(stderr=True), transient=True)
+    # no refresh thread: the batch forks its drawing workers while the bar is shown, and a fork
+    # copies only the calling thread (the bar is redrawn on each advance instead)
+    bar = Progress(console=Console(stderr=True), transient=True, auto_refresh=False)
     bar.add_task("rendering", total=total)
-    return bar  # started by the caller once the stepping process is forked
+    return bar
 
 
 def _warn(messages: list[str], quiet: bool) -> None:
