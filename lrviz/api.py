@@ -31,7 +31,7 @@ from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from lrviz.compare import Comparison
+    from lrviz.comparison import Comparison
     from lrviz.plan import Candidate
 
 #: What ``simulate``, ``compare``, ``check`` and ``code`` accept: a run from ``load``, a config
@@ -152,7 +152,7 @@ def plot(
 
 def compare(sources: Sequence[Curve | Source], *, labels: Sequence[str] | None = None, **options: Any) -> Comparison:
     """Several schedules aligned on one epoch axis, with where and how much they differ from the first."""
-    from lrviz.compare import compare as align
+    from lrviz.comparison import compare as align
 
     curves = [s if isinstance(s, Curve) else simulate(s, **options) for s in sources]
     names = list(labels) if labels is not None else [c.run.label for c in curves]
@@ -174,7 +174,7 @@ def check(
     ``expect`` takes ``final_lr_below``, ``lr_never_above`` and ``restarts``. An empty list
     means every check passed.
     """
-    from lrviz.check import against_baseline, check_expectations, read_baseline
+    from lrviz.checks import against_baseline, check_expectations, read_baseline
     from lrviz.config import parse_expectations
 
     curve = source if isinstance(source, Curve) else simulate(source)
@@ -275,7 +275,8 @@ def _simulate_factory(factory: SchedulerFactory, *, momentum: bool, **options: A
         built.append(scheduler)
         return scheduler
 
-    placeholder = {"scheduler": {"name": "ConstantLR", "factor": 1.0, "total_iters": 0}}
+    placeholder = {"scheduler": {"name": "ConstantLR", "factor": 1.0, "total_iters": 1}}
+    _options_layer(options)  # unknown keywords first
     if "epochs" not in options:
         raise ConfigError("epochs: give the number of epochs to step a scheduler you built")
     run = load(placeholder, **{"interval": "epoch", **options})

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lrviz.check import check_expectations
+from lrviz.checks import check_expectations
 from lrviz.cli import app
 from lrviz.config import parse_expectations
 from lrviz.engine import simulate

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.compare import compare
+from lrviz.comparison import compare
 from lrviz.engine import simulate
 from tests.conftest import make_run
 

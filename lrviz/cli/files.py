@@ -171,7 +171,7 @@ def compare_command(
     are measured against the first config.
     """
     from lrviz.cli._torch import simulate
-    from lrviz.compare import compare
+    from lrviz.comparison import compare
     from lrviz.render import write_comparison
     from lrviz.summary import append_step_summary, curves_table
 
@@ -236,7 +236,7 @@ def check_command(
     Expectations come from the YAML's `expect:` mapping (final_lr_below, lr_never_above,
     restarts) and from the flags, which override it.
     """
-    from lrviz.check import against_baseline, check_expectations, read_baseline
+    from lrviz.checks import against_baseline, check_expectations, read_baseline
     from lrviz.cli._torch import simulate
     from lrviz.config import parse_expectations
     from lrviz.summary import append_step_summary, curves_table

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from lrviz.compare import Comparison
+from lrviz.comparison import Comparison
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
 from lrviz.output import AtomicWriter

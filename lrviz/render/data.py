@@ -7,7 +7,7 @@ import io
 import json
 from typing import IO, Any
 
-from lrviz.compare import Comparison
+from lrviz.comparison import Comparison
 from lrviz.expr import Expression
 from lrviz.model import Curve, SchedulerConfig
 

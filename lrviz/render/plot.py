@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from lrviz.compare import Comparison
+from lrviz.comparison import Comparison
 from lrviz.model import Curve
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
