@@ -7,7 +7,7 @@ logged steps only. It reports the first step where they differ beyond the
 tolerance, the largest differences, the counts, and, when the difference fits a
 known pattern, a diagnosis naming the setting to change:
 
-* ``faster``: log[s] == plan[k*s]: the scheduler steps k times per optimizer step
+* ``faster``: log[s] == plan[k*s + r], 0 <= r < k: the scheduler steps k times per optimizer step
   (Accelerate with k processes sized for per-process steps; accumulation not applied);
 * ``slower``: log[s] == plan[s/k]: the schedule was sized for k times the optimizer steps;
 * ``per_epoch``: log[s] == plan[s // N]: stepped once per epoch instead of per step;
@@ -335,28 +335,29 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
             )
         )
         return found
-    for k in FACTORS:
-        if ctx.fits(lambda s, k=k: s * k):  # type: ignore[misc]
-            if per_epoch_plan and k == spe:
-                found.append(
-                    Diagnosis(
-                        "per_step",
-                        f"the scheduler stepped after every optimizer step, the plan once per epoch ({spe} steps): "
-                        "in Lightning set 'interval': 'epoch'; in a loop call scheduler.step() once per epoch",
-                        factor=k,
-                    )
+    if per_epoch_plan and ctx.fits(lambda s: s * spe):
+        found.append(
+            Diagnosis(
+                "per_step",
+                f"the scheduler stepped after every optimizer step, the plan once per epoch ({spe} steps): "
+                "in Lightning set 'interval': 'epoch'; in a loop call scheduler.step() once per epoch",
+                factor=spe,
+            )
+        )
+        return found
+    for k, r in ((k, r) for k in FACTORS for r in range(k)):
+        # r: scheduler steps taken before the optimizer's (k - 1 when it steps after every accumulated batch)
+        if ctx.fits(lambda s, k=k, r=r: s * k + r):  # type: ignore[misc]
+            found.append(
+                Diagnosis(
+                    "faster",
+                    f"the log runs {k}x faster than the plan: the scheduler steps {k} times per optimizer step. "
+                    f"Accelerate steps it once per process: on {k} processes size the schedule for "
+                    f"{k} x the steps of the prepared dataloader (or pass split_batches=True); with gradient "
+                    f"accumulation {k}, call scheduler.step() only when the optimizer steps",
+                    factor=k,
                 )
-            else:
-                found.append(
-                    Diagnosis(
-                        "faster",
-                        f"the log runs {k}x faster than the plan: the scheduler steps {k} times per optimizer step. "
-                        f"Accelerate steps it once per process: on {k} processes size the schedule for "
-                        f"{k} x the steps of the prepared dataloader (or pass split_batches=True); with gradient "
-                        f"accumulation {k}, call scheduler.step() only when the optimizer steps",
-                        factor=k,
-                    )
-                )
+            )
             return found
     for k in FACTORS:
         if ctx.fits(lambda s, k=k: s // k if s % k == 0 else None):  # type: ignore[misc]
