@@ -24,10 +24,12 @@ Pure Python over ``array('d')``/lists; nothing here imports torch.
 from __future__ import annotations
 
 import math
+import operator
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Protocol, runtime_checkable
 
 from lrviz.errors import ConfigError
@@ -208,25 +210,24 @@ def _compare_series(
             f"steps {steps[0]} to {steps[-1]}): is it another run's log? check the plan's epochs and steps per epoch"
         )
     log_steps = steps[lo:hi]
-    logged = values[lo:hi]
-    planned = [plan[s] for s in log_steps]
-    bad = [i for i, (v, p) in enumerate(zip(logged, planned, strict=True)) if not abs(v - p) <= atol + rtol * abs(p)]
+    logged = values[lo:hi].tolist()
+    planned = list(map(plan.__getitem__, log_steps))
     max_abs, max_abs_at, max_rel, max_rel_at = 0.0, None, 0.0, None
-    if bad:
-        for i in bad:
-            diff = abs(logged[i] - planned[i])
-            rel = diff / abs(planned[i]) if planned[i] != 0 else math.inf
+    if logged == planned:  # the common case, compared in C (a CSV written with repr() round-trips)
+        bad: list[int] = []
+    else:
+        bad = [
+            i for i, (v, p) in enumerate(zip(logged, planned, strict=True)) if not abs(v - p) <= atol + rtol * abs(p)
+        ]
+        diffs = [abs(v - p) for v, p in zip(logged, planned, strict=True)]
+        for i in bad or range(len(diffs)):
+            diff = diffs[i]
+            rel = diff / abs(planned[i]) if planned[i] != 0 else (math.inf if diff else 0.0)
             if math.isnan(diff) or diff > max_abs:
                 max_abs, max_abs_at = diff, log_steps[i]
             if math.isnan(rel) or rel > max_rel:
                 max_rel, max_rel_at = rel, log_steps[i]
-    else:
-        diffs = [abs(v - p) for v, p in zip(logged, planned, strict=True)]
-        k = max(range(len(diffs)), key=diffs.__getitem__)
-        if diffs[k] > 0:
-            max_abs, max_abs_at = diffs[k], log_steps[k]
-            max_rel, max_rel_at = diffs[k] / abs(planned[k]), log_steps[k]
-    ctx = _Context(plan, list(log_steps), list(logged), bad, spe, rtol, atol)
+    ctx = _Context(plan, log_steps.tolist(), logged, bad, spe, rtol, atol)
     diagnoses = _diagnose(ctx) if bad else []
     outside = lo + (len(steps) - hi)
     diagnoses.extend(_coverage(ctx, steps[0], steps[-1], len(steps) - hi, lo))
@@ -345,7 +346,7 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
             )
         )
         return found
-    for k, r in ((k, r) for k in FACTORS for r in range(k)):
+    for k, r in ((f, r) for f in FACTORS for r in range(f)):
         # r: scheduler steps taken before the optimizer's (k - 1 when it steps after every accumulated batch)
         if ctx.fits(lambda s, k=k, r=r: s * k + r):  # type: ignore[misc]
             found.append(
@@ -424,7 +425,7 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
             step=first,
         )
     if not past and ctx.steps:
-        gaps = Counter(b - a for a, b in zip(ctx.steps, ctx.steps[1:], strict=False))
+        gaps = Counter(map(operator.sub, islice(ctx.steps, 1, None), ctx.steps))
         gap = gaps.most_common(1)[0][0] if gaps else 1
         end = ctx.steps[-1]
         if end + gap <= n - 1:
