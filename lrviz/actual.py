@@ -1,0 +1,438 @@
+"""Planned vs actual: a simulated schedule against the LRs a training run logged.
+
+``compare_log(plan, log)`` lines the plan (the LR of every optimizer step, as
+``Curve.lrs`` holds it) up with a ``RunLog`` on optimizer steps (both on lrviz's
+convention: point k is the LR optimizer step k uses) and compares them at the
+logged steps only. It reports the first step where they differ beyond the
+tolerance, the largest differences, the counts, and, when the difference fits a
+known pattern, a diagnosis naming the setting to change:
+
+* ``faster``: log[s] == plan[k*s + r], 0 <= r < k: the scheduler steps k times per optimizer step
+  (Accelerate with k processes sized for per-process steps; accumulation not applied);
+* ``slower``: log[s] == plan[s/k]: the schedule was sized for k times the optimizer steps;
+* ``per_epoch``: log[s] == plan[s // N]: stepped once per epoch instead of per step;
+* ``per_step``: log[s] == plan[N*s] for a plan that steps per epoch: stepped per step instead;
+* ``restart``: the log follows the plan up to s0, then the plan from 0 again (a resume that
+  lost the scheduler's state), from one full log or from the resumed job's own log;
+* ``scaled``: log/plan is a constant other than 1 (the base LR differs);
+* ``shifted``: the log is the plan one step early or late (a logger on another step convention);
+* ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan.
+
+Pure Python over ``array('d')``/lists; nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Protocol, runtime_checkable
+
+from lrviz.errors import ConfigError
+from lrviz.runlog import LogSeries, RunLog
+
+#: Default relative tolerance: TensorBoard stores float32 (about 6e-8 relative error).
+RTOL = 1e-6
+#: Speed factors tried for the faster/slower diagnoses.
+FACTORS = range(2, 65)
+#: The most candidate resume steps verified against the whole log.
+_MAX_RESUME_CANDIDATES = 64
+
+
+@runtime_checkable
+class Plan(Protocol):
+    """What ``compare_log`` needs of a simulated curve (``lrviz``'s ``Curve`` is one)."""
+
+    @property
+    def lrs(self) -> Sequence[Sequence[float]]: ...
+
+    @property
+    def steps_per_epoch(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A known pattern the difference fits, in one line that names the setting to change."""
+
+    kind: str  # faster, slower, per_epoch, per_step, restart, scaled, shifted, past_plan, ends_early
+    message: str
+    factor: float | None = None  # k for faster/slower/per_step/per_epoch, the ratio for scaled, +-1 for shifted
+    step: int | None = None  # the resume step for restart, the last logged step for past_plan/ends_early
+
+
+@dataclass(frozen=True)
+class GroupReport:
+    """One param group: the plan's series against one logged series, at the logged steps."""
+
+    plan_group: int
+    log_group: str
+    compared: int  # logged steps inside the plan
+    mismatched: int  # of those, beyond the tolerance
+    first_diff: int | None  # optimizer step (0-based) of the first mismatch
+    planned: float | None  # the plan's LR there
+    logged: float | None  # the log's LR there
+    max_abs: float
+    max_abs_at: int | None
+    max_rel: float
+    max_rel_at: int | None
+    outside: int  # logged steps before step 0 or after the plan's last step
+    first_step: int
+    last_step: int
+    diagnoses: tuple[Diagnosis, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatched == 0 and self.outside == 0
+
+
+@dataclass(frozen=True)
+class LogReport:
+    """The result of ``compare_log``: one ``GroupReport`` per compared param group."""
+
+    source: str
+    format: str
+    convention: str
+    plan_points: int
+    rtol: float
+    atol: float
+    complete: bool
+    groups: tuple[GroupReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every logged LR inside the plan matches, none lies outside it, and (with
+        ``complete=True``) the log does not end early."""
+        if not all(g.ok for g in self.groups):
+            return False
+        return not (self.complete and any(d.kind == "ends_early" for d in self.diagnoses))
+
+    @property
+    def diagnoses(self) -> tuple[Diagnosis, ...]:
+        seen: dict[str, Diagnosis] = {}
+        for g in self.groups:
+            for d in g.diagnoses:
+                seen.setdefault(d.message, d)
+        return tuple(seen.values())
+
+    def describe(self) -> list[str]:
+        """Lines for a terminal: the verdict per group, then one line per diagnosis."""
+        lines = []
+        for g in self.groups:
+            where = f"{self.source} [{g.log_group}]"
+            if g.first_diff is None:
+                verdict = f"matches the plan at all {g.compared:,} logged steps (rtol {self.rtol:g})"
+            else:
+                verdict = (
+                    f"first differs at optimizer step {g.first_diff}: planned {g.planned!r}, logged {g.logged!r}; "
+                    f"{g.mismatched:,} of {g.compared:,} logged steps differ; largest difference {g.max_abs:.6g} "
+                    f"at step {g.max_abs_at} (relative {g.max_rel:.3g} at step {g.max_rel_at})"
+                )
+            lines.append(f"{where}: {verdict}")
+        lines.extend(d.message for d in self.diagnoses)
+        return lines
+
+
+def compare_log(
+    plan: Plan | Sequence[float],
+    log: RunLog,
+    *,
+    group: str | int | None = None,
+    steps_per_epoch: int | None = None,
+    rtol: float = RTOL,
+    atol: float = 0.0,
+    complete: bool = False,
+) -> LogReport:
+    """Compare a planned schedule with a logged one at the logged optimizer steps.
+
+    ``plan`` is a ``Curve`` (its param groups are matched to the log's series in the
+    logger's order, pg1, pg2, ...) or the LRs of one param group, one per optimizer step;
+    ``steps_per_epoch`` (taken from a Curve) enables the per-epoch/per-step diagnoses.
+    ``group`` picks one logged series (name, logger suffix such as ``pg2``, or index).
+    A value matches when ``|logged - planned| <= atol + rtol * |planned|``. With
+    ``complete=True`` a log that ends before the plan fails too (by default it may be a run
+    still in progress). Raises ``ConfigError`` when no logged step lies inside the plan.
+    """
+    if not (rtol >= 0 and atol >= 0):
+        raise ConfigError(f"rtol/atol: expected non-negative tolerances, got rtol={rtol!r}, atol={atol!r}")
+    if isinstance(plan, Plan):
+        plan_groups = [list(s) for s in plan.lrs]
+        spe = steps_per_epoch if steps_per_epoch is not None else plan.steps_per_epoch
+    else:
+        plan_groups = [list(plan)]
+        spe = steps_per_epoch if steps_per_epoch is not None else 1
+    if not plan_groups or not plan_groups[0]:
+        raise ConfigError("plan: an empty schedule; nothing to compare with the log")
+    pairs = _pairs(plan_groups, log, group)
+    reports = tuple(
+        _compare_series(plan_groups[p], log.series[s], p, spe, rtol, atol, str(log.source)) for p, s in pairs
+    )
+    return LogReport(
+        source=str(log.source),
+        format=log.format,
+        convention=log.convention.name,
+        plan_points=len(plan_groups[0]),
+        rtol=rtol,
+        atol=atol,
+        complete=complete,
+        groups=reports,
+    )
+
+
+def _pairs(plan_groups: list[list[float]], log: RunLog, group: str | int | None) -> list[tuple[int, int]]:
+    """(plan group, log series) index pairs: same position in the logger's order."""
+    n_plan, n_log = len(plan_groups), len(log.series)
+    if group is not None:
+        s = log.index_of(group)
+        return [(s if n_plan == n_log else 0, s)]
+    if n_plan == n_log:
+        return [(i, i) for i in range(n_plan)]
+    if n_log == 1:
+        return [(0, 0)]  # e.g. transformers logs only param group 0's LR
+    raise ConfigError(
+        f"{log.source}: the log has {n_log} LR series ({', '.join(log.groups)}) and the plan {n_plan} param "
+        "group(s); choose the series to compare with group="
+    )
+
+
+def _compare_series(
+    plan: list[float], series: LogSeries, plan_group: int, spe: int, rtol: float, atol: float, source: str
+) -> GroupReport:
+    n = len(plan)
+    steps, values = series.steps, series.values
+    lo, hi = bisect_left(steps, 0), bisect_left(steps, n)
+    if lo == hi:
+        raise ConfigError(
+            f"{source}: no logged step of {series.name} lies inside the plan's {n:,} optimizer steps (the log covers "
+            f"steps {steps[0]} to {steps[-1]}): is it another run's log? check the plan's epochs and steps per epoch"
+        )
+    log_steps = steps[lo:hi]
+    logged = values[lo:hi].tolist()
+    planned = list(map(plan.__getitem__, log_steps))
+    max_abs, max_abs_at, max_rel, max_rel_at = 0.0, None, 0.0, None
+    if logged == planned:  # the common case, compared in C (a CSV written with repr() round-trips)
+        bad: list[int] = []
+    else:
+        bad = [
+            i for i, (v, p) in enumerate(zip(logged, planned, strict=True)) if not abs(v - p) <= atol + rtol * abs(p)
+        ]
+        diffs = [abs(v - p) for v, p in zip(logged, planned, strict=True)]
+        for i in bad or range(len(diffs)):
+            diff = diffs[i]
+            rel = diff / abs(planned[i]) if planned[i] != 0 else (math.inf if diff else 0.0)
+            if math.isnan(diff) or diff > max_abs:
+                max_abs, max_abs_at = diff, log_steps[i]
+            if math.isnan(rel) or rel > max_rel:
+                max_rel, max_rel_at = rel, log_steps[i]
+    ctx = _Context(plan, log_steps.tolist(), logged, bad, spe, rtol, atol)
+    diagnoses = _diagnose(ctx) if bad else []
+    outside = lo + (len(steps) - hi)
+    diagnoses.extend(_coverage(ctx, steps[0], steps[-1], len(steps) - hi, lo))
+    first = bad[0] if bad else None
+    return GroupReport(
+        plan_group=plan_group,
+        log_group=series.name,
+        compared=hi - lo,
+        mismatched=len(bad),
+        first_diff=log_steps[first] if first is not None else None,
+        planned=planned[first] if first is not None else None,
+        logged=logged[first] if first is not None else None,
+        max_abs=max_abs,
+        max_abs_at=max_abs_at,
+        max_rel=max_rel,
+        max_rel_at=max_rel_at,
+        outside=outside,
+        first_step=steps[0],
+        last_step=steps[-1],
+        diagnoses=tuple(diagnoses),
+    )
+
+
+@dataclass(frozen=True)
+class _Context:
+    plan: list[float]
+    steps: list[int]  # logged steps inside the plan
+    values: list[float]
+    bad: list[int]  # indices into steps/values that differ
+    spe: int
+    rtol: float
+    atol: float
+
+    def close(self, logged: float, planned: float, slack: float = 1.0) -> bool:
+        return abs(logged - planned) <= self.atol + slack * self.rtol * abs(planned)
+
+    def fits(self, index: Callable[[int], int | None], scale: float = 1.0, slack: float = 1.0) -> bool:
+        """Whether log[s] == scale * plan[index(s)] wherever index(s) is in the plan (None: skip the point),
+        checked first at the mismatches (cheap rejection), then everywhere; it must explain at least
+        one mismatch and rest on at least two points."""
+        plan, n = self.plan, len(self.plan)
+        explained = 0
+        for i in self.bad[:8]:
+            j = index(self.steps[i])
+            if j is None or not 0 <= j < n:
+                continue
+            if not self.close(self.values[i], scale * plan[j], slack):
+                return False
+            explained += 1
+        if not explained:
+            return False
+        checked = 0
+        for s, v in zip(self.steps, self.values, strict=True):
+            j = index(s)
+            if j is None or not 0 <= j < n:
+                continue
+            if not self.close(v, scale * plan[j], slack):
+                return False
+            checked += 1
+        return checked >= 2
+
+
+def _per_epoch_plan(plan: list[float], spe: int) -> bool:
+    """Whether the plan holds one LR through every epoch (its scheduler steps once per epoch)."""
+    return spe > 1 and all(plan[k] == plan[k - k % spe] for k in range(len(plan)))
+
+
+def _diagnose(ctx: _Context) -> list[Diagnosis]:
+    found: list[Diagnosis] = []
+    plan, spe = ctx.plan, ctx.spe
+    i0 = next((i for i in ctx.bad if plan[ctx.steps[i]] != 0), None)
+    if i0 is not None:
+        ratio = ctx.values[i0] / plan[ctx.steps[i0]]
+        if ratio != 1 and math.isfinite(ratio) and ctx.fits(lambda s: s, ratio, slack=4.0):
+            found.append(
+                Diagnosis(
+                    "scaled",
+                    f"the logged LR is {ratio:.6g} x the plan at every logged step: the base LR differs (scaled by "
+                    f"batch size or world size?): set the optimizer's lr to {plan[0] * ratio:.6g} in the plan, "
+                    "or fix the run's lr",
+                    factor=ratio,
+                )
+            )
+            return found
+    for shift in (1, -1):
+        if ctx.fits(lambda s, d=shift: s + d):  # type: ignore[misc]
+            hint = (
+                "the logger records the LR after scheduler.step() (transformers < 4.51 does): read the log with "
+                "convention 'transformers<4.51'"
+                if shift == 1
+                else "the log numbers steps from 1 (transformers' global_step does): read it with convention "
+                "'transformers'"
+            )
+            where = "ahead of" if shift == 1 else "behind"
+            found.append(Diagnosis("shifted", f"the log is one optimizer step {where} the plan: {hint}", factor=shift))
+            return found
+    per_epoch_plan = _per_epoch_plan(plan, spe)
+    if spe > 1 and not per_epoch_plan and ctx.fits(lambda s: s // spe):
+        found.append(
+            Diagnosis(
+                "per_epoch",
+                f"the scheduler stepped once per epoch ({spe} optimizer steps), the plan once per optimizer step: "
+                "in Lightning return {'scheduler': ..., 'interval': 'step'} from configure_optimizers (the default "
+                "is 'epoch'); in a loop call scheduler.step() after every optimizer.step()",
+                factor=spe,
+            )
+        )
+        return found
+    if per_epoch_plan and ctx.fits(lambda s: s * spe):
+        found.append(
+            Diagnosis(
+                "per_step",
+                f"the scheduler stepped after every optimizer step, the plan once per epoch ({spe} steps): "
+                "in Lightning set 'interval': 'epoch'; in a loop call scheduler.step() once per epoch",
+                factor=spe,
+            )
+        )
+        return found
+    for k, r in ((f, r) for f in FACTORS for r in range(f)):
+        # r: scheduler steps taken before the optimizer's (k - 1 when it steps after every accumulated batch)
+        if ctx.fits(lambda s, k=k, r=r: s * k + r):  # type: ignore[misc]
+            found.append(
+                Diagnosis(
+                    "faster",
+                    f"the log runs {k}x faster than the plan: the scheduler steps {k} times per optimizer step. "
+                    f"Accelerate steps it once per process: on {k} processes size the schedule for "
+                    f"{k} x the steps of the prepared dataloader (or pass split_batches=True); with gradient "
+                    f"accumulation {k}, call scheduler.step() only when the optimizer steps",
+                    factor=k,
+                )
+            )
+            return found
+    for k in FACTORS:
+        if ctx.fits(lambda s, k=k: s // k if s % k == 0 else None):  # type: ignore[misc]
+            found.append(
+                Diagnosis(
+                    "slower",
+                    f"the log runs {k}x slower than the plan: the schedule was sized for {k}x the optimizer steps "
+                    f"(counted in batches while gradient accumulation {k} makes one optimizer step of {k} batches?): "
+                    f"divide the scheduler's total steps (T_max, total_steps, num_training_steps) by {k}",
+                    factor=k,
+                )
+            )
+            return found
+    restart = _resume(ctx)
+    if restart is not None:
+        found.append(restart)
+    return found
+
+
+def _resume(ctx: _Context) -> Diagnosis | None:
+    """The log follows the plan up to s0, then the plan from its start again: log[s] == plan[s - s0]."""
+    j = ctx.bad[0]
+    s_bad = ctx.steps[j]
+    s_prev = ctx.steps[j - 1] if j > 0 else 0  # the resume step is after the last matching logged step
+    target = ctx.values[j]
+    # s0 = s_bad - d for d in [0, s_bad - s_prev - 1] (and s0 >= 1): the plan at d must be the logged value
+    lowest = 1 if j == 0 else s_prev + 1
+    candidates = [s_bad - d for d in range(0, s_bad - lowest + 1) if ctx.close(target, ctx.plan[d])]
+    for s0 in candidates[:_MAX_RESUME_CANDIDATES]:
+        tail = _Context(ctx.plan, ctx.steps[j:], ctx.values[j:], [0], ctx.spe, ctx.rtol, ctx.atol)
+        if tail.fits(lambda s, s0=s0: s - s0):  # type: ignore[misc]
+            own = j == 0
+            what = (
+                f"the log starts at step {ctx.steps[0]} and follows the plan from step 0 as if training began at "
+                f"step {s0}"
+                if own
+                else f"the log follows the plan up to step {s_prev}, then starts the schedule over at step {s0}"
+            )
+            return Diagnosis(
+                "restart",
+                f"{what}: a resume rebuilt the scheduler without loading its state: save scheduler.state_dict() "
+                "in the checkpoint and load it after the optimizer's (transformers: keep scheduler.pt in the "
+                "checkpoint; Lightning: resume with ckpt_path=)",
+                step=s0,
+            )
+    return None
+
+
+def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> Iterable[Diagnosis]:
+    n = len(ctx.plan)
+    if past:
+        yield Diagnosis(
+            "past_plan",
+            f"the log runs past the plan: {past:,} logged step(s) after its last step {n - 1} (up to step {last}): "
+            "the run took more optimizer steps than planned (steps per epoch from dataset size, batch size, world "
+            "size or accumulation differ, or more epochs): set the plan's epochs/steps per epoch to the run's",
+            step=last,
+        )
+    if before:
+        yield Diagnosis(
+            "past_plan",
+            f"{before:,} logged step(s) before optimizer step 0 (from step {first}): the log's step convention "
+            "differs from the one it was read with",
+            step=first,
+        )
+    if not past and ctx.steps:
+        gaps = Counter(map(operator.sub, islice(ctx.steps, 1, None), ctx.steps))
+        gap = gaps.most_common(1)[0][0] if gaps else 1
+        end = ctx.steps[-1]
+        if end + gap <= n - 1:
+            yield Diagnosis(
+                "ends_early",
+                f"the log ends at optimizer step {end}, the plan runs to step {n - 1}: a run still in progress, or "
+                "fewer optimizer steps per epoch than planned (dataset size, batch size, world size or accumulation "
+                "differ)",
+                step=end,
+            )
