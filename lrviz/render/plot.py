@@ -186,8 +186,9 @@ def build_figure(
                 gid="resume",
                 label=f"checkpoint at epoch {_plain_number(curve.resume_at)}",
             )
-        _mark_events(ax, curve, marks)
+        label_rows = _mark_events(ax, curve, marks)
         _y_scale(ax, log_y)
+        _headroom(ax, label_rows)
         ax.set_xlabel("epoch")
         ax.set_ylabel("learning rate")
         ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
@@ -296,7 +297,8 @@ def _mark(ax: Any, x: float | int, what: str, color: str, style: str, first: boo
         )
 
 
-def _mark_events(ax: Any, curve: Curve, marks: dict[str, str]) -> None:
+def _mark_events(ax: Any, curve: Curve, marks: dict[str, str]) -> int:
+    """Draw the event lines and labels; the number of label rows at the top of the axes."""
     restarts = curve.restart_epochs
     for n, x in enumerate(restarts):
         _mark(ax, x, "restart", marks["restart"], "--", n == 0, len(restarts) <= MAX_LABELS, 1)
@@ -307,6 +309,24 @@ def _mark_events(ax: Any, curve: Curve, marks: dict[str, str]) -> None:
         xs = curve.events(curve.reductions)
         ys = [curve.lrs[0][k] for k in curve.reductions]
         ax.plot(xs, ys, linestyle="none", marker="v", color=marks["reduced"], label="LR reduced", gid="reduced")
+    if milestones and len(milestones) <= MAX_LABELS:
+        return 2
+    return 1 if restarts and len(restarts) <= MAX_LABELS else 0
+
+
+def _headroom(ax: Any, rows: int) -> None:
+    """Raise the top of the y axis so ``rows`` rows of event labels sit above the curve, not on it."""
+    if rows == 0:
+        return
+    fig = ax.get_figure()
+    label_px = (12 * rows + 4) * fig.dpi / 72
+    share = min(0.4, label_px / (0.75 * fig.bbox.height))  # of the axes' height, before _fit sets it
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        top = math.log10(low) + (math.log10(high) - math.log10(low)) / (1 - share)
+        ax.set_ylim(low, 10.0**top)
+    else:
+        ax.set_ylim(low, low + (high - low) / (1 - share))
 
 
 def build_compare_figure(
