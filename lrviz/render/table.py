@@ -139,14 +139,13 @@ def print_table(
     """
     if ascii is None:
         ascii = not can_encode(console.file, "↺→↓")
-    thinned = False
+    thinned: int | None = None
     if every is None and max_rows is not None and len(rows_to_show(curve, None)) > max_rows:
-        every = spacing_to_fit(curve, max_rows)
-        thinned = True
+        every = thinned = spacing_to_fit(curve, max_rows)
     table, note = build_table(curve, every, ascii=ascii)
-    if thinned:
+    if thinned is not None:
         note = (
-            f"showing {table.row_count} of {curve.points:,} points to keep the chart in view (every {_ordinal(every)}, "
+            f"showing {table.row_count} of {curve.points:,} points to keep the chart in view (every {_ordinal(thinned)}, "
             "plus restarts, milestones and the last); --every 1 shows every row, -o FILE.csv writes every point"
         )
     segments: list[Segment] = []
