@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lrviz.compare import ATOL, RTOL
 from lrviz.curve import Curve
 from lrviz.errors import ConfigError
 from lrviz.inputs import read_limited
@@ -28,6 +29,7 @@ EXPECTATIONS = {
     "restarts": "--restarts",
 }
 MAX_BASELINE_BYTES = 512 * 1024 * 1024
+__all__ = ["ATOL", "RTOL", "against_baseline", "check_expectations", "parse_expectations", "read_baseline"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def read_baseline(path: Path) -> tuple[list[str], list[float]]:
 
 
 def against_baseline(
-    curve: Curve, baseline: list[float], epochs: list[str], rtol: float, atol: float
+    curve: Curve, baseline: list[float], epochs: list[str], rtol: float = RTOL, atol: float = ATOL
 ) -> Mismatch | None:
     """The first point where the curve and the baseline disagree beyond the tolerances."""
     series = curve.lrs[0]
