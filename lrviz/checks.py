@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lrviz.comparison import ATOL, RTOL
 from lrviz.errors import ConfigError, option
 from lrviz.inputs import read_limited
 from lrviz.model import Curve
 
 MAX_BASELINE_BYTES = 512 * 1024 * 1024
+__all__ = ["ATOL", "RTOL", "against_baseline", "check_expectations", "read_baseline"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def read_baseline(path: Path) -> tuple[list[str], list[float]]:
 
 
 def against_baseline(
-    curve: Curve, baseline: list[float], epochs: list[str], rtol: float, atol: float
+    curve: Curve, baseline: list[float], epochs: list[str], rtol: float = RTOL, atol: float = ATOL
 ) -> Mismatch | None:
     """The first point where the curve and the baseline disagree beyond the tolerances."""
     series = curve.lrs[0]

@@ -3,7 +3,9 @@
 ``compare`` takes simulated curves (the first is the reference) and lines them
 up point by point on the union of their x values (epochs, fractional with
 several steps per epoch). Differences are measured against the first schedule
-on the points both have, for the first param group.
+on the points both have, for the first param group. Two LRs count as equal when
+they agree within ``rtol``/``atol`` (``math.isclose``; the defaults are those of
+``check``: rtol 1e-9, atol 0), so a last-digit float difference is no difference.
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lrviz.errors import ConfigError
 from lrviz.model import Curve
+
+#: Default tolerances, the same as ``lrviz check``'s.
+RTOL = 1e-9
+ATOL = 0.0
 
 
 @dataclass(frozen=True)
@@ -28,12 +35,16 @@ class Comparison:
     max_rel: float
     max_rel_at: float | int | None
     first_diff: float | int | None
+    rtol: float = RTOL
+    atol: float = ATOL
+    within_tolerance: int = 0  # points that differ, but only within rtol/atol
 
     def describe(self) -> str:
         if len(self.curves) < 2:
             return "one schedule: nothing to compare"
         if self.first_diff is None:
-            return f"identical on every shared epoch ({', '.join(self.labels)})"
+            close = f" within rtol={self.rtol:g}, atol={self.atol:g}" if self.within_tolerance else ""
+            return f"identical on every shared epoch{close} ({', '.join(self.labels)})"
         rel = "inf" if math.isinf(self.max_rel) else f"{self.max_rel:.3g}"
         return (
             f"first differs at epoch {self.first_diff:g}; largest absolute difference {self.max_abs:.6g} "
@@ -51,8 +62,11 @@ def unique_labels(labels: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def compare(curves: Sequence[Curve], labels: Sequence[str]) -> Comparison:
-    """Align ``curves`` and measure their differences from the first one."""
+def compare(curves: Sequence[Curve], labels: Sequence[str], *, rtol: float = RTOL, atol: float = ATOL) -> Comparison:
+    """Align ``curves`` and measure their differences from the first one, beyond ``rtol``/``atol``."""
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 or math.isinf(value):
+            raise ConfigError(f"{name}: expected a finite number >= 0, got {value!r}")
     by_x = [{c.epoch_at(k): c.lrs[0][k] for k in range(c.points)} for c in curves]
     xs = sorted(set().union(*by_x))
     columns = tuple(tuple(m.get(x) for x in xs) for m in by_x)
@@ -60,6 +74,7 @@ def compare(curves: Sequence[Curve], labels: Sequence[str]) -> Comparison:
     abs_at: float | int | None = None
     rel_at: float | int | None = None
     first: float | int | None = None
+    close = 0
     base = by_x[0]
     for other in by_x[1:]:
         for x in xs:
@@ -67,6 +82,9 @@ def compare(curves: Sequence[Curve], labels: Sequence[str]) -> Comparison:
                 continue
             a, b = base[x], other[x]
             if a == b:
+                continue
+            if math.isclose(a, b, rel_tol=rtol, abs_tol=atol):
+                close += 1
                 continue
             if first is None or x < first:
                 first = x
@@ -86,4 +104,7 @@ def compare(curves: Sequence[Curve], labels: Sequence[str]) -> Comparison:
         max_rel=max_rel,
         max_rel_at=rel_at,
         first_diff=first,
+        rtol=rtol,
+        atol=atol,
+        within_tolerance=close,
     )

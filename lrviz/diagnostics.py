@@ -20,6 +20,7 @@ and ``Finding.data`` holds the same facts for JSON.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -84,12 +85,29 @@ def _spans(run: RunConfig) -> Iterator[_Span]:
     yield from visit(_Span(run.scheduler, 0, _total_steps(run), run.scheduler.name))
 
 
+#: Two LRs closer than this (relative) are the same LR: float drift makes a later peak look higher.
+SAME_LR = 1e-9
+
+
+def _plain(value: float, digits: int) -> str:
+    """``value`` as people write it: ``1,000``, ``2.5``, ``0.0727``; exponents only for tiny values (``1e-07``)."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    if abs(value) < 1e-4:
+        return f"{value:.{digits}g}"
+    if abs(value) >= 10**digits and float(value).is_integer():
+        return f"{int(value):,}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _n(value: int | float) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+    return f"{value:,}" if isinstance(value, int) else _plain(value, 4)
 
 
 def _lr(value: float) -> str:
-    return f"{value:.4g}"
+    return _plain(value, 4)
 
 
 def _first(value: Any) -> float | None:
@@ -143,7 +161,33 @@ def run_findings(run: RunConfig) -> list[Finding]:
                 )
         elif node.name == "OneCycleLR":
             found.extend(_onecycle_overrun(run, span, total))
+        if node.name in GROWS_WITH_GAMMA:
+            found.extend(_gamma_findings(span, unit))
     return found
+
+
+#: Schedulers that multiply the LR by ``gamma``: above 1 it grows at every decay, without bound.
+GROWS_WITH_GAMMA = {
+    "ExponentialLR": "every {unit}",
+    "StepLR": "every {step_size} {unit}s",
+    "MultiStepLR": "at every milestone",
+}
+
+
+def _gamma_findings(span: _Span, unit: str) -> list[Finding]:
+    node = span.node
+    gamma = _first(node.args.get("gamma", 0.1))
+    if gamma is None or gamma <= 1:
+        return []
+    when = GROWS_WITH_GAMMA[node.name].format(unit=unit, step_size=_n(node.args.get("step_size", 1)))
+    return [
+        Finding(
+            "lr-grows",
+            f"{span.where}: gamma={_n(gamma)} is above 1, so the LR is multiplied by {_n(gamma)} {when} and grows "
+            f"without bound instead of decaying; a decay needs gamma < 1 (e.g. {_n(round(1 / gamma, 4))})",
+            {"scheduler": node.name, "gamma": gamma},
+        )
+    ]
 
 
 def check_run(run: RunConfig) -> list[str]:
@@ -166,11 +210,11 @@ def _min_lr_findings(run: RunConfig, node: SchedulerConfig) -> list[Finding]:
         which = f" of param group {group.name!r}" if len(groups) > 1 else ""
         if floor > group.lr:
             message = (
-                f"{node.name}: {key} ({floor:g}) is above the initial lr{which} ({group.lr:g}), "
+                f"{node.name}: {key} ({_lr(floor)}) is above the initial lr{which} ({_lr(group.lr)}), "
                 "so the schedule rises instead of decaying; was that meant?"
             )
         else:
-            message = f"{node.name}: {key} ({floor:g}) equals the initial lr{which}, so the schedule never decays"
+            message = f"{node.name}: {key} ({_lr(floor)}) equals the initial lr{which}, so the schedule never decays"
         found.append(
             Finding(
                 "no-decay",
@@ -367,6 +411,20 @@ def _restart_findings(curve: Curve, span: _Span) -> list[Finding]:
     unit = _unit(run)
     length = span.length  # steps this scheduler takes; its last recorded step is length - 1
     found: list[Finding] = []
+    if t_0 == 1 and t_mult == 1:
+        stride = _stride(run)
+        lrs = curve.lrs[0][span.offset * stride : span.end * stride]
+        if len(lrs) > 1 and max(lrs) == min(lrs):
+            # a new cycle every step: cosine never gets past its first value, so there is nothing to restart
+            return [
+                Finding(
+                    "constant-lr",
+                    f"{span.where}: T_0=1 with T_mult=1 restarts every {unit}, before the cosine can fall, so the "
+                    f"LR stays at {_lr(lrs[0])} for the whole run: this schedule is constant; T_0 is the length of "
+                    f"the first cycle in {unit}s (e.g. T_0=10), or use T_mult >= 2",
+                    {"scheduler": node.name, "T_0": t_0, "T_mult": t_mult, "lr": lrs[0], "unit": unit},
+                )
+            ]
     bounds = _restart_bounds(t_0, t_mult, length + 1)
     inside = [b for b in bounds if b < length]
     restarts_in_run = len(inside) if t_mult != 1 else (length - 1) // t_0
@@ -446,7 +504,12 @@ def _cosine_rise(curve: Curve, span: _Span) -> list[Finding]:
     low_at = span.offset + t_max
     after = lrs[low_at * stride : span.end * stride]
     top = max(after)
-    top_at = span.offset + t_max + after.index(top) // stride
+    # the first point back at the peak: later peaks can be higher by float drift alone
+    first = next(i for i, v in enumerate(after) if math.isclose(v, top, rel_tol=SAME_LR))
+    if first == 0:
+        return []  # the LR never climbs above where T_max leaves it (eta_min above lr: no-decay says so)
+    top = after[first]
+    top_at = span.offset + t_max + first // stride
     half_periods = (span.length - 1) / t_max
     return [
         Finding(

@@ -4,12 +4,18 @@
 beside its target. Only when the ``with`` block ends without error are they
 renamed (``os.replace``) over their targets, so a failure or Ctrl-C leaves
 neither a truncated file nor a clobbered old one, and no temporary file.
+
+Overwriting behaves as writing in place would: a new file keeps the permission
+bits of the one it replaces; a symlink is written through (its target is
+replaced, the link stays a link); a read-only file (no write bit set, or not
+writable by this user) is refused with an ``OutputError`` naming it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -28,7 +34,7 @@ class AtomicWriter:
     """Write several files so that they all appear, or none does."""
 
     def __init__(self) -> None:
-        self._pending: list[tuple[Path, Path]] = []
+        self._pending: list[tuple[Path, Path, int | None]] = []  # temporary file, target, mode to give it
         self._made: list[Path] = []  # folders this writer created, removed again on failure
 
     def __enter__(self) -> AtomicWriter:
@@ -39,6 +45,18 @@ class AtomicWriter:
         """A binary file to write ``target``'s content into."""
         if target.is_dir():
             raise OutputError(f"{target}: is a directory; give a file name such as {target / 'schedule.png'}")
+        shown = target
+        if target.is_symlink():  # write through the link: its target is replaced, the link stays
+            target = target.resolve()
+        mode = None
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            st = target.stat()
+            mode = stat.S_IMODE(st.st_mode)
+            # mode bits first: root may write anything, but a file without write bits is meant to stay
+            if st.st_mode & 0o222 == 0 or not os.access(target, os.W_OK):
+                raise OutputError(
+                    f"{shown}: is read-only; not overwritten (make it writable, e.g. chmod u+w, or write elsewhere)"
+                )
         folder = target.parent
         import tempfile  # not on the start-up path: only when a file is written
 
@@ -56,7 +74,7 @@ class AtomicWriter:
         except OSError as exc:
             raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
         tmp = Path(tmp_name)
-        self._pending.append((tmp, target))
+        self._pending.append((tmp, target, mode))
         with os.fdopen(fd, "wb") as handle:
             yield handle
 
@@ -68,10 +86,10 @@ class AtomicWriter:
     ) -> None:
         try:
             if exc_type is None:
-                mode = 0o666 & ~_umask()
-                for tmp, target in self._pending:
+                default = 0o666 & ~_umask()
+                for tmp, target, mode in self._pending:
                     try:
-                        os.chmod(tmp, mode)
+                        os.chmod(tmp, default if mode is None else mode)
                         os.replace(tmp, target)
                     except OSError as err:
                         raise OutputError(f"{target}: cannot write: {err.strerror or err}") from None
@@ -79,7 +97,7 @@ class AtomicWriter:
             exc_type = OutputError
             raise
         finally:
-            for tmp, _ in self._pending:
+            for tmp, _, _ in self._pending:
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
             self._pending.clear()

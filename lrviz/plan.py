@@ -4,7 +4,17 @@
 cycle boundaries land on ``epochs``: ``epochs == T_0 * (1 + T_mult + ... +
 T_mult**(k-1))`` for some number of cycles k >= 2 (a single cycle, which is just
 CosineAnnealingLR without a restart, is left out). T_0 or T_mult can be fixed and
-k bounded. Candidates come sorted by number of cycles, then T_0.
+k bounded. Candidates come sorted by number of cycles, then T_0, or, with
+``useful_first=True`` (what ``lrviz plan`` lists), most useful first
+(``usefulness``):
+
+1. cycles that grow (2 <= T_mult <= 10) from a first cycle of T_0 >= 2 epochs,
+   more cycles first, then the smaller T_mult: several restarts, the last and
+   longest decay ending with training;
+2. equal cycles (T_mult = 1, T_0 >= 2), fewer cycles first: the LR climbs back
+   to the same peak at every restart;
+3. degenerate plans last: T_0 = 1 (a one-epoch first cycle) or T_mult > 10 (a
+   tiny first cycle, then one huge one), by cycles then T_0.
 
 Finding the pairs is arithmetic on the plan (divisors of ``epochs``), not on
 learning rates: no LR value is computed here. ``verify`` steps the real PyTorch
@@ -95,14 +105,35 @@ def _divisors(n: int) -> list[int]:
     return small + large[::-1]
 
 
+#: T_mult above this makes a tiny first cycle and one huge one: listed last.
+USEFUL_T_MULT = 10
+
+
+def usefulness(candidate: Candidate) -> tuple[int, int, int, int]:
+    """A sort key, most useful plan first (the order is in the module docstring)."""
+    c = candidate
+    if c.t_0 >= 2 and 2 <= c.t_mult <= USEFUL_T_MULT:
+        return (0, -c.cycles, c.t_mult, -c.t_0)
+    if c.t_0 >= 2 and c.t_mult == 1:
+        return (1, c.cycles, 0, -c.t_0)
+    return (2, c.cycles, c.t_0, c.t_mult)
+
+
 def plan_restarts(
-    epochs: int, *, t_0: int | None = None, t_mult: int | None = None, max_cycles: int | None = None
+    epochs: int,
+    *,
+    t_0: int | None = None,
+    t_mult: int | None = None,
+    max_cycles: int | None = None,
+    useful_first: bool = False,
 ) -> list[Candidate]:
     """Every (T_0, T_mult) with >= 2 whole cycles ending at ``epochs``, sorted by cycles then T_0.
 
     ``t_0`` / ``t_mult`` fix that value; ``max_cycles`` (>= 2) bounds the number of
-    cycles. An empty list means no integer plan fits (e.g. a fixed T_0 that does not
-    divide ``epochs``). Runs in O(sqrt(epochs)) time.
+    cycles. ``useful_first`` sorts by ``usefulness`` instead: growing cycles first,
+    equal cycles next, degenerate ones (T_0 = 1, T_mult > 10) last. An empty list
+    means no integer plan fits (e.g. a fixed T_0 that does not divide ``epochs``).
+    Runs in O(sqrt(epochs)) time.
     """
     epochs = _whole(epochs, option("epochs"), 1)
     if epochs > MAX_POINTS:
@@ -147,7 +178,7 @@ def plan_restarts(
         if t_0 is not None and first != t_0:
             continue
         out.append(Candidate(first, mult, k))
-    out.sort(key=lambda c: (c.cycles, c.t_0))
+    out.sort(key=usefulness if useful_first else lambda c: (c.cycles, c.t_0))
     return out
 
 

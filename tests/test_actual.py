@@ -18,9 +18,9 @@ import pytest
 
 from lrviz.actual import compare_log
 from lrviz.config import build_run, from_document
-from lrviz.curve import Curve
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError
+from lrviz.model import Curve
 from lrviz.runlog import read_log
 from tests import realruns
 

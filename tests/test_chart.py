@@ -237,3 +237,45 @@ def test_default_size_is_the_terminals(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = build_chart(_restarts()).split("\n")
     assert len(lines) == 15 and {len(line) for line in lines} == {100}
     assert len(build_chart(_restarts(), height=6).split("\n")) == 6
+
+
+def _three_groups() -> Curve:
+    doc = {
+        "epochs": 30,
+        "optimizer": {
+            "param_groups": [
+                {"name": "backbone", "lr": 0.05},
+                {"name": "head", "lr": 0.1},
+                {"name": "bias", "lr": 0.02},
+            ]
+        },
+        "scheduler": {"name": "CosineAnnealingWarmRestarts", "T_0": 10},
+    }
+    return simulate(make_run(doc))
+
+
+def test_param_groups_are_told_apart_without_colour() -> None:
+    text = build_chart(_three_groups(), 80, 16)
+    lines = text.split("\n")
+    assert len(lines) == 16 and {len(line) for line in lines} == {80}
+    legend = lines[-1].strip()
+    assert "backbone" in legend and "head" in legend and "bias" in legend
+    samples = [part.rsplit(" ", 1)[0].strip() for part in legend.split("   ")]
+    assert len(set(samples)) == 3  # each group's sample line differs
+    # the second group is dotted where it is flat: its top row (the head's peak) has gaps
+    flat_top = lines[0].split("┤")[1][:4]
+    assert flat_top != "⠉⠉⠉⠉"
+    assert "\x1b" not in text
+
+
+def test_ascii_chart() -> None:
+    text = build_chart(_restarts(20), 80, 14, ascii=True)
+    assert text.isascii()
+    lines = text.split("\n")
+    assert {len(line) for line in lines} == {80}
+    assert "(* restart)" in text and "+" in lines[0] and "|" in text
+    row, start = marker_row(build_chart(_restarts(20), 80, 14))
+    ascii_row = next(line for line in lines if "* restart" in line)[start:]
+    assert [i for i, c in enumerate(row) if c == "↺"] == [i for i, c in enumerate(ascii_row) if c == "*"]
+    groups = build_chart(_three_groups(), 80, 16, ascii=True)
+    assert groups.isascii() and "+++ head" in groups and "xxx bias" in groups

@@ -58,3 +58,30 @@ def test_cli_writes_plot_csv_json(tmp_path: Path) -> None:
     assert outs[0].stat().st_size > 10_000
     table = CliRunner().invoke(app, args[:3])
     assert table.exit_code == 0 and "T_mult=3" in table.stdout
+
+
+def test_last_digit_differences_are_within_the_default_tolerance() -> None:
+    import dataclasses
+    from array import array
+
+    import pytest
+
+    from lrviz.checks import ATOL, RTOL
+    from lrviz.errors import ConfigError
+
+    a = restarts(2)
+    nudged = array("d", (v * (1 + 4e-16) if k >= 2 else v for k, v in enumerate(a.lrs[0])))
+    b = dataclasses.replace(a, lrs=(nudged,))
+    assert nudged[2] != a.lrs[0][2]
+    cmp = compare([a, b], ["a", "b"])
+    assert (cmp.rtol, cmp.atol) == (RTOL, ATOL) == (1e-9, 0.0)
+    assert cmp.first_diff is None and cmp.max_abs == 0.0
+    assert "identical on every shared epoch within rtol=1e-09" in cmp.describe()
+    exact = compare([a, b], ["a", "b"], rtol=0.0)
+    assert exact.first_diff == 2 and "first differs at epoch 2" in exact.describe()
+    loose = compare([restarts(2), restarts(3)], ["two", "three"], atol=1.0)
+    assert loose.first_diff is None
+    with pytest.raises(ConfigError, match="^rtol: "):
+        compare([a, b], ["a", "b"], rtol=-1.0)
+    with pytest.raises(ConfigError, match="^atol: "):
+        compare([a, b], ["a", "b"], atol=float("nan"))

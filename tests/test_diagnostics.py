@@ -149,6 +149,37 @@ TRIGGERS = [
         ["milestone(s) 40", "30 epochs", "ConstantLR never runs"],
     ),
     ("plateau-patience", _plateau(12, 10), "patience-too-long", ["patience 10", "12 epochs", "epoch 12"]),
+    (
+        "cosine-rises-first-peak",  # float drift makes later peaks look higher: the first one is named
+        {"epochs": 50, "scheduler": {"name": "CosineAnnealingLR", "T_max": 5}},
+        "cosine-rises",
+        ["epoch 5", "0.1 by epoch 10 "],
+    ),
+    (
+        "cosine-rises-thousands",
+        {"epochs": 3000, "scheduler": {"name": "CosineAnnealingLR", "T_max": 1000}},
+        "cosine-rises",
+        ["T_max=1,000", "3,000 epochs", "epoch 1,000", "by epoch 2,000", "T_max=2,999"],
+    ),
+    (
+        "exponential-grows",
+        {"epochs": 20, "scheduler": {"name": "ExponentialLR", "gamma": 1.1}},
+        "lr-grows",
+        ["gamma=1.1", "every epoch", "without bound"],
+    ),
+    (
+        "step-grows",
+        {"epochs": 20, "scheduler": {"name": "StepLR", "step_size": 5, "gamma": 2}},
+        "lr-grows",
+        ["gamma=2", "every 5 epochs"],
+    ),
+    (
+        "multistep-grows",
+        {"epochs": 20, "scheduler": {"name": "MultiStepLR", "milestones": [5], "gamma": 3}},
+        "lr-grows",
+        ["gamma=3", "at every milestone"],
+    ),
+    ("restarts-t0-1", _restarts(20, t_0=1, t_mult=1), "constant-lr", ["T_0=1", "stays at 0.1", "constant"]),
 ]
 
 # (id, config, the code that must not appear): each a near miss of a trigger above
@@ -188,6 +219,12 @@ QUIET = [
     ),
     ("sequential-inside", _sequential(41, [5, 40]), "milestone-beyond-run"),
     ("plateau-patience-fits", _plateau(12, 9), "patience-too-long"),
+    ("exponential-decays", {"epochs": 20, "scheduler": {"name": "ExponentialLR", "gamma": 0.9}}, "lr-grows"),
+    ("exponential-constant", {"epochs": 20, "scheduler": {"name": "ExponentialLR", "gamma": 1.0}}, "lr-grows"),
+    ("restarts-t0-1-per-step", _restarts(20, t_0=1, t_mult=1, steps_per_epoch=4), "constant-lr"),
+    ("restarts-t0-1-growing", _restarts(31, t_0=1, t_mult=2), "constant-lr"),
+    # T_0=1 is constant: no talk of restarts climbing back
+    ("restarts-t0-1-no-climb", _restarts(20, t_0=1, t_mult=1), "equal-cycles"),
 ]
 
 

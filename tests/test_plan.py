@@ -126,3 +126,53 @@ def test_bad_input_names_the_flag(kwargs: dict[str, object], message: str) -> No
 def test_verify_rejects_a_bad_epoch_count() -> None:
     with pytest.raises(ConfigError, match="^epochs: must be an integer >= 1, got 0"):
         verify(Candidate(5, 2, 4), 0)
+
+
+def test_useful_plans_come_first() -> None:
+    plans = plan_restarts(75, max_cycles=4, useful_first=True)
+    assert [(c.t_0, c.t_mult) for c in plans] == [(5, 2), (25, 2), (15, 4), (25, 1), (1, 74), (3, 24), (5, 14)]
+    assert sorted(plans, key=lambda c: (c.cycles, c.t_0)) == plan_restarts(75, max_cycles=4)  # the same plans
+    big = plan_restarts(1000, useful_first=True)
+    first_bad = next(i for i, c in enumerate(big) if c.t_0 == 1 or c.t_mult > 10)
+    assert all(c.t_0 == 1 or c.t_mult > 10 for c in big[first_bad:])
+    assert all(c.t_mult >= 2 for c in big[:1])
+
+
+def test_plans_as_csv_and_json() -> None:
+    import csv
+    import io
+    import json
+
+    from lrviz.render.data import write_plans_csv, write_plans_json
+
+    plans = plan_restarts(75, max_cycles=4, useful_first=True)
+    buf = io.BytesIO()
+    write_plans_csv(plans, buf)
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue().decode())))
+    assert rows[0] == {
+        "T_0": "5",
+        "T_mult": "2",
+        "cycles": "4",
+        "epochs": "75",
+        "lengths": "5 10 20 40",
+        "restarts": "5 15 35",
+    }
+    assert len(rows) == len(plans)
+    buf = io.BytesIO()
+    write_plans_json(plans, buf)
+    data = json.loads(buf.getvalue())
+    assert data["plans"][0] == {
+        "T_0": 5,
+        "T_mult": 2,
+        "cycles": 4,
+        "epochs": 75,
+        "lengths": [5, 10, 20, 40],
+        "restarts": [5, 15, 35],
+    }
+    buf = io.BytesIO()
+    write_plans_json([], buf)
+    assert json.loads(buf.getvalue()) == {"plans": []}
+    many = [c for c in plan_restarts(5000) if c.t_0 == 1 and c.t_mult == 1]
+    buf = io.BytesIO()
+    write_plans_json(many, buf)
+    assert json.loads(buf.getvalue())["plans"][0]["restarts"] is None

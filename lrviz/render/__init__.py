@@ -4,10 +4,17 @@
 unknown suffix before any work is done, and ``write_outputs`` renders every
 requested file into temporary files first and renames them into place only
 when all of them succeeded. Plot modules import matplotlib, lazily.
+
+Plots take three options, as keyword arguments everywhere a plot is made:
+``dpi`` (pixels per inch, default 100), ``size`` (width and height in inches,
+default (12, 6)) and ``style`` ("light" or "dark"). ``check_plot_options``
+validates them without importing matplotlib, so a bad value is reported before
+any work; its ``ConfigError`` names the option key (``dpi``, ``size``, ``style``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +27,42 @@ from lrviz.output import AtomicWriter
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 DATA_SUFFIXES = (".csv", ".json")
 FORMATS = PLOT_SUFFIXES + DATA_SUFFIXES
+
+DEFAULT_DPI = 100
+DEFAULT_SIZE = (12.0, 6.0)
+DEFAULT_STYLE = "light"
+STYLES = ("light", "dark")
+#: Bounds of the plot options: dpi, inches per side, and pixels per side of the image.
+DPI_RANGE = (20, 1200)
+SIZE_RANGE = (1.0, 100.0)
+MAX_SIDE_PX = 16000
+
+
+def check_plot_options(
+    *, dpi: object = DEFAULT_DPI, size: object = DEFAULT_SIZE, style: object = DEFAULT_STYLE
+) -> None:
+    """ConfigError naming ``dpi``, ``size`` or ``style`` when a plot option is out of range."""
+    low, high = DPI_RANGE
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not low <= dpi <= high:
+        raise ConfigError(f"dpi: expected an integer from {low} to {high}, got {dpi!r}")
+    smallest, largest = SIZE_RANGE
+    if (
+        not isinstance(size, tuple | list)
+        or len(size) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in size)
+        or not all(smallest <= v <= largest for v in size)
+    ):
+        raise ConfigError(
+            f"size: expected (width, height) in inches, each from {smallest:g} to {largest:g}, "
+            f"e.g. (12, 6), got {size!r}"
+        )
+    if max(size) * dpi > MAX_SIDE_PX:
+        raise ConfigError(
+            f"size: {size[0]:g} x {size[1]:g} inches at dpi {dpi} is {size[0] * dpi:,.0f} x {size[1] * dpi:,.0f} "
+            f"pixels; at most {MAX_SIDE_PX:,} pixels a side (lower dpi or size)"
+        )
+    if style not in STYLES:
+        raise ConfigError(f"style: expected one of {', '.join(STYLES)}, got {style!r}")
 
 
 def check_outputs(paths: Sequence[Path], flag: str = "-o/--out") -> None:
@@ -46,13 +89,23 @@ def import_renderers(paths: Sequence[Path]) -> None:
         from lrviz.render import data  # noqa: F401
 
 
-def writer_for(suffix: str, *, log_y: bool = False, title: str | None = None, momentum: bool = False) -> Writer:
+def writer_for(
+    suffix: str,
+    *,
+    log_y: bool = False,
+    title: str | None = None,
+    momentum: bool = False,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] = DEFAULT_SIZE,
+    style: str = DEFAULT_STYLE,
+) -> Writer:
     suffix = suffix.lower()
     if suffix in PLOT_SUFFIXES:
         from lrviz.render import plot
 
         def write_plot(curve: Curve, out: IO[bytes]) -> None:
-            plot.save_figure(plot.build_figure(curve, log_y=log_y, title=title, momentum=momentum), out, suffix[1:])
+            fig = plot.build_figure(curve, log_y=log_y, title=title, momentum=momentum, dpi=dpi, size=size, style=style)
+            plot.save_figure(fig, out, suffix[1:])
 
         return write_plot
     from lrviz.render import data
@@ -67,18 +120,34 @@ def write_outputs(
     log_y: bool = False,
     title: str | None = None,
     momentum: bool = False,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] = DEFAULT_SIZE,
+    style: str = DEFAULT_STYLE,
 ) -> list[Path]:
     """Render every path; all appear together or, on any failure, none does."""
+    check_plot_options(dpi=dpi, size=size, style=style)
     with AtomicWriter() as writer:
         for path in paths:
-            render = writer_for(path.suffix, log_y=log_y, title=title, momentum=momentum)
+            render = writer_for(
+                path.suffix, log_y=log_y, title=title, momentum=momentum, dpi=dpi, size=size, style=style
+            )
             with writer.open(path) as out:
                 render(curve, out)
     return list(paths)
 
 
-def write_comparison(cmp: Comparison, paths: Sequence[Path], *, log_y: bool = False, title: str | None = None) -> None:
+def write_comparison(
+    cmp: Comparison,
+    paths: Sequence[Path],
+    *,
+    log_y: bool = False,
+    title: str | None = None,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] = DEFAULT_SIZE,
+    style: str = DEFAULT_STYLE,
+) -> None:
     """Write a comparison to every path (plot, CSV or JSON), all together or none."""
+    check_plot_options(dpi=dpi, size=size, style=style)
     with AtomicWriter() as writer:
         for path in paths:
             suffix = path.suffix.lower()
@@ -86,7 +155,8 @@ def write_comparison(cmp: Comparison, paths: Sequence[Path], *, log_y: bool = Fa
                 if suffix in PLOT_SUFFIXES:
                     from lrviz.render import plot
 
-                    plot.save_figure(plot.build_compare_figure(cmp, log_y=log_y, title=title), out, suffix[1:])
+                    fig = plot.build_compare_figure(cmp, log_y=log_y, title=title, dpi=dpi, size=size, style=style)
+                    plot.save_figure(fig, out, suffix[1:])
                 else:
                     from lrviz.render import data
 

@@ -14,6 +14,14 @@ spans several dot columns, as the LR is constant between two scheduler steps.
 Neighbouring columns are joined by a vertical run of dots that stops one dot
 short of the neighbour's value, so every extreme stays in its own column.
 
+Several param groups are told apart without colour: the first is drawn solid,
+each further group dotted wherever it runs flat (only every 2nd, 3rd, ... dot
+column), and a legend line under the axis names each group next to a sample of
+its line. With ``ascii=True`` (for a console whose encoding has no braille or
+box-drawing characters, see ``render.text.can_encode``) the same chart is drawn
+with ASCII: ``'``, ``-``, ``_`` and ``|`` by where a cell's dots lie, a marker
+character per further group, ``+|-`` for the axes and ``* > v`` for the events.
+
 Only the recorded values are drawn; nothing here imports torch or matplotlib.
 """
 
@@ -29,6 +37,9 @@ from lrviz.model import Curve
 
 #: Event symbols, as in the table; a column with several events shows the first.
 EVENT_MARKS = (("restarts", "↺", "restart"), ("milestones", "→", "milestone"), ("reductions", "↓", "reduced"))
+#: The ASCII stand-ins for the frame and the event symbols, and the marker of each further param group.
+ASCII_FRAME = str.maketrans({"┤": "+", "│": "|", "└": "+", "─": "-", "┬": "+", "↺": "*", "→": ">", "↓": "v"})
+ASCII_GROUPS = "+xo#%@"
 #: Fewest rows and plot columns a chart can have.
 MIN_HEIGHT = 4
 MIN_PLOT_WIDTH = 8
@@ -52,8 +63,18 @@ def point_column(index: int, points: int, plot_width: int) -> int:
     return (index * 2 * plot_width // points) // 2
 
 
-def build_chart(curve: Curve, width: int | None = None, height: int | None = None, *, log_y: bool = False) -> str:
-    """The curve as ``height`` lines of ``width`` characters (defaults: ``default_size()``)."""
+def build_chart(
+    curve: Curve,
+    width: int | None = None,
+    height: int | None = None,
+    *,
+    log_y: bool = False,
+    ascii: bool = False,
+) -> str:
+    """The curve as ``height`` lines of ``width`` characters (defaults: ``default_size()``).
+
+    ``ascii``: only ASCII characters, for a console that cannot print braille or box drawing.
+    """
     if width is None or height is None:
         dw, dh = default_size()
         width = dw if width is None else width
@@ -62,7 +83,8 @@ def build_chart(curve: Curve, width: int | None = None, height: int | None = Non
     if n == 0:
         raise ConfigError("nothing to chart: the curve has no points")
     events = _events(curve)
-    plot_rows = height - 2 - (1 if events else 0)
+    groups = len(curve.lrs)
+    plot_rows = height - 2 - (1 if events else 0) - (1 if groups > 1 else 0)
     if height < MIN_HEIGHT or plot_rows < 1:
         raise ConfigError(f"chart height {height} is too small; it needs at least {MIN_HEIGHT} rows")
 
@@ -80,12 +102,13 @@ def build_chart(curve: Curve, width: int | None = None, height: int | None = Non
     if width - gutter - 1 != plot_width:
         plot_width = width - gutter - 1
         columns = [_columns(series, 2 * plot_width) for series in curve.lrs]
-    cells = _draw(columns, plot_rows, low, high, transform)
+    grids = _draw(columns, plot_rows, low, high, transform)
+    rows = _ascii_rows(grids) if ascii else _braille_rows(grids)
     lines = []
     for r in range(plot_rows):
         label = labels[label_rows.index(r)] if r in label_rows else ""
         axis = "┤" if r in label_rows else "│"
-        lines.append(label.rjust(gutter) + axis + "".join(chr(_BRAILLE | b) if b else " " for b in cells[r]))
+        lines.append(label.rjust(gutter) + axis + rows[r])
     if events:
         lines.append(" " * gutter + "│" + _event_row(events, n, plot_width))
     ticks = _x_ticks(curve, plot_width)
@@ -94,7 +117,10 @@ def build_chart(curve: Curve, width: int | None = None, height: int | None = Non
         axis_row[col] = "┬"
     lines.append(" " * gutter + "└" + "".join(axis_row))
     lines.append("epoch".rjust(gutter) + " " + _tick_labels(ticks, plot_width, curve.run.epochs))
-    return "\n".join(lines)
+    if groups > 1:
+        lines.append(" " * (gutter + 1) + _group_legend(curve.group_names, plot_width, ascii))
+    text = "\n".join(lines)
+    return text.translate(ASCII_FRAME) if ascii else text
 
 
 # ---------------------------------------------------------------------------
@@ -164,11 +190,18 @@ def _draw(
     low: float,
     high: float,
     transform: _Log | None,
-) -> list[list[int]]:
+) -> list[list[list[int]]]:
+    """Per param group, the braille bits of every cell (row, column) of the plot area.
+
+    Group g > 0 is dotted where it runs flat: a one-dot column is drawn only when its
+    index is a multiple of g + 1, so each group has its own pattern without colour.
+    """
     top, bottom, last = _scale(low, high, rows, transform)
     dots = len(columns[0][0])
-    cells = [[0] * (dots // 2) for _ in range(rows)]
-    for lows, highs, lasts in columns:
+    grids = []
+    for g, (lows, highs, lasts) in enumerate(columns):
+        cells = [[0] * (dots // 2) for _ in range(rows)]
+        grids.append(cells)
         previous: int | None = None
         for d in range(dots):
             hi_row = _row_of(highs[d], top, bottom, last, transform)
@@ -179,10 +212,63 @@ def _draw(
                 elif previous > lo_row + 1:
                     lo_row = previous - 1
             previous = _row_of(lasts[d], top, bottom, last, transform)
+            if g and hi_row == lo_row and d % (g + 1):
+                continue
             cell, half = divmod(d, 2)
             for r in range(hi_row, lo_row + 1):
                 cells[r // 4][cell] |= _DOT[r % 4][half]
-    return cells
+    return grids
+
+
+def _braille_rows(grids: list[list[list[int]]]) -> list[str]:
+    """The plot area in braille: every group's dots together."""
+    out = []
+    for r in range(len(grids[0])):
+        bits = [0] * len(grids[0][r])
+        for cells in grids:
+            bits = [a | b for a, b in zip(bits, cells[r], strict=True)]
+        out.append("".join(chr(_BRAILLE | b) if b else " " for b in bits))
+    return out
+
+
+def _ascii_cell(bits: int) -> str:
+    """One braille cell as the ASCII character closest to where its dots lie."""
+    rows = [r for r in range(4) if bits & (_DOT[r][0] | _DOT[r][1])]
+    if max(rows) - min(rows) >= 2:
+        return "|"
+    middle = sum(rows) / len(rows)
+    return "'" if middle < 1 else "_" if middle > 2 else "-"
+
+
+def _ascii_rows(grids: list[list[list[int]]]) -> list[str]:
+    """The plot area in ASCII: the first group by shape, each further group by its marker, drawn on top."""
+    out = []
+    for r in range(len(grids[0])):
+        row = [_ascii_cell(b) if b else " " for b in grids[0][r]]
+        for g, cells in enumerate(grids[1:]):
+            for c, b in enumerate(cells[r]):
+                if b:
+                    row[c] = ASCII_GROUPS[g % len(ASCII_GROUPS)]
+        out.append("".join(row))
+    return out
+
+
+def _group_legend(names: Sequence[str], width: int, ascii: bool) -> str:
+    """``⠒⠒⠒ backbone   ⠂⠂⠂ head``: a sample of each group's line and its name, cut to ``width``."""
+    parts = []
+    for g, name in enumerate(names):
+        if ascii:
+            sample = "---" if g == 0 else ASCII_GROUPS[(g - 1) % len(ASCII_GROUPS)] * 3
+        else:  # a flat line on dot row 1, with the group's dotting
+            bits = [0, 0, 0]
+            for d in range(6):
+                if g == 0 or d % (g + 1) == 0:
+                    bits[d // 2] |= _DOT[1][d % 2]
+            sample = "".join(chr(_BRAILLE | b) if b else " " for b in bits)
+        parts.append(f"{sample} {name}")
+    legend = "   ".join(parts)
+    legend = legend if len(legend) <= width else legend[: width - 3].rstrip() + "..."
+    return legend.ljust(width)
 
 
 # ---------------------------------------------------------------------------

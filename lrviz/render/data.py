@@ -1,15 +1,25 @@
-"""CSV and JSON output: every point, floats written with ``repr`` so they round-trip exactly."""
+"""CSV and JSON output: every point, floats written with ``repr`` so they round-trip exactly.
+
+Curves (``write_csv``/``write_json``), comparisons (``write_compare_*``) and
+restart plans (``write_plans_csv``/``write_plans_json``: one row or object per
+(T_0, T_mult), in the order given).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import IO, Any
 
 from lrviz.comparison import Comparison
 from lrviz.expr import Expression
 from lrviz.model import Curve, SchedulerConfig
+from lrviz.plan import Candidate
+
+#: Plans with more cycles than this are written without their list of restarts (T_0=1, T_mult=1 has one per epoch).
+MAX_PLAN_RESTARTS = 1000
 
 
 def _columns(curve: Curve, base: str) -> list[str]:
@@ -146,3 +156,43 @@ def write_compare_json(cmp: Comparison, out: IO[bytes]) -> None:
     }
     items = [f" {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in data.items()]
     out.write(("{\n" + ",\n".join(items) + "\n}\n").encode("utf-8"))
+
+
+def _plan_restarts(plan: Candidate) -> list[int] | None:
+    return list(plan.restarts) if plan.cycles - 1 <= MAX_PLAN_RESTARTS else None
+
+
+def write_plans_csv(plans: Sequence[Candidate], out: IO[bytes]) -> None:
+    """Header ``T_0,T_mult,cycles,epochs,lengths,restarts``; lengths and restarts space-separated.
+
+    Lengths and restarts are left empty past MAX_PLAN_RESTARTS cycles.
+    """
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["T_0", "T_mult", "cycles", "epochs", "lengths", "restarts"])
+    for plan in plans:
+        restarts = _plan_restarts(plan)
+        lengths = " ".join(map(str, plan.lengths)) if restarts is not None else ""
+        writer.writerow([plan.t_0, plan.t_mult, plan.cycles, plan.epochs, lengths, " ".join(map(str, restarts or []))])
+    text.flush()
+    text.detach()
+
+
+def write_plans_json(plans: Sequence[Candidate], out: IO[bytes]) -> None:
+    """``{"plans": [{"T_0", "T_mult", "cycles", "epochs", "lengths", "restarts"}, ...]}``, one plan a line.
+
+    ``lengths`` and ``restarts`` are null past MAX_PLAN_RESTARTS cycles.
+    """
+    items = []
+    for plan in plans:
+        restarts = _plan_restarts(plan)
+        entry = {
+            "T_0": plan.t_0,
+            "T_mult": plan.t_mult,
+            "cycles": plan.cycles,
+            "epochs": plan.epochs,
+            "lengths": list(plan.lengths) if restarts is not None else None,
+            "restarts": restarts,
+        }
+        items.append("  " + json.dumps(entry))
+    out.write(('{"plans": [\n' + ",\n".join(items) + ("\n" if items else "") + "]}\n").encode("utf-8"))

@@ -1,29 +1,50 @@
 """The plot: a matplotlib ``Figure`` on the Agg canvas (no pyplot, no display).
 
-``build_figure`` draws the curve with restarts, milestones and reductions
-marked; ``save_figure`` writes PNG/SVG/PDF with dates, versions and random ids
-stripped, so the same input gives the same bytes.
+``build_figure`` draws the curve with restarts, milestones, reductions and a
+resume checkpoint marked; ``build_compare_figure`` overlays several curves and
+``build_small_multiples`` draws a grid of them. ``save_figure`` writes
+PNG/SVG/PDF with dates, versions and random ids stripped, so the same input
+gives the same bytes.
+
+Every figure takes ``dpi``, ``size`` (inches) and ``style`` ("light" or "dark"),
+checked by ``lrviz.render.check_plot_options``. Text is never parsed as
+mathtext (a user's ``$`` stays a ``$``), so the log axis is labelled by a
+formatter that writes plain text with Unicode superscripts (``10⁻³``). Margins
+are measured from the tick labels, axis labels, title and legend once they are
+placed, so nothing falls off the edge; long titles wrap to the figure width.
 """
 
 from __future__ import annotations
 
+import math
+import textwrap
 from array import array
+from collections.abc import Sequence
 from typing import IO, Any
 
 import matplotlib
 import numpy as np
+from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator
+from matplotlib.transforms import Bbox
 
 from lrviz.comparison import Comparison
 from lrviz.model import Curve
+from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
 
-WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
+WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, DEFAULT_DPI
 #: Curves with more points than this are drawn as a per-column envelope.
 MAX_DRAWN = 4 * WIDTH_PX
 COLUMNS = 2 * WIDTH_PX
 #: With more restarts than this, restart lines are drawn without labels.
 MAX_LABELS = 12
+#: Space kept free around everything drawn, in points (1/72 inch).
+PAD_PT = 6.0
+#: Schedulers that set the optimizer's LR themselves: the optimizer's own ``lr`` is not what runs.
+LR_SETTING = ("OneCycleLR", "CyclicLR")
 
 _METADATA: dict[str, dict[str, Any]] = {
     "png": {"Software": None},
@@ -31,79 +52,197 @@ _METADATA: dict[str, dict[str, Any]] = {
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
 }
 _RC: Any = {"text.parse_math": False, "svg.hashsalt": "lrviz", "svg.fonttype": "path", "pdf.compression": 6}
+_DARK_COLORS = ["#5aa9ff", "#ffb347", "#7bdc7b", "#ff7a7a", "#c59bff", "#d9a07a", "#ff9ad5", "#bdbdbd"]
+_STYLES: dict[str, dict[str, Any]] = {
+    "light": {},
+    "dark": {
+        "figure.facecolor": "#16181d",
+        "axes.facecolor": "#16181d",
+        "axes.edgecolor": "#b8bcc4",
+        "axes.labelcolor": "#e8e8e8",
+        "text.color": "#e8e8e8",
+        "xtick.color": "#b8bcc4",
+        "ytick.color": "#b8bcc4",
+        "grid.color": "#8a8f99",
+        "legend.facecolor": "#22252c",
+        "legend.edgecolor": "#5a5f69",
+        "axes.prop_cycle": cycler(color=_DARK_COLORS),
+    },
+}
+#: Marker colours per style: restart, milestone, reduction, resume.
+_MARKS = {
+    "light": {"restart": "tab:red", "milestone": "tab:gray", "reduced": "tab:purple", "resume": "tab:orange"},
+    "dark": {"restart": "#ff6b6b", "milestone": "#a8adb7", "reduced": "#d09cff", "resume": "#ffb347"},
+}
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _fmt(x: float | int) -> str:
     return f"{x:g}"
 
 
+def power_of_ten(exponent: int) -> str:
+    """``10⁻³``: plain text with Unicode superscripts (1 and 10 for exponents 0 and 1)."""
+    if exponent == 0:
+        return "1"
+    if exponent == 1:
+        return "10"
+    return "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
+class _LogLabels(LogFormatter):
+    """Log-axis tick labels as plain text: ``10⁻³``, ``2×10⁻³``; never mathtext.
+
+    Which ticks get a label is LogFormatter's own choice (decades only on a wide
+    axis, some minor ticks on a narrow one); only the text is ours.
+    """
+
+    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+        exponent = math.floor(math.log10(x) + 1e-9)
+        coeff = x / 10.0**exponent
+        if math.isclose(coeff, 1.0, rel_tol=1e-9):
+            return power_of_ten(exponent)
+        if 0 <= exponent <= 3:
+            return f"{x:g}"
+        return f"{coeff:.3g}×{power_of_ten(exponent)}"
+
+
+def _plain_number(x: float, pos: Any = None) -> str:
+    """A tick on an x axis: ``1,000`` or ``2.5``, never an offset or scientific notation."""
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:,.6g}"
+
+
 def default_title(curve: Curve) -> str:
     run = curve.run
-    unit = f"{run.epochs} epochs" + (f" x {run.steps_per_epoch} steps" if run.steps_per_epoch > 1 else "")
-    return f"{run.scheduler.describe()}\n{run.optimizer.describe()}, {unit}"
+    unit = f"{run.epochs:,} epochs" + (f" x {run.steps_per_epoch:,} steps" if run.steps_per_epoch > 1 else "")
+    return f"{run.scheduler.describe()}\n{_optimizer_text(curve)}, {unit}"
 
 
-def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None, momentum: bool = False) -> Figure:
-    """A 1200x600 figure of the LR curve; lines carry the plotted data for tests to inspect."""
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
-        # fixed margins: constrained layout would cost a second full draw (~0.1 s a plot)
-        top = 0.83 if curve.steps_per_epoch > 1 else 0.9  # room for the optimizer-step axis
-        fig.subplots_adjust(left=0.075, right=0.925 if momentum else 0.975, bottom=0.09, top=top)
-        FigureCanvasAgg(fig)
+def _optimizer_text(curve: Curve) -> str:
+    """``SGD(lr=0.1)``; when OneCycleLR or CyclicLR set the LR, what they set, read from the curve."""
+    run = curve.run
+    setter = next((n.name for n in run.scheduler.walk() if n.name in LR_SETTING), None)
+    if setter is None:
+        return run.optimizer.describe()
+    if setter == "OneCycleLR":
+        peaks = ", ".join(_fmt(float(max(s))) for s in curve.lrs)
+        return f"{run.optimizer.name}, peak LR {peaks} (set by OneCycleLR)"
+    spans = ", ".join(f"{_fmt(float(min(s)))} to {_fmt(float(max(s)))}" for s in curve.lrs)
+    return f"{run.optimizer.name}, LR {spans} (set by CyclicLR)"
+
+
+def _rc(style: str) -> Any:
+    """The rcParams every figure is built with, plus the style's colours."""
+    return {**_RC, **_STYLES[style]}
+
+
+def _new_figure(size: tuple[float, float], dpi: int) -> Figure:
+    fig = Figure(figsize=size, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def build_figure(
+    curve: Curve,
+    *,
+    log_y: bool = False,
+    title: str | None = None,
+    momentum: bool = False,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] = DEFAULT_SIZE,
+    style: str = DEFAULT_STYLE,
+) -> Figure:
+    """A ``size`` inch figure (1200x600 pixels by default) of the LR curve; lines carry the plotted data."""
+    check_plot_options(dpi=dpi, size=size, style=style)
+    marks = _MARKS[style]
+    with matplotlib.rc_context(_rc(style)):
+        fig = _new_figure(size, dpi)
         ax = fig.add_subplot()
         names = curve.group_names
         for g, series in enumerate(curve.lrs):
             label = names[g] if len(curve.lrs) > 1 else "learning rate"
-            x, y, style = plotted(curve, series)
-            ax.plot(x, y, label=label, linewidth=1.6, drawstyle=style, gid="lr")
+            x, y, drawstyle = plotted(curve, series)
+            ax.plot(x, y, label=label, linewidth=1.6, drawstyle=drawstyle, gid="lr")
         if curve.resumed is not None and curve.resume_at is not None:
             for series in curve.resumed:
-                x, y, style = plotted(curve, series)
+                x, y, drawstyle = plotted(curve, series)
                 ax.plot(
                     x,
                     y,
                     linestyle="--",
                     linewidth=1.2,
-                    color="tab:orange",
-                    drawstyle=style,
+                    color=marks["resume"],
+                    drawstyle=drawstyle,
                     label="resumed from checkpoint",
                     gid="resumed",
                 )
-            ax.axvline(curve.resume_at, color="tab:orange", linestyle=":", linewidth=1, gid="resume")
-        _mark_events(ax, curve)
-        if log_y:
-            ax.set_yscale("log")
+            ax.axvline(
+                curve.resume_at,
+                color=marks["resume"],
+                linestyle=":",
+                linewidth=1,
+                gid="resume",
+                label=f"checkpoint at epoch {_plain_number(curve.resume_at)}",
+            )
+        label_rows = _mark_events(ax, curve, marks)
+        _y_scale(ax, log_y)
+        _headroom(ax, label_rows)
         ax.set_xlabel("epoch")
         ax.set_ylabel("learning rate")
+        ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
         spe = curve.steps_per_epoch
         if spe > 1:  # the optimizer steps a trainer counts, on top
             steps_axis = ax.secondary_xaxis("top", functions=(_Scale(spe), _Scale(1 / spe)))
             steps_axis.set_xlabel("optimizer step", fontsize=9)
+            steps_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            steps_axis.xaxis.set_major_formatter(FuncFormatter(_plain_number))
         # parse_math=False: a user's title is text, and a stray $ must not become a mathtext error
         ax.set_title(title or curve.run.title or default_title(curve), fontsize=11, parse_math=False)
         ax.grid(True, alpha=0.3)
         ax.set_xlim(0, curve.run.epochs)
         handles, labels = ax.get_legend_handles_labels()
+        twin = None
         if momentum and curve.momenta is not None:
-            ax2 = ax.twinx()
+            twin = ax.twinx()
             for g, series in enumerate(curve.momenta):
-                x, y, style = plotted(curve, series)
-                ax2.plot(
+                x, y, drawstyle = plotted(curve, series)
+                twin.plot(
                     x,
                     y,
-                    drawstyle=style,
+                    drawstyle=drawstyle,
                     linestyle=":",
                     linewidth=1.2,
                     color=f"C{len(curve.lrs) + g}",
                     label="momentum" + (f" ({names[g]})" if len(curve.momenta) > 1 else ""),
+                    gid="momentum",
                 )
-            ax2.set_ylabel("momentum")
-            h2, l2 = ax2.get_legend_handles_labels()
+            twin.set_ylabel("momentum")
+            h2, l2 = twin.get_legend_handles_labels()
             handles, labels = handles + h2, labels + l2
+        legend = None
         if len(labels) > 1:
-            ax.legend(handles, labels, loc="best", fontsize=9)
+            if twin is None:
+                legend = ax.legend(handles, labels, loc="best", fontsize=9)
+            else:  # "best" would only avoid one axes' lines: one legend for both, under the plot
+                legend = ax.legend(
+                    handles,
+                    labels,
+                    loc="upper center",
+                    bbox_to_anchor=(0.5, -0.1),
+                    ncols=min(len(labels), 4),
+                    fontsize=9,
+                )
+        _fit(fig, [ax.title], [legend] if twin is not None and legend is not None else [])
     return fig
+
+
+def _y_scale(ax: Any, log_y: bool) -> None:
+    if log_y:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(_LogLabels())
+        ax.yaxis.set_minor_formatter(_LogLabels(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
 
 
 class _Scale:
@@ -148,7 +287,7 @@ def _mark(ax: Any, x: float | int, what: str, color: str, style: str, first: boo
     ax.axvline(x, color=color, linestyle=style, linewidth=1, alpha=0.8, label=what if first else None, gid=what)
     if label:
         ax.annotate(
-            f"{what} {_fmt(x)}",
+            f"{what} {_plain_number(x)}",
             xy=(x, 1),
             xycoords=("data", "axes fraction"),
             xytext=(3, -12 * row),
@@ -158,66 +297,147 @@ def _mark(ax: Any, x: float | int, what: str, color: str, style: str, first: boo
         )
 
 
-def _mark_events(ax: Any, curve: Curve) -> None:
+def _mark_events(ax: Any, curve: Curve, marks: dict[str, str]) -> int:
+    """Draw the event lines and labels; the number of label rows at the top of the axes."""
     restarts = curve.restart_epochs
     for n, x in enumerate(restarts):
-        _mark(ax, x, "restart", "tab:red", "--", n == 0, len(restarts) <= MAX_LABELS, 1)
+        _mark(ax, x, "restart", marks["restart"], "--", n == 0, len(restarts) <= MAX_LABELS, 1)
     milestones = curve.events(curve.milestones)
     for n, x in enumerate(milestones):
-        _mark(ax, x, "milestone", "tab:gray", ":", n == 0, len(milestones) <= MAX_LABELS, 2)
+        _mark(ax, x, "milestone", marks["milestone"], ":", n == 0, len(milestones) <= MAX_LABELS, 2)
     if curve.reductions:
         xs = curve.events(curve.reductions)
         ys = [curve.lrs[0][k] for k in curve.reductions]
-        ax.plot(xs, ys, linestyle="none", marker="v", color="tab:purple", label="LR reduced", gid="reduced")
+        ax.plot(xs, ys, linestyle="none", marker="v", color=marks["reduced"], label="LR reduced", gid="reduced")
+    if milestones and len(milestones) <= MAX_LABELS:
+        return 2
+    return 1 if restarts and len(restarts) <= MAX_LABELS else 0
 
 
-def build_compare_figure(cmp: Comparison, *, log_y: bool = False, title: str | None = None) -> Figure:
+def _headroom(ax: Any, rows: int) -> None:
+    """Raise the top of the y axis so ``rows`` rows of event labels sit above the curve, not on it."""
+    if rows == 0:
+        return
+    fig = ax.get_figure()
+    label_px = (12 * rows + 4) * fig.dpi / 72
+    share = min(0.4, label_px / (0.75 * fig.bbox.height))  # of the axes' height, before _fit sets it
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        top = math.log10(low) + (math.log10(high) - math.log10(low)) / (1 - share)
+        ax.set_ylim(low, 10.0**top)
+    else:
+        ax.set_ylim(low, low + (high - low) / (1 - share))
+
+
+def build_compare_figure(
+    cmp: Comparison,
+    *,
+    log_y: bool = False,
+    title: str | None = None,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] = DEFAULT_SIZE,
+    style: str = DEFAULT_STYLE,
+) -> Figure:
     """Every schedule of a comparison on one axes, restarts marked in each line's colour."""
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
-        FigureCanvasAgg(fig)
-        fig.subplots_adjust(left=0.075, right=0.975, bottom=0.09, top=0.9)
+    check_plot_options(dpi=dpi, size=size, style=style)
+    with matplotlib.rc_context(_rc(style)):
+        fig = _new_figure(size, dpi)
         ax = fig.add_subplot()
         end = 0
         for label, curve in zip(cmp.labels, cmp.curves, strict=True):
-            x, y, style = plotted(curve, curve.lrs[0])
-            (line,) = ax.plot(x, y, label=label, linewidth=1.5, drawstyle=style, gid="lr")
+            x, y, drawstyle = plotted(curve, curve.lrs[0])
+            (line,) = ax.plot(x, y, label=label, linewidth=1.5, drawstyle=drawstyle, gid="lr")
             for r in curve.restart_epochs:
                 ax.axvline(r, color=line.get_color(), linestyle="--", linewidth=0.8, alpha=0.5, gid="restart")
             end = max(end, curve.run.epochs)
-        if log_y:
-            ax.set_yscale("log")
+        _y_scale(ax, log_y)
         ax.set_xlim(0, max(end, 1))
+        ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
         ax.set_xlabel("epoch")
         ax.set_ylabel("learning rate")
         ax.set_title(title or "lrviz compare: " + ", ".join(cmp.labels), fontsize=11, parse_math=False)
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=9)
+        _fit(fig, [ax.title], [])
     return fig
 
 
-def build_small_multiples(curves: list[Curve], titles: list[str]) -> Figure:
-    """A grid of small plots, one per curve, restarts marked: for comparing plans at a glance."""
+def build_small_multiples(
+    curves: list[Curve],
+    titles: list[str],
+    *,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] | None = None,
+    style: str = DEFAULT_STYLE,
+) -> Figure:
+    """A grid of small plots, one per curve, restarts marked: for comparing plans at a glance.
+
+    ``size`` defaults to 12 inches wide and 2.6 inches a row (at least 6 inches high).
+    """
     cols = 3 if len(curves) > 4 else 2 if len(curves) > 1 else 1
     rows = -(-len(curves) // cols)
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_PX / DPI, max(HEIGHT_PX, 260 * rows) / DPI), dpi=DPI)
-        FigureCanvasAgg(fig)
-        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.06, top=0.94, hspace=0.55, wspace=0.18)
+    if size is None:
+        size = (DEFAULT_SIZE[0], max(DEFAULT_SIZE[1], 2.6 * rows))
+    check_plot_options(dpi=dpi, size=size, style=style)
+    with matplotlib.rc_context(_rc(style)):
+        fig = _new_figure(size, dpi)
+        fig.subplots_adjust(hspace=0.55, wspace=0.18)
+        titled = []
         for n, (curve, title) in enumerate(zip(curves, titles, strict=True)):
             ax = fig.add_subplot(rows, cols, n + 1)
-            x, y, style = plotted(curve, curve.lrs[0])
-            ax.plot(x, y, linewidth=1.2, drawstyle=style, gid="lr")
+            x, y, drawstyle = plotted(curve, curve.lrs[0])
+            ax.plot(x, y, linewidth=1.2, drawstyle=drawstyle, gid="lr")
             for r in curve.restart_epochs:
-                ax.axvline(r, color="tab:red", linestyle="--", linewidth=0.8, alpha=0.7, gid="restart")
+                ax.axvline(r, color=_MARKS[style]["restart"], linestyle="--", linewidth=0.8, alpha=0.7, gid="restart")
             ax.set_xlim(0, curve.run.epochs)
-            ax.set_title(title, fontsize=9)
+            ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+            titled.append(ax.set_title(title, fontsize=9, parse_math=False))
             ax.tick_params(labelsize=8)
             ax.grid(True, alpha=0.3)
+        _fit(fig, titled, [])
     return fig
+
+
+def _wrap_title(text: Text, width_px: float, renderer: Any) -> None:
+    """Wrap ``text`` on spaces until it is at most ``width_px`` wide (one measurement per try)."""
+    content = text.get_text()
+    lines = content.split("\n")
+    chars = max(len(line) for line in lines)
+    while chars > 20 and text.get_window_extent(renderer).width > width_px:
+        chars = int(chars * 0.9)
+        text.set_text("\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in lines))
+
+
+def _fit(fig: Figure, titles: Sequence[Text], extra: Sequence[Any]) -> None:
+    """Wrap titles to the figure's width, then set the margins so every label and legend is inside.
+
+    Measures the tick labels, axis labels, titles and ``extra`` artists as placed, and moves
+    the subplot edges so that they end PAD_PT inside the figure: a wide log-axis label or a
+    wrapped title gets its room, and a short one gives it back. Two passes, since the ticks
+    can change when the axes change size. This lays out text only, never draws the lines.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    width, height = fig.bbox.width, fig.bbox.height
+    pad = PAD_PT * fig.dpi / 72
+    for title in titles:
+        # one plot: its title may use the figure's whole width; in a grid, its own column
+        spec = title.axes.get_subplotspec() if title.axes is not None else None
+        columns = spec.get_gridspec().ncols if spec is not None else 1
+        _wrap_title(title, width / columns - 2 * pad, renderer)
+    for _ in range(2):
+        boxes = [a.get_tightbbox(renderer, bbox_extra_artists=a.child_axes) for a in fig.axes]
+        boxes += [a.get_window_extent(renderer) for a in extra]
+        union = Bbox.union([b for b in boxes if b is not None])
+        sp = fig.subplotpars
+        fig.subplots_adjust(
+            left=sp.left + (pad - union.x0) / width,
+            right=sp.right - (union.x1 - (width - pad)) / width,
+            bottom=sp.bottom + (pad - union.y0) / height,
+            top=sp.top - (union.y1 - (height - pad)) / height,
+        )
 
 
 def save_figure(fig: Figure, out: IO[bytes], fmt: str) -> None:
-    """Write ``fig`` as png/svg/pdf with no timestamps or version strings."""
+    """Write ``fig`` as png/svg/pdf at its own dpi, with no timestamps or version strings."""
     with matplotlib.rc_context(_RC):
-        fig.savefig(out, format=fmt, dpi=DPI, metadata=_METADATA[fmt])
+        fig.savefig(out, format=fmt, dpi=fig.dpi, metadata=_METADATA[fmt])
