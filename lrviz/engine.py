@@ -71,6 +71,8 @@ def build_optimizer(run: RunConfig, *, dummy_step: bool = True) -> torch.optim.O
 
 def build_scheduler(cfg: SchedulerConfig, optimizer: torch.optim.Optimizer) -> Any:
     """The real ``torch.optim.lr_scheduler`` class, built from a validated node."""
+    if cfg.custom:
+        return _build_custom(cfg, optimizer)
     cls = getattr(lr_scheduler, cfg.name)
     kwargs = dict(cfg.args)
     try:
@@ -84,6 +86,30 @@ def build_scheduler(cfg: SchedulerConfig, optimizer: torch.optim.Optimizer) -> A
         raise
     except _TORCH_ERRORS as exc:
         raise ConfigError(f"{cfg.describe()}: PyTorch rejected the arguments: {exc}") from None
+
+
+def _build_custom(cfg: SchedulerConfig, optimizer: torch.optim.Optimizer) -> Any:
+    """A user's own scheduler class (only named with allow_import): imported from the current directory."""
+    import importlib
+    import os
+    import sys
+
+    module_name, _, class_name = cfg.name.rpartition(".")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # the user's module failed to import: say how, in one line
+        raise ConfigError(f"{cfg.name}: cannot import {module_name}: {type(exc).__name__}: {exc}") from None
+    cls = getattr(module, class_name, None)
+    if not isinstance(cls, type):
+        raise ConfigError(f"{cfg.name}: {module_name} has no class {class_name}")
+    if not callable(getattr(cls, "step", None)):
+        raise ConfigError(f"{cfg.name}: {class_name} is not a scheduler (it has no step() method)")
+    try:
+        return cls(optimizer, **cfg.args)
+    except Exception as exc:
+        raise ConfigError(f"{cfg.name}: building it raised {type(exc).__name__}: {exc}") from None
 
 
 def _restart_watchers(scheduler: Any) -> list[Any]:
@@ -201,7 +227,8 @@ def _step(
     optimizer.step()
     sched_step = scheduler.step
     # The common case (one group, nothing else to watch, stepped every step) gets a tight loop.
-    simple = n_groups == 1 and moms is None and not watchers and per_step
+    every = run.frequency  # Lightning's scheduler dict: step every `frequency` intervals
+    simple = n_groups == 1 and moms is None and not watchers and per_step and every == 1
     lr_append = lrs[0].append
     first = groups[0]
     index = span.start * n
@@ -227,10 +254,10 @@ def _step(
                         last_t[w_index] = (t_cur, stepped)
                     if fractional:
                         sched_step(epoch + i / n)
-                    elif per_step:
+                    elif per_step and (index + 1) % every == 0:
                         sched_step()
                     index += 1
-            if not per_step and not fractional:
+            if not per_step and not fractional and (epoch + 1) % every == 0:
                 if plateau:
                     sched_step(metrics[epoch])
                 else:

@@ -93,6 +93,8 @@ class RunConfig:
     milestones: tuple[int, ...] = ()  # SequentialLR switch points, in the scheduler's own steps
     expect: Mapping[str, Any] = field(default_factory=dict)  # what `lrviz check` verifies
     geometry: str | None = None  # how steps_per_epoch follows from dataset and batch sizes
+    frequency: int = 1  # the scheduler steps every `frequency` intervals (Lightning's scheduler dict)
+    notes: tuple[str, ...] = ()  # what lrviz assumed or ignored while reading the config
 
     @property
     def points(self) -> int:

@@ -12,29 +12,29 @@ import typer
 from lrviz.cli._platform import may_fork
 from lrviz.cli.options import (
     FLAGS,
-    EpochsOption,
     EveryOption,
     KeyOption,
     LogYOption,
     MomentumOption,
     OutOption,
     QuietOption,
-    StepsPerEpochOption,
     TitleOption,
-    _typed,
+    flag_values,
+    with_file_options,
 )
-from lrviz.cli.show import _batch_bar, _error, _Failed, _warn, show
-from lrviz.config import from_flags, load_run
-from lrviz.errors import ConfigError, LrvizError
-from lrviz.keys import KeyPath
+from lrviz.cli.show import _batch_bar, _error, _Failed, _one_line, _warn, show
+from lrviz.config import from_flags
+from lrviz.errors import ConfigError, LrvizError, render_options
 from lrviz.model import RunConfig
 from lrviz.render import check_outputs
 
 
+@with_file_options
 def render(
     files: Annotated[
-        list[Path], typer.Argument(metavar="CONFIG.yaml...", help="YAML configs to render.", show_default=False)
-    ],
+        list[Path] | None,
+        typer.Argument(metavar="CONFIG...", help="Config files to render (YAML or JSON).", show_default=False),
+    ] = None,
     out: OutOption = None,
     out_dir: Annotated[
         Path | None,
@@ -44,38 +44,45 @@ def render(
         str, typer.Option("--format", "-f", metavar="EXT,...", help="Formats for --out-dir, comma-separated.")
     ] = "png",
     key: KeyOption = None,
-    epochs: EpochsOption = None,
-    steps_per_epoch: StepsPerEpochOption = None,
     log_y: LogYOption = False,
     momentum: MomentumOption = False,
     every: EveryOption = None,
     quiet: QuietOption = False,
+    options: dict[str, Any] | None = None,
 ) -> None:
-    """Render schedules described by YAML files (PyTorch's argument names as keys)."""
+    """Render the schedules of config files: lrviz's own, Hydra, LightningCLI, JSON (PyTorch's argument names).
+
+    A training config is read where its trainer reads it: the scheduler node (found by itself, or
+    --key), the optimizer beside or above it, trainer.max_epochs and Lightning's interval.
+    ${...} interpolation is resolved by OmegaConf; --set fills or overrides keys first.
+    """
+    options = options or {}
+    sources = _sources(files, options)
     outputs = list(out or [])
     suffixes = ["." + f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
     if out_dir is not None:
         check_outputs([Path(f"x{s}") for s in suffixes], flag="--format")
     if outputs and out_dir is not None:
         raise ConfigError("-o/--out and --out-dir cannot be combined; use -o FILE for one config or --out-dir DIR")
-    if outputs and len(files) > 1:
+    if outputs and len(sources) > 1:
         raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
     check_outputs(outputs)
-    overrides = _overrides(epochs, steps_per_epoch)
-    if len(files) == 1 and out_dir is None:
+    if len(sources) == 1 and out_dir is None:
         from lrviz.summary import append_step_summary, curves_table
 
-        run = load_run(files[0], key=key, over=from_flags(overrides))
+        run = _read(sources[0], key, options)
+        _notes(run, quiet)
         curve = show(run, outputs, log_y=log_y, momentum=momentum, every=every, quiet=quiet)
-        append_step_summary("lrviz render", curves_table([(str(files[0]), curve)]))
+        append_step_summary("lrviz render", curves_table([(str(_name(sources[0], options)), curve)]))
         return
     from lrviz.cli._batch import Job, render_all
 
     failures: list[tuple[Path, LrvizError]] = []
     jobs: list[Job] = []
-    for path in files:
+    for source in sources:
+        path = _name(source, options)
         try:
-            run = load_run(path, key=key, over=from_flags(overrides))
+            run = _read(source, key, options)
         except LrvizError as exc:
             failures.append((path, exc))
             _error(exc.render(FLAGS))
@@ -113,7 +120,7 @@ def render(
     if failures:
         code = max(exc.exit_code for _, exc in failures)
         raise _Failed(
-            f"{len(failures)} of {len(files)} configs failed: " + ", ".join(str(p) for p, _ in failures), code
+            f"{len(failures)} of {len(sources)} configs failed: " + ", ".join(str(p) for p, _ in failures), code
         )
 
 
@@ -123,7 +130,9 @@ def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
     from lrviz.render.text import summary_line
 
     curve = outcome.curve
-    _warn(check_run(curve.run) + [f.message for f in check_curve(curve)], quiet)
+    source = outcome.job.source
+    _notes(curve.run, quiet, prefix=f"{source}: ")
+    _warn([f"{source}: {m}" for m in check_run(curve.run) + [f.message for f in check_curve(curve)]], quiet)
     if not outcome.job.targets:
         from rich.console import Console
 
@@ -137,33 +146,60 @@ def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
         print(f"wrote {path}")
 
 
-def _load_runs(files: Sequence[Path], key: str | None, overrides: dict[KeyPath, tuple[str, Any]]) -> list[RunConfig]:
-    return [load_run(path, key=key, over=from_flags(overrides)) for path in files]
+def _sources(files: Sequence[Path] | None, options: dict[str, Any]) -> list[Path | None]:
+    """The configs a command reads: the files, then the Hydra project (None) when --config-dir is given."""
+    config_dir, config_name = options.get("config_dir"), options.get("config_name")
+    if (config_dir is None) != (config_name is None):
+        raise ConfigError("--config-dir and --config-name go together, e.g. --config-dir conf --config-name train")
+    sources: list[Path | None] = list(files or [])
+    if config_dir is not None:
+        sources.append(None)
+    if not sources:
+        raise ConfigError("give a config file, or a Hydra project: --config-dir DIR --config-name NAME")
+    return sources
 
 
-def _overrides(epochs: str | None, steps_per_epoch: str | None) -> dict[KeyPath, tuple[str, Any]]:
-    overrides: dict[KeyPath, tuple[str, Any]] = {}
-    if epochs is not None:
-        overrides[("epochs",)] = ("--epochs", _typed("epochs", epochs, "--epochs"))
-    if steps_per_epoch is not None:
-        overrides[("steps_per_epoch",)] = (
-            "--steps-per-epoch",
-            _typed("steps_per_epoch", steps_per_epoch, "--steps-per-epoch"),
+def _name(source: Path | None, options: dict[str, Any]) -> Path:
+    """How a source is named in messages and output files (a composed project by its primary config)."""
+    return source if source is not None else Path(options["config_dir"]) / str(options["config_name"])
+
+
+def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
+    """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
+    from lrviz.config import build_run, load_composed, load_file, merge
+
+    sets = tuple(options.get("set") or ())
+    allow = tuple(options.get("allow_import") or ())
+    if source is None:
+        layer = load_composed(
+            Path(options["config_dir"]), str(options["config_name"]), key, sets=sets, allow_import=allow
         )
-    return overrides
+    else:
+        layer = load_file(source, key, sets=sets, allow_import=allow)
+    return build_run(merge(layer, from_flags(flag_values(options))))
 
 
+def _notes(run: RunConfig, quiet: bool, prefix: str = "") -> None:
+    """What lrviz assumed or ignored while reading the config, one `note:` line each (stderr)."""
+    if not quiet:
+        for note in run.notes:
+            text = render_options(note, FLAGS)
+            print(f"note: {_one_line(text if text.startswith(prefix) else prefix + text)}", file=sys.stderr)
+
+
+@with_file_options
 def compare_command(
     files: Annotated[
-        list[Path], typer.Argument(metavar="CONFIG.yaml...", help="YAML configs to overlay.", show_default=False)
-    ],
+        list[Path] | None,
+        typer.Argument(metavar="CONFIG...", help="Config files to overlay (YAML or JSON).", show_default=False),
+    ] = None,
     out: OutOption = None,
     key: KeyOption = None,
-    epochs: EpochsOption = None,
-    steps_per_epoch: StepsPerEpochOption = None,
     log_y: LogYOption = False,
     title: TitleOption = None,
     every: EveryOption = None,
+    quiet: QuietOption = False,
+    options: dict[str, Any] | None = None,
 ) -> None:
     """Overlay several schedules: one plot, one LR column each, and where they differ.
 
@@ -177,7 +213,10 @@ def compare_command(
 
     outputs = list(out or [])
     check_outputs(outputs)
-    runs = _load_runs(files, key, _overrides(epochs, steps_per_epoch))
+    options = options or {}
+    runs = [_read(source, key, options) for source in _sources(files, options)]
+    for run in runs:
+        _notes(run, quiet)
     curves = [simulate(run) for run in runs]
     cmp = compare(curves, [run.label for run in runs])
     if outputs:
@@ -212,8 +251,11 @@ def _print_comparison(cmp: Any, every: int | None) -> None:
     Console().print(table)
 
 
+@with_file_options
 def check_command(
-    config: Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="The config to check.", show_default=False)],
+    config: Annotated[
+        Path | None, typer.Argument(metavar="CONFIG", help="The config to check.", show_default=False)
+    ] = None,
     baseline: Annotated[
         Path | None,
         typer.Option("--baseline", "-b", metavar="CSV", help="A CSV lrviz wrote earlier (render -o x.csv)."),
@@ -230,6 +272,8 @@ def check_command(
         str | None, typer.Option("--restarts", metavar="E,E,...", help="Expect restarts at exactly these epochs.")
     ] = None,
     key: KeyOption = None,
+    quiet: QuietOption = False,
+    options: dict[str, Any] | None = None,
 ) -> None:
     """Fail (exit 1) when a schedule changed: against a baseline CSV and the config's `expect:`.
 
@@ -241,7 +285,11 @@ def check_command(
     from lrviz.config import parse_expectations
     from lrviz.summary import append_step_summary, curves_table
 
-    run = load_run(config, key=key)
+    options = options or {}
+    (source,) = _one_source(config, options)
+    config = _name(source, options)
+    run = _read(source, key, options)
+    _notes(run, quiet)
     expect = dict(run.expect)
     flags: dict[str, Any] = {}
     if final_lr_below is not None:
@@ -277,13 +325,24 @@ def check_command(
     print(f"{config}: ok ({', '.join(what)})")
 
 
+@with_file_options
 def code_command(
     config: Annotated[
-        Path, typer.Argument(metavar="CONFIG.yaml", help="The config to turn into code.", show_default=False)
-    ],
+        Path | None, typer.Argument(metavar="CONFIG", help="The config to turn into code.", show_default=False)
+    ] = None,
     key: KeyOption = None,
+    options: dict[str, Any] | None = None,
 ) -> None:
     """Print the PyTorch code that builds exactly this optimizer and scheduler, and its loop."""
     from lrviz.codegen import pytorch_snippet
 
-    print(pytorch_snippet(load_run(config, key=key)), end="")
+    options = options or {}
+    (source,) = _one_source(config, options)
+    print(pytorch_snippet(_read(source, key, options)), end="")
+
+
+def _one_source(config: Path | None, options: dict[str, Any]) -> list[Path | None]:
+    sources = _sources([config] if config is not None else [], options)
+    if len(sources) > 1:
+        raise ConfigError("give one config: a file, or --config-dir DIR --config-name NAME")
+    return sources

@@ -6,6 +6,10 @@ typed (``--epochs``), so error messages from the core read as the command line d
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,6 +98,46 @@ KeyOption = Annotated[
     str | None,
     typer.Option("--key", metavar="PATH", help="Dotted path of the scheduler node in a larger training config."),
 ]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="KEY=VALUE",
+        help="Override or fill a key of the config before it is read (OmegaConf dotlist: "
+        "trainer.max_epochs=100, model.scheduler.T_max=20). Repeatable.",
+    ),
+]
+AllowImportOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-import",
+        metavar="PACKAGE",
+        help="Let a config name its own scheduler class from PACKAGE (e.g. myproject): imports and RUNS that "
+        "project's code, from the current directory. Repeatable.",
+    ),
+]
+ConfigDirOption = Annotated[
+    Path | None,
+    typer.Option("--config-dir", metavar="DIR", help="A Hydra project's config folder: compose it as Hydra does."),
+]
+ConfigNameOption = Annotated[
+    str | None,
+    typer.Option("--config-name", metavar="NAME", help="The primary config in --config-dir (e.g. train)."),
+]
+IntervalOption = Annotated[
+    str | None,
+    typer.Option("--interval", metavar="epoch|step", help="How often the scheduler steps (Lightning's interval)."),
+]
+MetricsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--metrics",
+        metavar="FILE",
+        help="Validation metric per epoch for ReduceLROnPlateau: one number per line (the last CSV column is read).",
+    ),
+]
+
 COMMON: dict[str, Any] = {
     "epochs": EpochsOption,
     "steps_per_epoch": StepsPerEpochOption,
@@ -116,6 +160,26 @@ COMMON: dict[str, Any] = {
     "quiet": QuietOption,
     "config": ConfigOption,
     "key": KeyOption,
+    "set": SetOption,
+}
+#: The options of the commands that read config files (render, compare, check, code): how to read
+#: the file (--set, --config-dir, --allow-import) and the run flags applied to every file.
+FILE_OPTIONS: dict[str, Any] = {
+    "set": SetOption,
+    "config_dir": ConfigDirOption,
+    "config_name": ConfigNameOption,
+    "allow_import": AllowImportOption,
+    "epochs": EpochsOption,
+    "steps_per_epoch": StepsPerEpochOption,
+    "interval": IntervalOption,
+    "metrics": MetricsOption,
+    "lr": LrOption,
+    "optimizer": OptimizerOption,
+    "warmup": WarmupOption,
+    "dataset_size": DatasetSizeOption,
+    "batch_size": BatchSizeOption,
+    "grad_accum": GradAccumOption,
+    "world_size": WorldSizeOption,
 }
 _COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False, "quiet": False, "print_code": False}
 _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
@@ -129,6 +193,7 @@ _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
     "batch_size": (("batch_size",), "--batch-size"),
     "grad_accum": (("grad_accum",), "--grad-accum"),
     "world_size": (("world_size",), "--world-size"),
+    "interval": (("interval",), "--interval"),
 }
 _INT_FLAGS = {"epochs", "steps_per_epoch", "warmup", "dataset_size", "batch_size", "grad_accum", "world_size"}
 _FLOAT_FLAGS = {"lr", "warmup_start_factor"}
@@ -167,5 +232,50 @@ FLAGS: dict[str, str] = {
     "t_0": "--t0",
     "t_mult": "--t-mult",
     "max_cycles": "--max-cycles",
+    "overrides": "--set",
+    "allow_import": "--allow-import",
+    "config_dir": "--config-dir",
+    "config_name": "--config-name",
+    "dpi": "--dpi",
+    "size": "--size",
+    "style": "--style",
     **{f"scheduler.{arg.name}": arg.flag_name for spec in SCHEDULERS for arg in spec.args if arg.cli},
 }
+
+
+def with_file_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a file command the ``FILE_OPTIONS`` it does not declare itself; it gets them as ``options``."""
+    hints = typing.get_type_hints(command, include_extras=True)
+    own = [
+        p.replace(annotation=hints[p.name])
+        for p in inspect.signature(command).parameters.values()
+        if p.name != "options"
+    ]
+    names = {p.name for p in own}
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        for name, annotation in FILE_OPTIONS.items()
+        if name not in names
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        options = {name: kwargs.pop(name) for name in FILE_OPTIONS if name not in names and name in kwargs}
+        return command(**kwargs, options=options)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
+
+
+def flag_values(options: dict[str, Any]) -> dict[KeyPath, tuple[str, Any]]:
+    """The run flags among ``options`` as {config path: (flag, typed value)}."""
+    values: dict[KeyPath, tuple[str, Any]] = {}
+    for name, (path, flag) in _FLAG_PATHS.items():
+        raw = options.get(name)
+        if raw is not None:
+            values[path] = (flag, _typed(name, raw, flag))
+    if options.get("metrics") is not None:
+        values[("metrics",)] = ("--metrics", options["metrics"])
+    return values

@@ -8,7 +8,7 @@ values, and ``build`` validates a merged layer into a run.
 from __future__ import annotations
 
 from lrviz.config.build import build_run, load_run
-from lrviz.config.document import RUN_KEYS, Layer, from_document, from_flags, load_file, merge
+from lrviz.config.document import RUN_KEYS, Layer, from_document, from_flags, load_composed, load_file, merge
 from lrviz.config.values import MAX_POINTS, parse_expectations, parse_flag_value, read_metrics
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "load_run",
     "from_document",
     "from_flags",
+    "load_composed",
     "load_file",
     "merge",
     "parse_expectations",

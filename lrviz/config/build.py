@@ -24,6 +24,7 @@ from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath
 from lrviz.model import GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 from lrviz.schedules import OPTIMIZER_ARGS, Arg, SchedulerSpec, get_optimizer, get_scheduler, suggest
+from lrviz.signatures import OPTIMIZER_MODULE, SCHEDULER_MODULE, parameters
 
 #: Upper bound on the number of param groups.
 MAX_GROUPS = 64
@@ -52,6 +53,14 @@ def build_run(layer: Layer) -> RunConfig:
     if interval not in ("epoch", "step"):
         raise ConfigError(f"{layer.at(('interval',))}: expected epoch or step, got {describe_value(interval)}")
     unit = spe if interval == "step" else 1
+    frequency = number(data.get("frequency", 1), layer.at(("frequency",)), integer=True, bound=_POS)
+    notes: list[str] = []
+    if layer.foreign and interval == "step" and "steps_per_epoch" not in data and geometry is None:
+        notes.append(
+            f"{layer.at(('interval',)) if 'interval' in data else layer.origin}: the scheduler steps every optimizer "
+            f"step, but the file does not say how many steps an epoch has; lrviz drew 1 per epoch; give "
+            f"{option('steps_per_epoch')} N, or {option('dataset_size')} and {option('batch_size')}"
+        )
 
     metrics = _metrics(data, layer)
     epochs_given = "epochs" in data
@@ -76,6 +85,18 @@ def build_run(layer: Layer) -> RunConfig:
 
     if epochs_given:
         epochs = number(data["epochs"], layer.at(("epochs",)), integer=True, bound=_POS)
+    elif "max_steps" in data:
+        max_steps = number(data["max_steps"], layer.at(("max_steps",)), integer=True, bound=_POS)
+        epochs = -(-max_steps // spe)
+        if max_steps % spe:
+            notes.append(
+                f"{layer.at(('max_steps',))}: {max_steps:,} steps is not a whole number of {spe:,}-step epochs; "
+                f"lrviz draws {epochs:,} whole epochs"
+            )
+    elif scheduler.custom:
+        raise ConfigError(
+            f"{layer.at(('scheduler',))}: give the number of epochs ({option('epochs')}) for a user's scheduler class"
+        )
     elif metrics is not None:
         epochs = len(metrics)
     else:
@@ -133,6 +154,8 @@ def build_run(layer: Layer) -> RunConfig:
         milestones=milestones,
         expect=expect,
         geometry=geometry,
+        frequency=frequency,
+        notes=tuple(dict.fromkeys([*layer.notes, *notes])),
     )
 
 
@@ -183,7 +206,7 @@ def _shift_where(layer: Layer, old: KeyPath, new: KeyPath) -> None:
 
 
 def _interval_of(node: Any) -> str:
-    if not isinstance(node, dict):
+    if not isinstance(node, dict) or node.get("custom"):
         return "epoch"
     try:
         spec = get_scheduler(node.get("name", ""))
@@ -261,7 +284,11 @@ _NONNEG = get_scheduler("CosineAnnealingLR").arg("eta_min").bound  # type: ignor
 
 
 def _check_option_name(optimizer: str, key: Any, where: str) -> None:
-    valid = OPTIMIZER_ARGS[optimizer]
+    """An option the registry knows, or one the installed torch class takes (looked up only then)."""
+    if key in OPTIMIZER_ARGS[optimizer]:
+        return
+    installed = parameters(OPTIMIZER_MODULE, optimizer)
+    valid = installed if installed is not None else OPTIMIZER_ARGS[optimizer]
     if key not in valid:
         raise ConfigError(
             f"{where}: unknown option of {optimizer}{suggest(str(key), valid)}; it takes {', '.join(valid)}"
@@ -269,10 +296,15 @@ def _check_option_name(optimizer: str, key: Any, where: str) -> None:
 
 
 def get_optimizer_at(name: Any, where: str) -> str:
+    if isinstance(name, str) and "." in name:
+        raise ConfigError(
+            f"{where}: {name!r} is not a torch.optim class; lrviz steps the schedule with a dummy torch optimizer, "
+            f"so name the closest one with {option('optimizer')} (e.g. adamw) and {option('lr')}"
+        )
     try:
         return get_optimizer(str(name))
     except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+        raise ConfigError(f"{where}: {exc.message}") from None
 
 
 def _option_value(value: Any, where: str) -> Any:
@@ -291,6 +323,9 @@ def _build_scheduler(raw: Any, path: KeyPath, layer: Layer, groups: int, depth: 
     where = layer.at(path)
     if not isinstance(raw, dict) or "name" not in raw:
         raise ConfigError(f"{where}: expected a scheduler mapping with `name:`")
+    if raw.get("custom"):  # a user's class (allow_import): its own constructor checks its arguments
+        given = {k: v for k, v in raw.items() if k not in ("name", "custom")}
+        return SchedulerConfig(str(raw["name"]), given, custom=True)
     spec = get_scheduler(raw["name"])
     args: dict[str, Any] = {}
     children: tuple[SchedulerConfig, ...] = ()
@@ -301,8 +336,18 @@ def _build_scheduler(raw: Any, path: KeyPath, layer: Layer, groups: int, depth: 
         kwhere = layer.at((*path, key))
         arg = spec.arg(key) if isinstance(key, str) else None
         if arg is None:
+            installed = parameters(SCHEDULER_MODULE, spec.name) or ()
             if key == "last_epoch":
+                if value == -1:
+                    continue  # the default: a fresh schedule
                 raise ConfigError(f"{kwhere}: lrviz always starts a schedule at epoch 0; remove last_epoch")
+            if key == "verbose" and key not in installed:
+                layer.notes.append(f"{kwhere}: this torch's {spec.name} no longer takes verbose; ignored")
+                continue
+            if isinstance(key, str) and key in installed and key != "optimizer":
+                args[key] = value  # accepted by the installed class; torch checks it
+                continue
+            valid = list(dict.fromkeys([*valid, *(p for p in installed if p not in ("optimizer", "last_epoch"))]))
             raise ConfigError(
                 f"{kwhere}: unknown argument of {spec.name}{suggest(str(key), valid)}; it takes {', '.join(valid)}"
             )
@@ -319,15 +364,21 @@ def _build_scheduler(raw: Any, path: KeyPath, layer: Layer, groups: int, depth: 
     for arg in spec.args:
         if arg.required and arg.name not in args and not (arg.kind == "schedulers" and children):
             prefix = "" if layer.origin == "flags" else f"{where}: "
-            raise ConfigError(f"{prefix}{spec.name} needs {arg.name} ({arg.expects()}){_flag_hint(layer, spec, arg)}")
+            raise ConfigError(
+                f"{prefix}{spec.name} needs {arg.name} ({arg.expects()}){_flag_hint(layer, spec, arg, path)}"
+            )
     _check_relations(spec, args, children, where, layer, path)
     return SchedulerConfig(spec.name, args, children)
 
 
-def _flag_hint(layer: Layer, spec: SchedulerSpec, arg: Arg) -> str:
+def _flag_hint(layer: Layer, spec: SchedulerSpec, arg: Arg, path: KeyPath = ("scheduler",)) -> str:
     if layer.origin == "flags" and spec.command and arg.cli:
         return f": pass {option('scheduler.' + arg.name)} (or set scheduler.{arg.name} in {option('config')} FILE)"
-    return f": set {arg.name}"
+    orig = layer.origins.get(path)
+    if orig is None:
+        return f": set {arg.name}"
+    key = ".".join(str(p) for p in (*orig, arg.name))
+    return f": set {arg.name} in the file, or {option('overrides')} {key}=VALUE"
 
 
 def _check_relations(
@@ -369,7 +420,7 @@ def _derive_onecycle(sched: SchedulerConfig, epochs: int, spe: int, start: int =
             if args.get("steps_per_epoch") is None:
                 args["steps_per_epoch"] = spe
             args.pop("total_steps", None)
-    return SchedulerConfig(sched.name, args, children)
+    return SchedulerConfig(sched.name, args, children, custom=sched.custom)
 
 
 def _default_epochs(sched: SchedulerConfig, unit: int) -> int:

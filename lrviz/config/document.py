@@ -17,8 +17,8 @@ validates everything in one place. Hydra (``_target_``) and LightningCLI
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ RUN_KEYS = (
     "trainer",
 )
 _HYDRA_META = ("_partial_", "_recursive_", "_convert_", "_args_")
-_IGNORED_SCHEDULER_KEYS = ("optimizer", "verbose")
+_IGNORED_SCHEDULER_KEYS = ("optimizer",)
 _SCHEDULER_PREFIX = "torch.optim.lr_scheduler."
 _OPTIMIZER_PREFIX = "torch.optim."
 
@@ -67,6 +67,8 @@ class Layer:
     where: dict[KeyPath, str]
     origin: str  # "flags" or a file name: used for values with no recorded location
     foreign: bool = False  # a training config (Hydra/Lightning): extra top-level keys are fine
+    notes: list[str] = field(default_factory=list)  # what lrviz assumed or ignored, said as `note:` lines
+    origins: dict[KeyPath, KeyPath] = field(default_factory=dict)  # canonical scheduler path -> path in the file
 
     def at(self, path: KeyPath) -> str:
         for end in range(len(path), 0, -1):
@@ -93,91 +95,164 @@ def from_flags(values: Mapping[KeyPath, tuple[str, Any]]) -> Layer:
 class _Doc:
     """Locations inside one YAML file."""
 
-    def __init__(self, path: Path, lines: dict[KeyPath, int]) -> None:
+    def __init__(self, path: Path | str, lines: Mapping[KeyPath, int], allow_import: tuple[str, ...] = ()) -> None:
         self.path = path
         self.lines = lines
+        self.allow_import = allow_import
 
     def at(self, orig: KeyPath) -> str:
         for end in range(len(orig), -1, -1):
             if orig[:end] in self.lines:
-                return f"{self.path}:{self.lines[orig[:end]]}: {dotted(orig)}"
-        return f"{self.path}: {dotted(orig)}"
+                return (
+                    f"{self.path}:{self.lines[orig[:end]]}: {dotted(orig)}" if orig else f"{self.path}:{self.lines[()]}"
+                )
+        return f"{self.path}: {dotted(orig)}" if orig else str(self.path)
 
 
-def load_file(path: Path, key: str | None = None) -> Layer:
-    """Read a YAML config (optionally the node at dotted ``key``) into a canonical layer."""
-    from lrviz.config.files import read_yaml  # PyYAML only when a file is read
-
-    data, lines = read_yaml(path)
-    return from_document(data, path, key, lines)
-
-
-def from_document(
-    data: dict[str, Any], path: Path | str = "<config>", key: str | None = None, lines: dict[KeyPath, int] | None = None
+def load_file(
+    path: Path, key: str | None = None, *, sets: Sequence[str] = (), allow_import: tuple[str, ...] = ()
 ) -> Layer:
-    """A layer from an already-parsed document (the mapping a YAML file holds)."""
-    path = Path(path)
-    doc = _Doc(path, lines or {})
-    layer = Layer({}, {}, str(path))
-    if key is None and "scheduler" not in data and "lr_scheduler" not in data:
-        found = _find_scheduler_nodes(data, ())
-        if len(found) > 1:
-            choices = ", ".join(dotted(p) for p in found)
-            raise ConfigError(f"{path}: several scheduler nodes ({choices}); pick one with {option('key')}")
-        if found:
-            key = dotted(found[0])
-    if not key:
-        _root_node(data, (), doc, layer)
-        return layer
-    root: Any = data
-    root_path: KeyPath = ()
-    parent: Any = None
-    for part in key.split("."):
-        if not isinstance(root, dict) or part not in root:
-            here = dotted(root_path) or "the top level"
-            options = sorted(str(k) for k in root) if isinstance(root, dict) else []
-            raise ConfigError(f"{path}: {option('key')} {key}: no key {part!r} under {here}{suggest(part, options)}")
-        parent, root, root_path = root, root[part], (*root_path, part)
-    if not isinstance(root, dict):
-        raise ConfigError(f"{doc.at(root_path)}: {option('key')} must name a mapping, got {type(root).__name__}")
-    if not _is_scheduler_node(root) and not (_names_a_class(root) and "scheduler" not in root):
-        _root_node(root, root_path, doc, layer)
-        return layer
-    layer.foreign = True
-    layer.data["scheduler"] = _scheduler_node(root, root_path, ("scheduler",), doc, layer, 0)
-    if isinstance(parent, dict) and "optimizer" in parent:
-        opt_path = (*root_path[:-1], "optimizer")
-        layer.data["optimizer"] = _optimizer_node(parent["optimizer"], opt_path, doc, layer)
-    trainer = data.get("trainer")
-    if isinstance(trainer, dict) and "max_epochs" in trainer:
-        layer.data["epochs"] = trainer["max_epochs"]
-        layer.where[("epochs",)] = doc.at(("trainer", "max_epochs"))
+    """Read a YAML or JSON config (optionally the node at dotted ``key``) into a canonical layer.
+
+    ``sets`` are ``KEY=VALUE`` overrides applied to the document first (OmegaConf's dotlist);
+    OmegaConf is imported only when they are given or the file interpolates (``${...}``, ``???``).
+    """
+    from lrviz.config.files import read_document  # PyYAML only when a file is read
+    from lrviz.config.interpolation import needs_resolution, resolve
+
+    data, lines = read_document(path)
+    notes = []
+    if isinstance(data.get("defaults"), list):
+        notes.append(
+            f"{path}: its `defaults:` list is not composed when the file is read on its own; to compose it as "
+            f"Hydra does, use {option('config_dir')} DIR {option('config_name')} NAME"
+        )
+    if sets or needs_resolution(data):
+        data = resolve(data, sets, str(path), lines)
+    layer = from_document(data, path, key, lines, allow_import=allow_import)
+    layer.notes[:0] = notes
     return layer
 
 
-def _find_scheduler_nodes(node: Any, base: KeyPath, depth: int = 0) -> list[KeyPath]:
-    """Paths of `scheduler:`/`lr_scheduler:` mappings naming a torch scheduler, inside a training config."""
-    found: list[KeyPath] = []
-    if not isinstance(node, dict) or depth > 6:
-        return found
-    for k, v in node.items():
-        if not isinstance(v, dict):
-            continue
-        if k in ("scheduler", "lr_scheduler") and (_is_scheduler_node(v) or _names_a_class(v)):
-            found.append((*base, k))
+def load_composed(
+    config_dir: Path,
+    config_name: str,
+    key: str | None = None,
+    *,
+    sets: Sequence[str] = (),
+    allow_import: tuple[str, ...] = (),
+) -> Layer:
+    """A Hydra project's config, composed by Hydra as the training script sees it, as a canonical layer."""
+    from lrviz.config.interpolation import compose
+
+    data, label, notes = compose(config_dir, config_name, sets)
+    layer = from_document(data, label, key, {}, allow_import=allow_import)
+    layer.notes[:0] = notes
+    return layer
+
+
+def from_document(
+    data: Mapping[str, Any],
+    path: Path | str = "<config>",
+    key: str | None = None,
+    lines: Mapping[KeyPath, int] | None = None,
+    *,
+    allow_import: tuple[str, ...] = (),
+) -> Layer:
+    """A layer from an already-parsed document: lrviz's own format, or a training config."""
+    from lrviz.config import training
+    from lrviz.config.dialects import refuse
+
+    label = str(path)
+    doc = _Doc(path if isinstance(path, Path) or "(composed" in label else Path(path), lines or {}, allow_import)
+    layer = Layer({}, {}, label)
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{label}: the top level must be a mapping")
+    if key:
+        node_path = _key_path(data, key, doc)
+        node = training.get(data, node_path)
+        if isinstance(node, Mapping) and _native(node):
+            _root_node(dict(node), node_path, doc, layer)
         else:
-            found.extend(_find_scheduler_nodes(v, (*base, k), depth + 1))
-    return found
+            training.read(data, node_path, doc, layer)
+        return layer
+    refuse(data, label, doc.at, strong_only=True)  # DeepSpeed, ESPnet, NeMo, yacs, ... before anything else
+    if _native(data):
+        _root_node(dict(data), (), doc, layer)
+        return layer
+    if training.is_torch_scheduler_node(data, _known_scheduler) and "scheduler" not in data:
+        training.read(data, (), doc, layer)  # the file is itself one scheduler node
+        return layer
+    found = training.find_scheduler_nodes(data, _known_scheduler)
+    if not found and training.custom_scheduler_root(data):
+        training.read(data, (), doc, layer)  # a project's own scheduler class: refused unless allowed
+        return layer
+    if len(found) > 1:
+        choices = ", ".join(_typed_key(p) for p in found)
+        raise ConfigError(f"{label}: several scheduler nodes; pick one with {option('key')} (one of: {choices})")
+    if found:
+        training.read(data, found[0], doc, layer)
+        return layer
+    refuse(data, label, doc.at)
+    composed = (
+        f"; its `defaults:` list may pull one in: compose the project with {option('config_dir')} DIR "
+        f"{option('config_name')} NAME"
+        if isinstance(data.get("defaults"), list)
+        else ""
+    )
+    raise ConfigError(
+        f"{label}: no scheduler found: lrviz looks for a `scheduler:`/`lr_scheduler:` node, or a node whose "
+        f"_target_ or class_path names a torch.optim.lr_scheduler class{composed}"
+    )
+
+
+def _native(node: Mapping[str, Any]) -> bool:
+    """lrviz's own format: a top-level `scheduler:` named by `name:` (or a bare name), no trainer sections."""
+    sched = node.get("scheduler")
+    if sched is None or any(k in node for k in ("trainer", "model", "lr_scheduler", "data", "datamodule")):
+        return False
+    return isinstance(sched, str) or (isinstance(sched, Mapping) and "name" in sched and not names_a_class(sched))
+
+
+def names_a_class(node: Any) -> bool:
+    return isinstance(node, Mapping) and ("_target_" in node or "class_path" in node)
+
+
+def _typed_key(path: KeyPath) -> str:
+    """A key path as typed after ``--key``: dots, list indices as numbers (``model.schedulers.1``)."""
+    return ".".join(str(p) for p in path)
+
+
+def _key_path(data: Mapping[str, Any], key: str, doc: _Doc) -> KeyPath:
+    node: Any = data
+    path: KeyPath = ()
+    for part in key.split("."):
+        here = dotted(path) or "the top level"
+        if isinstance(node, list):
+            if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
+                raise ConfigError(
+                    f"{doc.path}: {option('key')} {key}: {here} is a list of {len(node)}; use an index 0 to {len(node) - 1}"
+                )
+            index = int(part) % len(node)
+            node, path = node[index], (*path, index)
+            continue
+        if not isinstance(node, Mapping):
+            raise ConfigError(f"{doc.path}: {option('key')} {key}: {here} is not a mapping")
+        match = part if part in node else next((k for k in node if str(k) == part), None)
+        if match is None:
+            options = sorted(str(k) for k in node)
+            raise ConfigError(
+                f"{doc.path}: {option('key')} {key}: no key {part!r} under {here}{suggest(part, options)}"
+            )
+        node, path = node[match], (*path, match)
+    if not isinstance(node, Mapping):
+        raise ConfigError(f"{doc.at(path)}: {option('key')} must name a mapping, got {type(node).__name__}")
+    return path
 
 
 def _is_scheduler_node(node: Mapping[str, Any]) -> bool:
     name = node.get("_target_") or node.get("class_path") or node.get("name")
     return isinstance(name, str) and (name.startswith(_SCHEDULER_PREFIX) or _known_scheduler(name))
-
-
-def _names_a_class(node: Mapping[str, Any]) -> bool:
-    """A Hydra/Lightning node (``_target_`` or ``class_path``), whatever class it names."""
-    return "_target_" in node or "class_path" in node
 
 
 def _known_scheduler(name: str) -> bool:
@@ -247,8 +322,11 @@ def _class_name(value: Any, prefix: str, what: str, where: str) -> str:
 
 
 def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: Layer, depth: int) -> dict[str, Any]:
+    from lrviz.config.interpolation import take
+
     if depth > MAX_DEPTH:
         raise ConfigError(f"{doc.at(orig)}: schedulers nested more than {MAX_DEPTH} deep")
+    node = take(node, doc.at(orig)) if not isinstance(node, dict) else node
     if isinstance(node, str):
         node = {"name": node}
     if not isinstance(node, dict):
@@ -257,26 +335,36 @@ def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: 
     keys = [k for k in ("name", "_target_", "class_path") if k in node]
     if not keys:
         raise ConfigError(f"{doc.at(orig)}: missing `name:` (a torch.optim.lr_scheduler class, e.g. CosineAnnealingLR)")
-    if len(keys) > 1:
+    if len(keys) > 1 and not (layer.foreign and "name" in keys and len(keys) == 2):
         raise ConfigError(f"{doc.at(orig)}: give only one of {', '.join(keys)}")
-    name_key = keys[0]
-    name = _class_name(node[name_key], _SCHEDULER_PREFIX, "scheduler", doc.at((*orig, name_key)))
-    try:
-        spec = get_scheduler(name)
-    except ConfigError as exc:
-        raise ConfigError(f"{doc.at((*orig, name_key))}: {exc}") from None
-    out: dict[str, Any] = {"name": spec.name}
-    layer.where[(*canon, "name")] = doc.at((*orig, name_key))
+    name_key = next(k for k in ("_target_", "class_path", "name") if k in keys)
+    raw_name = take(node[name_key], doc.at((*orig, name_key)))
     items: list[tuple[Any, Any, KeyPath]] = []
+    ignored = {name_key, *_HYDRA_META, *_IGNORED_SCHEDULER_KEYS}
+    if layer.foreign:
+        ignored |= {"monitor", "name"} - {name_key}  # LightningCLI's monitor; a Hydra node's label
     for k, v in node.items():
-        if k == name_key or k in _HYDRA_META or k in _IGNORED_SCHEDULER_KEYS:
+        if k in ignored:
             continue
         if k == "init_args" and name_key == "class_path":
             if not isinstance(v, dict):
                 raise ConfigError(f"{doc.at((*orig, k))}: init_args must be a mapping")
-            items.extend((ik, iv, (*orig, k, ik)) for ik, iv in v.items())
+            items.extend((ik, iv, (*orig, k, ik)) for ik, iv in v.items() if not (layer.foreign and ik == "monitor"))
         else:
             items.append((k, v, (*orig, k)))
+    from lrviz.config.training import ALIASES
+
+    raw_name = ALIASES.get(raw_name, raw_name) if isinstance(raw_name, str) else raw_name
+    layer.origins[canon] = orig
+    if isinstance(raw_name, str) and "." in raw_name and not raw_name.strip().startswith(_SCHEDULER_PREFIX):
+        return _custom_node(raw_name.strip(), items, orig, canon, name_key, doc, layer)
+    name = _class_name(raw_name, _SCHEDULER_PREFIX, "scheduler", doc.at((*orig, name_key)))
+    try:
+        spec = get_scheduler(name)
+    except ConfigError as exc:
+        raise ConfigError(f"{doc.at((*orig, name_key))}: {exc.message}") from None
+    out: dict[str, Any] = {"name": spec.name}
+    layer.where[(*canon, "name")] = doc.at((*orig, name_key))
     for k, v, where in items:
         if k == "schedulers" and spec.composite:
             if not isinstance(v, list) or not v:
@@ -285,12 +373,58 @@ def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: 
                 _scheduler_node(child, (*where, i), (*canon, k, i), doc, layer, depth + 1) for i, child in enumerate(v)
             ]
         else:
-            out[k] = v
+            out[k] = _value(v, doc.at(where), layer)
         layer.where[(*canon, k)] = doc.at(where)
     return out
 
 
+def _custom_node(
+    name: str,
+    items: list[tuple[Any, Any, KeyPath]],
+    orig: KeyPath,
+    canon: KeyPath,
+    name_key: str,
+    doc: _Doc,
+    layer: Layer,
+) -> dict[str, Any]:
+    """A project's own scheduler class: refused unless ``allow_import`` names its package."""
+    from lrviz.config.training import refuse_custom
+
+    where = doc.at((*orig, name_key))
+    if not any(name == p or name.startswith(p.rstrip(".") + ".") for p in doc.allow_import):
+        raise refuse_custom(name, where)
+    if name.rsplit(".", 1)[0] in ("", name) or not all(part.isidentifier() for part in name.split(".")):
+        raise ConfigError(f"{where}: {name!r} is not a dotted module.Class path")
+    out: dict[str, Any] = {"name": name, "custom": True}
+    layer.where[(*canon, "name")] = where
+    for k, v, here in items:
+        out[k] = _value(v, doc.at(here), layer)
+        layer.where[(*canon, k)] = doc.at(here)
+    return out
+
+
+def _value(value: Any, where: str, layer: Layer) -> Any:
+    """A value lrviz reads: resolved, and not a MONAI reference it cannot evaluate."""
+    from lrviz.config.interpolation import take
+
+    take(value, where)
+    if (
+        layer.foreign
+        and isinstance(value, str)
+        and value[:1] in ("@", "%")
+        or (isinstance(value, str) and value.startswith("$") and not value.startswith("${"))
+    ):
+        raise ConfigError(
+            f"{where}: {value!r} is a MONAI bundle reference or expression; lrviz does not evaluate MONAI's "
+            f"@/$/% syntax; give the number, e.g. {option('overrides')} KEY=VALUE"
+        )
+    return value
+
+
 def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[str, Any]:
+    from lrviz.config.interpolation import take
+
+    node = take(node, doc.at(orig)) if not isinstance(node, dict) else node
     if isinstance(node, str):
         node = {"name": node}
     if not isinstance(node, dict):
@@ -302,13 +436,18 @@ def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[s
         if k in _HYDRA_META or k == "params":
             continue
         if k in ("name", "_target_", "class_path"):
-            out["name"] = _class_name(v, _OPTIMIZER_PREFIX, "optimizer", doc.at(where))
+            if k == "name" and any(c in node for c in ("_target_", "class_path")):
+                continue  # a Hydra node's label beside its class
+            v = take(v, doc.at(where))
+            if isinstance(v, str) and v.strip().startswith(_OPTIMIZER_PREFIX) or not isinstance(v, str) or "." not in v:
+                v = _class_name(v, _OPTIMIZER_PREFIX, "optimizer", doc.at(where))
+            out["name"] = v  # another package's class is refused once flags are merged (--optimizer wins)
             layer.where[("optimizer", "name")] = doc.at(where)
         elif k == "init_args":
             if not isinstance(v, dict):
                 raise ConfigError(f"{doc.at(where)}: init_args must be a mapping")
             for ik, iv in v.items():
-                out[ik] = iv
+                out[ik] = _value(iv, doc.at((*where, ik)), layer)
                 layer.where[("optimizer", ik)] = doc.at((*where, ik))
         elif k == "param_groups":
             out[k] = v
@@ -320,14 +459,21 @@ def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[s
                         for gk in group:
                             layer.where[("optimizer", k, i, gk)] = doc.at((*where, i, gk))
         else:
-            out[k] = v
+            out[k] = _value(v, doc.at(where), layer)
             layer.where[("optimizer", k)] = doc.at(where)
     return out
 
 
 def merge(base: Layer, over: Layer) -> Layer:
     """``over``'s values replace ``base``'s, key by key (flags over a file)."""
-    result = Layer(_deep_copy(base.data), dict(base.where), base.origin, base.foreign)
+    result = Layer(
+        _deep_copy(base.data),
+        dict(base.where),
+        base.origin,
+        base.foreign,
+        [*base.notes, *over.notes],
+        dict(base.origins),
+    )
     bs, os_ = base.data.get("scheduler"), over.data.get("scheduler")
     if isinstance(bs, dict) and isinstance(os_, dict) and "name" in os_ and bs.get("name") != os_["name"]:
         raise ConfigError(

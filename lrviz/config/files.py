@@ -126,3 +126,26 @@ def _check_tree(
     active.discard(ident)
     sizes[ident] = size
     return size
+
+
+def read_document(path: Path) -> tuple[dict[str, Any], dict[KeyPath, int]]:
+    """A YAML or JSON config (by suffix) and its key lines; JSON errors name the line as YAML errors do."""
+    if path.suffix.lower() != ".json":
+        return read_yaml(path)
+    import json
+
+    text = _read_text(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: the document is nested too deeply") from None
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise ConfigError(f"{path}: the top level is {kind}; it must be an object")
+    try:  # JSON is YAML: the YAML reader gives every key its line
+        _, lines = read_yaml(path)
+    except ConfigError:
+        lines = {}
+    return data, lines
