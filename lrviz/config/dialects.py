@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from lrviz.errors import ConfigError
+from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath, dotted
 
 Where = Callable[[KeyPath], str]
@@ -55,7 +55,7 @@ def refuse(data: Mapping[str, Any], label: str, where: Where, *, strong_only: bo
     (checked before anything else is read); the rest once no scheduler node was found.
     """
     strong = (_deepspeed, _hf_or_timm, _nemo, _espnet, _yacs, _ultralytics, _root_registry)
-    weak = (_class_name_params, _type_args, _registry_name, _class_as_key)
+    weak = (_class_name_params, _type_args, _registry_name, _class_as_key, _classless_node)
     for check in strong if strong_only else (*strong, *weak):
         message = check(data, where)
         if message is not None:
@@ -199,6 +199,28 @@ def _class_as_key(data: Mapping[str, Any], where: Where) -> str | None:
     return None
 
 
+def _classless_node(data: Mapping[str, Any], where: Where) -> str | None:
+    """A scheduler node with arguments but no class: the class is fixed in code or chosen by a defaults list."""
+    for path, node in _nodes(data):
+        for key in ("lr_scheduler", "scheduler"):
+            sched = node.get(key)
+            if not isinstance(sched, Mapping) or any(k in sched for k in ("class_path", "_target_", "name", "type")):
+                continue
+            dotted_key = ".".join(str(p) for p in (*path, key))
+            if isinstance(data.get("defaults"), list):
+                return (
+                    f"{where((*path, key))}: {dotted_key} sets arguments but names no class; the class comes from "
+                    f"the project's `defaults:` list: compose it with {option('config_dir')} DIR "
+                    f"{option('config_name')} NAME"
+                )
+            return (
+                f"{where((*path, key))}: {dotted_key} sets arguments but names no class (the project's LightningCLI "
+                "code fixes it); add `class_path: torch.optim.lr_scheduler.<Class>`, e.g. "
+                f"{option('overrides')} {dotted_key}.class_path=torch.optim.lr_scheduler.StepLR"
+            )
+    return None
+
+
 def _registry_name(data: Mapping[str, Any], where: Where) -> str | None:
     for path, node in _nodes(data):
         if isinstance(node.get("_name_"), str):
@@ -228,8 +250,8 @@ def _ultralytics(data: Mapping[str, Any], where: Where) -> str | None:
     if "lr0" in data and "lrf" in data:
         cos = data.get("cos_lr")
         return (
-            f"{where(('lr0',))}: an Ultralytics args file (lr0, lrf, cos_lr: {cos}) is stepped by Ultralytics' own "
-            "trainer with a LambdaLR it builds in code; lrviz does not read Ultralytics configs; the same curve: "
+            f"{where(('lr0',))}: an Ultralytics args file (lr0, lrf, cos_lr: {cos}): Ultralytics' trainer builds "
+            "its scheduler in code (a LambdaLR); lrviz does not read Ultralytics configs; the same curve: "
             "`lrviz lambda --lr-lambda '(1 - epoch / EPOCHS) * (1 - LRF) + LRF'` (linear) with --warmup"
         )
     return None

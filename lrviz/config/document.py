@@ -187,6 +187,14 @@ def from_document(
     if not found and training.custom_scheduler_root(data):
         training.read(data, (), doc, layer)  # a project's own scheduler class: refused unless allowed
         return layer
+    named = [p for p in found if p and p[-1] in training.SCHEDULER_KEYS]
+    if len(found) > 1 and len(named) == 1:  # the one under a scheduler key is the run's (MONAI's lr_scheduler)
+        others = ", ".join(_typed_key(p) for p in found if p != named[0])
+        layer.notes.append(
+            f"{label}: read {_typed_key(named[0])}; other scheduler nodes: {others} (pick with {option('key')})"
+        )
+        training.read(data, named[0], doc, layer)
+        return layer
     if len(found) > 1:
         choices = ", ".join(_typed_key(p) for p in found)
         raise ConfigError(f"{label}: several scheduler nodes; pick one with {option('key')} (one of: {choices})")
@@ -194,10 +202,12 @@ def from_document(
         training.read(data, found[0], doc, layer)
         return layer
     refuse(data, label, doc.at)
+    defaults = data.get("defaults")
+    picks = [str(d) for d in defaults if "sched" in str(d)] if isinstance(defaults, list) else []
     composed = (
-        f"; its `defaults:` list may pull one in: compose the project with {option('config_dir')} DIR "
-        f"{option('config_name')} NAME"
-        if isinstance(data.get("defaults"), list)
+        f"; its `defaults:` list {'picks it (' + '; '.join(picks) + ')' if picks else 'may pull one in'}: "
+        f"compose the project with {option('config_dir')} DIR {option('config_name')} NAME"
+        if isinstance(defaults, list)
         else ""
     )
     raise ConfigError(
@@ -344,8 +354,8 @@ def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: 
     if layer.foreign:
         ignored |= {"monitor", "name"} - {name_key}  # LightningCLI's monitor; a Hydra node's label
     for k, v in node.items():
-        if k in ignored:
-            continue
+        if k in ignored or (not orig and layer.foreign and isinstance(v, dict) and k != "init_args"):
+            continue  # a file that is one node: `trainer:` etc. there only feed its interpolations (--set)
         if k == "init_args" and name_key == "class_path":
             if not isinstance(v, dict):
                 raise ConfigError(f"{doc.at((*orig, k))}: init_args must be a mapping")

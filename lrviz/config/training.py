@@ -31,8 +31,8 @@ from lrviz.keys import KeyPath
 if TYPE_CHECKING:
     from lrviz.config.document import Layer, _Doc
 
-SCHEDULER_KEYS = ("scheduler", "lr_scheduler")
-OPTIMIZER_KEYS = ("optimizer", "optim")
+SCHEDULER_KEYS = ("scheduler", "lr_scheduler", "lr_scheduler_init")
+OPTIMIZER_KEYS = ("optimizer", "optim", "optimizer_init")
 LIGHTNING_KEYS = ("interval", "frequency", "monitor", "strict", "name")
 CONFIG_SIBLINGS = ("scheduler_config", "lr_scheduler_config", "scheduler_cfg")
 TORCH_SCHEDULER = "torch.optim.lr_scheduler."

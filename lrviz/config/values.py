@@ -107,6 +107,12 @@ def check_arg(arg: Arg, value: Any, where: str, groups: int) -> Any:
             raise ConfigError(f"{where}: expected true or false, got {describe_value(value)}")
         return value
     if kind == "expr":
+        if isinstance(value, Mapping) and isinstance(value.get("_target_") or value.get("class_path"), str):
+            target = value.get("_target_") or value.get("class_path")
+            raise ConfigError(
+                f"{where}: {target} is the project's own lr_lambda object; lrviz runs lr_lambda only as an "
+                "expression in `epoch` (e.g. '0.95 ** epoch'), never a project's code"
+            )
         exprs = value if isinstance(value, list) else [value]
         if isinstance(value, list) and len(value) != groups:
             raise ConfigError(f"{where}: a list needs one expression per param group ({groups}), got {len(value)}")

@@ -692,8 +692,8 @@ CASES: list[Case] = [
     Case(
         "custom_class/dl_toolbox_swa_two_schedulers_lambda_custom.yaml",
         "render {file} --key schedulers.swa --epochs 60",
-        Refusal(("dl_toolbox.schedulers.SwaLR", "--allow-import")),
-        item="a user class inside a torch node (LambdaLR's lr_lambda) refused",
+        Refusal(("dl_toolbox.schedulers.SwaLR", "lr_lambda only as an expression")),
+        item="a user class inside a torch node (LambdaLR's lr_lambda) refused: lr_lambda is only ever an expression",
         label="key-swa",
     ),
     Case(
@@ -705,8 +705,8 @@ CASES: list[Case] = [
     Case(
         "custom_class/monai_lung_nodule_train_gradual_warmup.json",
         "render {file}",
-        Refusal(("scripts.warmup_scheduler.GradualWarmupScheduler",)),
-        item="user class in a MONAI bundle refused (after_scheduler is not the run's scheduler)",
+        Refusal(("scripts.warmup_scheduler.GradualWarmupScheduler", "--allow-import scripts")),
+        item="user class in a MONAI bundle refused (lr_scheduler is the run's; after_scheduler is only noted)",
     ),
     Case(
         "custom_class/monai_pediatric_ct_train_linear_warmup_cosine.yaml",
