@@ -12,6 +12,7 @@ import typer
 from lrviz.cli._platform import may_fork
 from lrviz.cli.options import (
     FLAGS,
+    DatasetSizeOption,
     EpochsOption,
     EveryOption,
     KeyOption,
@@ -21,6 +22,7 @@ from lrviz.cli.options import (
     QuietOption,
     StepsPerEpochOption,
     TitleOption,
+    WorldSizeOption,
     _typed,
 )
 from lrviz.cli.show import _batch_bar, _error, _Failed, _warn, show
@@ -46,6 +48,8 @@ def render(
     key: KeyOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
+    dataset_size: DatasetSizeOption = None,
+    world_size: WorldSizeOption = None,
     log_y: LogYOption = False,
     momentum: MomentumOption = False,
     every: EveryOption = None,
@@ -61,7 +65,7 @@ def render(
     if outputs and len(files) > 1:
         raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
     check_outputs(outputs)
-    overrides = _overrides(epochs, steps_per_epoch)
+    overrides = _overrides(epochs, steps_per_epoch, dataset_size, world_size)
     if len(files) == 1 and out_dir is None:
         from lrviz.summary import append_step_summary, curves_table
 
@@ -140,8 +144,14 @@ def _load_runs(files: Sequence[Path], key: str | None, overrides: dict[KeyPath, 
     return [build_run(merge(load_file(path, key), from_flags(overrides))) for path in files]
 
 
-def _overrides(epochs: str | None, steps_per_epoch: str | None) -> dict[KeyPath, tuple[str, Any]]:
+def _overrides(
+    epochs: str | None, steps_per_epoch: str | None, dataset_size: str | None = None, world_size: str | None = None
+) -> dict[KeyPath, tuple[str, Any]]:
     overrides: dict[KeyPath, tuple[str, Any]] = {}
+    if dataset_size is not None:
+        overrides[("dataset_size",)] = ("--dataset-size", _typed("dataset_size", dataset_size, "--dataset-size"))
+    if world_size is not None:
+        overrides[("world_size",)] = ("--world-size", _typed("world_size", world_size, "--world-size"))
     if epochs is not None:
         overrides[("epochs",)] = ("--epochs", _typed("epochs", epochs, "--epochs"))
     if steps_per_epoch is not None:
@@ -160,6 +170,8 @@ def compare_command(
     key: KeyOption = None,
     epochs: EpochsOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
+    dataset_size: DatasetSizeOption = None,
+    world_size: WorldSizeOption = None,
     log_y: LogYOption = False,
     title: TitleOption = None,
     every: EveryOption = None,
@@ -176,7 +188,7 @@ def compare_command(
 
     outputs = list(out or [])
     check_outputs(outputs)
-    runs = _load_runs(files, key, _overrides(epochs, steps_per_epoch))
+    runs = _load_runs(files, key, _overrides(epochs, steps_per_epoch, dataset_size, world_size))
     curves = [simulate(run) for run in runs]
     cmp = compare(curves, [run.label for run in runs])
     if outputs:
@@ -229,6 +241,8 @@ def check_command(
         str | None, typer.Option("--restarts", metavar="E,E,...", help="Expect restarts at exactly these epochs.")
     ] = None,
     key: KeyOption = None,
+    dataset_size: DatasetSizeOption = None,
+    world_size: WorldSizeOption = None,
 ) -> None:
     """Fail (exit 1) when a schedule changed: against a baseline CSV and the config's `expect:`.
 
@@ -240,7 +254,7 @@ def check_command(
     from lrviz.config import parse_expectations
     from lrviz.summary import append_step_summary, curves_table
 
-    run = build_run(load_file(config, key))
+    run = build_run(merge(load_file(config, key), from_flags(_overrides(None, None, dataset_size, world_size))))
     expect = dict(run.expect)
     flags: dict[str, Any] = {}
     if final_lr_below is not None:
@@ -281,8 +295,11 @@ def code_command(
         Path, typer.Argument(metavar="CONFIG.yaml", help="The config to turn into code.", show_default=False)
     ],
     key: KeyOption = None,
+    dataset_size: DatasetSizeOption = None,
+    world_size: WorldSizeOption = None,
 ) -> None:
-    """Print the PyTorch code that builds exactly this optimizer and scheduler, and its loop."""
+    """Print the code that builds exactly this optimizer and scheduler, and its loop (PyTorch, transformers or timm)."""
     from lrviz.codegen import pytorch_snippet
 
-    print(pytorch_snippet(build_run(load_file(config, key))), end="")
+    layer = merge(load_file(config, key), from_flags(_overrides(None, None, dataset_size, world_size)))
+    print(pytorch_snippet(build_run(layer)), end="")

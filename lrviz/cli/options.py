@@ -168,4 +168,6 @@ FLAGS: dict[str, str] = {
     "t_mult": "--t-mult",
     "max_cycles": "--max-cycles",
     **{f"scheduler.{arg.name}": arg.flag_name for spec in SCHEDULERS for arg in spec.args if arg.cli},
+    "dataset_size": "--dataset-size",
+    "world_size": "--world-size",
 }

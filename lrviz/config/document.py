@@ -117,6 +117,11 @@ def from_document(
 ) -> Layer:
     """A layer from an already-parsed document (the mapping a YAML file holds)."""
     path = Path(path)
+    from lrviz.config.dialects import detect  # other frameworks' files (HF, timm): read by their own modules
+
+    framework = detect(data, path, lines or {}, key)
+    if framework is not None:
+        return framework
     doc = _Doc(path, lines or {})
     layer = Layer({}, {}, str(path))
     if key is None and "scheduler" not in data and "lr_scheduler" not in data:

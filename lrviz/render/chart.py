@@ -93,7 +93,7 @@ def build_chart(curve: Curve, width: int | None = None, height: int | None = Non
     for col, _ in ticks:
         axis_row[col] = "┬"
     lines.append(" " * gutter + "└" + "".join(axis_row))
-    lines.append("epoch".rjust(gutter) + " " + _tick_labels(ticks, plot_width, curve.run.epochs))
+    lines.append(curve.run.unit.rjust(gutter) + " " + _tick_labels(ticks, plot_width, curve.run.epochs))
     return "\n".join(lines)
 
 

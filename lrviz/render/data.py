@@ -22,7 +22,7 @@ def write_csv(curve: Curve, out: IO[bytes]) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\n")
     per_step = curve.steps_per_epoch > 1
-    header = ["epoch", *(["step"] if per_step else []), *_columns(curve, "lr")]
+    header = [curve.run.unit, *(["step"] if per_step else []), *_columns(curve, "lr")]
     if curve.momenta is not None:
         header += _columns(curve, "momentum")
     if curve.resumed is not None:

@@ -39,7 +39,7 @@ def _fmt(x: float | int) -> str:
 
 def default_title(curve: Curve) -> str:
     run = curve.run
-    unit = f"{run.epochs} epochs" + (f" x {run.steps_per_epoch} steps" if run.steps_per_epoch > 1 else "")
+    unit = run.length_text()
     return f"{run.scheduler.describe()}\n{run.optimizer.describe()}, {unit}"
 
 
@@ -74,7 +74,7 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
         _mark_events(ax, curve)
         if log_y:
             ax.set_yscale("log")
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(_xlabel(curve))
         ax.set_ylabel("learning rate")
         spe = curve.steps_per_epoch
         if spe > 1:  # the optimizer steps a trainer counts, on top
@@ -104,6 +104,10 @@ def build_figure(curve: Curve, *, log_y: bool = False, title: str | None = None,
         if len(labels) > 1:
             ax.legend(handles, labels, loc="best", fontsize=9)
     return fig
+
+
+def _xlabel(curve: Curve) -> str:
+    return "optimizer step" if curve.run.unit == "step" else "epoch"
 
 
 class _Scale:
@@ -188,7 +192,8 @@ def build_compare_figure(cmp: Comparison, *, log_y: bool = False, title: str | N
         if log_y:
             ax.set_yscale("log")
         ax.set_xlim(0, max(end, 1))
-        ax.set_xlabel("epoch")
+        units = {curve.run.unit for curve in cmp.curves}
+        ax.set_xlabel({"epoch"} == units and "epoch" or {"step"} == units and "optimizer step" or "epoch or step")
         ax.set_ylabel("learning rate")
         ax.set_title(title or "lrviz compare: " + ", ".join(cmp.labels), fontsize=11, parse_math=False)
         ax.grid(True, alpha=0.3)
