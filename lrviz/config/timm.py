@@ -111,7 +111,7 @@ def build(layer: Layer) -> RunConfig:
             f"lr: null: train.py sets lr = lr_base {args['lr_base']:g} x ({scale}) global batch "
             f"{args['batch_size']} x {world} ranks x {args['grad_accum_steps']} accumulation / lr_base_size "
             f"{args['lr_base_size']} = {lr:g} at run time; lrviz assumed these sizes"
-            + ("" if layer.data.get("world_size") is not None else f" (pass {option('world_size')} N for more GPUs)")
+            + ("" if layer.data.get("world_size") is not None else " (1 rank: give the world size for more GPUs)")
         )
         args["lr"] = lr
     if lr < 0:
@@ -237,8 +237,9 @@ def _value(f: Fields, key: str, kind: str, default: Any) -> Any:
             raise ConfigError(f"{where}: expected fractions >= 0 of the schedule, got {value!r}")
         return out
     number = _scalar(value, where, integer=kind == "int")
-    if kind == "int" and number < (0 if key in ("warmup_epochs", "cooldown_epochs", "seed", "patience_epochs") else 1):
-        raise ConfigError(f"{where}: must be an integer >= {0 if key != 'epochs' else 1}, got {number!r}")
+    least = 0 if key in ("warmup_epochs", "cooldown_epochs", "seed", "patience_epochs") else 1
+    if kind == "int" and number < least:
+        raise ConfigError(f"{where}: must be an integer >= {least}, got {number!r}")
     if kind.startswith("float") and number < 0:
         raise ConfigError(f"{where}: must be >= 0, got {number!r}")
     return number
