@@ -442,3 +442,22 @@ def test_real_deepspeed_configs_are_refused_naming_the_equivalent(name: str) -> 
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "a DeepSpeed scheduler block" in result.stderr
     assert "the equivalent is" in result.stderr
+
+
+def test_help_errors_and_torch_runs_never_import_the_frameworks(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from lrviz.cli.app import app\n"
+        "from typer.testing import CliRunner\n"
+        "r = CliRunner()\n"
+        "r.invoke(app, ['hf', '--help']); r.invoke(app, ['hf', 'coside']); r.invoke(app, ['timm', '--help'])\n"
+        "heavy = sorted(m for m in ('torch', 'matplotlib', 'transformers', 'timm') if m in sys.modules)\n"
+        "r.invoke(app, ['cosine', '--t-max', '5', '--no-chart'])\n"
+        "late = sorted(m for m in ('transformers', 'timm', 'timm.scheduler') if m in sys.modules)\n"
+        "print(heavy, late)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] []"
