@@ -614,11 +614,17 @@ def _framework_curve_findings(curve: Curve) -> list[Finding]:
     else:
         args = fw["args"]
         peak = max(series) if series else 0.0
-        if args["warmup_epochs"] and not args["warmup_prefix"] and args["sched"] != "wsd" and peak < run.optimizer.lr:
+        if (
+            args["warmup_epochs"]
+            and not args["warmup_prefix"]
+            and args["sched"] != "wsd"
+            and peak < 0.99 * run.optimizer.lr
+        ):
             found.append(
                 Finding(
                     "timm-peak-below-lr",
-                    f"timm {args['sched']}: the LR peaks at {_lr(peak)}, below lr {_lr(run.optimizer.lr)}: with "
+                    f"timm {args['sched']}: the LR peaks at {_lr(peak)}, {100 * (1 - peak / run.optimizer.lr):.1f}% below lr "
+                    f"{_lr(run.optimizer.lr)}: with "
                     "warmup_prefix false the schedule's clock runs during the warmup; set warmup_prefix: true to "
                     "reach lr after the warmup",
                     {"peak": peak, "lr": run.optimizer.lr},

@@ -341,6 +341,8 @@ def _warmup(f: Fields, total: int, version: tuple[int, int], notes: list[str]) -
                     f"warmup_ratio {ratio:g} read as warmup_steps {ratio:g}: transformers 5.2 removed warmup_ratio; "
                     "a warmup_steps below 1 is a ratio of the total steps"
                 )
+    if steps == 0:
+        return 0, "0 steps"
     if steps >= 1:
         return int(steps), f"{int(steps):,} steps" + (" (int)" if not float(steps).is_integer() else "")
     return math.ceil(total * steps), f"ceil({steps:g} x {total:,}) = {math.ceil(total * steps):,} steps"

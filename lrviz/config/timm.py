@@ -178,8 +178,8 @@ def build(layer: Layer) -> RunConfig:
             "decreasing_metric": args["eval_metric"] == "loss",
         }
     )
-    shown = {k: v for k, v in args.items() if k != "sched" and k in f.doc and f.doc[k] is not None}
-    shown.pop("lr", None)
+    # the title names what differs from train.py's defaults (an args.yaml lists every argument)
+    shown = {k: v for k, v in args.items() if k in f.doc and k not in ("sched", "lr") and v != _DEFAULTS.get(k)}
     label = layer.data.get("label")
     title = layer.data.get("title")
     return RunConfig(
