@@ -52,11 +52,12 @@ def read_baseline(path: Path) -> tuple[list[str], list[float]]:
         header = next(reader, None)
     except (UnicodeDecodeError, csv.Error) as exc:
         raise ConfigError(f"{option('baseline')} {path}: not a CSV file lrviz wrote ({exc})") from None
-    if not header or "epoch" not in header or not ({"lr", "lr_0"} & set(header)):
+    x_name = "epoch" if header and "epoch" in header else "step"  # an HF run is counted in optimizer steps
+    if not header or x_name not in header or not ({"lr", "lr_0"} & set(header)):
         raise ConfigError(
             f"{option('baseline')} {path}: expected a header with `epoch` and `lr` (a CSV written by lrviz)"
         )
-    e_col = header.index("epoch")
+    e_col = header.index(x_name)
     lr_col = header.index("lr") if "lr" in header else header.index("lr_0")
     epochs, values = [], []
     line = 1

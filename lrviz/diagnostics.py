@@ -123,6 +123,8 @@ def _first(value: Any) -> float | None:
 
 def run_findings(run: RunConfig) -> list[Finding]:
     """Findings about the configuration itself, before anything is stepped."""
+    if run.family != "torch":
+        return _framework_run_findings(run)
     found: list[Finding] = []
     total = _total_steps(run)
     unit = _unit(run)
@@ -339,6 +341,8 @@ def _onecycle_overrun(run: RunConfig, span: _Span, total: int) -> list[Finding]:
 def check_curve(curve: Curve) -> list[Finding]:
     """Findings that need the recorded LRs: where the run stops within the schedule's cycles."""
     run = curve.run
+    if run.family != "torch":
+        return _framework_curve_findings(curve)
     total = _total_steps(run)
     found: list[Finding] = []
     for span in _spans(run):
@@ -597,4 +601,96 @@ def _cyclic_findings(curve: Curve, span: _Span, total: int) -> list[Finding]:
             {"cycle_steps": cycle, "run_steps": length, "cycles": length / cycle, "final_lr": final, "ends": ends},
         )
     )
+    return found
+
+
+# ---------------------------------------------------------------------------
+# transformers and timm runs (lrviz.frameworks)
+
+
+def _framework_run_findings(run: RunConfig) -> list[Finding]:
+    """Before stepping: what the HF or timm settings mean that the user may not expect."""
+    fw = run.framework
+    found: list[Finding] = []
+    if run.family == "hf":
+        name, total, warmup = fw["type"], fw["num_training_steps"], fw["num_warmup_steps"]
+        kwargs = fw["scheduler_specific_kwargs"]
+        if name == "cosine_with_restarts" and "num_cycles" not in kwargs:
+            found.append(
+                Finding(
+                    "hf-no-restart",
+                    "cosine_with_restarts: num_cycles defaults to 1, so no restart happens (the same curve as "
+                    "cosine); set lr_scheduler_kwargs: {num_cycles: N} for N cycles",
+                    {"type": name},
+                )
+            )
+        if warmup >= total and name not in ("constant", "reduce_lr_on_plateau", "greedy"):
+            found.append(
+                Finding(
+                    "hf-warmup-longer-than-run",
+                    f"{name}: the warmup of {_n(warmup)} steps is not shorter than the run ({_n(total)} steps): "
+                    "the LR never reaches learning_rate",
+                    {"warmup_steps": warmup, "total_steps": total},
+                )
+            )
+        if fw["max_steps_overrides"]:
+            found.append(
+                Finding(
+                    "hf-max-steps-overrides-epochs",
+                    f"max_steps = {_n(total)} overrides num_train_epochs = {fw['num_train_epochs']:g}: the Trainer "
+                    "ignores the epochs when max_steps > 0",
+                    {"max_steps": total, "num_train_epochs": fw["num_train_epochs"]},
+                )
+            )
+        if fw["deepspeed_scheduler"]:
+            found.append(
+                Finding(
+                    "hf-deepspeed-scheduler",
+                    f"the DeepSpeed config has a scheduler block (type {fw['deepspeed_scheduler']}), which replaces "
+                    f"the Trainer's {name} schedule shown here; remove it to train with this one",
+                    {"deepspeed_scheduler": fw["deepspeed_scheduler"]},
+                )
+            )
+    else:
+        for code in ("lr_assumed", "noise"):
+            if code in fw:
+                found.append(Finding(f"timm-{code.replace('_', '-')}", fw[code]))
+    return found
+
+
+def _framework_curve_findings(curve: Curve) -> list[Finding]:
+    """After stepping: facts read from the recorded LRs."""
+    run = curve.run
+    fw = run.framework
+    found: list[Finding] = []
+    series = curve.lrs[0]
+    if run.family == "hf":
+        if fw["num_warmup_steps"] > 0 and series and series[0] == 0 and run.optimizer.lr > 0:
+            found.append(
+                Finding(
+                    "hf-zero-lr-first-step",
+                    f"{fw['type']}: the LR is 0 at step 0 (the warmup starts from 0), so the first optimizer step "
+                    "changes nothing; this is what the Trainer does",
+                    {"step": 0},
+                )
+            )
+    else:
+        args = fw["args"]
+        peak = max(series) if series else 0.0
+        if (
+            args["warmup_epochs"]
+            and not args["warmup_prefix"]
+            and args["sched"] != "wsd"
+            and peak < 0.99 * run.optimizer.lr
+        ):
+            found.append(
+                Finding(
+                    "timm-peak-below-lr",
+                    f"timm {args['sched']}: the LR peaks at {_lr(peak)}, {100 * (1 - peak / run.optimizer.lr):.1f}% below lr "
+                    f"{_lr(run.optimizer.lr)}: with "
+                    "warmup_prefix false the schedule's clock runs during the warmup; set warmup_prefix: true to "
+                    "reach lr after the warmup",
+                    {"peak": peak, "lr": run.optimizer.lr},
+                )
+            )
     return found

@@ -22,7 +22,6 @@ or the warning handler (the ``lrviz`` command's own speed-ups live in ``lrviz.cl
 from __future__ import annotations
 
 import math
-import types
 import warnings
 from array import array
 from collections.abc import Callable
@@ -31,42 +30,11 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
+from lrviz.dummy import _TORCH_ERRORS, FLOAT32_MAX, build_optimizer
 from lrviz.errors import ConfigError, LrvizError, ScheduleError, option
 from lrviz.model import Curve, RunConfig, SchedulerConfig
 
-_TORCH_ERRORS = (
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    ZeroDivisionError,
-    OverflowError,
-    NotImplementedError,
-)
-
 Progress = Callable[[int], None]
-#: The largest float32: an optimizer step over float32 parameters fails with a larger LR.
-FLOAT32_MAX = 3.4028234663852886e38
-
-
-def _no_grad_step(self: torch.optim.Optimizer, closure: Any = None) -> None:
-    """``optimizer.step()`` for parameters that never have gradients: nothing to update."""
-
-
-def build_optimizer(run: RunConfig, *, dummy_step: bool = True) -> torch.optim.Optimizer:
-    """The optimizer class the config names, over one throw-away parameter per param group."""
-    cfg = run.optimizer
-    cls = getattr(torch.optim, cfg.name)
-    groups: list[dict[str, Any]] = [
-        {"params": [torch.zeros(1, requires_grad=True)], "lr": g.lr, **g.options} for g in cfg.groups
-    ]
-    try:
-        optimizer: torch.optim.Optimizer = cls(groups, lr=cfg.lr, **cfg.options)
-    except _TORCH_ERRORS as exc:
-        raise ConfigError(f"optimizer {cfg.name}: PyTorch rejected the options: {exc}") from None
-    if dummy_step:
-        optimizer.step = types.MethodType(_no_grad_step, optimizer)  # type: ignore[method-assign]
-    return optimizer
 
 
 def build_scheduler(cfg: SchedulerConfig, optimizer: torch.optim.Optimizer) -> Any:
@@ -139,7 +107,12 @@ def simulate(
 
     ``factory`` builds the scheduler instead of ``run.scheduler`` (a user's own class):
     it is called once with the dummy optimizer and must return an object with ``step()``.
+    A transformers or timm run is built and stepped by ``lrviz.frameworks``, as its trainer does.
     """
+    if run.family != "torch" and factory is None:
+        from lrviz import frameworks
+
+        return frameworks.simulate(run, momentum=momentum, progress=progress)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         optimizer = build_optimizer(run)
@@ -177,6 +150,10 @@ def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
     """
     import copy
 
+    if run.family != "torch":
+        from lrviz import frameworks
+
+        return frameworks.simulate_resume(run, resume_at)
     if not 0 < resume_at < run.epochs:
         raise ConfigError(f"{option('resume_at')}: must be an epoch between 1 and {run.epochs - 1}, got {resume_at}")
     with warnings.catch_warnings(record=True):

@@ -24,6 +24,9 @@ class SchedulerConfig:
     args: Mapping[str, Any]
     children: tuple[SchedulerConfig, ...] = ()
     custom: bool = False  # a scheduler the user built (``lrviz.simulate(callable)``): not in the registry
+    #: whose scheduler this is: "torch" (the registry), "hf" (``transformers.get_scheduler``) or
+    #: "timm" (``timm.scheduler.create_scheduler_v2``); ``lrviz.frameworks`` builds and steps the last two
+    family: str = "torch"
 
     @property
     def spec(self) -> SchedulerSpec:
@@ -33,6 +36,9 @@ class SchedulerConfig:
         """``CosineAnnealingWarmRestarts(T_0=5, T_mult=2)``: the arguments that were set."""
         if self.custom:
             return f"{self.name}(...)"
+        if self.family != "torch":
+            shown = ", ".join(f"{k}={_show(v)}" for k, v in self.args.items())
+            return f"{self.family} {self.name}({shown})"
         parts = [f"{k}={_show(v)}" for k, v in self.args.items() if k not in ("schedulers",)]
         if self.children:
             parts.insert(0, "[" + ", ".join(c.describe() for c in self.children) + "]")
@@ -95,6 +101,19 @@ class RunConfig:
     geometry: str | None = None  # how steps_per_epoch follows from dataset and batch sizes
     frequency: int = 1  # the scheduler steps every `frequency` intervals (Lightning's scheduler dict)
     notes: tuple[str, ...] = ()  # what lrviz assumed or ignored while reading the config
+    unit: str = "epoch"  # what one x value counts: "epoch", or "step" for a run counted in optimizer steps (HF)
+    #: a framework run's own settings the stepping needs (transformers/timm), JSON-ready
+    framework: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def family(self) -> str:
+        return self.scheduler.family
+
+    def length_text(self) -> str:
+        """``50 epochs``, ``10 epochs x 49 steps`` or ``1,000 steps``: the run's length in its own unit."""
+        if self.unit == "step":
+            return f"{self.epochs:,} steps"
+        return f"{self.epochs:,} epochs" + (f" x {self.steps_per_epoch:,} steps" if self.steps_per_epoch > 1 else "")
 
     @property
     def points(self) -> int:

@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from lrviz._version import __version__
-from lrviz.cli import files, plan, schedulers
+from lrviz.cli import files, frameworks, plan, schedulers
 from lrviz.cli._platform import state
 from lrviz.cli.options import FLAGS
 from lrviz.cli.show import _error, _one_line
@@ -143,6 +143,17 @@ for _spec in SCHEDULERS:
             epilog=f"Example: {_spec.example}",
             no_args_is_help=False,
         )(schedulers.make_command(_spec))
+app.command(
+    "hf",
+    help="Hugging Face transformers: get_scheduler(TYPE, ...) stepped as the Trainer steps it (needs lrviz[hf]).",
+    epilog="Example: lrviz hf cosine --lr 2e-5 --warmup-steps 0.1 --num-train-epochs 3 "
+    "--per-device-train-batch-size 8 --dataset-size 50000 -o hf_cosine.png",
+)(frameworks.hf_command())
+app.command(
+    "timm",
+    help="timm: create_scheduler_v2(SCHED, ...) stepped as train.py steps it (needs lrviz[timm]).",
+    epilog="Example: lrviz timm cosine --lr 5e-3 --epochs 300 --warmup-epochs 20 --cooldown-epochs 10 -o timm.png",
+)(frameworks.timm_command())
 app.command("render", epilog="Example: lrviz render configs/*.yaml --out-dir plots/")(files.render)
 app.command("compare", epilog="Example: lrviz compare configs/restarts_article.yaml wr2.yaml -o cmp.png -o cmp.csv")(
     files.compare_command

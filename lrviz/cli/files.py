@@ -333,7 +333,7 @@ def code_command(
     key: KeyOption = None,
     options: dict[str, Any] | None = None,
 ) -> None:
-    """Print the PyTorch code that builds exactly this optimizer and scheduler, and its loop."""
+    """Print the code that builds exactly this optimizer and scheduler, and its loop (PyTorch, transformers or timm)."""
     from lrviz.codegen import pytorch_snippet
 
     options = options or {}

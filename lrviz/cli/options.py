@@ -240,6 +240,8 @@ FLAGS: dict[str, str] = {
     "size": "--size",
     "style": "--style",
     **{f"scheduler.{arg.name}": arg.flag_name for spec in SCHEDULERS for arg in spec.args if arg.cli},
+    "dataset_size": "--dataset-size",
+    "world_size": "--world-size",
 }
 
 

@@ -92,9 +92,13 @@ def show(
     from lrviz.cli import _fork as background
     from lrviz.diagnostics import check_curve, check_run
 
+    if not quiet:
+        for note in run.notes:
+            print(f"note: {_one_line(note)}", file=sys.stderr)
     _warn(check_run(run), quiet)
     if run.geometry:
-        print(f"steps per epoch: {run.geometry}")
+        # a framework's run states its own arithmetic, from the dataset to total and warmup steps
+        print(run.geometry if run.family != "torch" else f"steps per epoch: {run.geometry}")
     # PyTorch steps in a child process while this one imports the renderer (background.py).
     with background.start(lambda: _simulate(run, momentum, resume_at), fork=may_fork()) as job:
         if outputs:

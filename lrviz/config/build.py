@@ -33,6 +33,10 @@ MAX_GROUPS = 64
 def build_run(layer: Layer) -> RunConfig:
     """Validate a merged layer into a RunConfig; every problem is a ConfigError naming its source."""
     data = layer.data
+    if "dialect" in data:  # another framework's file (config/dialects.py)
+        from lrviz.config.families import build
+
+        return build(layer)
     optimizer = _build_optimizer(data.get("optimizer", {}), layer)
     groups = len(optimizer.groups)
     spe = number(data.get("steps_per_epoch", 1), layer.at(("steps_per_epoch",)), integer=True, bound=_POS)

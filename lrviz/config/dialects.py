@@ -54,7 +54,7 @@ def refuse(data: Mapping[str, Any], label: str, where: Where, *, strong_only: bo
     ``strong_only``: only the dialects whose signature cannot be an lrviz or torch config
     (checked before anything else is read); the rest once no scheduler node was found.
     """
-    strong = (_deepspeed, _hf_or_timm, _nemo, _espnet, _yacs, _ultralytics, _root_registry)
+    strong = (_deepspeed, _nemo, _espnet, _yacs, _ultralytics, _root_registry)
     weak = (_class_name_params, _type_args, _registry_name, _class_as_key, _classless_node)
     for check in strong if strong_only else (*strong, *weak):
         message = check(data, where)
@@ -80,20 +80,6 @@ def _deepspeed(data: Mapping[str, Any], where: Where) -> str | None:
         return (
             f"{where(('scheduler', 'type'))}: a DeepSpeed scheduler block (type: {kind}); lrviz does not step "
             f"DeepSpeed's own schedulers; the same curve in torch or Hugging Face terms: {same}"
-        )
-    return None
-
-
-def _hf_or_timm(data: Mapping[str, Any], where: Where) -> str | None:
-    if "lr_scheduler_type" in data:
-        return (
-            f"{where(('lr_scheduler_type',))}: Hugging Face TrainingArguments (lr_scheduler_type: "
-            f"{data['lr_scheduler_type']}); reading them needs lrviz's Hugging Face support: pip install 'lrviz[hf]'"
-        )
-    if isinstance(data.get("sched"), str) and ("epochs" in data or "lr_base" in data or "warmup_epochs" in data):
-        return (
-            f"{where(('sched',))}: a timm train.py args file (sched: {data['sched']}); reading it needs lrviz's "
-            "timm support: pip install 'lrviz[timm]'"
         )
     return None
 

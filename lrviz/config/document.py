@@ -162,8 +162,12 @@ def from_document(
     """A layer from an already-parsed document: lrviz's own format, or a training config."""
     from lrviz.config import training
     from lrviz.config.dialects import refuse
+    from lrviz.config.families import detect
 
     label = str(path)
+    framework = detect(dict(data), Path(label), lines or {}, key)  # HF TrainingArguments, timm args.yaml
+    if framework is not None:
+        return framework
     doc = _Doc(path if isinstance(path, Path) or "(composed" in label else Path(path), lines or {}, allow_import)
     layer = Layer({}, {}, label)
     if not isinstance(data, Mapping):

@@ -44,6 +44,11 @@ _Loader.add_implicit_resolver(
 
 def read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
     """Load ``path``; return (document, {key path: 1-based line}). ConfigError on any problem."""
+    if path.suffix.lower() in (".bin", ".pt", ".pth", ".pkl", ".pickle"):
+        raise ConfigError(
+            f"{path}: is a pickle; lrviz never unpickles files (loading one can run any code): save the "
+            "arguments as JSON or YAML (trainer.args.to_json_string(), or the run's args.yaml) and pass that"
+        )
     text = _read_text(path)
     loader: _Loader | None = None
     try:

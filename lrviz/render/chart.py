@@ -116,7 +116,7 @@ def build_chart(
     for col, _ in ticks:
         axis_row[col] = "┬"
     lines.append(" " * gutter + "└" + "".join(axis_row))
-    lines.append("epoch".rjust(gutter) + " " + _tick_labels(ticks, plot_width, curve.run.epochs))
+    lines.append(curve.run.unit.rjust(gutter) + " " + _tick_labels(ticks, plot_width, curve.run.epochs))
     if groups > 1:
         lines.append(" " * (gutter + 1) + _group_legend(curve.group_names, plot_width, ascii))
     text = "\n".join(lines)

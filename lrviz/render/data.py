@@ -32,7 +32,7 @@ def write_csv(curve: Curve, out: IO[bytes]) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\n")
     per_step = curve.steps_per_epoch > 1
-    header = ["epoch", *(["step"] if per_step else []), *_columns(curve, "lr")]
+    header = [curve.run.unit, *(["step"] if per_step else []), *_columns(curve, "lr")]
     if curve.momenta is not None:
         header += _columns(curve, "momentum")
     if curve.resumed is not None:
@@ -101,6 +101,9 @@ def to_dict(curve: Curve) -> dict[str, Any]:
         "restarts": curve.restart_epochs,
         "summary": curve.summary(),
     }
+    if run.family != "torch":  # a transformers or timm run: its scheduler family, and what `epoch` counts
+        data["family"] = run.family
+        data["unit"] = run.unit
     if run.milestones:
         data["milestones"] = curve.events(curve.milestones)
     from lrviz.diagnostics import check_curve, run_findings

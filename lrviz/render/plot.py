@@ -116,7 +116,7 @@ def _plain_number(x: float, pos: Any = None) -> str:
 
 def default_title(curve: Curve) -> str:
     run = curve.run
-    unit = f"{run.epochs:,} epochs" + (f" x {run.steps_per_epoch:,} steps" if run.steps_per_epoch > 1 else "")
+    unit = run.length_text()
     return f"{run.scheduler.describe()}\n{_optimizer_text(curve)}, {unit}"
 
 
@@ -189,7 +189,7 @@ def build_figure(
         label_rows = _mark_events(ax, curve, marks)
         _y_scale(ax, log_y)
         _headroom(ax, label_rows)
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(_xlabel(curve))
         ax.set_ylabel("learning rate")
         ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
         spe = curve.steps_per_epoch
@@ -243,6 +243,10 @@ def _y_scale(ax: Any, log_y: bool) -> None:
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(_LogLabels())
         ax.yaxis.set_minor_formatter(_LogLabels(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+
+
+def _xlabel(curve: Curve) -> str:
+    return "optimizer step" if curve.run.unit == "step" else "epoch"
 
 
 class _Scale:
@@ -353,7 +357,8 @@ def build_compare_figure(
         _y_scale(ax, log_y)
         ax.set_xlim(0, max(end, 1))
         ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
-        ax.set_xlabel("epoch")
+        units = {curve.run.unit for curve in cmp.curves}
+        ax.set_xlabel({"epoch"} == units and "epoch" or {"step"} == units and "optimizer step" or "epoch or step")
         ax.set_ylabel("learning rate")
         ax.set_title(title or "lrviz compare: " + ", ".join(cmp.labels), fontsize=11, parse_math=False)
         ax.grid(True, alpha=0.3)

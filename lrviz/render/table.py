@@ -90,7 +90,7 @@ def build_table(curve: Curve, every: int | None = None, *, ascii: bool = False) 
     """The table and, when rows were left out, a note saying so."""
     rows = rows_to_show(curve, every)
     table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("epoch", justify="right")
+    table.add_column(curve.run.unit, justify="right")
     multi = len(curve.lrs) > 1
     for name in curve.group_names:
         table.add_column(Text(f"lr {name}") if multi else "lr", justify="right")

@@ -77,7 +77,7 @@ def short_list(values: list[float | int], limit: int = MAX_LISTED, head: int = L
 def summary_line(curve: Curve) -> str:
     run = curve.run
     stats = curve.summary()
-    unit = f"{run.epochs:,} epochs" + (f" x {run.steps_per_epoch:,} steps" if run.steps_per_epoch > 1 else "")
+    unit = run.length_text()
     parts = [
         run.scheduler.describe(),
         run.optimizer.describe(),

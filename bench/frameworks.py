@@ -1,0 +1,69 @@
+"""What the optional frameworks cost: their import, and an HF cosine of 100,000 steps.
+
+    python bench/frameworks.py        # medians of 5 fresh processes each
+
+The budget (issue 12): `lrviz hf cosine --max-steps 100000` costs no more than
+`import transformers` (with torch) + 0.3 s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+CASES = {
+    "import torch": [sys.executable, "-c", "import torch"],
+    "import torch + transformers.get_scheduler": [
+        sys.executable,
+        "-c",
+        "import torch; from transformers import get_scheduler",
+    ],
+    "import torch + timm.scheduler (lrviz's loader)": [
+        sys.executable,
+        "-c",
+        "import torch; from lrviz.frameworks import timm_scheduler_module; timm_scheduler_module()",
+    ],
+    "lrviz hf cosine --max-steps 100000 -o x.csv": [
+        sys.executable,
+        "-m",
+        "lrviz",
+        "hf",
+        "cosine",
+        "--max-steps",
+        "100000",
+        "--warmup-steps",
+        "0.1",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_hf.csv",
+    ],
+    "lrviz timm cosine --epochs 300 -o x.csv": [
+        sys.executable,
+        "-m",
+        "lrviz",
+        "timm",
+        "cosine",
+        "--lr",
+        "0.1",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_timm.csv",
+    ],
+}
+
+
+def main() -> None:
+    times: dict[str, list[float]] = {name: [] for name in CASES}
+    for _ in range(5):
+        for name, argv in CASES.items():  # alternating, so drift hits every case alike
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - start)
+    for name, values in times.items():
+        print(f"{statistics.median(values):6.2f} s  {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""``lrviz hf TYPE`` and ``lrviz timm SCHED``: a framework's arguments as flags.
+
+The flags are the framework's own argument names in kebab case (``--warmup-steps``,
+``--lr-cycle-limit``), generated from the tables in ``config/hf.py`` and
+``config/timm.py``; they make the same document a file would hold, which
+``config.dialects`` validates in the same place.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lrviz.cli.options import COMMON
+from lrviz.cli.show import show
+from lrviz.config import build_run
+from lrviz.config.document import Layer
+from lrviz.errors import ConfigError
+from lrviz.keys import KeyPath
+
+#: The common options these commands take (the rest do not apply to a framework's run).
+_SHARED = ("out", "log_y", "title", "every", "chart", "quiet", "print_code", "resume_at", "momentum")
+_RUN_FLAGS = {
+    "dataset_size": ("--dataset-size", "Training samples (the dataset size)."),
+    "world_size": ("--world-size", "Data-parallel ranks (GPUs)."),
+}
+_METRICS = Annotated[
+    Path | None,
+    typer.Option("--metrics", metavar="FILE", help="Metric values for plateau schedulers, one per line."),
+]
+
+
+def flag_of(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _parse(kind: str, text: str, flag: str) -> Any:
+    try:
+        if kind == "int":
+            return int(text)
+        if kind.startswith("float"):
+            if kind.endswith("_or_none") and text.lower() in ("none", "null"):
+                return None
+            return float(text)
+        if kind in ("ints", "floats_or_none"):
+            if text.lower() in ("none", "null"):
+                return None
+            items = [t for t in text.replace(" ", ",").split(",") if t]
+            return [int(t) if kind == "ints" else float(t) for t in items]
+        if kind == "json":
+            value = json.loads(text)
+            if not isinstance(value, dict):
+                raise ValueError
+            return value
+    except ValueError:
+        expects = {
+            "int": "an integer",
+            "ints": "integers separated by commas",
+            "floats_or_none": "numbers separated by commas",
+            "json": "a JSON object, e.g. '{\"num_cycles\": 2}'",
+        }.get(kind, "a number")
+        raise ConfigError(f"{flag}: expected {expects}, got {text!r}") from None
+    return text
+
+
+def _command(
+    family: str, argument: str, args: list[tuple[str, str, str]], aliases: dict[str, str]
+) -> Callable[..., None]:
+    params = [
+        inspect.Parameter(
+            "name",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=Annotated[str, typer.Argument(metavar=argument, help=f"The {family} scheduler name.")],
+        )
+    ]
+    for key, kind, help_text in args:
+        names = [flag_of(key), *([aliases[key]] if key in aliases else [])]
+        if kind == "bool":
+            option = typer.Option(f"{names[0]}/--no-{names[0][2:]}", help=help_text, show_default=False)
+            annotation: Any = Annotated[bool | None, option]
+        else:
+            option = typer.Option(*names, help=help_text, show_default=False)
+            annotation = Annotated[str | None, option]
+        params.append(
+            inspect.Parameter(f"a_{key}", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        )
+    for key, (flag, help_text) in _RUN_FLAGS.items():
+        annotation = Annotated[str | None, typer.Option(flag, metavar="N", help=help_text)]
+        params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
+    params.append(inspect.Parameter("metrics", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_METRICS))
+    for key in _SHARED:
+        default = False if key in ("log_y", "quiet", "print_code", "momentum") else None
+        params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=COMMON[key]))
+    kinds = {key: kind for key, kind, _ in args}
+
+    def command(**kwargs: Any) -> None:
+        _run(family, kinds, kwargs)
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__name__ = family
+    return command
+
+
+def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any]) -> None:
+    from lrviz.render import check_outputs
+
+    outputs = list(kwargs.get("out") or [])
+    check_outputs(outputs)
+    name_key = "lr_scheduler_type" if family == "hf" else "sched"
+    document: dict[str, Any] = {name_key: kwargs["name"]}
+    where: dict[KeyPath, str] = {("document", name_key): f"lrviz {family} {kwargs['name']}"}
+    where.update({("document", key): flag_of(key) for key in kinds})  # messages name the flag, given or not
+    for key, kind in kinds.items():
+        raw = kwargs.get(f"a_{key}")
+        if raw is None:
+            continue
+        flag = flag_of(key)
+        document[key] = raw if kind == "bool" else _parse(kind, raw, flag)
+        where[("document", key)] = flag
+    data: dict[str, Any] = {"dialect": family, "document": document}
+    for key, (flag, _) in _RUN_FLAGS.items():
+        if kwargs.get(key) is not None:
+            data[key] = _parse("int", kwargs[key], flag)
+            where[(key,)] = flag
+    if kwargs.get("metrics") is not None:
+        data["metrics"] = kwargs["metrics"]
+        where[("metrics",)] = "--metrics"
+    if kwargs.get("title") is not None:
+        data["title"] = kwargs["title"]
+    run = build_run(Layer(data, where, "flags", foreign=True))
+    if kwargs["print_code"]:
+        from lrviz.codegen import pytorch_snippet
+
+        print(pytorch_snippet(run), end="")
+        return
+    show(
+        run,
+        outputs,
+        log_y=kwargs["log_y"],
+        momentum=kwargs["momentum"],
+        every=kwargs.get("every"),
+        quiet=kwargs["quiet"],
+        resume_at=kwargs.get("resume_at"),
+        chart=kwargs.get("chart"),
+    )
+
+
+def hf_command() -> Callable[..., None]:
+    from lrviz.config.hf import ARGS
+
+    return _command("hf", "TYPE", list(ARGS), {"learning_rate": "--lr"})
+
+
+def timm_command() -> Callable[..., None]:
+    from lrviz.config.timm import ARGS
+
+    return _command("timm", "SCHED", [(k, kind, h) for k, kind, _, h in ARGS], {})

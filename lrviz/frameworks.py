@@ -1,0 +1,285 @@
+"""Build and step the schedulers of Hugging Face transformers and timm, as their own trainers do.
+
+* **transformers**: ``transformers.get_scheduler(type, optimizer, num_warmup_steps,
+  num_training_steps, scheduler_specific_kwargs)``, exactly the call of
+  ``Trainer.create_scheduler`` (trainer.py 1347-1376), stepped once per optimizer step
+  after ``optimizer.step()`` (trainer.py 1943-1952); ``reduce_lr_on_plateau`` and
+  ``greedy`` are stepped with a metric after each evaluation instead (trainer.py 3302-3340).
+  Point k is the LR of param group 0 read before optimizer step k, the value the Trainer
+  logs for ``step = k + 1`` (transformers >= 4.51).
+* **timm**: ``create_scheduler_v2(optimizer, **scheduler_kwargs(args), updates_per_epoch=N)``
+  as ``train.py`` calls it (1078-1083), then for every epoch of the ``num_epochs`` it
+  returns: per update ``step_update(num_updates)`` after the update, and at the epoch's
+  end ``step(epoch + 1, metric)`` (train.py 1199-1201, 1438-1439). The LR of an epoch (or
+  update) is read before it runs; the first is what the constructor set.
+
+No formula is re-implemented here: every value is read back from the optimizer the
+library updated. transformers and timm are imported only here, and only when a run
+needs them.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.util
+import math
+import sys
+import types
+import warnings
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from lrviz.dummy import _TORCH_ERRORS, FLOAT32_MAX, build_optimizer
+from lrviz.errors import ConfigError, LrvizError, ScheduleError, option
+from lrviz.model import Curve, RunConfig
+
+Progress = Callable[[int], None]
+
+
+def simulate(run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
+    """Step the framework's scheduler over the whole run; the returned curve's run has timm's epoch count."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        optimizer = build_optimizer(run)
+        scheduler, run = build_scheduler(run, optimizer)
+        lrs, moms, metric_steps = _step(run, optimizer, scheduler, range(run.epochs), momentum, progress)
+    _check_finite(run, lrs)
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    return Curve(
+        run=run,
+        lrs=lrs,
+        momenta=moms,
+        restarts=_restarts(run, lrs[0]),
+        reductions=_reductions(lrs[0], metric_steps) if run.metrics is not None else (),
+        torch_warnings=notes,
+    )
+
+
+def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
+    """The LRs of a run checkpointed and resumed at ``resume_at`` (an HF step, a timm epoch).
+
+    transformers: the Trainer saves both ``state_dict()``s and loads them into a fresh
+    optimizer and scheduler (``_load_optimizer_and_scheduler``). timm: train.py loads the
+    optimizer's state, builds a fresh scheduler and calls ``step(start_epoch)``, or
+    ``step_update(start_epoch * updates_per_epoch)`` with ``sched_on_updates`` (1091-1095).
+    """
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        optimizer = build_optimizer(run)
+        scheduler, run = build_scheduler(run, optimizer)
+        if not 0 < resume_at < run.epochs:
+            raise ConfigError(
+                f"{option('resume_at')}: must be a{'' if run.unit == 'epoch' else 'n optimizer'} {run.unit} "
+                f"between 1 and {run.epochs - 1}, got {resume_at}"
+            )
+        before = _step(run, optimizer, scheduler, range(resume_at), False, None)[0]
+        saved = copy.deepcopy((optimizer.state_dict(), scheduler.state_dict() if scheduler is not None else None))
+        optimizer = build_optimizer(run)
+        scheduler, run = build_scheduler(run, optimizer)
+        try:
+            optimizer.load_state_dict(saved[0])
+            if run.family == "hf":
+                scheduler.load_state_dict(saved[1])
+            elif scheduler is not None:
+                if run.interval == "step":
+                    scheduler.step_update(resume_at * run.steps_per_epoch)
+                else:
+                    scheduler.step(resume_at)
+        except _TORCH_ERRORS as exc:
+            raise ScheduleError(f"{run.scheduler.describe()}: resuming failed: {exc}") from None
+        after = _step(run, optimizer, scheduler, range(resume_at, run.epochs), False, None)[0]
+    return tuple(a + b for a, b in zip(before, after, strict=True))
+
+
+def build_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> tuple[Any, RunConfig]:
+    """The framework's scheduler for ``optimizer``, and the run (timm decides its own epoch count)."""
+    if run.family == "hf":
+        return _hf_scheduler(run, optimizer), run
+    return _timm_scheduler(run, optimizer)
+
+
+def _hf_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> Any:
+    transformers = _import("transformers")
+    fw = run.framework
+    installed = [t.value for t in transformers.SchedulerType]
+    if fw["type"] not in installed:
+        raise ConfigError(
+            f"lr_scheduler_type {fw['type']}: not a SchedulerType of the installed transformers "
+            f"{transformers.__version__}; it has {', '.join(installed)}"
+        )
+    try:
+        return transformers.get_scheduler(
+            fw["type"],
+            optimizer,
+            num_warmup_steps=fw["num_warmup_steps"],
+            num_training_steps=fw["num_training_steps"],
+            scheduler_specific_kwargs=dict(fw["scheduler_specific_kwargs"]),
+        )
+    except _TORCH_ERRORS as exc:
+        raise ConfigError(
+            f"lr_scheduler_kwargs: transformers' {fw['type']} scheduler rejected them: {_one_line(exc)}"
+        ) from None
+
+
+def _timm_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> tuple[Any, RunConfig]:
+    import dataclasses
+
+    factory = timm_scheduler_module()
+    fw = run.framework
+    cfg = types.SimpleNamespace(**fw["args"])
+    try:
+        kwargs = factory.scheduler_kwargs(cfg, decreasing_metric=fw["decreasing_metric"])
+        scheduler, num_epochs = factory.create_scheduler_v2(
+            optimizer, **kwargs, updates_per_epoch=fw["updates_per_epoch"]
+        )
+    except (*_TORCH_ERRORS, AssertionError) as exc:
+        raise ConfigError(
+            f"timm {fw['args']['sched']}: create_scheduler_v2 rejected the arguments: {_one_line(exc)}"
+        ) from None
+    num_epochs = int(num_epochs)
+    if num_epochs < 1:
+        raise ConfigError(f"timm {fw['args']['sched']}: create_scheduler_v2 gives {num_epochs} epochs; raise epochs")
+    if num_epochs != run.epochs:
+        run = dataclasses.replace(run, epochs=num_epochs)
+    return scheduler, run
+
+
+def timm_scheduler_module() -> Any:
+    """``timm.scheduler``, even where ``import timm`` fails for want of a working torchvision.
+
+    ``timm/__init__.py`` imports its models and layers, which need torchvision; its scheduler
+    package needs only torch (and numpy). When the normal import fails (torchvision missing,
+    or built for another torch: "operator torchvision::nms does not exist"), the half-imported
+    timm modules are dropped and ``timm`` is registered as the real package module, made from
+    its own import spec but with ``__init__`` not run, just long enough to import
+    ``timm.scheduler`` from the installed files; the entry is then removed again, so a later
+    ``import timm`` behaves as it did before. No torchvision module is faked.
+    """
+    if importlib.util.find_spec("timm") is None:
+        raise ConfigError("needs timm: pip install 'lrviz[timm]'")
+    try:
+        return importlib.import_module("timm.scheduler")
+    except (ImportError, RuntimeError, OSError, AttributeError):
+        pass
+    for name in [m for m in sys.modules if m == "timm" or m.startswith("timm.")]:
+        del sys.modules[name]
+    spec = importlib.util.find_spec("timm")
+    if spec is None or spec.submodule_search_locations is None:
+        raise ConfigError("needs timm: pip install 'lrviz[timm]'")
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["timm"] = package
+    try:
+        return importlib.import_module("timm.scheduler")
+    except ImportError as exc:
+        raise ConfigError(f"timm is installed but its scheduler package does not import: {_one_line(exc)}") from None
+    finally:
+        if sys.modules.get("timm") is package:
+            del sys.modules["timm"]
+
+
+def _import(name: str) -> Any:
+    if importlib.util.find_spec(name) is None:
+        raise ConfigError(f"needs {name}: pip install 'lrviz[hf]'")
+    return importlib.import_module(name)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _step(
+    run: RunConfig,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    span: range,
+    want_momentum: bool,
+    progress: Progress | None,
+) -> tuple[tuple[array[float], ...], tuple[array[float], ...] | None, list[int]]:
+    """Step the HF steps or timm epochs in ``span``; also the points after which a metric was fed."""
+    groups = optimizer.param_groups
+    lrs = tuple(array("d") for _ in groups)
+    moms = tuple(array("d") for _ in groups) if want_momentum else None
+    fed: list[int] = []
+    # optimizer.step() is a no-op on the dummy's grad-less parameters; called once so the scheduler
+    # sees it was called, as engine._step does
+    optimizer.step()
+    n = run.steps_per_epoch
+
+    def record() -> None:
+        for g, group in enumerate(groups):
+            lrs[g].append(group["lr"])
+            if moms is not None:
+                moms[g].append(float(group["betas"][0]) if "betas" in group else math.nan)
+
+    try:
+        if run.family == "hf":
+            fw = run.framework
+            metric_driven = run.metrics is not None
+            evaluations = dict(zip(fw["evaluations"], run.metrics or (), strict=False))
+            step = scheduler.step
+            for k in span:
+                record()
+                if not metric_driven:
+                    step()
+                elif k + 1 in evaluations:
+                    step(evaluations[k + 1])
+                    fed.append(k)
+                if progress is not None and k % 65536 == 0:
+                    progress(k)
+        else:
+            plateau = run.metrics is not None
+            num_updates = span.start * n
+            for epoch in span:
+                for _ in range(n):
+                    record()
+                    num_updates += 1
+                    if scheduler is not None:
+                        scheduler.step_update(num_updates=num_updates, metric=None)
+                if scheduler is not None:
+                    scheduler.step(epoch + 1, run.metrics[epoch] if plateau else None)  # type: ignore[index]
+                    fed.append(len(lrs[0]) - 1)
+                if progress is not None:
+                    progress(len(lrs[0]))
+    except LrvizError:
+        raise
+    except _TORCH_ERRORS as exc:
+        at = len(lrs[0]) - 1
+        raise ScheduleError(f"{run.scheduler.describe()} raised at {run.unit} {max(at, 0) // n}: {exc}") from None
+    return lrs, moms, fed
+
+
+def _check_finite(run: RunConfig, lrs: tuple[array[float], ...]) -> None:
+    for g, series in enumerate(lrs):
+        for k, v in enumerate(series):
+            if not abs(v) <= FLOAT32_MAX:
+                raise ScheduleError(
+                    f"{run.scheduler.describe()}: the LR of param group {g} became {v!r} at {run.unit} "
+                    f"{k // run.steps_per_epoch}, which training cannot use"
+                )
+
+
+def _restarts(run: RunConfig, series: array[float]) -> tuple[int, ...]:
+    """Where a cyclic schedule starts a new cycle: the LR jumps up after the warmup.
+
+    For HF ``cosine_with_restarts`` and timm schedulers with ``lr_cycle_limit > 1``; read
+    from the recorded LRs, not computed.
+    """
+    fw = run.framework
+    if run.family == "hf":
+        if fw["type"] != "cosine_with_restarts":
+            return ()
+        after = int(fw["num_warmup_steps"])
+    else:
+        if int(fw["args"].get("lr_cycle_limit") or 1) <= 1 or fw["args"].get("lr_noise") is not None:
+            return ()
+        after = int(fw["args"]["warmup_epochs"]) * run.steps_per_epoch
+    return tuple(k for k in range(max(after, 1) + 1, len(series)) if series[k] > series[k - 1])
+
+
+def _reductions(series: array[float], fed: list[int]) -> tuple[int, ...]:
+    """Points whose LR is below the previous one right after a metric was fed (plateau/greedy reductions)."""
+    return tuple(k + 1 for k in fed if k + 1 < len(series) and series[k + 1] < series[k])
