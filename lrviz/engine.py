@@ -202,7 +202,7 @@ def _step(
     # optimizer.step() is a no-op on the dummy's grad-less parameters; PyTorch checks only that it
     # was called before the scheduler's first step, so it is called once here, not once per step.
     optimizer.step()
-    sched_step = scheduler.step
+    sched_step = scheduler.step if run.scheduler_calls == 1 else _accelerated(scheduler, run.scheduler_calls)
     # The common case (one group, nothing else to watch, stepped every step) gets a tight loop.
     every = run.frequency  # Lightning's scheduler dict: step every `frequency` intervals
     simple = n_groups == 1 and moms is None and not watchers and per_step and every == 1
@@ -273,6 +273,27 @@ def _step(
         series = lrs[0]
         reductions = tuple(k for k in range(1, len(series)) if any(lrs[g][k] < lrs[g][k - 1] for g in range(n_groups)))
     return lrs, moms, unique_restarts, milestones, reductions
+
+
+def _accelerated(scheduler: Any, processes: int) -> Any:
+    """``scheduler.step`` as Accelerate's ``AcceleratedScheduler.step`` calls it on ``processes`` processes.
+
+    accelerate/scheduler.py (1.15, lines 58-82): without ``split_batches`` every process loads a
+    full batch, so the wrapped scheduler is stepped ``num_processes`` times per optimizer step;
+    a scheduler with ``total_steps`` (OneCycleLR) is not stepped past it. Gradient accumulation
+    needs nothing here: lrviz records one point per optimizer step, where Accelerate steps.
+    """
+    plain = scheduler.step
+
+    def step(*args: Any) -> None:
+        for _ in range(processes):
+            if hasattr(scheduler, "total_steps"):
+                if scheduler._step_count <= scheduler.total_steps:
+                    plain(*args)
+            else:
+                plain(*args)
+
+    return step
 
 
 def _momentum(group: dict[str, Any]) -> float:

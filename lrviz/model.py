@@ -100,6 +100,7 @@ class RunConfig:
     expect: Mapping[str, Any] = field(default_factory=dict)  # what `lrviz check` verifies
     geometry: str | None = None  # how steps_per_epoch follows from dataset and batch sizes
     frequency: int = 1  # the scheduler steps every `frequency` intervals (Lightning's scheduler dict)
+    scheduler_calls: int = 1  # scheduler.step() calls per step: Accelerate's num_processes without split_batches
     notes: tuple[str, ...] = ()  # what lrviz assumed or ignored while reading the config
     unit: str = "epoch"  # what one x value counts: "epoch", or "step" for a run counted in optimizer steps (HF)
     #: a framework run's own settings the stepping needs (transformers/timm), JSON-ready

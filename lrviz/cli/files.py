@@ -199,9 +199,16 @@ def compare_command(
     title: TitleOption = None,
     every: EveryOption = None,
     quiet: QuietOption = False,
+    rtol: Annotated[
+        float | None, typer.Option("--rtol", min=0.0, help="Relative tolerance, as for check. (default: 1e-9)")
+    ] = None,
+    atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance, as for check.")] = 0.0,
     options: dict[str, Any] | None = None,
 ) -> None:
     """Overlay several schedules: one plot, one LR column each, and where they differ.
+
+    Give one config and a run's log (trainer_state.json, metrics.csv, TensorBoard events, a CSV)
+    to compare the plan with what the run logged, as `check --against` does, without failing.
 
     Columns and legend entries are named by each file's `label:` key, or its stem. Differences
     are measured against the first config.
@@ -214,11 +221,15 @@ def compare_command(
     outputs = list(out or [])
     check_outputs(outputs)
     options = options or {}
+    logs = [f for f in files or [] if _is_log(f)]
+    if logs:
+        _compare_with_logs([f for f in files or [] if f not in logs], logs, key, options, outputs, quiet)
+        return
     runs = [_read(source, key, options) for source in _sources(files, options)]
     for run in runs:
         _notes(run, quiet)
     curves = [simulate(run) for run in runs]
-    cmp = compare(curves, [run.label for run in runs])
+    cmp = compare(curves, [run.label for run in runs], rtol=1e-9 if rtol is None else rtol, atol=atol)
     if outputs:
         write_comparison(cmp, outputs, log_y=log_y, title=title)
     else:
@@ -260,8 +271,29 @@ def check_command(
         Path | None,
         typer.Option("--baseline", "-b", metavar="CSV", help="A CSV lrviz wrote earlier (render -o x.csv)."),
     ] = None,
-    rtol: Annotated[float, typer.Option("--rtol", min=0.0, help="Relative tolerance against the baseline.")] = 1e-9,
-    atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance against the baseline.")] = 0.0,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            metavar="LOG",
+            help="A run's logged LR: trainer_state.json, Lightning metrics.csv, TensorBoard events (file or run "
+            "dir), or a CSV/JSONL with --x/--y. Exit 1 with a diagnosis when it differs from the plan.",
+        ),
+    ] = None,
+    x: Annotated[str | None, typer.Option("--x", metavar="COLUMN", help="The step column of a CSV/JSONL log.")] = None,
+    y: Annotated[
+        str | None, typer.Option("--y", metavar="COLUMN", help="The LR column (or TensorBoard tag) of a log.")
+    ] = None,
+    out: OutOption = None,
+    rtol: Annotated[
+        float | None,
+        typer.Option(
+            "--rtol",
+            min=0.0,
+            help="Relative tolerance. (default: 1e-9 against a baseline, 1e-6 against a log: float32)",
+        ),
+    ] = None,
+    atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance.")] = 0.0,
     final_lr_below: Annotated[
         float | None, typer.Option("--final-lr-below", metavar="X", help="Expect the final LR below X.")
     ] = None,
@@ -304,15 +336,22 @@ def check_command(
         except ValueError:
             raise ConfigError(f"--restarts: expected epochs like 5,15,35, got {restarts!r}") from None
     expect.update(parse_expectations(flags, "flags"))
-    if baseline is None and not expect:
-        raise ConfigError("nothing to check: give --baseline CSV, an expectation flag, or `expect:` in the config")
+    if baseline is None and against is None and not expect:
+        raise ConfigError(
+            "nothing to check: give --baseline CSV, --against LOG, an expectation flag, or `expect:` in the config"
+        )
+    outputs = list(out or [])
+    check_outputs(outputs)
     base = read_baseline(baseline) if baseline is not None else None
+    log = _read_log(against, x, y) if against is not None else None
     curve = simulate(run)
     failures = check_expectations(curve, expect)
     if base is not None:
-        mismatch = against_baseline(curve, base[1], base[0], rtol, atol)
+        mismatch = against_baseline(curve, base[1], base[0], 1e-9 if rtol is None else rtol, atol)
         if mismatch is not None:
             failures.insert(0, f"{baseline}: {mismatch.describe()}")
+    if log is not None and against is not None:
+        failures += _against_log(curve, log, against, 1e-6 if rtol is None else rtol, atol, outputs, config)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
     append_step_summary(f"lrviz check {config}", lines)
@@ -321,6 +360,7 @@ def check_command(
             print(f"{config}: {failure}", file=sys.stderr)
         raise _Failed(f"{config}: {len(failures)} check(s) failed", 1)
     what = [f"baseline {baseline} ({len(base[1])} points)"] if base is not None else []
+    what += [f"log {against}"] if against is not None else []
     what += [f"{k}" for k in expect]
     print(f"{config}: ok ({', '.join(what)})")
 
@@ -346,3 +386,74 @@ def _one_source(config: Path | None, options: dict[str, Any]) -> list[Path | Non
     if len(sources) > 1:
         raise ConfigError("give one config: a file, or --config-dir DIR --config-name NAME")
     return sources
+
+
+def _read_log(path: Path, x: str | None, y: str | None) -> Any:
+    from lrviz.runlog import read_log
+
+    return read_log(path, x=x, y=y)
+
+
+def _against_log(
+    curve: Any, log: Any, path: Path, rtol: float, atol: float, outputs: list[Path], config: Path
+) -> list[str]:
+    """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
+    from lrviz.actual import compare_log
+
+    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=rtol, atol=atol)
+    for line in report.describe():
+        print(line, file=sys.stderr if not report.ok else sys.stdout)
+    if not report.ok or outputs:
+        from lrviz.render import write_figure
+        from lrviz.render.plot import build_log_figure
+
+        targets = outputs or [Path(f"{config.stem}-vs-{path.name.split('.')[0] or 'log'}.png")]
+        write_figure(build_log_figure(curve, log, report), targets)
+        for target in targets:
+            print(f"wrote {target}", file=sys.stderr if not report.ok else sys.stdout)
+    if report.ok:
+        return []
+    return [
+        f"{path}: the logged LR differs from the plan" + (f" ({report.diagnoses[0].kind})" if report.diagnoses else "")
+    ]
+
+
+_LOG_SUFFIXES = (".csv", ".jsonl")
+
+
+def _is_log(path: Path) -> bool:
+    """A run's log rather than a config: a run directory, trainer_state.json, an event file, a CSV/JSONL."""
+    name = path.name
+    return (
+        path.is_dir()
+        or name == "trainer_state.json"
+        or name.startswith("events.out.tfevents")
+        or path.suffix.lower() in _LOG_SUFFIXES
+    )
+
+
+def _compare_with_logs(
+    configs: list[Path], logs: list[Path], key: str | None, options: dict[str, Any], outputs: list[Path], quiet: bool
+) -> None:
+    """``lrviz compare CONFIG LOG``: the plan against each log, reported; never a failing exit."""
+    from lrviz.actual import compare_log
+    from lrviz.cli._torch import simulate
+
+    sources = _sources(configs, options)
+    if len(sources) != 1:
+        raise ConfigError("compare a run's log against one config: lrviz compare CONFIG LOG [LOG ...]")
+    run = _read(sources[0], key, options)
+    _notes(run, quiet)
+    curve = simulate(run)
+    for path in logs:
+        log = _read_log(path, None, None)
+        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch)
+        for line in report.describe():
+            print(line)
+        if outputs:
+            from lrviz.render import write_figure
+            from lrviz.render.plot import build_log_figure
+
+            write_figure(build_log_figure(curve, log, report), outputs)
+            for target in outputs:
+                print(f"wrote {target}")

@@ -78,6 +78,23 @@ GradAccumOption = Annotated[
     str | None, typer.Option("--grad-accum", metavar="N", help="Batches per optimizer step (gradient accumulation).")
 ]
 WorldSizeOption = Annotated[str | None, typer.Option("--world-size", metavar="N", help="Data-parallel ranks (GPUs).")]
+AccelerateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--accelerate-processes",
+        metavar="N",
+        help="The scheduler is wrapped by Accelerate on N processes: without --split-batches it is stepped N times "
+        "per optimizer step, as AcceleratedScheduler does.",
+    ),
+]
+SplitBatchesOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--split-batches/--no-split-batches",
+        help="Accelerate's split_batches (one step per optimizer step).",
+        show_default=False,
+    ),
+]
 ChartOption = Annotated[
     bool | None,
     typer.Option(
@@ -157,6 +174,8 @@ COMMON: dict[str, Any] = {
     "batch_size": BatchSizeOption,
     "grad_accum": GradAccumOption,
     "world_size": WorldSizeOption,
+    "accelerate_processes": AccelerateOption,
+    "split_batches": SplitBatchesOption,
     "quiet": QuietOption,
     "config": ConfigOption,
     "key": KeyOption,
@@ -180,6 +199,8 @@ FILE_OPTIONS: dict[str, Any] = {
     "batch_size": BatchSizeOption,
     "grad_accum": GradAccumOption,
     "world_size": WorldSizeOption,
+    "accelerate_processes": AccelerateOption,
+    "split_batches": SplitBatchesOption,
 }
 _COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False, "quiet": False, "print_code": False}
 _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
@@ -194,8 +215,19 @@ _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
     "grad_accum": (("grad_accum",), "--grad-accum"),
     "world_size": (("world_size",), "--world-size"),
     "interval": (("interval",), "--interval"),
+    "accelerate_processes": (("accelerate_processes",), "--accelerate-processes"),
+    "split_batches": (("split_batches",), "--split-batches"),
 }
-_INT_FLAGS = {"epochs", "steps_per_epoch", "warmup", "dataset_size", "batch_size", "grad_accum", "world_size"}
+_INT_FLAGS = {
+    "epochs",
+    "steps_per_epoch",
+    "warmup",
+    "dataset_size",
+    "batch_size",
+    "grad_accum",
+    "world_size",
+    "accelerate_processes",
+}
 _FLOAT_FLAGS = {"lr", "warmup_start_factor"}
 
 

@@ -58,6 +58,15 @@ def build_run(layer: Layer) -> RunConfig:
         raise ConfigError(f"{layer.at(('interval',))}: expected epoch or step, got {describe_value(interval)}")
     unit = spe if interval == "step" else 1
     frequency = number(data.get("frequency", 1), layer.at(("frequency",)), integer=True, bound=_POS)
+    processes = number(
+        data.get("accelerate_processes", 1), layer.at(("accelerate_processes",)), integer=True, bound=_POS
+    )
+    split_batches = data.get("split_batches", False)
+    if not isinstance(split_batches, bool):
+        raise ConfigError(
+            f"{layer.at(('split_batches',))}: expected true or false, got {describe_value(split_batches)}"
+        )
+    scheduler_calls = 1 if split_batches else processes
     notes: list[str] = []
     if layer.foreign and interval == "step" and "steps_per_epoch" not in data and geometry is None:
         notes.append(
@@ -159,6 +168,7 @@ def build_run(layer: Layer) -> RunConfig:
         expect=expect,
         geometry=geometry,
         frequency=frequency,
+        scheduler_calls=scheduler_calls,
         notes=tuple(dict.fromkeys([*layer.notes, *notes])),
     )
 

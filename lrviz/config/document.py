@@ -48,6 +48,8 @@ RUN_KEYS = (
     "grad_accum",
     "world_size",
     "drop_last",
+    "accelerate_processes",
+    "split_batches",
     "trainer",
 )
 _HYDRA_META = ("_partial_", "_recursive_", "_convert_", "_args_")
