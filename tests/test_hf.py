@@ -17,7 +17,7 @@ import torch
 from typer.testing import CliRunner
 
 import lrviz
-from lrviz.cli.app import app
+from lrviz.cli.commands import app
 from lrviz.config import hf as hf_config
 from lrviz.errors import ConfigError
 
@@ -450,7 +450,7 @@ def test_help_errors_and_torch_runs_never_import_the_frameworks(tmp_path: Path) 
 
     code = (
         "import sys\n"
-        "from lrviz.cli.app import app\n"
+        "from lrviz.cli.commands import app\n"
         "from typer.testing import CliRunner\n"
         "r = CliRunner()\n"
         "r.invoke(app, ['hf', '--help']); r.invoke(app, ['hf', 'coside']); r.invoke(app, ['timm', '--help'])\n"

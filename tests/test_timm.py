@@ -21,7 +21,7 @@ import torch
 from typer.testing import CliRunner
 
 import lrviz
-from lrviz.cli.app import app
+from lrviz.cli.commands import app
 from lrviz.config import timm as timm_config
 from lrviz.frameworks import timm_scheduler_module
 

@@ -7,6 +7,6 @@ shared flags and the key -> flag map, ``show`` the printing. ``_fork`` and
 
 from __future__ import annotations
 
-from lrviz.cli.app import app, main
+from lrviz.cli.commands import app, main
 
 __all__ = ["app", "main"]

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lrviz.cli import _fork as background
 from lrviz.cli._platform import fork_is_safe
@@ -47,7 +48,7 @@ class Outcome:
 # Set in the parent just before forking; the pool's workers read it by index, so curves
 # are never pickled on their way to the workers.
 _PENDING: list[tuple[Curve, tuple[Path, ...]]] = []
-_STYLE: dict[str, bool] = {}
+_STYLE: dict[str, Any] = {}
 
 
 def _write(index: int) -> tuple[int, int, str] | None:
@@ -55,7 +56,9 @@ def _write(index: int) -> tuple[int, int, str] | None:
 
     curve, targets = _PENDING[index]
     try:
-        write_outputs(curve, targets, log_y=_STYLE["log_y"], momentum=_STYLE["momentum"], title=curve.run.title)
+        plot = dict(_STYLE["plot"])
+        title = plot.pop("title", None) or curve.run.title
+        write_outputs(curve, targets, log_y=_STYLE["log_y"], momentum=_STYLE["momentum"], title=title, **plot)
     except LrvizError as exc:
         return index, exc.exit_code, str(exc)
     return None
@@ -71,6 +74,7 @@ def render_all(
     *,
     log_y: bool,
     momentum: bool,
+    plot: dict[str, Any] | None = None,
     fork: bool = False,
     after_fork: Callable[[], object] | None = None,
 ) -> Iterator[Outcome]:
@@ -94,7 +98,7 @@ def render_all(
     outcomes = [Outcome(job, curve, error) for job, (curve, error) in zip(jobs, stepped, strict=True)]
     ready = [o for o in outcomes if o.curve is not None and o.job.targets]
     _PENDING[:] = [(o.curve, o.job.targets) for o in ready if o.curve is not None]
-    _STYLE.update(log_y=log_y, momentum=momentum)
+    _STYLE.update(log_y=log_y, momentum=momentum, plot=dict(plot or {}))
     workers = workers_for(len(ready))
     position = {id(o): i for i, o in enumerate(ready)}
     try:

@@ -12,19 +12,23 @@ import typer
 from lrviz.cli._platform import may_fork
 from lrviz.cli.options import (
     FLAGS,
+    DpiOption,
     EveryOption,
     KeyOption,
     LogYOption,
     MomentumOption,
     OutOption,
     QuietOption,
+    SizeOption,
+    StyleOption,
     TitleOption,
     flag_values,
+    plot_options,
     with_file_options,
 )
-from lrviz.cli.show import _batch_bar, _error, _Failed, _one_line, _warn, show
+from lrviz.cli.show import _batch_bar, _error, _Failed, _warn, notes, show
 from lrviz.config import from_flags
-from lrviz.errors import ConfigError, LrvizError, render_options
+from lrviz.errors import ConfigError, LrvizError
 from lrviz.model import RunConfig
 from lrviz.render import check_outputs
 
@@ -46,6 +50,10 @@ def render(
     key: KeyOption = None,
     log_y: LogYOption = False,
     momentum: MomentumOption = False,
+    title: TitleOption = None,
+    dpi: DpiOption = None,
+    size: SizeOption = None,
+    style: StyleOption = None,
     every: EveryOption = None,
     quiet: QuietOption = False,
     options: dict[str, Any] | None = None,
@@ -58,6 +66,7 @@ def render(
     """
     options = options or {}
     sources = _sources(files, options)
+    plot = plot_options(dpi, size, style)
     outputs = list(out or [])
     suffixes = ["." + f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
     if out_dir is not None:
@@ -71,8 +80,7 @@ def render(
         from lrviz.summary import append_step_summary, curves_table
 
         run = _read(sources[0], key, options)
-        _notes(run, quiet)
-        curve = show(run, outputs, log_y=log_y, momentum=momentum, every=every, quiet=quiet)
+        curve = show(run, outputs, log_y=log_y, momentum=momentum, every=every, quiet=quiet, plot=plot, title=title)
         append_step_summary("lrviz render", curves_table([(str(_name(sources[0], options)), curve)]))
         return
     from lrviz.cli._batch import Job, render_all
@@ -96,6 +104,7 @@ def render(
             jobs,
             log_y=log_y,
             momentum=momentum,
+            plot={**plot, **({"title": title} if title else {})},
             fork=may_fork(),
             after_fork=None if bar is None else bar.start,
         )
@@ -131,7 +140,7 @@ def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
 
     curve = outcome.curve
     source = outcome.job.source
-    _notes(curve.run, quiet, prefix=f"{source}: ")
+    notes(curve.run, quiet, prefix=f"{source}: ")
     _warn([f"{source}: {m}" for m in check_run(curve.run) + [f.message for f in check_curve(curve)]], quiet)
     if not outcome.job.targets:
         from rich.console import Console
@@ -179,14 +188,6 @@ def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunC
     return build_run(merge(layer, from_flags(flag_values(options))))
 
 
-def _notes(run: RunConfig, quiet: bool, prefix: str = "") -> None:
-    """What lrviz assumed or ignored while reading the config, one `note:` line each (stderr)."""
-    if not quiet:
-        for note in run.notes:
-            text = render_options(note, FLAGS)
-            print(f"note: {_one_line(text if text.startswith(prefix) else prefix + text)}", file=sys.stderr)
-
-
 @with_file_options
 def compare_command(
     files: Annotated[
@@ -197,6 +198,9 @@ def compare_command(
     key: KeyOption = None,
     log_y: LogYOption = False,
     title: TitleOption = None,
+    dpi: DpiOption = None,
+    size: SizeOption = None,
+    style: StyleOption = None,
     every: EveryOption = None,
     quiet: QuietOption = False,
     rtol: Annotated[
@@ -227,11 +231,11 @@ def compare_command(
         return
     runs = [_read(source, key, options) for source in _sources(files, options)]
     for run in runs:
-        _notes(run, quiet)
+        notes(run, quiet)
     curves = [simulate(run) for run in runs]
     cmp = compare(curves, [run.label for run in runs], rtol=1e-9 if rtol is None else rtol, atol=atol)
     if outputs:
-        write_comparison(cmp, outputs, log_y=log_y, title=title)
+        write_comparison(cmp, outputs, log_y=log_y, title=title, **plot_options(dpi, size, style))
     else:
         _print_comparison(cmp, every)
     print(cmp.describe())
@@ -321,7 +325,7 @@ def check_command(
     (source,) = _one_source(config, options)
     config = _name(source, options)
     run = _read(source, key, options)
-    _notes(run, quiet)
+    notes(run, quiet)
     expect = dict(run.expect)
     flags: dict[str, Any] = {}
     if final_lr_below is not None:
@@ -443,7 +447,7 @@ def _compare_with_logs(
     if len(sources) != 1:
         raise ConfigError("compare a run's log against one config: lrviz compare CONFIG LOG [LOG ...]")
     run = _read(sources[0], key, options)
-    _notes(run, quiet)
+    notes(run, quiet)
     curve = simulate(run)
     for path in logs:
         log = _read_log(path, None, None)

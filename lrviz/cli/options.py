@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lrviz.errors import ConfigError
+from lrviz.errors import ConfigError, LrvizError
 from lrviz.keys import KeyPath
 from lrviz.render import FORMATS
 from lrviz.schedules import SCHEDULERS
@@ -95,6 +95,15 @@ SplitBatchesOption = Annotated[
         show_default=False,
     ),
 ]
+DpiOption = Annotated[
+    int | None, typer.Option("--dpi", metavar="N", help="Plot resolution in dots per inch. (default: 100)")
+]
+SizeOption = Annotated[
+    str | None, typer.Option("--size", metavar="WxH", help="Plot size in inches, e.g. 12x6. (default: 12x6)")
+]
+StyleOption = Annotated[
+    str | None, typer.Option("--style", metavar="light|dark", help="Plot colours. (default: light)")
+]
 ChartOption = Annotated[
     bool | None,
     typer.Option(
@@ -165,6 +174,9 @@ COMMON: dict[str, Any] = {
     "out": OutOption,
     "log_y": LogYOption,
     "title": TitleOption,
+    "dpi": DpiOption,
+    "size": SizeOption,
+    "style": StyleOption,
     "momentum": MomentumOption,
     "every": EveryOption,
     "chart": ChartOption,
@@ -313,3 +325,27 @@ def flag_values(options: dict[str, Any]) -> dict[KeyPath, tuple[str, Any]]:
     if options.get("metrics") is not None:
         values[("metrics",)] = ("--metrics", options["metrics"])
     return values
+
+
+def plot_options(dpi: int | None, size: str | None, style: str | None) -> dict[str, Any]:
+    """--dpi/--size/--style as the renderers' keyword arguments (checked by ``render.check_plot_options``)."""
+    from lrviz.render import check_plot_options
+
+    out: dict[str, Any] = {}
+    if dpi is not None:
+        out["dpi"] = dpi
+    if size is not None:
+        w, sep, h = size.lower().partition("x")
+        try:
+            out["size"] = (float(w), float(h))
+        except ValueError:
+            raise ConfigError(f"--size: expected WIDTHxHEIGHT in inches, e.g. 12x6, got {size!r}") from None
+        if not sep:
+            raise ConfigError(f"--size: expected WIDTHxHEIGHT in inches, e.g. 12x6, got {size!r}")
+    if style is not None:
+        out["style"] = style
+    try:
+        check_plot_options(**out)
+    except LrvizError as exc:
+        raise ConfigError("--" + exc.message) from None
+    return out

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lrviz.cli.options import _COMMON_DEFAULTS, _FLAG_PATHS, COMMON, _default_text, _typed
+from lrviz.cli.options import _COMMON_DEFAULTS, _FLAG_PATHS, COMMON, _default_text, _typed, plot_options
 from lrviz.cli.show import show
 from lrviz.config import Layer, build_run, from_flags, load_run, parse_flag_value
 from lrviz.errors import ConfigError
@@ -37,7 +37,11 @@ def _scheduler_param(arg: Any) -> inspect.Parameter:
             "expr": "EXPR",
             "floats": "X",
         }.get(arg.kind, "X")
-        option = typer.Option(arg.flag_name, help=arg.help + extra, metavar=metavar, show_default=False)
+        names = [arg.flag_name]
+        kebab = "--" + arg.name.lower().replace("_", "-")
+        if kebab != arg.flag_name:
+            names.append(kebab)  # PyTorch spells it T_0: both --t0 and --t-0 work
+        option = typer.Option(*names, help=arg.help + extra, metavar=metavar, show_default=False)
         annotation = Annotated[str | None, option]
     return inspect.Parameter(f"s_{arg.name}", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
 
@@ -99,6 +103,7 @@ def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
 def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     outputs = list(kwargs.get("out") or [])
     check_outputs(outputs)
+    plot = plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))
     flags = _flag_layer(spec, kwargs)
     if kwargs.get("config") is not None:
         run = load_run(kwargs["config"], key=kwargs.get("key"), over=flags)
@@ -120,6 +125,7 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
         quiet=kwargs["quiet"],
         resume_at=kwargs.get("resume_at"),
         chart=kwargs.get("chart"),
+        plot=plot,
     )
 
 

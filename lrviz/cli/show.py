@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lrviz.cli._platform import may_fork
-from lrviz.errors import LrvizError
+from lrviz.cli._platform import can_encode, may_fork
+from lrviz.cli.options import FLAGS
+from lrviz.errors import LrvizError, render_options
 from lrviz.model import RunConfig
 from lrviz.render import import_renderers, write_outputs
 
@@ -75,7 +76,25 @@ def _batch_bar(total: int) -> Any:
 def _warn(messages: list[str], quiet: bool) -> None:
     if not quiet:
         for message in messages:
-            print(f"warning: {_one_line(message)}", file=sys.stderr)
+            _say(f"warning: {_one_line(render_options(message, FLAGS))}", sys.stderr)
+
+
+def notes(run: RunConfig, quiet: bool, prefix: str = "") -> None:
+    """What lrviz assumed or ignored while reading the config, one `note:` line each (stderr)."""
+    if not quiet:
+        for note in run.notes:
+            text = render_options(note, FLAGS)
+            _say(f"note: {_one_line(text if text.startswith(prefix) else prefix + text)}", sys.stderr)
+
+
+def _say(line: str, stream: Any = None) -> None:
+    """One message line: wrapped at the terminal's width on word boundaries on a terminal, whole elsewhere."""
+    stream = stream or sys.stdout
+    if stream.isatty():
+        from lrviz.render.text import wrap
+
+        line = wrap(line)
+    print(line, file=stream)
 
 
 def show(
@@ -88,13 +107,13 @@ def show(
     quiet: bool = False,
     resume_at: int | None = None,
     chart: bool | None = None,
+    plot: dict[str, Any] | None = None,
+    title: str | None = None,
 ) -> Any:
     from lrviz.cli import _fork as background
     from lrviz.diagnostics import check_curve, check_run
 
-    if not quiet:
-        for note in run.notes:
-            print(f"note: {_one_line(note)}", file=sys.stderr)
+    notes(run, quiet)
     _warn(check_run(run), quiet)
     if run.geometry:
         # a framework's run states its own arithmetic, from the dataset to total and warmup steps
@@ -102,25 +121,38 @@ def show(
     # PyTorch steps in a child process while this one imports the renderer (background.py).
     with background.start(lambda: _simulate(run, momentum, resume_at), fork=may_fork()) as job:
         if outputs:
-            import_renderers(outputs)
+            import_renderers([Path("x.csv") if str(p).startswith("-") else p for p in outputs])
         else:
             from lrviz.render import table  # noqa: F401 - imported while the child imports torch
         curve = job.result()
     _warn([f.message for f in check_curve(curve)], quiet)
     if outputs:
+        from lrviz.render import stdout_format, writer_for
         from lrviz.render.text import summary_line
 
-        write_outputs(curve, outputs, log_y=log_y, title=run.title, momentum=momentum)
-        print(summary_line(curve))
-        for path in outputs:
-            print(f"wrote {path}")
+        files = [p for p in outputs if stdout_format(p) is None]
+        piped = [stdout_format(p) for p in outputs if stdout_format(p) is not None]
+        write_outputs(curve, files, log_y=log_y, title=title or run.title, momentum=momentum, **(plot or {}))
+        report = sys.stderr if piped else sys.stdout  # standard output carries only the data then
+        _say(summary_line(curve), report)
+        for path in files:
+            print(f"wrote {path}", file=report)
+        for suffix in piped:
+            sys.stdout.flush()
+            writer_for(str(suffix))(curve, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
         return curve
     from rich.console import Console
 
     from lrviz.render.table import print_table
 
-    _print_chart(curve, chart, log_y)
-    print_table(curve, Console(), every)
+    shown = _print_chart(curve, chart, log_y)
+    max_rows = None
+    if shown and every is None and sys.stdout.isatty():
+        from lrviz.render.table import fit_rows
+
+        max_rows = fit_rows(shown)  # keep the chart in view: thin the table to the terminal's height
+    print_table(curve, Console(), every, max_rows=max_rows)
     return curve
 
 
@@ -138,10 +170,16 @@ def _simulate(run: RunConfig, momentum: bool, resume_at: int | None) -> Any:
     return curve
 
 
-def _print_chart(curve: Any, chart: bool | None, log_y: bool) -> None:
-    """The terminal chart, when asked for or when stdout is a terminal."""
+def _print_chart(curve: Any, chart: bool | None, log_y: bool) -> int:
+    """The terminal chart, when asked for or when stdout is a terminal; the lines it took (0: none).
+
+    A stream that cannot encode the braille and arrow characters (a cp1252 redirect on
+    Windows, PYTHONIOENCODING=ascii) gets the ASCII chart instead (``_platform.can_encode``).
+    """
     if chart is False or (chart is None and not sys.stdout.isatty()):
-        return
+        return 0
     from lrviz.render.chart import build_chart
 
-    print(build_chart(curve, log_y=log_y))
+    text = build_chart(curve, log_y=log_y, ascii=not can_encode(sys.stdout, "↺⠉┤"))
+    print(text)
+    return text.count("\n") + 1

@@ -24,6 +24,8 @@ MAX_INT = 10**15
 def parse_flag_value(arg: Arg, text: str, flag: str) -> Any:
     """Turn a flag's text into the value the registry expects for ``arg`` (ConfigError naming ``flag``)."""
     text = text.strip()
+    if arg.kind in ("ints", "floats") and text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]  # [30,80], as the YAML would say it
     try:
         if arg.kind in ("int", "optional_int"):
             return int(text)

@@ -65,10 +65,23 @@ def check_plot_options(
         raise ConfigError(f"style: expected one of {', '.join(STYLES)}, got {style!r}")
 
 
+#: ``-o -`` writes CSV to standard output; ``-o -.json`` JSON.
+STDOUT = {"-": ".csv", "-.csv": ".csv", "-.json": ".json"}
+
+
+def stdout_format(path: Path) -> str | None:
+    """The data format ``path`` asks for on standard output (``-``, ``-.csv``, ``-.json``), else None."""
+    return STDOUT.get(str(path))
+
+
 def check_outputs(paths: Sequence[Path], flag: str = "-o/--out") -> None:
     """ConfigError for an unknown suffix or a path given twice, before anything is computed."""
     seen: set[Path] = set()
+    if sum(1 for p in paths if str(p).startswith("-")) > 1:
+        raise ConfigError(f"{flag} -: standard output takes one format; give -o - (CSV) or -o -.json once")
     for path in paths:
+        if stdout_format(path) is not None:
+            continue
         if path.suffix.lower() not in FORMATS:
             got = f"{path.suffix!r}" if path.suffix else "no suffix"
             raise ConfigError(f"{flag} {path}: unknown output format ({got}); use one of {', '.join(FORMATS)}")

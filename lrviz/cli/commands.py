@@ -48,6 +48,8 @@ class _Group(TyperGroup):
         if not sys.warnoptions:  # leave `python -W` and pytest's own warning handling alone
             warnings.showwarning = _show_warning
         debug = "--debug" in argv or os.environ.get("LRVIZ_DEBUG", "") not in ("", "0")
+        if "--debug" in argv[1:]:  # every error message suggests it: accept it after the subcommand too
+            argv = ["--debug", *(a for a in argv if a != "--debug")]
         if debug:
             state["fork"] = False  # one process, so a traceback shows where it failed
         code = _guarded(
@@ -58,9 +60,32 @@ class _Group(TyperGroup):
             sys.exit(code)
         return code
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """Aliases `lrviz list` shows (``sgdr``) run their command; a class name gets a suggestion."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        spec = _spec_named(cmd_name)
+        if spec is not None and spec.command:
+            if cmd_name.lower() in (a.lower() for a in spec.aliases):
+                return super().get_command(ctx, spec.command)
+            raise _UsageError(f"no command {cmd_name!r}; did you mean `lrviz {spec.command}`?", ctx=ctx)
+        return None
+
 
 # Typer vendors click; reach its exception base through a public class, whatever the version.
 _ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_UsageError: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def _spec_named(name: str) -> Any:
+    from lrviz.errors import ConfigError
+    from lrviz.schedules import get_scheduler
+
+    try:
+        return get_scheduler(name)
+    except ConfigError:
+        return None
 
 
 def _guarded(run: Callable[[], Any], debug: bool) -> int:
@@ -73,7 +98,10 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
             return 0
         click_exc: Any = exc
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        _error(f"{click_exc.format_message()}{hint}")
+        message = click_exc.format_message()
+        if "unexpected extra argument" in message and _spaced_list(sys.argv):
+            message += "; separate list values with commas, e.g. --milestones 30,80"
+        _error(f"{message}{hint}")
         return int(click_exc.exit_code)
     except typer.Abort:
         _error("aborted")
@@ -83,7 +111,15 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
             traceback.print_exc()
         _error(exc.render(FLAGS))
         return exc.exit_code
+    except (BrokenPipeError, SystemExit) as exc:
+        # `lrviz ... | head`: the reader had what it wanted; rich and click turn the broken pipe into exit 1
+        if isinstance(exc, BrokenPipeError) or isinstance(exc.__context__, BrokenPipeError):
+            _quiet_stdout()
+            return 0
+        raise
     except KeyboardInterrupt:
+        if sys.stderr is not None and sys.stderr.isatty():
+            sys.stderr.write("\r\x1b[K\x1b[?25h")  # a progress bar's line cleared, the cursor shown again
         _error("interrupted")
         return 130
     except Exception as exc:  # a bug: say so in one line, with the traceback on request
@@ -95,6 +131,22 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
         )
         return 1
     return result if isinstance(result, int) else 0
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, let later flushes of stdout go nowhere instead of failing."""
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process exits
+    except OSError:  # pragma: no cover
+        pass
+
+
+def _spaced_list(argv: Sequence[str]) -> bool:
+    """``--milestones 30 80``: a list flag followed by two numbers."""
+    for i, word in enumerate(argv[:-2]):
+        if word in ("--milestones", "--max-lr", "--base-lr", "--restarts") and argv[i + 2].replace(".", "").isdigit():
+            return True
+    return False
 
 
 def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
@@ -109,7 +161,7 @@ _APP_SETTINGS: dict[str, Any] = {
     "Every value comes from stepping the real torch.optim.lr_scheduler class.",
     "epilog": EXIT_CODES,
     "no_args_is_help": True,
-    "add_completion": False,
+    "add_completion": True,
     "pretty_exceptions_enable": False,
     "rich_markup_mode": None,  # plain help and errors: rich costs ~0.1 s to import; tables still use it
     "context_settings": {"help_option_names": ["-h", "--help"]},
@@ -190,6 +242,8 @@ def main() -> None:
         typer.main.get_command(_app_for(sys.argv[1:])).main(prog_name="lrviz")
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            code = 0  # `lrviz ... | head`: the reader had what it wanted (click's EPIPE handling said 1)
         skip_teardown = "torch" in sys.modules or "matplotlib" in sys.modules
         try:
             for stream in (sys.stdout, sys.stderr):
@@ -197,8 +251,8 @@ def main() -> None:
                     stream.flush()
         except BrokenPipeError:
             # `lrviz ... | head`: the reader left; Python's own flush at exit would print a traceback
-            skip_teardown = True
+            skip_teardown, code = True, 0
         if skip_teardown:
             # Everything is written and renamed into place; skip the teardown (torch ~0.3 s, matplotlib ~0.15 s).
             os._exit(code)
-        raise
+        raise SystemExit(code) from None
