@@ -19,7 +19,7 @@ import typer
 from lrviz.cli.options import COMMON
 from lrviz.cli.show import show
 from lrviz.config import build_run
-from lrviz.config.document import Layer
+from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
 

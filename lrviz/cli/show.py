@@ -87,6 +87,9 @@ def notes(run: RunConfig, quiet: bool, prefix: str = "") -> None:
             _say(f"note: {_one_line(text if text.startswith(prefix) else prefix + text)}", sys.stderr)
 
 
+_said = {"lines": 0}  # terminal lines the messages before the chart took
+
+
 def _say(line: str, stream: Any = None) -> None:
     """One message line: wrapped at the terminal's width on word boundaries on a terminal, whole elsewhere."""
     stream = stream or sys.stdout
@@ -94,6 +97,7 @@ def _say(line: str, stream: Any = None) -> None:
         from lrviz.render.text import wrap
 
         line = wrap(line)
+        _said["lines"] += line.count("\n") + 1
     print(line, file=stream)
 
 
@@ -151,7 +155,9 @@ def show(
     if shown and every is None and sys.stdout.isatty():
         from lrviz.render.table import fit_rows
 
-        max_rows = fit_rows(shown)  # keep the chart in view: thin the table to the terminal's height
+        # keep the chart in view: the warnings above it, the chart, the table header, the thinning note
+        # and the summary (wrapped: up to 3 lines each) and the prompt all fit the terminal's height
+        max_rows = fit_rows(shown + _said["lines"], reserved=8)
     print_table(curve, Console(), every, max_rows=max_rows)
     return curve
 

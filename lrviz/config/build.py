@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lrviz.config.document import Layer
+from lrviz.config.layer import Layer
+from lrviz.config.optimizer import build_optimizer
 from lrviz.config.values import (
     MAX_POINTS,
     check_arg,
@@ -22,12 +23,11 @@ from lrviz.config.values import (
 )
 from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath
-from lrviz.model import GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
-from lrviz.schedules import OPTIMIZER_ARGS, Arg, SchedulerSpec, get_optimizer, get_scheduler, suggest
-from lrviz.signatures import OPTIMIZER_MODULE, SCHEDULER_MODULE, parameters
+from lrviz.model import RunConfig, SchedulerConfig
+from lrviz.schedules import Arg, SchedulerSpec, get_scheduler, suggest
+from lrviz.signatures import SCHEDULER_MODULE, parameters
 
 #: Upper bound on the number of param groups.
-MAX_GROUPS = 64
 
 
 def build_run(layer: Layer) -> RunConfig:
@@ -37,7 +37,7 @@ def build_run(layer: Layer) -> RunConfig:
         from lrviz.config.families import build
 
         return build(layer)
-    optimizer = _build_optimizer(data.get("optimizer", {}), layer)
+    optimizer = build_optimizer(data.get("optimizer", {}), layer)
     groups = len(optimizer.groups)
     spe = number(data.get("steps_per_epoch", 1), layer.at(("steps_per_epoch",)), integer=True, bound=_POS)
     geometry = None
@@ -248,91 +248,6 @@ def _metrics(data: Mapping[str, Any], layer: Layer) -> tuple[float, ...] | None:
     return tuple(float(number(v, f"{where}[{i}]", integer=False)) for i, v in enumerate(raw))
 
 
-def _build_optimizer(raw: Any, layer: Layer) -> OptimizerConfig:
-    where = layer.at(("optimizer",))
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a mapping with `name:` and `lr:`")
-    name = get_optimizer_at(raw.get("name", "SGD"), layer.at(("optimizer", "name")))
-    lr = number(raw.get("lr", 0.1), layer.at(("optimizer", "lr")), integer=False, bound=_NONNEG)
-    options: dict[str, Any] = {}
-    for k, v in raw.items():
-        if k in ("name", "lr", "param_groups"):
-            continue
-        _check_option_name(name, k, layer.at(("optimizer", k)))
-        options[k] = _option_value(v, layer.at(("optimizer", k)))
-    groups_raw = raw.get("param_groups")
-    groups: list[GroupConfig] = []
-    if groups_raw is None:
-        groups.append(GroupConfig("group 0", lr, {}))
-    else:
-        gwhere = layer.at(("optimizer", "param_groups"))
-        if not isinstance(groups_raw, list) or not groups_raw:
-            raise ConfigError(f"{gwhere}: expected a non-empty list of mappings like {{lr: 0.01}}")
-        if len(groups_raw) > MAX_GROUPS:
-            raise ConfigError(f"{gwhere}: more than {MAX_GROUPS} param groups")
-        for i, g in enumerate(groups_raw):
-            gw = layer.at(("optimizer", "param_groups", i))
-            if not isinstance(g, dict):
-                raise ConfigError(f"{gw}: expected a mapping like {{name: head, lr: 0.01}}")
-            glr = number(
-                g.get("lr", lr), layer.at(("optimizer", "param_groups", i, "lr")), integer=False, bound=_NONNEG
-            )
-            gname = g.get("name", f"group {i}")
-            if not isinstance(gname, str | int):
-                raise ConfigError(f"{gw}.name: expected a string")
-            gopts = {}
-            for k, v in g.items():
-                if k in ("lr", "name", "params"):
-                    continue
-                _check_option_name(name, k, layer.at(("optimizer", "param_groups", i, k)))
-                gopts[k] = _option_value(v, layer.at(("optimizer", "param_groups", i, k)))
-            groups.append(GroupConfig(str(gname), glr, gopts))
-        names = [g.name for g in groups]
-        for n in names:
-            if names.count(n) > 1:
-                raise ConfigError(f"{gwhere}: the group name {n!r} is used twice")
-    return OptimizerConfig(name, lr, options, tuple(groups))
-
-
-_NONNEG = get_scheduler("CosineAnnealingLR").arg("eta_min").bound  # type: ignore[union-attr]
-
-
-def _check_option_name(optimizer: str, key: Any, where: str) -> None:
-    """An option the registry knows, or one the installed torch class takes (looked up only then)."""
-    if key in OPTIMIZER_ARGS[optimizer]:
-        return
-    installed = parameters(OPTIMIZER_MODULE, optimizer)
-    valid = installed if installed is not None else OPTIMIZER_ARGS[optimizer]
-    if key not in valid:
-        raise ConfigError(
-            f"{where}: unknown option of {optimizer}{suggest(str(key), valid)}; it takes {', '.join(valid)}"
-        )
-
-
-def get_optimizer_at(name: Any, where: str) -> str:
-    if isinstance(name, str) and "." in name:
-        raise ConfigError(
-            f"{where}: {name!r} is not a torch.optim class; lrviz steps the schedule with a dummy torch optimizer, "
-            f"so name the closest one with {option('optimizer')} (e.g. adamw) and {option('lr')}"
-        )
-    try:
-        return get_optimizer(str(name))
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc.message}") from None
-
-
-def _option_value(value: Any, where: str) -> Any:
-    if isinstance(value, bool | str) or value is None:
-        return value
-    if isinstance(value, int | float):
-        return number(value, where, integer=False)
-    if isinstance(value, list) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-        return tuple(number(v, f"{where}", integer=False) for v in value)
-    raise ConfigError(
-        f"{where}: expected a number, a string, true/false or a list of numbers, got {describe_value(value)}"
-    )
-
-
 def _build_scheduler(raw: Any, path: KeyPath, layer: Layer, groups: int, depth: int) -> SchedulerConfig:
     where = layer.at(path)
     if not isinstance(raw, dict) or "name" not in raw:
@@ -465,7 +380,8 @@ def load_run(
     This is what every command and ``lrviz.load`` do: read, pick the scheduler node
     (``key``), merge the flags or keyword overrides, validate.
     """
-    from lrviz.config.document import from_document, load_file, merge
+    from lrviz.config.document import from_document, load_file
+    from lrviz.config.layer import merge
 
     layer = load_file(source, key) if isinstance(source, Path) else from_document(dict(source), name, key)
     return build_run(layer if over is None else merge(layer, over))

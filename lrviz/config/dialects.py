@@ -79,7 +79,7 @@ def _deepspeed(data: Mapping[str, Any], where: Where) -> str | None:
         same = _DEEPSPEED.get(kind, "no torch class of the same name")
         return (
             f"{where(('scheduler', 'type'))}: a DeepSpeed scheduler block (type: {kind}); lrviz does not step "
-            f"DeepSpeed's own schedulers; the same curve in torch or Hugging Face terms: {same}"
+            f"DeepSpeed's own schedulers; the equivalent is {same}"
         )
     return None
 

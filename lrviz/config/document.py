@@ -18,16 +18,14 @@ validates everything in one place. Hydra (``_target_``) and LightningCLI
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lrviz.config.layer import Layer, _Doc
+from lrviz.config.nodes import _optimizer_node, _scheduler_node
 from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath, dotted
 from lrviz.schedules import get_scheduler, suggest
-
-#: Upper bound on nested scheduler depth (SequentialLR inside SequentialLR ...).
-MAX_DEPTH = 8
 
 RUN_KEYS = (
     "epochs",
@@ -52,63 +50,6 @@ RUN_KEYS = (
     "split_batches",
     "trainer",
 )
-_HYDRA_META = ("_partial_", "_recursive_", "_convert_", "_args_")
-_IGNORED_SCHEDULER_KEYS = ("optimizer",)
-_SCHEDULER_PREFIX = "torch.optim.lr_scheduler."
-_OPTIMIZER_PREFIX = "torch.optim."
-
-# ---------------------------------------------------------------------------
-# Raw layers: canonical dicts plus where each value came from
-
-
-@dataclass
-class Layer:
-    """Canonical-shaped values from one source, and where each came from."""
-
-    data: dict[str, Any]
-    where: dict[KeyPath, str]
-    origin: str  # "flags" or a file name: used for values with no recorded location
-    foreign: bool = False  # a training config (Hydra/Lightning): extra top-level keys are fine
-    notes: list[str] = field(default_factory=list)  # what lrviz assumed or ignored, said as `note:` lines
-    origins: dict[KeyPath, KeyPath] = field(default_factory=dict)  # canonical scheduler path -> path in the file
-
-    def at(self, path: KeyPath) -> str:
-        for end in range(len(path), 0, -1):
-            if path[:end] in self.where:
-                found = self.where[path[:end]]
-                return found if end == len(path) else f"{found}{dotted(path[end:]) and '.' + dotted(path[end:])}"
-        return f"{self.origin}: {dotted(path)}" if self.origin != "flags" else dotted(path)
-
-
-def from_flags(values: Mapping[KeyPath, tuple[str, Any]]) -> Layer:
-    """A layer from CLI flags: {canonical path: (flag name, value)}; None values are skipped."""
-    layer = Layer({}, {}, "flags")
-    for path, (flag, value) in values.items():
-        if value is None:
-            continue
-        node: dict[Any, Any] = layer.data
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
-        layer.where[path] = flag
-    return layer
-
-
-class _Doc:
-    """Locations inside one YAML file."""
-
-    def __init__(self, path: Path | str, lines: Mapping[KeyPath, int], allow_import: tuple[str, ...] = ()) -> None:
-        self.path = path
-        self.lines = lines
-        self.allow_import = allow_import
-
-    def at(self, orig: KeyPath) -> str:
-        for end in range(len(orig), -1, -1):
-            if orig[:end] in self.lines:
-                return (
-                    f"{self.path}:{self.lines[orig[:end]]}: {dotted(orig)}" if orig else f"{self.path}:{self.lines[()]}"
-                )
-        return f"{self.path}: {dotted(orig)}" if orig else str(self.path)
 
 
 def load_file(
@@ -268,7 +209,7 @@ def _key_path(data: Mapping[str, Any], key: str, doc: _Doc) -> KeyPath:
 
 def _is_scheduler_node(node: Mapping[str, Any]) -> bool:
     name = node.get("_target_") or node.get("class_path") or node.get("name")
-    return isinstance(name, str) and (name.startswith(_SCHEDULER_PREFIX) or _known_scheduler(name))
+    return isinstance(name, str) and (name.startswith("torch.optim.lr_scheduler.") or _known_scheduler(name))
 
 
 def _known_scheduler(name: str) -> bool:
@@ -321,198 +262,3 @@ def _root_node(root: dict[str, Any], base: KeyPath, doc: _Doc, layer: Layer) -> 
             raise ConfigError(f"{doc.at((*base, 'lr'))}: lr is also set under optimizer:; set it in one place")
         optimizer["lr"] = root["lr"]
         layer.where[("optimizer", "lr")] = doc.at((*base, "lr"))
-
-
-def _class_name(value: Any, prefix: str, what: str, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected a {what} class name, got {value!r}")
-    value = value.strip()
-    if "." in value:
-        if not value.startswith(prefix) or "." in value[len(prefix) :]:
-            raise ConfigError(
-                f"{where}: {value!r}: only classes in {prefix.rstrip('.')} can be named "
-                "(lrviz never imports other modules named in a file)"
-            )
-        value = value[len(prefix) :]
-    return str(value)
-
-
-def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: Layer, depth: int) -> dict[str, Any]:
-    from lrviz.config.interpolation import take
-
-    if depth > MAX_DEPTH:
-        raise ConfigError(f"{doc.at(orig)}: schedulers nested more than {MAX_DEPTH} deep")
-    node = take(node, doc.at(orig)) if not isinstance(node, dict) else node
-    if isinstance(node, str):
-        node = {"name": node}
-    if not isinstance(node, dict):
-        raise ConfigError(f"{doc.at(orig)}: expected a mapping with `name:` and the scheduler's arguments")
-    layer.where[canon] = doc.at(orig)
-    keys = [k for k in ("name", "_target_", "class_path") if k in node]
-    if not keys:
-        raise ConfigError(f"{doc.at(orig)}: missing `name:` (a torch.optim.lr_scheduler class, e.g. CosineAnnealingLR)")
-    if len(keys) > 1 and not (layer.foreign and "name" in keys and len(keys) == 2):
-        raise ConfigError(f"{doc.at(orig)}: give only one of {', '.join(keys)}")
-    name_key = next(k for k in ("_target_", "class_path", "name") if k in keys)
-    raw_name = take(node[name_key], doc.at((*orig, name_key)))
-    items: list[tuple[Any, Any, KeyPath]] = []
-    ignored = {name_key, *_HYDRA_META, *_IGNORED_SCHEDULER_KEYS}
-    if layer.foreign:
-        ignored |= {"monitor", "name"} - {name_key}  # LightningCLI's monitor; a Hydra node's label
-    for k, v in node.items():
-        if k in ignored or (not orig and layer.foreign and isinstance(v, dict) and k != "init_args"):
-            continue  # a file that is one node: `trainer:` etc. there only feed its interpolations (--set)
-        if k == "init_args" and name_key == "class_path":
-            if not isinstance(v, dict):
-                raise ConfigError(f"{doc.at((*orig, k))}: init_args must be a mapping")
-            items.extend((ik, iv, (*orig, k, ik)) for ik, iv in v.items() if not (layer.foreign and ik == "monitor"))
-        else:
-            items.append((k, v, (*orig, k)))
-    from lrviz.config.training import ALIASES
-
-    raw_name = ALIASES.get(raw_name, raw_name) if isinstance(raw_name, str) else raw_name
-    layer.origins[canon] = orig
-    if isinstance(raw_name, str) and "." in raw_name and not raw_name.strip().startswith(_SCHEDULER_PREFIX):
-        return _custom_node(raw_name.strip(), items, orig, canon, name_key, doc, layer)
-    name = _class_name(raw_name, _SCHEDULER_PREFIX, "scheduler", doc.at((*orig, name_key)))
-    try:
-        spec = get_scheduler(name)
-    except ConfigError as exc:
-        raise ConfigError(f"{doc.at((*orig, name_key))}: {exc.message}") from None
-    out: dict[str, Any] = {"name": spec.name}
-    layer.where[(*canon, "name")] = doc.at((*orig, name_key))
-    for k, v, where in items:
-        if k == "schedulers" and spec.composite:
-            if not isinstance(v, list) or not v:
-                raise ConfigError(f"{doc.at(where)}: expected a non-empty list of scheduler mappings")
-            out[k] = [
-                _scheduler_node(child, (*where, i), (*canon, k, i), doc, layer, depth + 1) for i, child in enumerate(v)
-            ]
-        else:
-            out[k] = _value(v, doc.at(where), layer)
-        layer.where[(*canon, k)] = doc.at(where)
-    return out
-
-
-def _custom_node(
-    name: str,
-    items: list[tuple[Any, Any, KeyPath]],
-    orig: KeyPath,
-    canon: KeyPath,
-    name_key: str,
-    doc: _Doc,
-    layer: Layer,
-) -> dict[str, Any]:
-    """A project's own scheduler class: refused unless ``allow_import`` names its package."""
-    from lrviz.config.training import refuse_custom
-
-    where = doc.at((*orig, name_key))
-    if not any(name == p or name.startswith(p.rstrip(".") + ".") for p in doc.allow_import):
-        raise refuse_custom(name, where)
-    if name.rsplit(".", 1)[0] in ("", name) or not all(part.isidentifier() for part in name.split(".")):
-        raise ConfigError(f"{where}: {name!r} is not a dotted module.Class path")
-    out: dict[str, Any] = {"name": name, "custom": True}
-    layer.where[(*canon, "name")] = where
-    for k, v, here in items:
-        out[k] = _value(v, doc.at(here), layer)
-        layer.where[(*canon, k)] = doc.at(here)
-    return out
-
-
-def _value(value: Any, where: str, layer: Layer) -> Any:
-    """A value lrviz reads: resolved, and not a MONAI reference it cannot evaluate."""
-    from lrviz.config.interpolation import take
-
-    take(value, where)
-    if (
-        layer.foreign
-        and isinstance(value, str)
-        and value[:1] in ("@", "%")
-        or (isinstance(value, str) and value.startswith("$") and not value.startswith("${"))
-    ):
-        raise ConfigError(
-            f"{where}: {value!r} is a MONAI bundle reference or expression; lrviz does not evaluate MONAI's "
-            f"@/$/% syntax; give the number, e.g. {option('overrides')} KEY=VALUE"
-        )
-    return value
-
-
-def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[str, Any]:
-    from lrviz.config.interpolation import take
-
-    node = take(node, doc.at(orig)) if not isinstance(node, dict) else node
-    if isinstance(node, str):
-        node = {"name": node}
-    if not isinstance(node, dict):
-        raise ConfigError(f"{doc.at(orig)}: expected an optimizer name or a mapping with `name:` and `lr:`")
-    out: dict[str, Any] = {}
-    layer.where[("optimizer",)] = doc.at(orig)
-    for k, v in node.items():
-        where = (*orig, k)
-        if k in _HYDRA_META or k == "params":
-            continue
-        if k in ("name", "_target_", "class_path"):
-            if k == "name" and any(c in node for c in ("_target_", "class_path")):
-                continue  # a Hydra node's label beside its class
-            v = take(v, doc.at(where))
-            if isinstance(v, str) and v.strip().startswith(_OPTIMIZER_PREFIX) or not isinstance(v, str) or "." not in v:
-                v = _class_name(v, _OPTIMIZER_PREFIX, "optimizer", doc.at(where))
-            out["name"] = v  # another package's class is refused once flags are merged (--optimizer wins)
-            layer.where[("optimizer", "name")] = doc.at(where)
-        elif k == "init_args":
-            if not isinstance(v, dict):
-                raise ConfigError(f"{doc.at(where)}: init_args must be a mapping")
-            for ik, iv in v.items():
-                out[ik] = _value(iv, doc.at((*where, ik)), layer)
-                layer.where[("optimizer", ik)] = doc.at((*where, ik))
-        elif k == "param_groups":
-            out[k] = v
-            layer.where[("optimizer", k)] = doc.at(where)
-            if isinstance(v, list):
-                for i, group in enumerate(v):
-                    layer.where[("optimizer", k, i)] = doc.at((*where, i))
-                    if isinstance(group, dict):
-                        for gk in group:
-                            layer.where[("optimizer", k, i, gk)] = doc.at((*where, i, gk))
-        else:
-            out[k] = _value(v, doc.at(where), layer)
-            layer.where[("optimizer", k)] = doc.at(where)
-    return out
-
-
-def merge(base: Layer, over: Layer) -> Layer:
-    """``over``'s values replace ``base``'s, key by key (flags over a file)."""
-    result = Layer(
-        _deep_copy(base.data),
-        dict(base.where),
-        base.origin,
-        base.foreign,
-        [*base.notes, *over.notes],
-        dict(base.origins),
-    )
-    bs, os_ = base.data.get("scheduler"), over.data.get("scheduler")
-    if isinstance(bs, dict) and isinstance(os_, dict) and "name" in os_ and bs.get("name") != os_["name"]:
-        raise ConfigError(
-            f"{base.at(('scheduler', 'name'))}: the file describes {bs.get('name')}, "
-            f"but this command builds {os_['name']}; use `lrviz render {base.origin}` "
-            "or the matching subcommand"
-        )
-    _merge_into(result.data, over.data)
-    result.where.update(over.where)
-    return result
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(v) for v in value]
-    return value
-
-
-def _merge_into(target: dict[str, Any], source: Mapping[str, Any]) -> None:
-    for k, v in source.items():
-        if isinstance(v, dict) and isinstance(target.get(k), dict):
-            _merge_into(target[k], v)
-        else:
-            target[k] = _deep_copy(v)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lrviz.config.document import Layer
+from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath, dotted
 from lrviz.model import RunConfig

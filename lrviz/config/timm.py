@@ -23,8 +23,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from lrviz.config.document import Layer
 from lrviz.config.families import Fields, require
+from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value, read_metrics
 from lrviz.errors import ConfigError, option
 from lrviz.model import GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig

@@ -29,7 +29,7 @@ from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath
 
 if TYPE_CHECKING:
-    from lrviz.config.document import Layer, _Doc
+    from lrviz.config.layer import Layer, _Doc
 
 SCHEDULER_KEYS = ("scheduler", "lr_scheduler", "lr_scheduler_init")
 OPTIMIZER_KEYS = ("optimizer", "optim", "optimizer_init")
@@ -112,7 +112,7 @@ def get(data: Any, path: KeyPath) -> Any:
 
 def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> None:
     """Fill ``layer`` from the scheduler node at ``path`` of the training config ``data``."""
-    from lrviz.config.document import _optimizer_node, _scheduler_node
+    from lrviz.config.nodes import _optimizer_node, _scheduler_node
 
     layer.foreign = True
     node = get(data, path)
