@@ -240,7 +240,7 @@ def _child_of(pid: int, timeout: float = 60) -> int:
 @pytest.mark.parametrize(
     ("how", "code", "message"),
     [
-        ("ctrl-c", 130, ""),  # Typer's convention: exit 130 quietly (the terminal shows ^C)
+        ("ctrl-c", 130, "Error: interrupted"),  # one line, as every other stop says why
         ("kill-child", 1, "Error: the process stepping the schedule was killed by SIGKILL before it finished"),
     ],
 )

@@ -118,10 +118,7 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
             return 0
         raise
     except KeyboardInterrupt:
-        if sys.stderr is not None and sys.stderr.isatty():
-            sys.stderr.write("\r\x1b[K\x1b[?25h")  # a progress bar's line cleared, the cursor shown again
-        _error("interrupted")
-        return 130
+        return _interrupted()
     except Exception as exc:  # a bug: say so in one line, with the traceback on request
         if debug:
             traceback.print_exc()
@@ -130,7 +127,17 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
             "(please report it; run with --debug or LRVIZ_DEBUG=1 for the traceback)"
         )
         return 1
+    if result == 130:  # click turns Ctrl-C into a quiet exit 130
+        return _interrupted()
     return result if isinstance(result, int) else 0
+
+
+def _interrupted() -> int:
+    """Ctrl-C: the progress bar's line cleared, the cursor shown again, one line, exit 130."""
+    if sys.stderr is not None and sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K\x1b[?25h")
+    _error("interrupted")
+    return 130
 
 
 def _quiet_stdout() -> None:

@@ -225,6 +225,8 @@ def compare_command(
     outputs = list(out or [])
     check_outputs(outputs)
     options = options or {}
+    from lrviz.cli.logs import _compare_with_logs, _is_log
+
     logs = [f for f in files or [] if _is_log(f)]
     if logs:
         _compare_with_logs([f for f in files or [] if f not in logs], logs, key, options, outputs, quiet)
@@ -347,6 +349,8 @@ def check_command(
     outputs = list(out or [])
     check_outputs(outputs)
     base = read_baseline(baseline) if baseline is not None else None
+    from lrviz.cli.logs import _read_log
+
     log = _read_log(against, x, y) if against is not None else None
     curve = simulate(run)
     failures = check_expectations(curve, expect)
@@ -355,6 +359,8 @@ def check_command(
         if mismatch is not None:
             failures.insert(0, f"{baseline}: {mismatch.describe()}")
     if log is not None and against is not None:
+        from lrviz.cli.logs import _against_log, _read_log
+
         failures += _against_log(curve, log, against, 1e-6 if rtol is None else rtol, atol, outputs, config)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
@@ -390,74 +396,3 @@ def _one_source(config: Path | None, options: dict[str, Any]) -> list[Path | Non
     if len(sources) > 1:
         raise ConfigError("give one config: a file, or --config-dir DIR --config-name NAME")
     return sources
-
-
-def _read_log(path: Path, x: str | None, y: str | None) -> Any:
-    from lrviz.runlog import read_log
-
-    return read_log(path, x=x, y=y)
-
-
-def _against_log(
-    curve: Any, log: Any, path: Path, rtol: float, atol: float, outputs: list[Path], config: Path
-) -> list[str]:
-    """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
-    from lrviz.actual import compare_log
-
-    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=rtol, atol=atol)
-    for line in report.describe():
-        print(line, file=sys.stderr if not report.ok else sys.stdout)
-    if not report.ok or outputs:
-        from lrviz.render import write_figure
-        from lrviz.render.plot import build_log_figure
-
-        targets = outputs or [Path(f"{config.stem}-vs-{path.name.split('.')[0] or 'log'}.png")]
-        write_figure(build_log_figure(curve, log, report), targets)
-        for target in targets:
-            print(f"wrote {target}", file=sys.stderr if not report.ok else sys.stdout)
-    if report.ok:
-        return []
-    return [
-        f"{path}: the logged LR differs from the plan" + (f" ({report.diagnoses[0].kind})" if report.diagnoses else "")
-    ]
-
-
-_LOG_SUFFIXES = (".csv", ".jsonl")
-
-
-def _is_log(path: Path) -> bool:
-    """A run's log rather than a config: a run directory, trainer_state.json, an event file, a CSV/JSONL."""
-    name = path.name
-    return (
-        path.is_dir()
-        or name == "trainer_state.json"
-        or name.startswith("events.out.tfevents")
-        or path.suffix.lower() in _LOG_SUFFIXES
-    )
-
-
-def _compare_with_logs(
-    configs: list[Path], logs: list[Path], key: str | None, options: dict[str, Any], outputs: list[Path], quiet: bool
-) -> None:
-    """``lrviz compare CONFIG LOG``: the plan against each log, reported; never a failing exit."""
-    from lrviz.actual import compare_log
-    from lrviz.cli._torch import simulate
-
-    sources = _sources(configs, options)
-    if len(sources) != 1:
-        raise ConfigError("compare a run's log against one config: lrviz compare CONFIG LOG [LOG ...]")
-    run = _read(sources[0], key, options)
-    notes(run, quiet)
-    curve = simulate(run)
-    for path in logs:
-        log = _read_log(path, None, None)
-        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch)
-        for line in report.describe():
-            print(line)
-        if outputs:
-            from lrviz.render import write_figure
-            from lrviz.render.plot import build_log_figure
-
-            write_figure(build_log_figure(curve, log, report), outputs)
-            for target in outputs:
-                print(f"wrote {target}")

@@ -413,62 +413,6 @@ def _wrap_title(text: Text, width_px: float, renderer: Any) -> None:
         text.set_text("\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in lines))
 
 
-def build_log_figure(
-    curve: Curve,
-    log: Any,
-    report: Any,
-    *,
-    log_y: bool = False,
-    title: str | None = None,
-    dpi: int = DEFAULT_DPI,
-    size: tuple[float, float] = DEFAULT_SIZE,
-    style: str = DEFAULT_STYLE,
-) -> Figure:
-    """Plan against a run's logged LR, on the optimizer-step axis, the first divergence marked.
-
-    ``log`` is a ``runlog.RunLog`` (steps already in lrviz's convention), ``report`` the
-    ``actual.LogReport`` comparing them.
-    """
-    check_plot_options(dpi=dpi, size=size, style=style)
-    marks = _MARKS[style]
-    with matplotlib.rc_context(_rc(style)):
-        fig = _new_figure(size, dpi)
-        ax = fig.add_subplot()
-        for g, series in enumerate(curve.lrs):
-            name = "plan" if len(curve.lrs) == 1 else f"plan: {curve.group_names[g]}"
-            steps = np.arange(len(series))
-            ax.plot(
-                steps, np.frombuffer(series, dtype=float), label=name, linewidth=1.4, drawstyle="steps-post", gid="plan"
-            )
-        for series in log.series:
-            steps = np.frombuffer(series.steps, dtype=np.int64)
-            values = np.frombuffer(series.values, dtype=float)
-            ax.plot(
-                steps, values, linestyle="none", marker=".", markersize=4, label=f"logged: {series.name}", gid="log"
-            )
-        for group in report.groups:
-            if group.first_diff is not None:
-                ax.axvline(
-                    group.first_diff,
-                    color=marks["restart"],
-                    linestyle="--",
-                    linewidth=1,
-                    gid="divergence",
-                    label=f"first differs at step {_plain_number(group.first_diff)}",
-                )
-                break
-        _y_scale(ax, log_y)
-        ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
-        ax.set_xlabel("optimizer step")
-        ax.set_ylabel("learning rate")
-        verdict = "matches the plan" if report.ok else "differs from the plan"
-        ax.set_title(title or f"{report.source}: {verdict}", fontsize=11, parse_math=False)
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize=9)
-        _fit(fig, [ax.title], [])
-    return fig
-
-
 def _fit(fig: Figure, titles: Sequence[Text], extra: Sequence[Any]) -> None:
     """Wrap titles to the figure's width, then set the margins so every label and legend is inside.
 
