@@ -17,14 +17,27 @@ from typing import Annotated, Any
 import typer
 
 from lrviz.cli.options import COMMON
-from lrviz.cli.show import show
+from lrviz.cli.show import show_command
 from lrviz.config import build_run
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
 
 #: The common options these commands take (the rest do not apply to a framework's run).
-_SHARED = ("out", "log_y", "title", "every", "chart", "quiet", "print_code", "resume_at", "momentum")
+_SHARED = (
+    "out",
+    "log_y",
+    "title",
+    "dpi",
+    "size",
+    "style",
+    "every",
+    "chart",
+    "quiet",
+    "print_code",
+    "resume_at",
+    "momentum",
+)
 _RUN_FLAGS = {
     "dataset_size": ("--dataset-size", "Training samples (the dataset size)."),
     "world_size": ("--world-size", "Data-parallel ranks (GPUs)."),
@@ -134,21 +147,7 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any]) -> None:
     if kwargs.get("title") is not None:
         data["title"] = kwargs["title"]
     run = build_run(Layer(data, where, "flags", foreign=True))
-    if kwargs["print_code"]:
-        from lrviz.codegen import pytorch_snippet
-
-        print(pytorch_snippet(run), end="")
-        return
-    show(
-        run,
-        outputs,
-        log_y=kwargs["log_y"],
-        momentum=kwargs["momentum"],
-        every=kwargs.get("every"),
-        quiet=kwargs["quiet"],
-        resume_at=kwargs.get("resume_at"),
-        chart=kwargs.get("chart"),
-    )
+    show_command(run, outputs, kwargs)
 
 
 def hf_command() -> Callable[..., None]:

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from lrviz.cli.options import _COMMON_DEFAULTS, _FLAG_PATHS, COMMON, _default_text, _typed, plot_options
-from lrviz.cli.show import show
+from lrviz.cli.options import _COMMON_DEFAULTS, COMMON, _default_text, flag_values, plot_options
+from lrviz.cli.show import show_command
 from lrviz.config import Layer, build_run, from_flags, load_run, parse_flag_value
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
@@ -89,12 +89,7 @@ def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
             continue
         value = raw if arg.kind == "bool" else parse_flag_value(arg, raw, arg.flag_name)
         values[("scheduler", arg.name)] = (arg.flag_name, value)
-    for name, (path, flag) in _FLAG_PATHS.items():
-        raw = kwargs.get(name)
-        if raw is not None:
-            values[path] = (flag, _typed(name, raw, flag))
-    if kwargs.get("metrics") is not None:
-        values[("metrics",)] = ("--metrics", kwargs["metrics"])
+    values.update(flag_values(kwargs))
     if kwargs.get("title") is not None:
         values[("title",)] = ("--title", kwargs["title"])
     return from_flags(values)
@@ -103,7 +98,7 @@ def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
 def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     outputs = list(kwargs.get("out") or [])
     check_outputs(outputs)
-    plot = plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))
+    plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))  # bad plot flags: before any work
     flags = _flag_layer(spec, kwargs)
     if kwargs.get("config") is not None:
         run = load_run(kwargs["config"], key=kwargs.get("key"), over=flags)
@@ -111,22 +106,7 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
         raise ConfigError("--key needs --config FILE")
     else:
         run = build_run(flags)
-    if kwargs["print_code"]:
-        from lrviz.codegen import pytorch_snippet
-
-        print(pytorch_snippet(run), end="")
-        return
-    show(
-        run,
-        outputs,
-        log_y=kwargs["log_y"],
-        momentum=kwargs["momentum"],
-        every=kwargs.get("every"),
-        quiet=kwargs["quiet"],
-        resume_at=kwargs.get("resume_at"),
-        chart=kwargs.get("chart"),
-        plot=plot,
-    )
+    show_command(run, outputs, kwargs)
 
 
 def list_schedulers() -> None:

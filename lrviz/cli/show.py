@@ -189,3 +189,26 @@ def _print_chart(curve: Any, chart: bool | None, log_y: bool) -> int:
     text = build_chart(curve, log_y=log_y, ascii=not can_encode(sys.stdout, "↺⠉┤"))
     print(text)
     return text.count("\n") + 1
+
+
+def show_command(run: RunConfig, outputs: list[Path], kwargs: dict[str, Any]) -> None:
+    """What a scheduler command (torch, hf, timm) does once its run is built: print its code, or show it."""
+    from lrviz.cli.options import plot_options
+
+    plot = plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))
+    if kwargs.get("print_code"):
+        from lrviz.codegen import pytorch_snippet
+
+        print(pytorch_snippet(run), end="")
+        return
+    show(
+        run,
+        outputs,
+        log_y=kwargs["log_y"],
+        momentum=kwargs["momentum"],
+        every=kwargs.get("every"),
+        quiet=kwargs["quiet"],
+        resume_at=kwargs.get("resume_at"),
+        chart=kwargs.get("chart"),
+        plot=plot,
+    )
