@@ -221,6 +221,12 @@ def _step(
             metric_driven = run.metrics is not None
             evaluations = dict(zip(fw["evaluations"], run.metrics or (), strict=False))
             step = scheduler.step
+            if not metric_driven and moms is None and len(groups) == 1 and progress is None:
+                append, first = lrs[0].append, groups[0]  # the common case: a tight loop
+                for _ in span:
+                    append(first["lr"])
+                    step()
+                span = range(0)
             for k in span:
                 record()
                 if not metric_driven:
@@ -254,6 +260,9 @@ def _step(
 
 def _check_finite(run: RunConfig, lrs: tuple[array[float], ...]) -> None:
     for g, series in enumerate(lrs):
+        # max/min skip a NaN that is not first; the sum catches it (as engine._step does)
+        if not series or (max(series) <= FLOAT32_MAX and min(series) >= -FLOAT32_MAX and not math.isnan(sum(series))):
+            continue
         for k, v in enumerate(series):
             if not abs(v) <= FLOAT32_MAX:
                 raise ScheduleError(

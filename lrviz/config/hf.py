@@ -26,7 +26,6 @@ with ``transformers.get_scheduler`` and steps it.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import math
 from pathlib import Path
@@ -100,6 +99,8 @@ _LOOK_ALIKES = {
 
 def installed_version() -> tuple[int, int]:
     """(major, minor) of the installed transformers, read from its metadata (nothing is imported)."""
+    import importlib.metadata
+
     text = importlib.metadata.version("transformers")
     parts = [int("".join(ch for ch in p if ch.isdigit()) or 0) for p in text.split(".")[:2]]
     return parts[0], parts[1] if len(parts) > 1 else 0
