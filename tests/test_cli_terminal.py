@@ -184,8 +184,13 @@ def test_plot_options(tmp_path: Path) -> None:
 
 
 def test_shell_completion() -> None:
-    show = subprocess.run([LRVIZ, "--show-completion", "bash"], capture_output=True, text=True, timeout=60)
-    assert show.returncode == 0 and "_lrviz_completion" in show.stdout
+    # what `lrviz --show-completion` prints in a bash session (it detects the shell from its parent process)
+    script = subprocess.run(
+        [LRVIZ], capture_output=True, text=True, timeout=60, env={**os.environ, "_LRVIZ_COMPLETE": "source_bash"}
+    )
+    assert script.returncode == 0 and "_lrviz_completion" in script.stdout
+    options = subprocess.run([LRVIZ, "--help"], capture_output=True, text=True, timeout=60).stdout
+    assert "--install-completion" in options and "--show-completion" in options
     env = {**os.environ, "COMP_WORDS": "lrviz res", "COMP_CWORD": "1", "_LRVIZ_COMPLETE": "complete_bash"}
     done = subprocess.run([LRVIZ], capture_output=True, text=True, env=env, timeout=60)
     assert done.stdout.split() == ["restarts"]
