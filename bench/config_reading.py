@@ -52,11 +52,37 @@ def main() -> None:
         cases = {
             "import torch (floor)": [PY, "-c", "import torch"],
             "import omegaconf": [PY, "-c", "import omegaconf"],
-            "from hydra import compose, initialize_config_dir": [PY, "-c", "from hydra import compose, initialize_config_dir"],
-            "lrviz render plain.yaml -o x.csv": [LRVIZ, "render", str(root / "plain.yaml"), "-o", str(root / "a.csv"), "-q"],
-            "lrviz render hydra.yaml (${...}) -o x.csv": [LRVIZ, "render", str(root / "hydra.yaml"), "-o", str(root / "b.csv"), "-q"],
+            "from hydra import compose, initialize_config_dir": [
+                PY,
+                "-c",
+                "from hydra import compose, initialize_config_dir",
+            ],
+            "lrviz render plain.yaml -o x.csv": [
+                LRVIZ,
+                "render",
+                str(root / "plain.yaml"),
+                "-o",
+                str(root / "a.csv"),
+                "-q",
+            ],
+            "lrviz render hydra.yaml (${...}) -o x.csv": [
+                LRVIZ,
+                "render",
+                str(root / "hydra.yaml"),
+                "-o",
+                str(root / "b.csv"),
+                "-q",
+            ],
             "lrviz render --config-dir conf -o x.csv": [
-                LRVIZ, "render", "--config-dir", str(root / "conf"), "--config-name", "train", "-o", str(root / "c.csv"), "-q",
+                LRVIZ,
+                "render",
+                "--config-dir",
+                str(root / "conf"),
+                "--config-name",
+                "train",
+                "-o",
+                str(root / "c.csv"),
+                "-q",
             ],
         }
         times: dict[str, list[float]] = {name: [] for name in cases}
