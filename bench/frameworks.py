@@ -1,5 +1,8 @@
 """What the optional frameworks cost: their import, and an HF cosine of 100,000 steps.
 
+DeepSpeed: ``import deepspeed.runtime.lr_schedules`` runs ``deepspeed/__init__.py`` (accelerator
+detection, ~400 modules); measured here through lrviz's loader, which also drops its stdout log line.
+
     python bench/frameworks.py        # medians of 5 fresh processes each
 
 The budget (issue 12): `lrviz hf cosine --max-steps 100000` costs no more than
@@ -24,6 +27,27 @@ CASES = {
         sys.executable,
         "-c",
         "import torch; from lrviz.frameworks import timm_scheduler_module; timm_scheduler_module()",
+    ],
+    "import torch + deepspeed.runtime.lr_schedules (lrviz's loader)": [
+        sys.executable,
+        "-c",
+        "import torch; from lrviz.frameworks import deepspeed_lr_schedules; deepspeed_lr_schedules()",
+    ],
+    "lrviz deepspeed WarmupCosineLR --total-num-steps 100000 -o x.csv": [
+        sys.executable,
+        "-m",
+        "lrviz",
+        "deepspeed",
+        "WarmupCosineLR",
+        "--total-num-steps",
+        "100000",
+        "--warmup-num-steps",
+        "1000",
+        "--lr",
+        "3e-4",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_deepspeed.csv",
     ],
     "lrviz hf cosine --max-steps 100000 -o x.csv": [
         sys.executable,

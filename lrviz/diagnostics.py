@@ -609,9 +609,11 @@ def _cyclic_findings(curve: Curve, span: _Span, total: int) -> list[Finding]:
 
 
 def _framework_run_findings(run: RunConfig) -> list[Finding]:
-    """Before stepping: what the HF or timm settings mean that the user may not expect."""
+    """Before stepping: what the HF, timm or DeepSpeed settings mean that the user may not expect."""
     fw = run.framework
     found: list[Finding] = []
+    if run.family == "deepspeed":  # read from the settings by config/deepspeed.py
+        return [Finding(code, message) for code, message in fw["findings"]]
     if run.family == "hf":
         name, total, warmup = fw["type"], fw["num_training_steps"], fw["num_warmup_steps"]
         kwargs = fw["scheduler_specific_kwargs"]
@@ -664,6 +666,25 @@ def _framework_curve_findings(curve: Curve) -> list[Finding]:
     fw = run.framework
     found: list[Finding] = []
     series = curve.lrs[0]
+    if run.family == "deepspeed":
+        zeros = next((k for k, v in enumerate(series) if v != 0), len(series))
+        if zeros and any(series):
+            found.append(
+                Finding(
+                    "deepspeed-zero-lr-first-steps",
+                    f"{fw['type']}: the LR is 0 for the first {_n(zeros)} optimizer step{'s' if zeros > 1 else ''}, "
+                    "which change nothing"
+                    + (
+                        " (the constructor sets the warmup's start, and the first step() computes warmup step 0, "
+                        "the start again)"
+                        if zeros == 2 and fw["type"].startswith("Warmup")
+                        else ""
+                    )
+                    + "; this is what DeepSpeed does",
+                    {"steps": zeros},
+                )
+            )
+        return found
     if run.family == "hf":
         if fw["num_warmup_steps"] > 0 and series and series[0] == 0 and run.optimizer.lr > 0:
             found.append(

@@ -1,4 +1,4 @@
-"""Build and step the schedulers of Hugging Face transformers and timm, as their own trainers do.
+"""Build and step the schedulers of Hugging Face transformers, timm and DeepSpeed, as their trainers do.
 
 * **transformers**: ``transformers.get_scheduler(type, optimizer, num_warmup_steps,
   num_training_steps, scheduler_specific_kwargs)``, exactly the call of
@@ -12,23 +12,35 @@
   returns: per update ``step_update(num_updates)`` after the update, and at the epoch's
   end ``step(epoch + 1, metric)`` (train.py 1199-1201, 1438-1439). The LR of an epoch (or
   update) is read before it runs; the first is what the constructor set.
+* **DeepSpeed**: ``getattr(deepspeed.runtime.lr_schedules, type)(optimizer, **params)``, the
+  call of ``DeepSpeedEngine._scheduler_from_config`` (deepspeed 0.19.8 ``runtime/engine.py``
+  1923-1938), stepped once per optimizer step after ``optimizer.step()`` as
+  ``_take_model_step`` does (engine.py 3534-3550; it skips ``lr_scheduler.step()`` only when
+  an fp16 overflow skipped the optimizer step, which a dummy optimizer never has). Point k
+  is the LR of param group 0 read before optimizer step k. Resuming loads both
+  ``state_dict()``s as ``load_checkpoint`` does (engine.py 4701-4702).
 
 No formula is re-implemented here: every value is read back from the optimizer the
-library updated. transformers and timm are imported only here, and only when a run
-needs them.
+library updated. transformers, timm and deepspeed are imported only here, and only when
+a run needs them. DeepSpeed logs through its own ``logging`` logger (to stdout); while
+lrviz imports and steps it, a filter on that logger turns its warnings into notes
+(dropping the "Setting accelerator to CPU" line), and is removed again afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import importlib.util
+import inspect
+import logging
 import math
 import sys
 import types
 import warnings
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -42,13 +54,14 @@ Progress = Callable[[int], None]
 
 def simulate(run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
     """Step the framework's scheduler over the whole run; the returned curve's run has timm's epoch count."""
-    with warnings.catch_warnings(record=True) as caught:
+    logged: list[str] = []
+    with warnings.catch_warnings(record=True) as caught, _deepspeed_logs(logged):
         warnings.simplefilter("always")
         optimizer = build_optimizer(run)
         scheduler, run = build_scheduler(run, optimizer)
         lrs, moms, metric_steps = _step(run, optimizer, scheduler, range(run.epochs), momentum, progress)
     _check_finite(run, lrs)
-    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    notes = tuple(dict.fromkeys([*(str(w.message) for w in caught), *logged]))
     return Curve(
         run=run,
         lrs=lrs,
@@ -66,8 +79,10 @@ def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
     optimizer and scheduler (``_load_optimizer_and_scheduler``). timm: train.py loads the
     optimizer's state, builds a fresh scheduler and calls ``step(start_epoch)``, or
     ``step_update(start_epoch * updates_per_epoch)`` with ``sched_on_updates`` (1091-1095).
+    DeepSpeed: ``load_checkpoint`` loads the optimizer's state, then the scheduler's
+    ``state_dict`` into the one the engine built (engine.py 4701-4702).
     """
-    with warnings.catch_warnings(record=True):
+    with warnings.catch_warnings(record=True), _deepspeed_logs([]):
         warnings.simplefilter("always")
         optimizer = build_optimizer(run)
         scheduler, run = build_scheduler(run, optimizer)
@@ -82,7 +97,7 @@ def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
         scheduler, run = build_scheduler(run, optimizer)
         try:
             optimizer.load_state_dict(saved[0])
-            if run.family == "hf":
+            if run.family in ("hf", "deepspeed"):
                 scheduler.load_state_dict(saved[1])
             elif scheduler is not None:
                 if run.interval == "step":
@@ -99,7 +114,72 @@ def build_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> tuple[A
     """The framework's scheduler for ``optimizer``, and the run (timm decides its own epoch count)."""
     if run.family == "hf":
         return _hf_scheduler(run, optimizer), run
+    if run.family == "deepspeed":
+        return _deepspeed_scheduler(run, optimizer), run
     return _timm_scheduler(run, optimizer)
+
+
+def deepspeed_lr_schedules() -> Any:
+    """``deepspeed.runtime.lr_schedules``, imported with DeepSpeed's import-time log line dropped."""
+    if importlib.util.find_spec("deepspeed") is None:
+        raise ConfigError("needs deepspeed: pip install 'lrviz[deepspeed]'")
+    with _deepspeed_logs([]), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an import's deprecation warnings are not the schedule's
+        try:
+            return importlib.import_module("deepspeed.runtime.lr_schedules")
+        except (ImportError, RuntimeError, OSError) as exc:
+            raise ConfigError(f"deepspeed is installed but does not import: {_one_line(exc)}") from None
+
+
+def _deepspeed_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> Any:
+    """``_scheduler_from_config``: the class named by ``type``, called with the params as written."""
+    lr_schedules = deepspeed_lr_schedules()
+    fw = run.framework
+    cls = getattr(lr_schedules, fw["type"], None)
+    if cls is None:
+        raise ConfigError(f"scheduler.type {fw['type']}: not in the installed deepspeed's lr_schedules")
+    accepted = set(inspect.signature(cls).parameters) - {"self", "optimizer"}
+    unknown = sorted(set(fw["params"]) - accepted)
+    if unknown:
+        raise ConfigError(
+            f"scheduler.params.{unknown[0]}: not a parameter of the installed deepspeed's {fw['type']}; "
+            f"it takes {', '.join(sorted(accepted))}"
+        )
+    try:
+        return cls(optimizer, **fw["params"])
+    except (*_TORCH_ERRORS, AssertionError) as exc:
+        raise ConfigError(f"scheduler.params: DeepSpeed's {fw['type']} rejected them: {_one_line(exc)}") from None
+
+
+#: DeepSpeed log lines that say nothing about the schedule: the accelerator it picked at import, and
+#: the constructors' own ``get_lr()`` before the first step (WarmupLR, WarmupCosineLR log it every time).
+_QUIET = ("Setting accelerator to", "Attempting to get learning rate from scheduler before it has started")
+
+
+class _Collect(logging.Filter):
+    """Keeps the DeepSpeed logger's messages for lrviz's notes instead of letting them print."""
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__()
+        self.into = into
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.levelno >= logging.WARNING and not text.startswith(_QUIET):
+            self.into.append(f"DeepSpeed: {text}")
+        return False
+
+
+@contextlib.contextmanager
+def _deepspeed_logs(into: list[str]) -> Iterator[None]:
+    """While inside: DeepSpeed's log records go into ``into`` (warnings and up), not to stdout."""
+    logger = logging.getLogger("DeepSpeed")
+    collect = _Collect(into)
+    logger.addFilter(collect)
+    try:
+        yield
+    finally:
+        logger.removeFilter(collect)
 
 
 def _hf_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> Any:
@@ -216,10 +296,10 @@ def _step(
                 moms[g].append(float(group["betas"][0]) if "betas" in group else math.nan)
 
     try:
-        if run.family == "hf":
+        if run.family in ("hf", "deepspeed"):
             fw = run.framework
             metric_driven = run.metrics is not None
-            evaluations = dict(zip(fw["evaluations"], run.metrics or (), strict=False))
+            evaluations = dict(zip(fw.get("evaluations", ()), run.metrics or (), strict=False))
             step = scheduler.step
             if not metric_driven and moms is None and len(groups) == 1 and progress is None:
                 append, first = lrs[0].append, groups[0]  # the common case: a tight loop
@@ -278,6 +358,8 @@ def _restarts(run: RunConfig, series: array[float]) -> tuple[int, ...]:
     from the recorded LRs, not computed.
     """
     fw = run.framework
+    if run.family == "deepspeed":
+        return ()
     if run.family == "hf":
         if fw["type"] != "cosine_with_restarts":
             return ()

@@ -245,7 +245,6 @@ def test_users_own_scheduler_class_needs_allow_import(tmp_path: Path, monkeypatc
 @pytest.mark.parametrize(
     ("doc", "words"),
     [
-        ({"scheduler": {"type": "WarmupLR", "params": {"warmup_num_steps": 10}}}, ["DeepSpeed", "WarmupLR"]),
         ({"model": {"optim": {"name": "adamw", "sched": {"name": "CosineAnnealing"}}}}, ["NeMo", "CosineAnnealing"]),
         ({"scheduler": "warmuplr", "scheduler_conf": {"warmup_steps": 25000}}, ["ESPnet", "warmuplr"]),
         ({"SOLVER": {"BASE_LR": 0.02, "STEPS": [3, 4]}}, ["yacs/detectron2", "MultiStepLR"]),

@@ -213,6 +213,13 @@ app.command(
     help="timm: create_scheduler_v2(SCHED, ...) stepped as train.py steps it (needs lrviz[timm]).",
     epilog="Example: lrviz timm cosine --lr 5e-3 --epochs 300 --warmup-epochs 20 --cooldown-epochs 10 -o timm.png",
 )(frameworks.timm_command())
+app.command(
+    "deepspeed",
+    help="DeepSpeed: a scheduler of deepspeed.runtime.lr_schedules (WarmupLR, WarmupDecayLR, WarmupCosineLR, "
+    "OneCycle, LRRangeTest) stepped as DeepSpeedEngine steps it (needs lrviz[deepspeed]).",
+    epilog="Example: lrviz deepspeed WarmupDecayLR --warmup-max-lr 1e-5 --warmup-num-steps 100 "
+    "--total-num-steps 1000 -o ds.png",
+)(frameworks.deepspeed_command())
 app.command("render", epilog="Example: lrviz render configs/*.yaml --out-dir plots/")(files.render)
 app.command("compare", epilog="Example: lrviz compare configs/restarts_article.yaml wr2.yaml -o cmp.png -o cmp.csv")(
     files.compare_command

@@ -1,9 +1,10 @@
-"""``lrviz hf TYPE`` and ``lrviz timm SCHED``: a framework's arguments as flags.
+"""``lrviz hf TYPE``, ``lrviz timm SCHED`` and ``lrviz deepspeed TYPE``: a framework's arguments as flags.
 
 The flags are the framework's own argument names in kebab case (``--warmup-steps``,
-``--lr-cycle-limit``), generated from the tables in ``config/hf.py`` and
-``config/timm.py``; they make the same document a file would hold, which
-``config.dialects`` validates in the same place.
+``--lr-cycle-limit``, ``--warmup-num-steps``), generated from the tables in ``config/hf.py``,
+``config/timm.py`` and ``config/deepspeed.py``; they make the same document a file would
+hold (for DeepSpeed: ``scheduler: {type, params}`` and ``optimizer: {type, params: {lr}}``),
+which ``config.families`` validates in the same place.
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ _RUN_FLAGS = {
     "dataset_size": ("--dataset-size", "Training samples (the dataset size)."),
     "world_size": ("--world-size", "Data-parallel ranks (GPUs)."),
 }
+_DEEPSPEED_RUN_FLAGS = {
+    "max_steps": ("--max-steps", "Optimizer steps to show (default: total_num_steps)."),
+}
+#: ``lrviz deepspeed``'s optimizer block: (key, kind, help), read as optimizer.type and optimizer.params.lr.
+_DEEPSPEED_OPTIMIZER = (
+    ("optimizer", "str", "The config's optimizer type (Adam, AdamW, SGD, ...; default: none, SGD(lr=0.1))."),
+    ("lr", "float", "The optimizer's lr (WarmupCosineLR scales it; WarmupLR warms up to it by default)."),
+)
 _METRICS = Annotated[
     Path | None,
     typer.Option("--metrics", metavar="FILE", help="Metric values for plateau schedulers, one per line."),
@@ -82,7 +91,11 @@ def _parse(kind: str, text: str, flag: str) -> Any:
 
 
 def _command(
-    family: str, argument: str, args: list[tuple[str, str, str]], aliases: dict[str, str]
+    family: str,
+    argument: str,
+    args: list[tuple[str, str, str]],
+    aliases: dict[str, str],
+    run_flags: dict[str, tuple[str, str]] = _RUN_FLAGS,
 ) -> Callable[..., None]:
     params = [
         inspect.Parameter(
@@ -102,17 +115,18 @@ def _command(
         params.append(
             inspect.Parameter(f"a_{key}", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
         )
-    for key, (flag, help_text) in _RUN_FLAGS.items():
+    for key, (flag, help_text) in run_flags.items():
         annotation = Annotated[str | None, typer.Option(flag, metavar="N", help=help_text)]
         params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
-    params.append(inspect.Parameter("metrics", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_METRICS))
+    if family != "deepspeed":
+        params.append(inspect.Parameter("metrics", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_METRICS))
     for key in _SHARED:
         default = False if key in ("log_y", "quiet", "print_code", "momentum") else None
         params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=COMMON[key]))
     kinds = {key: kind for key, kind, _ in args}
 
     def command(**kwargs: Any) -> None:
-        _run(family, kinds, kwargs)
+        _run(family, kinds, kwargs, run_flags)
 
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in params}
@@ -120,24 +134,25 @@ def _command(
     return command
 
 
-def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any]) -> None:
+def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: dict[str, tuple[str, str]]) -> None:
     from lrviz.render import check_outputs
 
     outputs = list(kwargs.get("out") or [])
     check_outputs(outputs)
-    name_key = "lr_scheduler_type" if family == "hf" else "sched"
-    document: dict[str, Any] = {name_key: kwargs["name"]}
-    where: dict[KeyPath, str] = {("document", name_key): f"lrviz {family} {kwargs['name']}"}
-    where.update({("document", key): flag_of(key) for key in kinds})  # messages name the flag, given or not
-    for key, kind in kinds.items():
-        raw = kwargs.get(f"a_{key}")
-        if raw is None:
-            continue
-        flag = flag_of(key)
-        document[key] = raw if kind == "bool" else _parse(kind, raw, flag)
-        where[("document", key)] = flag
+    values = {key: kwargs.get(f"a_{key}") for key in kinds}
+    if family == "deepspeed":
+        document, where = _deepspeed_document(kwargs["name"], kinds, values)
+    else:
+        name_key = "lr_scheduler_type" if family == "hf" else "sched"
+        document = {name_key: kwargs["name"]}
+        where = {("document", name_key): f"lrviz {family} {kwargs['name']}"}
+        where.update({("document", key): flag_of(key) for key in kinds})  # messages name the flag, given or not
+        for key, kind in kinds.items():
+            raw = values[key]
+            if raw is not None:
+                document[key] = raw if kind == "bool" else _parse(kind, raw, flag_of(key))
     data: dict[str, Any] = {"dialect": family, "document": document}
-    for key, (flag, _) in _RUN_FLAGS.items():
+    for key, (flag, _) in run_flags.items():
         if kwargs.get(key) is not None:
             data[key] = _parse("int", kwargs[key], flag)
             where[(key,)] = flag
@@ -150,6 +165,31 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any]) -> None:
     show_command(run, outputs, kwargs)
 
 
+def _deepspeed_document(
+    name: str, kinds: dict[str, str], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[KeyPath, str]]:
+    """``{scheduler: {type, params}, optimizer: {type, params: {lr}}}`` from the flags, and where each came from."""
+    params: dict[str, Any] = {}
+    where: dict[KeyPath, str] = {
+        ("document", "scheduler", "type"): f"lrviz deepspeed {name}",
+        ("document", "optimizer"): "--optimizer",
+        ("document", "optimizer", "params", "lr"): "--lr",
+    }
+    for key, kind in kinds.items():
+        if key in ("optimizer", "lr"):
+            continue
+        where[("document", "scheduler", "params", key)] = flag_of(key)
+        if values[key] is not None:
+            params[key] = values[key] if kind == "bool" else _parse(kind, values[key], flag_of(key))
+    document: dict[str, Any] = {"scheduler": {"type": name, "params": params}}
+    if values["optimizer"] is not None or values["lr"] is not None:
+        optimizer: dict[str, Any] = {"type": values["optimizer"] or "AdamW"}
+        if values["lr"] is not None:
+            optimizer["params"] = {"lr": _parse("float", values["lr"], "--lr")}
+        document["optimizer"] = optimizer
+    return document, where
+
+
 def hf_command() -> Callable[..., None]:
     from lrviz.config.hf import ARGS
 
@@ -160,3 +200,9 @@ def timm_command() -> Callable[..., None]:
     from lrviz.config.timm import ARGS
 
     return _command("timm", "SCHED", [(k, kind, h) for k, kind, _, h in ARGS], {})
+
+
+def deepspeed_command() -> Callable[..., None]:
+    from lrviz.config.deepspeed import ARGS
+
+    return _command("deepspeed", "TYPE", [*_DEEPSPEED_OPTIMIZER, *ARGS], {}, _DEEPSPEED_RUN_FLAGS)

@@ -286,6 +286,7 @@ FLAGS: dict[str, str] = {
     **{f"scheduler.{arg.name}": arg.flag_name for spec in SCHEDULERS for arg in spec.args if arg.cli},
     "dataset_size": "--dataset-size",
     "world_size": "--world-size",
+    "max_steps": "--max-steps",
 }
 
 

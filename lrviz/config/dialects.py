@@ -1,10 +1,11 @@
 """Config dialects lrviz cannot read, recognised so the refusal names the dialect and the way out.
 
 A training config that holds no torch scheduler node is usually written for another
-framework's own scheduler classes (DeepSpeed, NeMo, ESPnet, detectron2's yacs,
-Composer, Ultralytics) or for a project's registry of names. ``refuse`` raises one
-``ConfigError`` naming the dialect, the node, and, where there is one, the torch
-scheduler or lrviz command that gives the same curve. It never guesses a schedule.
+framework's own scheduler classes (NeMo, ESPnet, detectron2's yacs, Composer,
+Ultralytics) or for a project's registry of names. ``refuse`` raises one ``ConfigError``
+naming the dialect, the node, and, where there is one, the torch scheduler or lrviz
+command that gives the same curve. It never guesses a schedule. (DeepSpeed's
+``scheduler: {type, params}`` is read, not refused: see ``config.deepspeed``.)
 """
 
 from __future__ import annotations
@@ -17,13 +18,6 @@ from lrviz.keys import KeyPath, dotted
 
 Where = Callable[[KeyPath], str]
 
-_DEEPSPEED = {
-    "WarmupLR": "a warmup held at the peak: LinearLR then constant (`lrviz linear --total-iters N`, or --warmup N on any command)",
-    "WarmupDecayLR": "Hugging Face `linear` with warmup (`lrviz render` of TrainingArguments with lr_scheduler_type: linear)",
-    "WarmupCosineLR": "Hugging Face `cosine` with warmup (lr_scheduler_type: cosine), or `lrviz cosine --warmup N`",
-    "OneCycle": "OneCycleLR (`lrviz onecycle`)",
-    "LRRangeTest": "an LR range test: ExponentialLR or LinearLR growing the LR (`lrviz exponential --gamma G`)",
-}
 _NEMO = {
     "CosineAnnealing": "CosineAnnealingLR after a LinearLR warmup (`lrviz cosine --warmup N`)",
     "WarmupAnnealing": "LinearLR after a warmup (`lrviz linear`)",
@@ -54,7 +48,7 @@ def refuse(data: Mapping[str, Any], label: str, where: Where, *, strong_only: bo
     ``strong_only``: only the dialects whose signature cannot be an lrviz or torch config
     (checked before anything else is read); the rest once no scheduler node was found.
     """
-    strong = (_deepspeed, _nemo, _espnet, _yacs, _ultralytics, _root_registry)
+    strong = (_nemo, _espnet, _yacs, _ultralytics, _root_registry)
     weak = (_class_name_params, _type_args, _registry_name, _class_as_key, _classless_node)
     for check in strong if strong_only else (*strong, *weak):
         message = check(data, where)
@@ -70,18 +64,6 @@ def _nodes(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyP
     elif isinstance(node, list) and depth <= 8:
         for i, v in enumerate(node):
             yield from _nodes(v, (*base, i), depth + 1)
-
-
-def _deepspeed(data: Mapping[str, Any], where: Where) -> str | None:
-    node = data.get("scheduler")
-    if isinstance(node, Mapping) and isinstance(node.get("type"), str) and set(node) <= {"type", "params"}:
-        kind = node["type"]
-        same = _DEEPSPEED.get(kind, "no torch class of the same name")
-        return (
-            f"{where(('scheduler', 'type'))}: a DeepSpeed scheduler block (type: {kind}); lrviz does not step "
-            f"DeepSpeed's own schedulers; the equivalent is {same}"
-        )
-    return None
 
 
 def _nemo(data: Mapping[str, Any], where: Where) -> str | None:

@@ -108,7 +108,7 @@ def from_document(
     from lrviz.config.families import detect
 
     label = str(path)
-    framework = detect(dict(data), Path(label), lines or {}, key)  # HF TrainingArguments, timm args.yaml
+    framework = detect(dict(data), Path(label), lines or {}, key)  # HF TrainingArguments, timm args.yaml, DeepSpeed
     if framework is not None:
         return framework
     doc = _Doc(path if isinstance(path, Path) or "(composed" in label else Path(path), lines or {}, allow_import)
@@ -123,7 +123,7 @@ def from_document(
         else:
             training.read(data, node_path, doc, layer)
         return layer
-    refuse(data, label, doc.at, strong_only=True)  # DeepSpeed, ESPnet, NeMo, yacs, ... before anything else
+    refuse(data, label, doc.at, strong_only=True)  # ESPnet, NeMo, yacs, ... before anything else
     if _native(data):
         _root_node(dict(data), (), doc, layer)
         return layer

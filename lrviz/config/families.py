@@ -2,13 +2,14 @@
 
 ``detect`` looks at a parsed document before lrviz reads it as its own format: a
 Hugging Face ``TrainingArguments`` file (also as LLaMA-Factory, TRL and axolotl spell
-it), a timm ``train.py`` ``args.yaml``, or a DeepSpeed config whose ``scheduler:``
-block lrviz cannot step (see ``dialects``). A recognised
+it), a timm ``train.py`` ``args.yaml``, or a DeepSpeed config (``ds_config.json``) with a
+top-level ``scheduler: {type, params}`` block. A recognised
 document becomes a ``Layer`` holding the whole document under ``document`` and its
 dialect under ``dialect``; flags merged over it (``--dataset-size``, ``--world-size``,
-``--epochs``) stay at the top level. ``build`` turns such a layer into a ``RunConfig``.
+``--epochs``) stay at the top level. ``build`` turns such a layer into a ``RunConfig``
+(``hf``, ``timm`` or ``deepspeed`` read it).
 
-Nothing here imports torch, transformers or timm.
+Nothing here imports torch, transformers, timm or deepspeed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from lrviz.keys import KeyPath, dotted
 from lrviz.model import RunConfig
 
 #: The pip extra that installs each framework.
-EXTRAS = {"transformers": "hf", "timm": "timm"}
+EXTRAS = {"transformers": "hf", "timm": "timm", "deepspeed": "deepspeed"}
 
 #: HF TrainingArguments fields that mark a document as one (LLaMA-Factory and TRL use the same names).
 _HF_MARKS = ("lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs", "gradient_accumulation_steps")
@@ -33,20 +34,11 @@ _AXOLOTL_MARKS = ("micro_batch_size", "cosine_min_lr_ratio", "cosine_constant_lr
 #: timm train.py arguments that no other format uses.
 _TIMM_MARKS = ("sched", "sched_on_updates", "lr_base", "lr_base_size", "lr_cycle_limit", "warmup_prefix")
 
-#: DeepSpeed's scheduler types and what to write instead.
-_DEEPSPEED_EQUIVALENT = {
-    "WarmupLR": "HF lr_scheduler_type: constant_with_warmup, or torch LinearLR",
-    "WarmupDecayLR": "HF lr_scheduler_type: linear (with warmup_steps)",
-    "WarmupCosineLR": "HF lr_scheduler_type: cosine (with warmup_steps)",
-    "OneCycle": "torch OneCycleLR (lrviz onecycle)",
-    "LRRangeTest": "torch LambdaLR with an lr_lambda",
-}
-
 
 def dialect_of(data: Mapping[str, Any]) -> str | None:
-    """``"hf"``, ``"axolotl"``, ``"timm"`` or None (lrviz's own format, Hydra, Lightning)."""
+    """``"hf"``, ``"axolotl"``, ``"timm"``, ``"deepspeed"`` or None (lrviz's own format, Hydra, Lightning)."""
     if "scheduler" in data:
-        return None
+        return "deepspeed" if is_deepspeed_block(data["scheduler"]) else None
     if isinstance(data.get("sched"), str) or any(k in data for k in _TIMM_MARKS[1:]):
         return "timm"
     if any(k in data for k in _AXOLOTL_MARKS) or isinstance(data.get("lr_scheduler"), str) and "num_epochs" in data:
@@ -69,14 +61,9 @@ def detect(data: dict[str, Any], path: Path, lines: Mapping[KeyPath, int], key: 
     return layer
 
 
-def refuse_deepspeed(block: Any, where: str) -> None:
-    """DeepSpeed's own schedulers are not stepped by lrviz: say so, and what to use instead."""
-    kind = block.get("type") if isinstance(block, dict) else None
-    instead = _DEEPSPEED_EQUIVALENT.get(str(kind), "an HF lr_scheduler_type or a torch scheduler")
-    raise ConfigError(
-        f"{where}: a DeepSpeed scheduler block (type {kind}) is not supported: lrviz steps torch, transformers "
-        f"and timm schedulers only; the equivalent is {instead}"
-    )
+def is_deepspeed_block(node: Any) -> bool:
+    """A DeepSpeed ``scheduler: {type: Name, params: {...}}`` node (no other keys)."""
+    return isinstance(node, Mapping) and isinstance(node.get("type"), str) and set(node) <= {"type", "params"}
 
 
 def require(module: str) -> None:
@@ -86,12 +73,16 @@ def require(module: str) -> None:
 
 
 def build(layer: Layer) -> RunConfig:
-    """Validate a framework's layer into a run (``hf`` or ``timm``)."""
+    """Validate a framework's layer into a run (``hf``, ``timm`` or ``deepspeed``)."""
     dialect = layer.data["dialect"]
     if dialect in ("hf", "axolotl"):
         from lrviz.config import hf
 
         return hf.build(layer)
+    if dialect == "deepspeed":
+        from lrviz.config import deepspeed
+
+        return deepspeed.build(layer)
     from lrviz.config import timm
 
     return timm.build(layer)

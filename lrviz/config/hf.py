@@ -31,7 +31,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from lrviz.config.families import Fields, refuse_deepspeed, require
+from lrviz.config.families import Fields, require
 from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value, read_metrics
 from lrviz.errors import ConfigError, option
@@ -415,4 +415,4 @@ def _deepspeed_scheduler(f: Fields) -> str | None:
     return None
 
 
-__all__ = ["ARGS", "SCHEDULER_TYPES", "build", "installed_version", "refuse_deepspeed"]
+__all__ = ["ARGS", "SCHEDULER_TYPES", "build", "installed_version"]

@@ -43,7 +43,7 @@ _PY_WARNING = re.compile(r"\b\w*(Warning|Error):")
 class Schedule:
     """The schedule a plain PyTorch loop runs, written out by hand from the file's numbers."""
 
-    scheduler: str  # torch.optim.lr_scheduler class name
+    scheduler: str  # torch.optim.lr_scheduler class name, or deepspeed.<Class> of deepspeed.runtime.lr_schedules
     kwargs: Mapping[str, Any]
     epochs: int
     optimizer: str = "SGD"  # torch.optim class name
@@ -107,6 +107,8 @@ def _argv(case: Case, metrics_file: Path) -> list[str]:
 
 
 def expected_lrs(s: Schedule, metrics: tuple[float, ...] | None) -> list[float]:
+    if s.scheduler.startswith("deepspeed."):
+        return _deepspeed_lrs(s)
     return reference_lrs(
         {"name": s.scheduler, **s.kwargs},
         epochs=s.epochs,
@@ -117,6 +119,23 @@ def expected_lrs(s: Schedule, metrics: tuple[float, ...] | None) -> list[float]:
         interval=s.interval,
         metrics=list(metrics) if s.scheduler == "ReduceLROnPlateau" and metrics is not None else None,
     )[0]
+
+
+def _deepspeed_lrs(s: Schedule) -> list[float]:
+    """DeepSpeedEngine's loop: the config's class built with its params, stepped after each optimizer step."""
+    import torch
+
+    lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = getattr(torch.optim, s.optimizer)([param], lr=s.lr, **dict(s.options))
+    sched = getattr(lr_schedules, s.scheduler.split(".", 1)[1])(opt, **s.kwargs)
+    seen = []
+    for _ in range(s.epochs * s.steps_per_epoch):
+        seen.append(opt.param_groups[0]["lr"])
+        param.grad = torch.zeros(1)
+        opt.step()
+        sched.step()
+    return seen
 
 
 def read_lrs(path: Path) -> list[list[float]]:

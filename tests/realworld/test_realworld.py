@@ -714,7 +714,7 @@ CASES: list[Case] = [
         Refusal(("scripts.lr_scheduler.LinearWarmupCosineAnnealingLR", "--allow-import")),
         item="user class in a MONAI YAML bundle refused",
     ),
-    # ------------------------------------------------------------------ other_dialects (refused, named)
+    # ------------------------------------------------------------------ other_dialects (refused, named; DeepSpeed read)
     Case(
         "other_dialects/cassava_upper_class_name_params_cosinewarm.yaml",
         "render {file}",
@@ -730,26 +730,46 @@ CASES: list[Case] = [
     Case(
         "other_dialects/deepspeed_hf_tests_zero2_warmuplr_auto.json",
         "render {file}",
-        Refusal(("DeepSpeed", "WarmupLR")),
-        item="DeepSpeed scheduler {type, params} refused",
+        Refusal(('scheduler.params.warmup_min_lr: "auto"', "--set scheduler.params.warmup_min_lr=VALUE")),
+        item='DeepSpeed "auto" (filled in by the HF Trainer) refused naming the key and the --set fix',
+        requires=("deepspeed",),
     ),
     Case(
         "other_dialects/deepspeed_matsuolab_warmup_cosine_lr.json",
         "render {file}",
-        Refusal(("DeepSpeed", "WarmupCosineLR")),
-        item="DeepSpeed scheduler {type, params} refused",
+        Schedule(
+            "deepspeed.WarmupCosineLR",
+            {"total_num_steps": 128, "warmup_num_steps": 10},
+            epochs=128,
+            optimizer="AdamW",
+            lr=0.001,
+            interval="step",
+            stderr=("note: optimizer AdamW: DeepSpeed builds",),
+        ),
+        item="DeepSpeed scheduler {type, params} stepped with deepspeed's own class, total_num_steps long",
+        requires=("deepspeed",),
     ),
     Case(
         "other_dialects/deepspeed_stanford_alpaca_warmup_decay_lr_auto.json",
         "render {file}",
-        Refusal(("DeepSpeed", "WarmupDecayLR")),
-        item="DeepSpeed scheduler {type, params} refused",
+        Refusal(('scheduler.params.total_num_steps: "auto"', "--set scheduler.params.total_num_steps=VALUE")),
+        item='DeepSpeed "auto" (filled in by the HF Trainer) refused naming the key and the --set fix',
+        requires=("deepspeed",),
     ),
     Case(
         "other_dialects/deepspeed_transpeeder_warmup_decay_lr.json",
         "render {file}",
-        Refusal(("DeepSpeed", "WarmupDecayLR")),
-        item="DeepSpeed scheduler {type, params} refused",
+        Schedule(
+            "deepspeed.WarmupDecayLR",
+            {"warmup_min_lr": 1e-6, "warmup_max_lr": 1e-5, "warmup_num_steps": 100, "total_num_steps": 1000},
+            epochs=1000,
+            optimizer="AdamW",  # DeepSpeed's "Adam" is FusedAdam in AdamW mode
+            lr=1e-5,
+            interval="step",
+            stderr=("note: optimizer Adam: DeepSpeed builds FusedAdam",),
+        ),
+        item="DeepSpeed scheduler {type, params} stepped with deepspeed's own class, total_num_steps long",
+        requires=("deepspeed",),
     ),
     Case(
         "other_dialects/detectron2_base_rcnn_fpn_yacs_solver.yaml",
