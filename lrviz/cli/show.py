@@ -121,7 +121,12 @@ def show(
     _warn(check_run(run), quiet)
     if run.geometry:
         # a framework's run states its own arithmetic, from the dataset to total and warmup steps
-        print(run.geometry if run.family != "torch" else f"steps per epoch: {run.geometry}")
+        # standard output carries only the data with -o -: the arithmetic goes to stderr then
+        piped_out = any(str(p).startswith("-") for p in outputs)
+        print(
+            run.geometry if run.family != "torch" else f"steps per epoch: {run.geometry}",
+            file=sys.stderr if piped_out else sys.stdout,
+        )
     # PyTorch steps in a child process while this one imports the renderer (background.py).
     with background.start(lambda: _simulate(run, momentum, resume_at), fork=may_fork()) as job:
         if outputs:
