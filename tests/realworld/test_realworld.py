@@ -384,7 +384,7 @@ CASES: list[Case] = [
     # ------------------------------------------------------------------ hydra_project (composition)
     Case(
         "hydra_project_lightning_hydra_template/configs/train.yaml",
-        # hydra/default.yaml needs the hydra-colorlog plugin; paths.* need PROJECT_ROOT (unset: not read).
+        # hydra/default.yaml names the hydra-colorlog plugin; paths.* need PROJECT_ROOT (unset: not read).
         "render --config-dir {configs}/hydra_project_lightning_hydra_template/configs --config-name train"
         " --set experiment=example --metrics {metrics}",
         Schedule(
@@ -397,7 +397,7 @@ CASES: list[Case] = [
         ),
         item="Hydra compose API with --set override (experiment=example); model.optimizer; max_epochs",
         metrics=falling_every(10, 20),
-        requires=("hydra", "hydra_plugins.hydra_colorlog"),
+        requires=("hydra",),  # without hydra-colorlog, lrviz composes with Hydra's default logging (a note)
         label="lightning-hydra-template",
     ),
     Case(
