@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
-from lrviz.config import Layer, from_flags, load_run
+from lrviz.config import Layer, from_flags
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
 from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
@@ -75,17 +75,22 @@ def load(
 
     Raises ``lrviz.ConfigError`` naming the file, line and key of anything invalid.
     """
+    from lrviz.config import build_run, from_document, load_file, merge
+    from lrviz.config.interpolation import needs_resolution, resolve
+    from lrviz.errors import render_options
+
+    sets = _dotlist(overrides)
     over = _options_layer(options)
     if isinstance(source, Mapping):
-        document = _apply_overrides(dict(source), overrides)
-        return load_run(document, key=key, over=over)
-    path = Path(source)
-    if overrides:
-        from lrviz.config.files import read_yaml
-
-        data, _ = read_yaml(path)
-        return load_run(_apply_overrides(data, overrides), key=key, over=over, name=str(path))
-    return load_run(path, key=key, over=over)
+        data = dict(source)
+        if sets or needs_resolution(data):
+            data = resolve(data, sets, "<config>", {})
+        layer = from_document(data, "<config>", key)
+    else:
+        layer = load_file(Path(source), key, sets=sets)
+    run = build_run(layer if over is None else merge(layer, over))
+    # notes name keys for library users (the command line spells them as its flags)
+    return dataclasses.replace(run, notes=tuple(render_options(n) for n in run.notes))
 
 
 def simulate(
@@ -233,31 +238,15 @@ def _options_layer(options: Mapping[str, Any]) -> Layer | None:
     return from_flags(values) if values else None
 
 
-def _apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | Iterable[str] | None) -> dict[str, Any]:
-    """Set dotted keys in a document: ``{"a.b": 1}`` or ``["a.b=1"]`` (values parsed as YAML)."""
+def _dotlist(overrides: Mapping[str, Any] | Iterable[str] | None) -> list[str]:
+    """Overrides as OmegaConf's dotlist: ``{"a.b": 1}`` or ``["a.b=1"]`` -> ``["a.b=1"]`` (values as YAML)."""
     if not overrides:
-        return data
+        return []
     if isinstance(overrides, Mapping):
-        pairs = list(overrides.items())
-    else:
-        import yaml
+        import json
 
-        pairs = []
-        for item in overrides:
-            name, sep, text = str(item).partition("=")
-            if not sep or not name.strip():
-                raise ConfigError(f"overrides: {item!r}: expected KEY=VALUE, e.g. trainer.max_epochs=100")
-            pairs.append((name.strip(), yaml.safe_load(text) if text.strip() else None))
-    for name, value in pairs:
-        node = data
-        parts = str(name).split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        node[parts[-1]] = value
-    return data
+        return [f"{k}={json.dumps(v)}" for k, v in overrides.items()]
+    return [str(item) for item in overrides]
 
 
 def _is_custom(node: SchedulerConfig) -> bool:

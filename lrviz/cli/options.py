@@ -277,6 +277,7 @@ FLAGS: dict[str, str] = {
     "t_mult": "--t-mult",
     "max_cycles": "--max-cycles",
     "overrides": "--set",
+    "against": "--against",
     "allow_import": "--allow-import",
     "config_dir": "--config-dir",
     "config_name": "--config-name",

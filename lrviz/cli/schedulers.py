@@ -15,7 +15,7 @@ import typer
 
 from lrviz.cli.options import _COMMON_DEFAULTS, COMMON, _default_text, flag_values, plot_options
 from lrviz.cli.show import show_command
-from lrviz.config import Layer, build_run, from_flags, load_run, parse_flag_value
+from lrviz.config import Layer, build_run, from_flags, parse_flag_value
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
 from lrviz.render import check_outputs
@@ -101,9 +101,12 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))  # bad plot flags: before any work
     flags = _flag_layer(spec, kwargs)
     if kwargs.get("config") is not None:
-        run = load_run(kwargs["config"], key=kwargs.get("key"), over=flags)
-    elif kwargs.get("key"):
-        raise ConfigError("--key needs --config FILE")
+        from lrviz.config import load_file, merge
+
+        layer = load_file(kwargs["config"], kwargs.get("key"), sets=tuple(kwargs.get("set") or ()))
+        run = build_run(merge(layer, flags))
+    elif kwargs.get("key") or kwargs.get("set"):
+        raise ConfigError(f"{'--key' if kwargs.get('key') else '--set'} needs --config FILE")
     else:
         run = build_run(flags)
     show_command(run, outputs, kwargs)

@@ -126,7 +126,7 @@ def build(layer: Layer) -> RunConfig:
                 "in its arguments; set those instead"
             )
     version = installed_version()
-    name = _scheduler_type(f)
+    name = _scheduler_type(f, notes)
     lr = _number(f, "learning_rate", low=0.0)
     epochs = _number(f, "num_train_epochs", low=0.0, open_low=True)
     max_steps = int(_number(f, "max_steps", integer=True))
@@ -246,7 +246,9 @@ def _rename_axolotl(f: Fields, notes: list[str]) -> None:
         notes.append(f"optimizer {f.doc['optimizer']}: the LR curve does not depend on it; lrviz steps a dummy AdamW")
 
 
-def _scheduler_type(f: Fields) -> str:
+def _scheduler_type(f: Fields, notes: list[str]) -> str:
+    if "lr_scheduler_type" not in f.doc:
+        notes.append("lr_scheduler_type is not set: lrviz used the Trainer's default, linear")
     raw = f.doc.get("lr_scheduler_type", "linear")
     if isinstance(raw, str) and raw.startswith("SchedulerType."):
         raw = raw[len("SchedulerType.") :].lower()

@@ -72,8 +72,13 @@ def resolve(data: Mapping[str, Any], sets: Sequence[str], label: str, lines: Map
     rejected: dict[str, Unresolved] = {}
     cfg: Any = OmegaConf.create(_screen(data, (), rejected))
     for item in parse_sets(sets):
+        key, _, text = item.partition("=")
+        key = key.strip().lstrip("+")
         try:
-            cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist([item]))
+            if key.startswith("~"):
+                raise ValueError("~ deletes a key only when composing a Hydra project (--config-dir)")
+            value = yaml.safe_load(text) if text.strip() else None  # as OmegaConf's dotlist parses it
+            OmegaConf.update(cfg, key, value, merge=True, force_add=True)  # list indices work: a.schedulers.1.T_max
         except (OmegaConfBaseException, yaml.YAMLError, ValueError) as exc:
             raise ConfigError(f"{option('overrides')} {item!r}: {_first_line(exc)}") from None
     out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, lines)), rejected)
