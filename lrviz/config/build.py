@@ -33,6 +33,7 @@ from lrviz.signatures import SCHEDULER_MODULE, parameters
 def build_run(layer: Layer) -> RunConfig:
     """Validate a merged layer into a RunConfig; every problem is a ConfigError naming its source."""
     data = layer.data
+    _resolved(data, (), layer)  # a ${...} or ??? lrviz reads, unless a flag replaced it
     if "dialect" in data:  # another framework's file (config/dialects.py)
         from lrviz.config.families import build
 
@@ -370,6 +371,20 @@ def _default_epochs(sched: SchedulerConfig, unit: int) -> int:
     merged = {a.name: a.default for a in spec.args if not a.required}
     merged.update(sched.args)
     return spec.default_epochs(merged)
+
+
+def _resolved(node: Any, path: KeyPath, layer: Layer) -> None:
+    """ConfigError at the first value OmegaConf could not resolve (``interpolation.Unresolved``)."""
+    from lrviz.config.interpolation import Unresolved
+
+    if isinstance(node, Unresolved):
+        raise ConfigError(f"{layer.at(path)}: {node.reason}")
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _resolved(v, (*path, k), layer)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _resolved(v, (*path, i), layer)
 
 
 def load_run(

@@ -69,6 +69,8 @@ def resolve(data: Mapping[str, Any], sets: Sequence[str], label: str, lines: Map
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
+    from lrviz.config.files import _Loader as YAML12
+
     rejected: dict[str, Unresolved] = {}
     cfg: Any = OmegaConf.create(_screen(data, (), rejected))
     for item in parse_sets(sets):
@@ -77,7 +79,8 @@ def resolve(data: Mapping[str, Any], sets: Sequence[str], label: str, lines: Map
         try:
             if key.startswith("~"):
                 raise ValueError("~ deletes a key only when composing a Hydra project (--config-dir)")
-            value = yaml.safe_load(text) if text.strip() else None  # as OmegaConf's dotlist parses it
+            # as OmegaConf's dotlist parses it: YAML with 1.2 floats (1e-4 is a number)
+            value = yaml.load(text, Loader=YAML12) if text.strip() else None
             OmegaConf.update(cfg, key, value, merge=True, force_add=True)  # list indices work: a.schedulers.1.T_max
         except (OmegaConfBaseException, yaml.YAMLError, ValueError) as exc:
             raise ConfigError(f"{option('overrides')} {item!r}: {_first_line(exc)}") from None

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from lrviz.config.interpolation import Unresolved, take
+from lrviz.config.interpolation import Unresolved
 from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath
 
@@ -138,7 +138,7 @@ def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> Non
         stepping["interval"] = (data["interval"], ("interval",))  # a top-level interval: is never dropped
     layer.data["scheduler"] = _scheduler_node(node, sched_path, ("scheduler",), doc, layer, 0)
     for k, (value, where) in stepping.items():
-        layer.data[k] = take(value, doc.at(where))
+        layer.data[k] = value  # unresolved values fail in build_run, unless a flag replaced them
         layer.where[(k,)] = doc.at(where)
 
     found = _find_optimizer(data, sched_path)
@@ -183,7 +183,7 @@ def _run_length(data: Mapping[str, Any], doc: _Doc, layer: Layer) -> None:
     if isinstance(trainer, Mapping):
         max_epochs = trainer.get("max_epochs")
         if max_epochs is not None and not (isinstance(max_epochs, int) and max_epochs < 0):
-            layer.data["epochs"] = take(max_epochs, doc.at(("trainer", "max_epochs")))
+            layer.data["epochs"] = max_epochs
             layer.where[("epochs",)] = doc.at(("trainer", "max_epochs"))
             epochs_set = True
         max_steps = trainer.get("max_steps")
