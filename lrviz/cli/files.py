@@ -75,7 +75,7 @@ def render(
         raise ConfigError("-o/--out and --out-dir cannot be combined; use -o FILE for one config or --out-dir DIR")
     if outputs and len(sources) > 1:
         raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
-    check_outputs(outputs)
+    check_outputs(outputs, stdout=len(sources) == 1)
     if len(sources) == 1 and out_dir is None:
         from lrviz.summary import append_step_summary, curves_table
 
@@ -348,6 +348,11 @@ def check_command(
         )
     outputs = list(out or [])
     check_outputs(outputs)
+    from lrviz.render import PLOT_SUFFIXES
+
+    for path in outputs:
+        if against is None or path.suffix.lower() not in PLOT_SUFFIXES:
+            raise ConfigError(f"-o/--out {path}: check draws only the overlay against --against LOG (.png, .svg, .pdf)")
     base = read_baseline(baseline) if baseline is not None else None
     from lrviz.cli.logs import _read_log
 

@@ -84,7 +84,8 @@ def notes(run: RunConfig, quiet: bool, prefix: str = "") -> None:
     if not quiet:
         for note in run.notes:
             text = render_options(note, FLAGS)
-            _say(f"note: {_one_line(text if text.startswith(prefix) else prefix + text)}", sys.stderr)
+            named = prefix and text.startswith(prefix.rstrip(": "))  # the note names its file already
+            _say(f"note: {_one_line(text if named else prefix + text)}", sys.stderr)
 
 
 _said = {"lines": 0}  # terminal lines the messages before the chart took

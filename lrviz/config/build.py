@@ -170,7 +170,7 @@ def build_run(layer: Layer) -> RunConfig:
         geometry=geometry,
         frequency=frequency,
         scheduler_calls=scheduler_calls,
-        notes=tuple(dict.fromkeys([*layer.notes, *notes])),
+        notes=tuple(dict.fromkeys([*layer.live_notes(), *notes])),
     )
 
 

@@ -118,8 +118,10 @@ def from_document(
     if key:
         node_path = _key_path(data, key, doc)
         node = training.get(data, node_path)
-        if isinstance(node, Mapping) and _native(node):
-            _root_node(dict(node), node_path, doc, layer)
+        if isinstance(node, Mapping) and _native(node) and _native(data):
+            _root_node(dict(node), node_path, doc, layer)  # a part of an lrviz file
+        elif isinstance(node, Mapping) and not _is_node(node) and isinstance(node.get("scheduler"), Mapping):
+            training.read(data, (*node_path, "scheduler"), doc, layer)  # --key model: its scheduler node
         else:
             training.read(data, node_path, doc, layer)
         return layer
@@ -127,10 +129,11 @@ def from_document(
     if _native(data):
         _root_node(dict(data), (), doc, layer)
         return layer
-    if training.is_torch_scheduler_node(data, _known_scheduler) and "scheduler" not in data:
+    found = training.find_scheduler_nodes(data, _known_scheduler)
+    named_root = names_a_class(data) or not found  # a `name: plateau` label beside a class node is no node
+    if training.is_torch_scheduler_node(data, _known_scheduler) and "scheduler" not in data and named_root:
         training.read(data, (), doc, layer)  # the file is itself one scheduler node
         return layer
-    found = training.find_scheduler_nodes(data, _known_scheduler)
     if not found and training.custom_scheduler_root(data):
         training.read(data, (), doc, layer)  # a project's own scheduler class: refused unless allowed
         return layer
@@ -173,6 +176,10 @@ def _native(node: Mapping[str, Any]) -> bool:
 
 def names_a_class(node: Any) -> bool:
     return isinstance(node, Mapping) and ("_target_" in node or "class_path" in node)
+
+
+def _is_node(node: Mapping[str, Any]) -> bool:
+    return names_a_class(node) or isinstance(node.get("name"), str)
 
 
 def _typed_key(path: KeyPath) -> str:

@@ -45,14 +45,11 @@ def dialect_of(data: Mapping[str, Any]) -> str | None:
         return "deepspeed" if is_deepspeed_block(data["scheduler"]) else None
     if _has_class_node(data):
         return None
-    if isinstance(data.get("sched"), str) and any(k in data for k in ("epochs", "lr_base", "warmup_epochs", "opt")):
-        return "timm"
-    if any(k in data for k in _TIMM_MARKS[1:]):
+    if isinstance(data.get("sched"), str) or any(k in data for k in _TIMM_MARKS[1:]):
         return "timm"
     if any(k in data for k in _AXOLOTL_MARKS) or isinstance(data.get("lr_scheduler"), str) and "num_epochs" in data:
         return "axolotl"
-    marks = sum(1 for k in _HF_MARKS if k in data) + ("learning_rate" in data) + ("output_dir" in data)
-    if "lr_scheduler_type" in data or marks >= 2:
+    if any(k in data for k in _HF_MARKS) or "learning_rate" in data and ("warmup_steps" in data or "max_steps" in data):
         return "hf"
     return None
 

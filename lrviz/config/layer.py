@@ -29,6 +29,17 @@ class Layer:
     foreign: bool = False  # a training config (Hydra/Lightning): extra top-level keys are fine
     notes: list[str] = field(default_factory=list)  # what lrviz assumed or ignored, said as `note:` lines
     origins: dict[KeyPath, KeyPath] = field(default_factory=dict)  # canonical scheduler path -> path in the file
+    #: notes that hold only while these values are still the file's: ((path, location then), ...) -> note
+    pending: list[tuple[tuple[tuple[KeyPath, str | None], ...], str]] = field(default_factory=list)
+
+    def note_unless_set(self, paths: tuple[KeyPath, ...], note: str) -> None:
+        """A note that is dropped when a later layer (a flag) sets any of ``paths``."""
+        self.pending.append((tuple((path, self.where.get(path)) for path in paths), note))
+
+    def live_notes(self) -> list[str]:
+        """The notes, with pending ones whose values a flag replaced left out."""
+        held = [note for conds, note in self.pending if all(self.where.get(p) == w for p, w in conds)]
+        return [*self.notes, *held]
 
     def at(self, path: KeyPath) -> str:
         for end in range(len(path), 0, -1):
@@ -78,6 +89,7 @@ def merge(base: Layer, over: Layer) -> Layer:
         base.foreign,
         [*base.notes, *over.notes],
         dict(base.origins),
+        [*base.pending, *over.pending],
     )
     bs, os_ = base.data.get("scheduler"), over.data.get("scheduler")
     if isinstance(bs, dict) and isinstance(os_, dict) and "name" in os_ and bs.get("name") != os_["name"]:

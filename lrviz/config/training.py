@@ -131,9 +131,11 @@ def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> Non
                 for k in ("interval", "frequency"):
                     if k in cfg and k not in stepping:
                         stepping[k] = (cfg[k], (*parent_path, sibling, k))
-        for k in ("interval", "frequency"):
-            if k in parent and k not in stepping and parent is not data:
-                stepping[k] = (parent[k], (*parent_path, k))
+        # a Lightning-style sibling `interval: step|epoch` (and its `frequency`), never a lone `frequency`
+        if parent is not data and parent.get("interval") in ("step", "epoch") and "interval" not in stepping:
+            for k in ("interval", "frequency"):
+                if k in parent and k not in stepping:
+                    stepping[k] = (parent[k], (*parent_path, k))
     if "interval" in data and "interval" not in stepping:
         stepping["interval"] = (data["interval"], ("interval",))  # a top-level interval: is never dropped
     layer.data["scheduler"] = _scheduler_node(node, sched_path, ("scheduler",), doc, layer, 0)
@@ -145,11 +147,18 @@ def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> Non
     if found is not None:
         layer.data["optimizer"] = _optimizer_node(get(data, found), found, doc, layer)
     else:
-        layer.notes.append(
+        layer.note_unless_set(
+            (("optimizer", "name"), ("optimizer", "lr")),
             f"{doc.path}: no optimizer node found beside or above the scheduler; lrviz used SGD(lr=0.1); "
-            f"set {option('optimizer')} and {option('lr')}, or {option('overrides')} optimizer.lr=..."
+            f"set {option('optimizer')} and {option('lr')}, or {option('overrides')} optimizer.lr=...",
         )
     _run_length(data, doc, layer)
+    sched = layer.data["scheduler"]
+    spe = sched.get("steps_per_epoch") if isinstance(sched, dict) and sched.get("name") == "OneCycleLR" else None
+    if isinstance(spe, int) and not isinstance(spe, bool) and spe > 0 and "steps_per_epoch" not in layer.data:
+        # OneCycleLR's own steps_per_epoch is how many steps an epoch of this run has
+        layer.data["steps_per_epoch"] = spe
+        layer.where[("steps_per_epoch",)] = layer.where[("scheduler", "steps_per_epoch")]
 
 
 def _find_optimizer(data: Mapping[str, Any], sched_path: KeyPath) -> KeyPath | None:
@@ -206,7 +215,7 @@ def _run_length(data: Mapping[str, Any], doc: _Doc, layer: Layer) -> None:
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             layer.data["epochs"] = value
             layer.where[("epochs",)] = doc.at((key,))
-            layer.notes.append(f"{doc.at((key,))}: read as the number of epochs ({value:,})")
+            layer.note_unless_set((("epochs",),), f"{doc.at((key,))}: read as the number of epochs ({value:,})")
             return
         if isinstance(value, Unresolved):
             return

@@ -74,13 +74,18 @@ def stdout_format(path: Path) -> str | None:
     return STDOUT.get(str(path))
 
 
-def check_outputs(paths: Sequence[Path], flag: str = "-o/--out") -> None:
-    """ConfigError for an unknown suffix or a path given twice, before anything is computed."""
+def check_outputs(paths: Sequence[Path], flag: str = "-o/--out", *, stdout: bool = False) -> None:
+    """ConfigError for an unknown suffix or a path given twice, before anything is computed.
+
+    ``stdout``: the command can write data to standard output (``-o -``); elsewhere ``-`` is refused.
+    """
     seen: set[Path] = set()
-    if sum(1 for p in paths if str(p).startswith("-")) > 1:
+    if sum(1 for p in paths if stdout_format(p) is not None) > 1:
         raise ConfigError(f"{flag} -: standard output takes one format; give -o - (CSV) or -o -.json once")
     for path in paths:
         if stdout_format(path) is not None:
+            if not stdout:
+                raise ConfigError(f"{flag} {path}: this command writes files only; name a file")
             continue
         if path.suffix.lower() not in FORMATS:
             got = f"{path.suffix!r}" if path.suffix else "no suffix"
