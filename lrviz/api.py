@@ -196,10 +196,10 @@ def check(
 def plan_restarts(
     epochs: int, *, t_0: int | None = None, t_mult: int | None = None, max_cycles: int | None = None
 ) -> list[Candidate]:
-    """The (T_0, T_mult) of CosineAnnealingWarmRestarts whose last cycle ends exactly at ``epochs``."""
+    """The (T_0, T_mult) of CosineAnnealingWarmRestarts whose last cycle ends exactly at ``epochs``, useful first."""
     from lrviz.plan import plan_restarts as plan
 
-    return plan(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles)
+    return plan(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles, useful_first=True)
 
 
 def code(source: Source) -> str:

@@ -238,12 +238,18 @@ def _warmup_findings(run: RunConfig, span: _Span, total: int) -> list[Finding]:
     if parent is not None and parent.name == "SequentialLR" and span.index == 0:
         return []  # the run never reaches SequentialLR's first milestone: _sequential_findings says so
     unit = _unit(run)
+    start, end = node.args.get("start_factor", 1 / 3), node.args.get("end_factor", 1.0)
+    decays = node.name == "LinearLR" and isinstance(start, int | float) and isinstance(end, int | float) and end < start
     what = "warmup" if node.name == "LinearLR" else "constant factor"
+    outcome = (
+        "so the decay never finishes and the LR never reaches its final value"
+        if decays
+        else f"so the {what} never finishes and the LR never reaches its full value"
+    )
     return [
         Finding(
             "warmup-beyond-run",
-            f"{span.where}: total_iters={_n(iters)} but it runs for only {_n(span.length)} {unit}s, "
-            f"so the {what} never finishes and the LR never reaches its full value",
+            f"{span.where}: total_iters={_n(iters)} but it runs for only {_n(span.length)} {unit}s, {outcome}",
             {"scheduler": node.name, "total_iters": iters, "steps": span.length, "unit": unit},
         )
     ]

@@ -37,7 +37,7 @@ from itertools import compress, islice
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from lrviz.errors import ConfigError
+from lrviz.errors import ConfigError, option
 from lrviz.inputs import read_limited
 
 #: Largest log file read (a CSV of 10 million steps is about 300 MB).
@@ -413,7 +413,7 @@ def _pick_step(path: Path, header: list[str], x: str | None) -> int:
     for name in _STEP_NAMES:
         if name in header:
             return header.index(name)
-    raise ConfigError(f"{path}: no step column; name it with x= (the columns are {_names(header)})")
+    raise ConfigError(f"{path}: no step column; name it with {option('x')} (the columns are {_names(header)})")
 
 
 def _pick_lr(path: Path, header: list[str], y: str | None, what: str) -> list[int]:
@@ -425,7 +425,7 @@ def _pick_lr(path: Path, header: list[str], y: str | None, what: str) -> list[in
     if not found:
         raise ConfigError(
             f"{path}: no learning-rate {what[:-1]} (lr, learning_rate, lr-<Optimizer>); the {what} are "
-            f"{_names(header)}; name one with y= (in Lightning, add the LearningRateMonitor callback)"
+            f"{_names(header)}; name one with {option('y')} (in Lightning, add the LearningRateMonitor callback)"
         )
     return found
 
@@ -541,7 +541,7 @@ def _read_tensorboard(path: Path, files: list[Path], y: str | None) -> RunLog:
         if not names:
             raise ConfigError(
                 f"{path}: no learning-rate tag (lr, learning_rate, train/lr, lr-<Optimizer>); the tags are "
-                f"{_names(tags)}; name one with y="
+                f"{_names(tags)}; name one with {option('y')}"
             )
     columns = {n: (list(merged[n]), list(merged[n].values())) for n in names}
     return _build(path, "tensorboard", _convention_for(names, "lrviz"), columns)

@@ -278,6 +278,8 @@ FLAGS: dict[str, str] = {
     "max_cycles": "--max-cycles",
     "overrides": "--set",
     "against": "--against",
+    "x": "--x",
+    "y": "--y",
     "allow_import": "--allow-import",
     "config_dir": "--config-dir",
     "config_name": "--config-name",

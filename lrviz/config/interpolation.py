@@ -133,7 +133,9 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
                 f"{label}: a Hydra logging plugin it names is not installed; composed with Hydra's default logging"
             )
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        text = _first_line(exc)
+        text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())  # Hydra's fix is on line 2
+        if "Could not override" in text and "+" not in text:
+            text += " (to add a key the config does not have, write it as +key=value)"
         raise ConfigError(f"{label}: Hydra could not compose the config: {text}") from None
     return cfg
 
