@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from lrviz.config import Layer, from_flags
+from lrviz.config.layer import RUN_OPTIONS
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
 from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
@@ -39,23 +40,6 @@ if TYPE_CHECKING:
 Source = Union[RunConfig, str, "os.PathLike[str]", Mapping[str, Any]]
 SchedulerFactory = Callable[[Any], Any]
 
-#: Run options given as keyword arguments: argument name -> the key in a config.
-_RUN_OPTIONS: dict[str, KeyPath] = {
-    "epochs": ("epochs",),
-    "steps_per_epoch": ("steps_per_epoch",),
-    "interval": ("interval",),
-    "lr": ("optimizer", "lr"),
-    "optimizer": ("optimizer", "name"),
-    "warmup": ("warmup",),
-    "dataset_size": ("dataset_size",),
-    "batch_size": ("batch_size",),
-    "grad_accum": ("grad_accum",),
-    "world_size": ("world_size",),
-    "metrics": ("metrics",),
-    "label": ("label",),
-    "title": ("title",),
-}
-
 
 def load(
     source: str | os.PathLike[str] | Mapping[str, Any],
@@ -69,9 +53,10 @@ def load(
     ``key`` picks the scheduler node in a larger training config (``"model.scheduler"``).
     ``overrides`` set keys of the document before it is read, as dotted paths:
     ``{"trainer.max_epochs": 100}`` or ``["trainer.max_epochs=100"]``. Keyword
-    ``options`` set the run itself: ``epochs``, ``steps_per_epoch``, ``interval``, ``lr``,
-    ``optimizer``, ``warmup``, ``dataset_size``, ``batch_size``, ``grad_accum``,
-    ``world_size``, ``metrics``, ``label``, ``title``.
+    ``options`` set the run itself, as the command's flags do: ``epochs``, ``steps_per_epoch``,
+    ``interval``, ``lr``, ``optimizer``, ``warmup``, ``warmup_start_factor``, ``dataset_size``,
+    ``batch_size``, ``grad_accum``, ``world_size``, ``accelerate_processes``, ``split_batches``,
+    ``metrics``, ``label``, ``title`` (``lrviz.config.layer.RUN_OPTIONS``).
 
     Raises ``lrviz.ConfigError`` naming the file, line and key of anything invalid.
     """
@@ -229,12 +214,12 @@ def _run_of(
 def _options_layer(options: Mapping[str, Any]) -> Layer | None:
     values: dict[KeyPath, tuple[str, Any]] = {}
     for name, value in options.items():
-        if name not in _RUN_OPTIONS:
+        if name not in RUN_OPTIONS:
             from lrviz.schedules import suggest
 
-            raise TypeError(f"unexpected keyword argument {name!r}{suggest(name, list(_RUN_OPTIONS))}")
+            raise TypeError(f"unexpected keyword argument {name!r}{suggest(name, list(RUN_OPTIONS))}")
         if value is not None:
-            values[_RUN_OPTIONS[name]] = (name, value)
+            values[RUN_OPTIONS[name]] = (name, value)
     return from_flags(values) if values else None
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lrviz.config.layer import RUN_OPTIONS
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.keys import KeyPath
 from lrviz.render import FORMATS
@@ -215,20 +216,12 @@ FILE_OPTIONS: dict[str, Any] = {
     "split_batches": SplitBatchesOption,
 }
 _COMMON_DEFAULTS: dict[str, Any] = {"log_y": False, "momentum": False, "quiet": False, "print_code": False}
+#: The run flags: --epochs, --lr, ... (kebab-case of the option's name); --metrics, --title and labels
+#: are handled by the commands that take them.
 _FLAG_PATHS: dict[str, tuple[KeyPath, str]] = {
-    "epochs": (("epochs",), "--epochs"),
-    "steps_per_epoch": (("steps_per_epoch",), "--steps-per-epoch"),
-    "lr": (("optimizer", "lr"), "--lr"),
-    "optimizer": (("optimizer", "name"), "--optimizer"),
-    "warmup": (("warmup",), "--warmup"),
-    "warmup_start_factor": (("warmup_start_factor",), "--warmup-start-factor"),
-    "dataset_size": (("dataset_size",), "--dataset-size"),
-    "batch_size": (("batch_size",), "--batch-size"),
-    "grad_accum": (("grad_accum",), "--grad-accum"),
-    "world_size": (("world_size",), "--world-size"),
-    "interval": (("interval",), "--interval"),
-    "accelerate_processes": (("accelerate_processes",), "--accelerate-processes"),
-    "split_batches": (("split_batches",), "--split-batches"),
+    name: (path, "--" + name.replace("_", "-"))
+    for name, path in RUN_OPTIONS.items()
+    if name not in ("metrics", "label", "title")
 }
 _INT_FLAGS = {
     "epochs",

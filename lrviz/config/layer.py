@@ -15,6 +15,26 @@ from typing import Any
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath, dotted
 
+#: The run options flags and keyword arguments set, by name, and where each goes in a config.
+RUN_OPTIONS: dict[str, KeyPath] = {
+    "epochs": ("epochs",),
+    "steps_per_epoch": ("steps_per_epoch",),
+    "lr": ("optimizer", "lr"),
+    "optimizer": ("optimizer", "name"),
+    "warmup": ("warmup",),
+    "warmup_start_factor": ("warmup_start_factor",),
+    "dataset_size": ("dataset_size",),
+    "batch_size": ("batch_size",),
+    "grad_accum": ("grad_accum",),
+    "world_size": ("world_size",),
+    "interval": ("interval",),
+    "accelerate_processes": ("accelerate_processes",),
+    "split_batches": ("split_batches",),
+    "metrics": ("metrics",),
+    "label": ("label",),
+    "title": ("title",),
+}
+
 # ---------------------------------------------------------------------------
 # Raw layers: canonical dicts plus where each value came from
 
