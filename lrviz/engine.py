@@ -109,10 +109,6 @@ def simulate(
     it is called once with the dummy optimizer and must return an object with ``step()``.
     A transformers or timm run is built and stepped by ``lrviz.frameworks``, as its trainer does.
     """
-    if run.family != "torch" and factory is None:
-        from lrviz import frameworks
-
-        return frameworks.simulate(run, momentum=momentum, progress=progress)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         optimizer = build_optimizer(run)
@@ -150,10 +146,6 @@ def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
     """
     import copy
 
-    if run.family != "torch":
-        from lrviz import frameworks
-
-        return frameworks.simulate_resume(run, resume_at)
     if not 0 < resume_at < run.epochs:
         raise ConfigError(f"{option('resume_at')}: must be an epoch between 1 and {run.epochs - 1}, got {resume_at}")
     with warnings.catch_warnings(record=True):

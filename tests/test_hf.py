@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 import lrviz
 from lrviz.cli.commands import app
-from lrviz.config import hf as hf_config
 from lrviz.errors import ConfigError
+from lrviz.frameworks.hf import read as hf_config
 
 transformers = pytest.importorskip("transformers")
 
@@ -132,7 +132,7 @@ def test_total_and_warmup_steps_are_the_trainers(
         dataset_size=dataset,
     )
     assert run.epochs == max_steps
-    assert run.framework["num_warmup_steps"] == args.get_warmup_steps(max_steps)
+    assert run.settings.num_warmup_steps == args.get_warmup_steps(max_steps)
 
 
 def test_world_size_shards_the_batches_as_accelerate_does() -> None:
@@ -148,7 +148,7 @@ def test_world_size_shards_the_batches_as_accelerate_does() -> None:
 
 def test_warmup_ratio_is_read_as_a_fractional_warmup_steps_with_a_note() -> None:
     run = lrviz.load({"lr_scheduler_type": "cosine", "warmup_ratio": 0.1, "max_steps": 95})
-    assert run.framework["num_warmup_steps"] == 10  # ceil(9.5)
+    assert run.settings.num_warmup_steps == 10  # ceil(9.5)
     assert any("warmup_ratio" in n for n in run.notes)
 
 

@@ -19,10 +19,10 @@ import typer
 
 from lrviz.cli.options import COMMON
 from lrviz.cli.show import show_command
-from lrviz.config import build_run
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
+from lrviz.reading import build_run
 
 #: The common options these commands take (the rest do not apply to a framework's run).
 _SHARED = (
@@ -191,18 +191,18 @@ def _deepspeed_document(
 
 
 def hf_command() -> Callable[..., None]:
-    from lrviz.config.hf import ARGS
+    from lrviz.frameworks.hf.read import ARGS
 
     return _command("hf", "TYPE", list(ARGS), {"learning_rate": "--lr"})
 
 
 def timm_command() -> Callable[..., None]:
-    from lrviz.config.timm import ARGS
+    from lrviz.frameworks.timm.read import ARGS
 
     return _command("timm", "SCHED", [(k, kind, h) for k, kind, _, h in ARGS], {})
 
 
 def deepspeed_command() -> Callable[..., None]:
-    from lrviz.config.deepspeed import ARGS
+    from lrviz.frameworks.deepspeed.read import ARGS
 
     return _command("deepspeed", "TYPE", [*_DEEPSPEED_OPTIMIZER, *ARGS], {}, _DEEPSPEED_RUN_FLAGS)

@@ -20,15 +20,29 @@ come from timm when the run is stepped (``lrviz.frameworks``). Nothing here impo
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrviz.config.families import Fields, require
 from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value, read_metrics
 from lrviz.errors import ConfigError, option
-from lrviz.model import GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
+from lrviz.frameworks.base import Fields, require
+from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 from lrviz.schedules import suggest
+
+
+@dataclass(frozen=True)
+class TimmSettings(FrameworkSettings):
+    """train.py's arguments as ``scheduler_kwargs`` reads them, and what train.py computes before the call."""
+
+    args: Mapping[str, Any] = field(default_factory=dict)
+    updates_per_epoch: int = 0
+    decreasing_metric: bool = False
+    lr_assumed: str | None = None  # how train.py fills in `lr: null`
+    noise: str | None = None  # lr_noise: one seeded draw
+
 
 #: ``create_scheduler_v2``'s names (timm 1.0.31 ``scheduler_factory.py`` 66-294; ``none`` keeps the LR).
 SCHEDULERS = ("cosine", "tanh", "step", "multistep", "plateau", "poly", "wsd", "rsqrt", "constant", "none")
@@ -71,7 +85,7 @@ _PASSED = ("lr_decay_fn", "lr_stable_timescale")
 
 def build(layer: Layer) -> RunConfig:
     """Validate a timm layer into a run counted in epochs (one point per update with sched_on_updates)."""
-    require("timm")
+    require("timm", "timm")
     f = Fields(layer)
     notes: list[str] = []
     sched = f.doc.get("sched", "cosine")
@@ -97,7 +111,7 @@ def build(layer: Layer) -> RunConfig:
     args["lr_base_scale"] = args["lr_base_scale"] or ""
 
     lr = args["lr"]
-    framework: dict[str, Any] = {}
+    framework: dict[str, str] = {}
     if not lr:  # train.py 837-849: `if not args.lr`
         global_batch = args["batch_size"] * world * args["grad_accum_steps"]
         ratio = global_batch / args["lr_base_size"]
@@ -171,12 +185,12 @@ def build(layer: Layer) -> RunConfig:
         notes.append(
             f"start_epoch {f.doc['start_epoch']}: the run was resumed there; lrviz shows the whole schedule from epoch 0"
         )
-    framework.update(
-        {
-            "args": args,
-            "updates_per_epoch": updates,
-            "decreasing_metric": args["eval_metric"] == "loss",
-        }
+    settings = TimmSettings(
+        args=args,
+        updates_per_epoch=updates,
+        decreasing_metric=args["eval_metric"] == "loss",
+        lr_assumed=framework.get("lr_assumed"),
+        noise=framework.get("noise"),
     )
     # the title names what differs from train.py's defaults (an args.yaml lists every argument)
     shown = {k: v for k, v in args.items() if k in f.doc and k not in ("sched", "lr") and v != _DEFAULTS.get(k)}
@@ -193,7 +207,7 @@ def build(layer: Layer) -> RunConfig:
         title=title if isinstance(title, str) else None,
         geometry=geometry,
         notes=tuple(notes),
-        framework=framework,
+        settings=settings,
     )
 
 
@@ -269,3 +283,10 @@ def _metrics(layer: Layer, f: Fields, epochs: int) -> tuple[float, ...]:
     if len(values) < epochs:
         raise ConfigError(f"{where}: {len(values)} metric values for {epochs} epochs; give one per epoch")
     return tuple(values[:epochs])
+
+
+def settings(run: RunConfig) -> TimmSettings:
+    """The run's timm settings (``run.settings``, typed)."""
+    if not isinstance(run.settings, TimmSettings):
+        raise TypeError(f"not a timm run: {run.scheduler.describe()}")
+    return run.settings

@@ -1,11 +1,11 @@
-"""Config dialects lrviz cannot read, recognised so the refusal names the dialect and the way out.
+"""Layouts of a torch training config that name no torch class lrviz can read, refused with the way out.
 
-A training config that holds no torch scheduler node is usually written for another
-framework's own scheduler classes (NeMo, ESPnet, detectron2's yacs, Composer,
-Ultralytics) or for a project's registry of names. ``refuse`` raises one ``ConfigError``
-naming the dialect, the node, and, where there is one, the torch scheduler or lrviz
-command that gives the same curve. It never guesses a schedule. (DeepSpeed's
-``scheduler: {type, params}`` is read, not refused: see ``config.deepspeed``.)
+A training config that holds no torch scheduler node is often written for a project's
+own registry of names (``name: cosine_restart``, ``_name_:``, ``class_name``/``params``,
+pytorch-template's ``type``/``args``). ``refuse`` raises one ``ConfigError`` naming the
+layout, the node and what to write instead. It never guesses a schedule. Other
+frameworks' files (NeMo, ESPnet, yacs, Ultralytics, ...) are recognised by their own
+adapters before this (``lrviz.frameworks.refused``).
 """
 
 from __future__ import annotations
@@ -18,29 +18,6 @@ from lrviz.keys import KeyPath, dotted
 
 Where = Callable[[KeyPath], str]
 
-_NEMO = {
-    "CosineAnnealing": "CosineAnnealingLR after a LinearLR warmup (`lrviz cosine --warmup N`)",
-    "WarmupAnnealing": "LinearLR after a warmup (`lrviz linear`)",
-    "PolynomialDecayAnnealing": "PolynomialLR (`lrviz polynomial`)",
-    "PolynomialHoldDecayAnnealing": "PolynomialLR after a hold (`lrviz polynomial`)",
-    "InverseSquareRootAnnealing": "Hugging Face inverse_sqrt (lr_scheduler_type: inverse_sqrt)",
-    "NoamAnnealing": "the Noam schedule: Hugging Face inverse_sqrt with warmup",
-    "SquareRootAnnealing": "LambdaLR with lr_lambda: 'sqrt(1 - epoch / N)'",
-}
-_DETECTRON2 = {
-    "WarmupMultiStepLR": "MultiStepLR(milestones=SOLVER.STEPS, gamma=SOLVER.GAMMA) after a LinearLR warmup of "
-    "SOLVER.WARMUP_ITERS steps: `lrviz multistep --milestones A,B --gamma G --warmup N`",
-    "WarmupCosineLR": "CosineAnnealingLR(T_max=SOLVER.MAX_ITER) after a LinearLR warmup: `lrviz cosine --warmup N`",
-    "WarmupPolyLR": "PolynomialLR(total_iters=SOLVER.MAX_ITER, power=SOLVER.POLY_LR_POWER) after a LinearLR warmup: "
-    "`lrviz polynomial --warmup N`",
-}
-_ESPNET = {
-    "warmuplr": "the Noam schedule (linear warmup, then 1/sqrt(step)): Hugging Face inverse_sqrt with warmup",
-    "noamlr": "the Noam schedule: Hugging Face inverse_sqrt with warmup",
-    "warmupsteplr": "StepLR after a LinearLR warmup (`lrviz step --warmup N`)",
-    "cosineannealinglr": "CosineAnnealingLR (`lrviz cosine`)",
-}
-
 
 def refuse(data: Mapping[str, Any], label: str, where: Where, *, strong_only: bool = False) -> None:
     """Raise a ConfigError naming the dialect of ``data`` when it is one lrviz recognises.
@@ -48,7 +25,7 @@ def refuse(data: Mapping[str, Any], label: str, where: Where, *, strong_only: bo
     ``strong_only``: only the dialects whose signature cannot be an lrviz or torch config
     (checked before anything else is read); the rest once no scheduler node was found.
     """
-    strong = (_nemo, _espnet, _yacs, _ultralytics, _root_registry)
+    strong = (_root_registry,)
     weak = (_class_name_params, _type_args, _registry_name, _class_as_key, _classless_node)
     for check in strong if strong_only else (*strong, *weak):
         message = check(data, where)
@@ -64,53 +41,6 @@ def _nodes(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyP
     elif isinstance(node, list) and depth <= 8:
         for i, v in enumerate(node):
             yield from _nodes(v, (*base, i), depth + 1)
-
-
-def _nemo(data: Mapping[str, Any], where: Where) -> str | None:
-    for path, node in _nodes(data):
-        sched = node.get("sched")
-        if isinstance(sched, Mapping) and isinstance(sched.get("name"), str):
-            name = sched["name"]
-            same = _NEMO.get(name, "no torch class of the same name")
-            return (
-                f"{where((*path, 'sched', 'name'))}: a NeMo scheduler (sched.name: {name}) is NeMo's own class "
-                f"(nemo.core.optim.lr_scheduler), built by NeMo's trainer; lrviz does not read NeMo configs; "
-                f"the closest torch schedule: {same}"
-            )
-    return None
-
-
-def _espnet(data: Mapping[str, Any], where: Where) -> str | None:
-    name = data.get("scheduler")
-    if isinstance(name, str) and ("scheduler_conf" in data or name.lower() in _ESPNET):
-        same = _ESPNET.get(name.lower(), "no torch class of the same name")
-        return (
-            f"{where(('scheduler',))}: an ESPnet scheduler name (scheduler: {name}, with scheduler_conf) is "
-            f"ESPnet's own class; lrviz does not read ESPnet configs; the same curve: {same}"
-        )
-    return None
-
-
-def _yacs(data: Mapping[str, Any], where: Where) -> str | None:
-    keys = [k for k in data if isinstance(k, str)]
-    if not keys or not all(k.isupper() for k in keys if k.isalpha() or "_" in k):
-        return None
-    solver = data.get("SOLVER") if isinstance(data.get("SOLVER"), Mapping) else None
-    scheduler = data.get("SCHEDULER") if isinstance(data.get("SCHEDULER"), Mapping) else None
-    if solver is not None:
-        name = str(solver.get("LR_SCHEDULER_NAME", "WarmupMultiStepLR"))
-        same = _DETECTRON2.get(name, "no torch class of the same name")
-        return (
-            f"{where(('SOLVER',))}: a yacs/detectron2 config (SOLVER.LR_SCHEDULER_NAME: {name}) is read by "
-            f"detectron2's own build_lr_scheduler; lrviz does not read yacs configs; the torch equivalent: {same}"
-        )
-    if scheduler is not None:
-        return (
-            f"{where(('SCHEDULER',))}: an upper-case yacs-style config (SCHEDULER: ...) is read by the project's "
-            "own code, which maps its keys to a scheduler; lrviz does not guess that mapping; write the torch "
-            "scheduler as `scheduler: {name: CosineAnnealingLR, T_max: ...}` or use the matching lrviz command"
-        )
-    return None
 
 
 def _class_name_params(data: Mapping[str, Any], where: Where) -> str | None:
@@ -210,17 +140,6 @@ def _registry_name(data: Mapping[str, Any], where: Where) -> str | None:
             f"{where(('scheduler', 'name'))}: {sched['name']!r} is not a torch.optim.lr_scheduler class; it is "
             "a name the training framework (e.g. Composer, the project's registry) maps to its own scheduler; "
             "lrviz cannot step it; name the torch class (e.g. CosineAnnealingLR) or use the matching lrviz command"
-        )
-    return None
-
-
-def _ultralytics(data: Mapping[str, Any], where: Where) -> str | None:
-    if "lr0" in data and "lrf" in data:
-        cos = data.get("cos_lr")
-        return (
-            f"{where(('lr0',))}: an Ultralytics args file (lr0, lrf, cos_lr: {cos}): Ultralytics' trainer builds "
-            "its scheduler in code (a LambdaLR); lrviz does not read Ultralytics configs; the same curve: "
-            "`lrviz lambda --lr-lambda '(1 - epoch / EPOCHS) * (1 - LRF) + LRF'` (linear) with --warmup"
         )
     return None
 

@@ -28,15 +28,33 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrviz.config.families import Fields, require
 from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value, read_metrics
 from lrviz.errors import ConfigError, option
-from lrviz.model import GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
+from lrviz.frameworks.base import Fields, require
+from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 from lrviz.schedules import suggest
+
+
+@dataclass(frozen=True)
+class HFSettings(FrameworkSettings):
+    """What ``Trainer.create_scheduler`` passes to ``get_scheduler``, and how the run was measured."""
+
+    type: str
+    num_warmup_steps: int
+    num_training_steps: int
+    scheduler_specific_kwargs: dict[str, Any] = field(default_factory=dict)
+    evaluations: tuple[int, ...] = ()  # steps after which reduce_lr_on_plateau/greedy see a metric
+    warmup_given: bool = False
+    max_steps_overrides: bool = False
+    num_train_epochs: float = 3.0
+    deepspeed_scheduler: str | None = None  # the type of a DeepSpeed scheduler block that replaces this one
+    version: str = ""
+
 
 #: ``transformers.SchedulerType`` of 5.24.0 (``trainer_utils.py`` 561-591); tests compare with the installed enum.
 SCHEDULER_TYPES = (
@@ -83,6 +101,12 @@ _DEFAULTS: dict[str, Any] = {
     "eval_strategy": "no",
     "logging_steps": 500,
 }
+#: axolotl's own schedulers (``axolotl/core/trainers/base.py`` create_scheduler, ``utils/schedulers.py``).
+_AXOLOTL_OWN = {
+    "one_cycle": "torch's OneCycleLR built with axolotl's lr_div_factor and pct_start",
+    "rex": "RexLR in axolotl/utils/schedulers.py",
+    "log_sweep": "an exponential LR sweep for LR range tests",
+}
 #: axolotl's names for TrainingArguments fields.
 _AXOLOTL_NAMES = {
     "lr_scheduler": "lr_scheduler_type",
@@ -108,10 +132,10 @@ def installed_version() -> tuple[int, int]:
 
 def build(layer: Layer) -> RunConfig:
     """Validate an HF layer into a run counted in optimizer steps."""
-    require("transformers")
+    require("transformers", "hf")
     f = Fields(layer)
     notes: list[str] = []
-    if layer.data["dialect"] == "axolotl":
+    if layer.dialect == "axolotl":
         _rename_axolotl(f, notes)
     for key, right in _LOOK_ALIKES.items():
         if f.given(key) and not f.given(right):
@@ -189,20 +213,40 @@ def build(layer: Layer) -> RunConfig:
     if name != "constant":
         args.update(kwargs)
     deepspeed = _deepspeed_scheduler(f)
-    framework: dict[str, Any] = {
-        "type": name,
-        "num_warmup_steps": warmup,
-        "num_training_steps": total,
-        "scheduler_specific_kwargs": kwargs,
-        "evaluations": evaluations,
-        "warmup_given": f.given("warmup_steps") or f.given("warmup_ratio"),
-        "max_steps_overrides": max_steps > 0 and (epochs_given or dataset is not None),
-        "num_train_epochs": epochs,
-        "deepspeed_scheduler": deepspeed,
-        "version": ".".join(map(str, version)),
-    }
+    settings = HFSettings(
+        type=name,
+        num_warmup_steps=warmup,
+        num_training_steps=total,
+        scheduler_specific_kwargs=kwargs,
+        evaluations=tuple(evaluations),
+        warmup_given=f.given("warmup_steps") or f.given("warmup_ratio"),
+        max_steps_overrides=max_steps > 0 and (epochs_given or dataset is not None),
+        num_train_epochs=epochs,
+        deepspeed_scheduler=deepspeed,
+        version=".".join(map(str, version)),
+    )
     label = layer.data.get("label")
     title = layer.data.get("title")
+    for key, default in (("learning_rate", "5e-05"), ("num_train_epochs", "3")):
+        if not f.given(key) and (key != "num_train_epochs" or max_steps <= 0):
+            notes.append(f"{key} is not set: lrviz used the Trainer's default, {default}")
+    sources = tuple(
+        (key, str(f.doc.get(key, _DEFAULTS.get(key))), f.source(key))
+        for key in (
+            "lr_scheduler_type",
+            "learning_rate",
+            "num_train_epochs",
+            "max_steps",
+            "per_device_train_batch_size",
+            "gradient_accumulation_steps",
+            "warmup_steps",
+            "warmup_ratio",
+            "lr_scheduler_kwargs",
+        )
+        if f.given(key) or key in _DEFAULTS
+    ) + tuple(
+        (key, str(f.override(key)), f.override_at(key)) for key in ("dataset_size", "world_size") if f.override(key)
+    )
     return RunConfig(
         scheduler=SchedulerConfig(name, args, family="hf"),
         optimizer=OptimizerConfig("AdamW", float(lr), {}, (GroupConfig("group 0", float(lr), {}),)),
@@ -215,7 +259,8 @@ def build(layer: Layer) -> RunConfig:
         geometry=text,
         unit="step",
         notes=tuple(notes),
-        framework=framework,
+        settings=settings,
+        sources=sources,
     )
 
 
@@ -252,6 +297,11 @@ def _scheduler_type(f: Fields, notes: list[str]) -> str:
     raw = f.doc.get("lr_scheduler_type", "linear")
     if isinstance(raw, str) and raw.startswith("SchedulerType."):
         raw = raw[len("SchedulerType.") :].lower()
+    if f.layer.dialect == "axolotl" and raw in _AXOLOTL_OWN:
+        raise ConfigError(
+            f"{f.at('lr_scheduler_type')}: lr_scheduler: {raw} is axolotl's own scheduler ({_AXOLOTL_OWN[raw]}), "
+            "not one of transformers'; lrviz does not step axolotl's own schedulers yet"
+        )
     if not isinstance(raw, str) or raw not in SCHEDULER_TYPES:
         raise ConfigError(
             f"{f.at('lr_scheduler_type')}: expected a transformers SchedulerType{suggest(str(raw), SCHEDULER_TYPES)}; "
@@ -405,7 +455,7 @@ def _deepspeed_scheduler(f: Fields) -> str | None:
         if not path.is_absolute():
             path = Path(f.origin).parent / path
         if path.is_file():
-            from lrviz.config.files import read_yaml
+            from lrviz.config.files import read_yaml  # noqa: I001
 
             try:
                 data, _ = read_yaml(path)
@@ -417,4 +467,11 @@ def _deepspeed_scheduler(f: Fields) -> str | None:
     return None
 
 
-__all__ = ["ARGS", "SCHEDULER_TYPES", "build", "installed_version"]
+__all__ = ["ARGS", "SCHEDULER_TYPES", "build", "installed_version", "settings"]
+
+
+def settings(run: RunConfig) -> HFSettings:
+    """The run's hf settings (``run.settings``, typed)."""
+    if not isinstance(run.settings, HFSettings):
+        raise TypeError(f"not a hf run: {run.scheduler.describe()}")
+    return run.settings

@@ -29,15 +29,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrviz.config.families import Fields, require
 from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
-from lrviz.model import GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
+from lrviz.frameworks.base import Fields, require
+from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 from lrviz.schedules import OPTIMIZERS, SCHEDULERS, suggest
+
+
+@dataclass(frozen=True)
+class DeepSpeedSettings(FrameworkSettings):
+    """The scheduler block as ``_scheduler_from_config`` passes it, and what lrviz saw in it."""
+
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    warmup_num_steps: int = 0
+    findings: tuple[tuple[str, str], ...] = ()  # (code, message) read from the settings
+
 
 #: A parameter without a default (the class raises without it).
 REQUIRED = "<required>"
@@ -145,9 +157,14 @@ ARGS: tuple[tuple[str, str, str], ...] = tuple(
 _DS_OPTIMIZERS = {"adamw": "AdamW", "adagrad": "Adagrad"}
 
 
+def is_block(node: Any) -> bool:
+    """A DeepSpeed ``scheduler: {type: Name, params: {...}}`` node (no other keys)."""
+    return isinstance(node, Mapping) and isinstance(node.get("type"), str) and set(node) <= {"type", "params"}
+
+
 def build(layer: Layer) -> RunConfig:
     """Validate a DeepSpeed layer into a run counted in optimizer steps."""
-    require("deepspeed")
+    require("deepspeed", "deepspeed")
     f = Fields(layer)
     block = f.doc.get("scheduler")
     if not isinstance(block, Mapping):
@@ -213,7 +230,7 @@ def build(layer: Layer) -> RunConfig:
         geometry=geometry,
         unit="step",
         notes=tuple(notes),
-        framework={"type": kind, "params": params, "warmup_num_steps": warmup, "findings": findings},
+        settings=DeepSpeedSettings(kind, params, warmup, tuple(findings)),
     )
 
 
@@ -393,4 +410,11 @@ def _findings(
     return found
 
 
-__all__ = ["ARGS", "PARAMS", "REQUIRED", "TYPES", "build"]
+__all__ = ["ARGS", "PARAMS", "REQUIRED", "TYPES", "build", "is_block", "settings"]
+
+
+def settings(run: RunConfig) -> DeepSpeedSettings:
+    """The run's deepspeed settings (``run.settings``, typed)."""
+    if not isinstance(run.settings, DeepSpeedSettings):
+        raise TypeError(f"not a deepspeed run: {run.scheduler.describe()}")
+    return run.settings

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.config.layer import Layer
-from lrviz.config.optimizer import build_optimizer
 from lrviz.config.values import (
     MAX_POINTS,
     check_arg,
@@ -22,6 +21,7 @@ from lrviz.config.values import (
     read_metrics,
 )
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks.torch.optimizer import build_optimizer
 from lrviz.keys import KeyPath
 from lrviz.model import RunConfig, SchedulerConfig
 from lrviz.schedules import Arg, SchedulerSpec, get_scheduler, suggest
@@ -34,10 +34,6 @@ def build_run(layer: Layer) -> RunConfig:
     """Validate a merged layer into a RunConfig; every problem is a ConfigError naming its source."""
     data = layer.data
     _resolved(data, (), layer)  # a ${...} or ??? lrviz reads, unless a flag replaced it
-    if "dialect" in data:  # another framework's file (config/dialects.py)
-        from lrviz.config.families import build
-
-        return build(layer)
     optimizer = build_optimizer(data.get("optimizer", {}), layer)
     groups = len(optimizer.groups)
     spe = number(data.get("steps_per_epoch", 1), layer.at(("steps_per_epoch",)), integer=True, bound=_POS)
@@ -116,6 +112,11 @@ def build_run(layer: Layer) -> RunConfig:
     else:
         steps = _default_epochs(scheduler, unit)
         epochs = max(1, -(-steps // unit))
+        if layer.foreign:  # a training config that does not say how long the run is
+            notes.append(
+                f"{layer.origin}: the file does not give the run's length; lrviz drew {epochs:,} epochs, the "
+                f"scheduler's own span; give {option('epochs')} N (or trainer.max_epochs) for the run's"
+            )
     if epochs * spe * groups > MAX_POINTS:
         per_group = f" x {groups} param groups" if groups > 1 else ""
         sources = ", ".join(layer.at(("scheduler", k)) for k in scheduler.args)
@@ -156,6 +157,7 @@ def build_run(layer: Layer) -> RunConfig:
         raise ConfigError(f"{layer.at(('title',))}: expected a string, got {describe_value(title)}")
     expect = parse_expectations(data.get("expect"), layer.at(("expect",)))
     default_label = Path(layer.origin).stem if layer.origin != "flags" else scheduler.name
+    provenance = _sources(layer, scheduler, optimizer, epochs, spe)
     return RunConfig(
         scheduler=scheduler,
         optimizer=optimizer,
@@ -171,7 +173,28 @@ def build_run(layer: Layer) -> RunConfig:
         frequency=frequency,
         scheduler_calls=scheduler_calls,
         notes=tuple(dict.fromkeys([*layer.live_notes(), *notes])),
+        sources=provenance,
+        accounting=(f"dialect: {layer.dialect or 'torch'} (decided by {', '.join(layer.decided_by) or 'flags'})",),
     )
+
+
+def _sources(
+    layer: Layer, scheduler: SchedulerConfig, optimizer: Any, epochs: int, spe: int
+) -> tuple[tuple[str, str, str], ...]:
+    """Where each number of the run came from: ``file:line key``, a flag, or a default."""
+
+    def at(path: KeyPath) -> str:
+        return layer.at(path) if any(path[: i + 1] in layer.where for i in range(len(path))) else "default"
+
+    out = [(f"scheduler {scheduler.name}", "", at(("scheduler",)))]
+    for key, value in scheduler.args.items():
+        if key != "schedulers":
+            out.append((f"scheduler.{key}", repr(value), at(("scheduler", key))))
+    out.append(("optimizer", optimizer.name, at(("optimizer", "name"))))
+    out.append(("lr", f"{optimizer.lr:g}", at(("optimizer", "lr"))))
+    out.append(("epochs", str(epochs), at(("epochs",)) if ("epochs",) in layer.where else "the scheduler's span"))
+    out.append(("steps_per_epoch", str(spe), at(("steps_per_epoch",))))
+    return tuple(out)
 
 
 _POS = get_scheduler("StepLR").arg("step_size").bound  # type: ignore[union-attr]
@@ -385,18 +408,3 @@ def _resolved(node: Any, path: KeyPath, layer: Layer) -> None:
     elif isinstance(node, list):
         for i, v in enumerate(node):
             _resolved(v, (*path, i), layer)
-
-
-def load_run(
-    source: Path | Mapping[str, Any], *, key: str | None = None, over: Layer | None = None, name: str = "<config>"
-) -> RunConfig:
-    """A validated run from a config file or an already-parsed document, with ``over`` merged on top.
-
-    This is what every command and ``lrviz.load`` do: read, pick the scheduler node
-    (``key``), merge the flags or keyword overrides, validate.
-    """
-    from lrviz.config.document import from_document, load_file
-    from lrviz.config.layer import merge
-
-    layer = load_file(source, key) if isinstance(source, Path) else from_document(dict(source), name, key)
-    return build_run(layer if over is None else merge(layer, over))

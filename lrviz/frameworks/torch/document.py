@@ -17,13 +17,13 @@ validates everything in one place. Hydra (``_target_``) and LightningCLI
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lrviz.config.layer import Layer, _Doc
-from lrviz.config.nodes import _optimizer_node, _scheduler_node
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks.torch.nodes import _optimizer_node, _scheduler_node
 from lrviz.keys import KeyPath, dotted
 from lrviz.schedules import get_scheduler, suggest
 
@@ -52,48 +52,6 @@ RUN_KEYS = (
 )
 
 
-def load_file(
-    path: Path, key: str | None = None, *, sets: Sequence[str] = (), allow_import: tuple[str, ...] = ()
-) -> Layer:
-    """Read a YAML or JSON config (optionally the node at dotted ``key``) into a canonical layer.
-
-    ``sets`` are ``KEY=VALUE`` overrides applied to the document first (OmegaConf's dotlist);
-    OmegaConf is imported only when they are given or the file interpolates (``${...}``, ``???``).
-    """
-    from lrviz.config.files import read_document  # PyYAML only when a file is read
-    from lrviz.config.interpolation import needs_resolution, resolve
-
-    data, lines = read_document(path)
-    notes = []
-    if isinstance(data.get("defaults"), list):
-        notes.append(
-            f"{path}: its `defaults:` list is not composed when the file is read on its own; to compose it as "
-            f"Hydra does, use {option('config_dir')} DIR {option('config_name')} NAME"
-        )
-    if sets or needs_resolution(data):
-        data = resolve(data, sets, str(path), lines)
-    layer = from_document(data, path, key, lines, allow_import=allow_import)
-    layer.notes[:0] = notes
-    return layer
-
-
-def load_composed(
-    config_dir: Path,
-    config_name: str,
-    key: str | None = None,
-    *,
-    sets: Sequence[str] = (),
-    allow_import: tuple[str, ...] = (),
-) -> Layer:
-    """A Hydra project's config, composed by Hydra as the training script sees it, as a canonical layer."""
-    from lrviz.config.interpolation import compose
-
-    data, label, notes = compose(config_dir, config_name, sets)
-    layer = from_document(data, label, key, {}, allow_import=allow_import)
-    layer.notes[:0] = notes
-    return layer
-
-
 def from_document(
     data: Mapping[str, Any],
     path: Path | str = "<config>",
@@ -103,14 +61,10 @@ def from_document(
     allow_import: tuple[str, ...] = (),
 ) -> Layer:
     """A layer from an already-parsed document: lrviz's own format, or a training config."""
-    from lrviz.config import training
-    from lrviz.config.dialects import refuse
-    from lrviz.config.families import detect
+    from lrviz.frameworks.torch import training
+    from lrviz.frameworks.torch.refusals import refuse
 
     label = str(path)
-    framework = detect(dict(data), Path(label), lines or {}, key)  # HF TrainingArguments, timm args.yaml, DeepSpeed
-    if framework is not None:
-        return framework
     doc = _Doc(path if isinstance(path, Path) or "(composed" in label else Path(path), lines or {}, allow_import)
     layer = Layer({}, {}, label)
     if not isinstance(data, Mapping):
@@ -118,20 +72,20 @@ def from_document(
     if key:
         node_path = _key_path(data, key, doc)
         node = training.get(data, node_path)
-        if isinstance(node, Mapping) and _native(node) and _native(data):
+        if isinstance(node, Mapping) and native(node) and native(data):
             _root_node(dict(node), node_path, doc, layer)  # a part of an lrviz file
         elif isinstance(node, Mapping) and not _is_node(node) and isinstance(node.get("scheduler"), Mapping):
             training.read(data, (*node_path, "scheduler"), doc, layer)  # --key model: its scheduler node
         else:
             training.read(data, node_path, doc, layer)
         return layer
-    refuse(data, label, doc.at, strong_only=True)  # ESPnet, NeMo, yacs, ... before anything else
-    if _native(data):
+    refuse(data, label, doc.at, strong_only=True)  # a project registry's layout, before anything else
+    if native(data):
         _root_node(dict(data), (), doc, layer)
         return layer
-    found = training.find_scheduler_nodes(data, _known_scheduler)
+    found = training.find_scheduler_nodes(data, known_scheduler)
     named_root = names_a_class(data) or not found  # a `name: plateau` label beside a class node is no node
-    if training.is_torch_scheduler_node(data, _known_scheduler) and "scheduler" not in data and named_root:
+    if training.is_torch_scheduler_node(data, known_scheduler) and "scheduler" not in data and named_root:
         training.read(data, (), doc, layer)  # the file is itself one scheduler node
         return layer
     if not found and training.custom_scheduler_root(data):
@@ -166,12 +120,16 @@ def from_document(
     )
 
 
-def _native(node: Mapping[str, Any]) -> bool:
+def native(node: Mapping[str, Any]) -> bool:
     """lrviz's own format: a top-level `scheduler:` named by `name:` (or a bare name), no trainer sections."""
     sched = node.get("scheduler")
     if sched is None or any(k in node for k in ("trainer", "model", "lr_scheduler", "data", "datamodule")):
         return False
-    return isinstance(sched, str) or (isinstance(sched, Mapping) and "name" in sched and not names_a_class(sched))
+    if not (isinstance(sched, str) or (isinstance(sched, Mapping) and "name" in sched and not names_a_class(sched))):
+        return False
+    name = sched if isinstance(sched, str) else sched.get("name")
+    # a lower-case name no torch class has, in a file with keys lrviz does not use, is a project's registry name
+    return not (isinstance(name, str) and not known_scheduler(name) and any(k not in RUN_KEYS for k in node))
 
 
 def names_a_class(node: Any) -> bool:
@@ -216,10 +174,10 @@ def _key_path(data: Mapping[str, Any], key: str, doc: _Doc) -> KeyPath:
 
 def _is_scheduler_node(node: Mapping[str, Any]) -> bool:
     name = node.get("_target_") or node.get("class_path") or node.get("name")
-    return isinstance(name, str) and (name.startswith("torch.optim.lr_scheduler.") or _known_scheduler(name))
+    return isinstance(name, str) and (name.startswith("torch.optim.lr_scheduler.") or known_scheduler(name))
 
 
-def _known_scheduler(name: str) -> bool:
+def known_scheduler(name: str) -> bool:
     try:
         get_scheduler(name)
     except ConfigError:

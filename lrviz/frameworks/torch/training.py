@@ -36,7 +36,7 @@ OPTIMIZER_KEYS = ("optimizer", "optim", "optimizer_init")
 LIGHTNING_KEYS = ("interval", "frequency", "monitor", "strict", "name")
 CONFIG_SIBLINGS = ("scheduler_config", "lr_scheduler_config", "scheduler_cfg")
 TORCH_SCHEDULER = "torch.optim.lr_scheduler."
-EPOCH_KEYS = ("epochs", "max_epochs", "num_epochs")
+EPOCH_KEYS = ("epochs", "max_epochs", "num_epochs", "epoches")  # epoches: RT-DETR's own spelling
 
 
 def names_a_class(node: Any) -> bool:
@@ -55,8 +55,16 @@ def is_torch_scheduler_node(node: Any, known: Any) -> bool:
     """A mapping whose ``_target_``/``class_path``/``name`` names a torch scheduler."""
     if not isinstance(node, Mapping):
         return False
-    name = node.get("_target_") or node.get("class_path") or node.get("name")
+    name = node.get("_target_") or node.get("class_path") or node.get("name") or type_name(node, known)
     return isinstance(name, str) and (name.startswith(TORCH_SCHEDULER) or name in ALIASES or known(name))
+
+
+def type_name(node: Mapping[str, Any], known: Any) -> str | None:
+    """``{type: MultiStepLR, milestones: [...]}`` (RT-DETR, mmcv-style): a torch class named by ``type``."""
+    kind = node.get("type")
+    if isinstance(kind, str) and not any(k in node for k in ("_target_", "class_path", "name", "params", "args")):
+        return kind if known(kind) else None
+    return None
 
 
 def custom_scheduler_root(data: Mapping[str, Any]) -> bool:
@@ -87,6 +95,8 @@ def find_scheduler_nodes(data: Any, known: Any) -> list[KeyPath]:
             found.append(path)
         elif key in SCHEDULER_KEYS and (names_a_class(node) or is_torch_scheduler_node(node, known)):
             found.append(path)
+        elif type_name(node, known):
+            found.append(path)
     return found
 
 
@@ -112,7 +122,7 @@ def get(data: Any, path: KeyPath) -> Any:
 
 def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> None:
     """Fill ``layer`` from the scheduler node at ``path`` of the training config ``data``."""
-    from lrviz.config.nodes import _optimizer_node, _scheduler_node
+    from lrviz.frameworks.torch.nodes import _optimizer_node, _scheduler_node
 
     layer.foreign = True
     node = get(data, path)
@@ -169,6 +179,11 @@ def _find_optimizer(data: Mapping[str, Any], sched_path: KeyPath) -> KeyPath | N
                 value = ancestor.get(key)
                 if _optimizer_like(value):
                     return (*sched_path[:end], key)
+            for key, value in ancestor.items():  # optimizer_partial:, optimizer_cfg:, ... naming a torch class
+                target = value.get("_target_") or value.get("class_path") if isinstance(value, Mapping) else None
+                if "optim" in str(key) and isinstance(target, str) and target.startswith("torch.optim."):
+                    if not target.startswith(TORCH_SCHEDULER):
+                        return (*sched_path[:end], key)
     model = data.get("model")
     if isinstance(model, Mapping):
         init = model.get("init_args")

@@ -48,6 +48,11 @@ def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: 
     if not isinstance(node, dict):
         raise ConfigError(f"{doc.at(orig)}: expected a mapping with `name:` and the scheduler's arguments")
     layer.where[canon] = doc.at(orig)
+    if not any(k in node for k in ("name", "_target_", "class_path")) and isinstance(node.get("type"), str):
+        from lrviz.frameworks.torch.training import type_name
+
+        if type_name(node, _known):  # RT-DETR's `lr_scheduler: {type: MultiStepLR, ...}`
+            node = {"name": node["type"], **{k: v for k, v in node.items() if k != "type"}}
     keys = [k for k in ("name", "_target_", "class_path") if k in node]
     if not keys:
         raise ConfigError(f"{doc.at(orig)}: missing `name:` (a torch.optim.lr_scheduler class, e.g. CosineAnnealingLR)")
@@ -68,7 +73,7 @@ def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: 
             items.extend((ik, iv, (*orig, k, ik)) for ik, iv in v.items() if not (layer.foreign and ik == "monitor"))
         else:
             items.append((k, v, (*orig, k)))
-    from lrviz.config.training import ALIASES
+    from lrviz.frameworks.torch.training import ALIASES
 
     raw_name = ALIASES.get(raw_name, raw_name) if isinstance(raw_name, str) else raw_name
     layer.origins[canon] = orig
@@ -104,7 +109,7 @@ def _custom_node(
     layer: Layer,
 ) -> dict[str, Any]:
     """A project's own scheduler class: refused unless ``allow_import`` names its package."""
-    from lrviz.config.training import refuse_custom
+    from lrviz.frameworks.torch.training import refuse_custom
 
     where = doc.at((*orig, name_key))
     if not any(name == p or name.startswith(p.rstrip(".") + ".") for p in doc.allow_import):
@@ -151,6 +156,8 @@ def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[s
         where = (*orig, k)
         if k in _HYDRA_META or k == "params":
             continue
+        if k == "type" and not any(c in node for c in ("name", "_target_", "class_path")) and isinstance(v, str):
+            k = "name"  # RT-DETR's `optimizer: {type: AdamW, lr: ...}`
         if k in ("name", "_target_", "class_path"):
             if k == "name" and any(c in node for c in ("_target_", "class_path")):
                 continue  # a Hydra node's label beside its class
@@ -178,3 +185,11 @@ def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[s
             out[k] = _value(v, doc.at(where), layer)
             layer.where[("optimizer", k)] = doc.at(where)
     return out
+
+
+def _known(name: str) -> bool:
+    try:
+        get_scheduler(name)
+    except ConfigError:
+        return False
+    return True
