@@ -27,7 +27,9 @@ class Refused(Adapter):
     weak: ClassVar[tuple[str, ...]] = ()
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
-        return score_keys(self.name, self.name, data, self.strong, self.weak)
+        """Its own keys' score; shared keys count only beside at least one key unique to the framework."""
+        evidence = score_keys(self.name, self.name, data, self.strong, self.weak)
+        return evidence if any(k in self.strong for k in evidence.keys) else Evidence(self.name, self.name)
 
     def build(self, layer: Layer) -> RunConfig:
         raise ConfigError(self.refusal(Fields(layer)))
@@ -74,7 +76,8 @@ class NeMo(Refused):
         found = _nemo_sched(data)
         if found is None:
             return Evidence(self.name, self.name)
-        return Evidence(self.name, self.name, 3 * STRONG, (".".join(map(str, found[0])),))
+        # optim.sched.name is NeMo's alone; its configs also hold Hydra class nodes (models), which must not tie
+        return Evidence(self.name, self.name, 5 * STRONG, (".".join(map(str, found[0])),))
 
     def refusal(self, f: Fields) -> str:
         found = _nemo_sched(f.doc)
@@ -124,8 +127,9 @@ class Yacs(Refused):
                 "detectron2's own build_lr_scheduler (its warmup is its own, per iteration); lrviz does not step "
                 "detectron2 schedules yet"
             )
+        where = f.at("SCHEDULER") if "SCHEDULER" in f.doc else f.prefix.rstrip(": ")
         return (
-            f"{f.prefix}an upper-case yacs-style config is read by the project's own code, which maps its keys to "
+            f"{where}: an upper-case yacs-style config (SCHEDULER: ...) is read by the project's own code, which maps its keys to "
             "a scheduler; lrviz does not guess that mapping; write the torch scheduler as "
             "`scheduler: {name: CosineAnnealingLR, T_max: ...}` or use the matching lrviz command"
         )
@@ -141,8 +145,8 @@ class Ultralytics(Refused):
         auto = " (optimizer: auto ignores lr0 and picks the LR itself)" if f.doc.get("optimizer") == "auto" else ""
         return (
             f"{f.at('lr0')}: an Ultralytics args file (lr0, lrf, cos_lr: {f.doc.get('cos_lr')}, warmup_epochs: "
-            f"{f.doc.get('warmup_epochs')}){auto}: Ultralytics' trainer builds a LambdaLR and warms it up per "
-            "iteration inside BaseTrainer._do_train; lrviz does not step Ultralytics schedules yet"
+            f"{f.doc.get('warmup_epochs')}){auto}: Ultralytics' trainer builds its scheduler in code (a LambdaLR) and "
+            "warms it up per iteration inside BaseTrainer._do_train; lrviz does not step Ultralytics schedules yet"
         )
 
 
