@@ -114,9 +114,9 @@ class RunConfig:
     #: a framework run's own settings the stepping needs (transformers, timm, DeepSpeed, ...)
     settings: FrameworkSettings | None = None
     #: where each number of the run came from, for ``--explain``: (what, value, source)
-    sources: tuple[tuple[str, str, str], ...] = ()
+    sources: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
     #: what was done with each key of a framework's document (``Accounting.lines()``), for ``--explain``
-    accounting: tuple[str, ...] = ()
+    accounting: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def family(self) -> str:

@@ -101,7 +101,7 @@ def from_document(
             f"lrviz check CONFIG {option('against')} {label}"
         )
     if key and dialect is None:  # --key picks a scheduler node: torch's reading
-        evidence = frameworks.Evidence(frameworks.TORCH, "hydra", 0, (option("key"),))
+        evidence = frameworks.Evidence(frameworks.TORCH, "hydra", 0, (f"the node picked by key {key}",))
     else:
         evidence = frameworks.choose(data, label, dialect)
     adapter = frameworks.get(evidence.adapter)

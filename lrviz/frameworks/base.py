@@ -99,11 +99,9 @@ class Inventory:
         return None
 
     def __or__(self, other: Inventory) -> Inventory:
-        return Inventory(
-            self.modelled | other.modelled,
-            (self.no_effect | other.no_effect) - other.modelled - set(other.unmodelled),
-            {**self.unmodelled, **other.unmodelled},
-        )
+        modelled = self.modelled | other.modelled
+        unmodelled = {**self.unmodelled, **other.unmodelled}
+        return Inventory(modelled, (self.no_effect | other.no_effect) - modelled - set(unmodelled), unmodelled)
 
 
 #: Words in a key that say it can touch the LR: an unknown key with one of them gets a note.

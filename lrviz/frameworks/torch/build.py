@@ -93,10 +93,22 @@ def build_run(layer: Layer) -> RunConfig:
         _shift_where(layer, ("scheduler",), ("scheduler", "schedulers", 1))
     scheduler = _build_scheduler(sched_raw, ("scheduler",), layer, groups, 0)
 
+    length_from = ""
     if epochs_given:
-        epochs = number(data["epochs"], layer.at(("epochs",)), integer=True, bound=_POS)
+        epochs = number(_digits(data, "epochs", layer, notes), layer.at(("epochs",)), integer=True, bound=_POS)
+        if "max_steps" in data:
+            # Lightning stops at whichever limit comes first: max_epochs or max_steps
+            max_steps = number(_digits(data, "max_steps", layer, notes), layer.at(("max_steps",)), integer=True, bound=_POS)
+            if -(-max_steps // spe) < epochs:
+                notes.append(
+                    f"{layer.at(('max_steps',))}: {max_steps:,} steps end the run before {layer.at(('epochs',))} "
+                    f"({epochs:,} epochs of {spe:,} steps); lrviz draws {-(-max_steps // spe):,} epochs, as the "
+                    "trainer stops at whichever limit comes first"
+                )
+                epochs = -(-max_steps // spe)
+                length_from = layer.at(("max_steps",))
     elif "max_steps" in data:
-        max_steps = number(data["max_steps"], layer.at(("max_steps",)), integer=True, bound=_POS)
+        max_steps = number(_digits(data, "max_steps", layer, notes), layer.at(("max_steps",)), integer=True, bound=_POS)
         epochs = -(-max_steps // spe)
         if max_steps % spe:
             notes.append(
@@ -157,7 +169,7 @@ def build_run(layer: Layer) -> RunConfig:
         raise ConfigError(f"{layer.at(('title',))}: expected a string, got {describe_value(title)}")
     expect = parse_expectations(data.get("expect"), layer.at(("expect",)))
     default_label = Path(layer.origin).stem if layer.origin != "flags" else scheduler.name
-    provenance = _sources(layer, scheduler, optimizer, epochs, spe)
+    provenance = _sources(layer, scheduler, optimizer, epochs, spe, length_from)
     return RunConfig(
         scheduler=scheduler,
         optimizer=optimizer,
@@ -178,8 +190,21 @@ def build_run(layer: Layer) -> RunConfig:
     )
 
 
+def _digits(data: Mapping[str, Any], key: str, layer: Layer, notes: list[str]) -> Any:
+    """A run length a training config holds as a string of digits (``${oc.env:MAX_STEPS,513}`` gives '513').
+
+    OmegaConf's ``oc.env`` returns strings; the trainer gets the number once its arguments are
+    typed (LightningCLI, structured configs). lrviz reads it as the number and says so.
+    """
+    value = data[key]
+    if layer.foreign and isinstance(value, str) and value.strip().isdigit():
+        notes.append(f"{layer.at((key,))}: the string {value!r} read as the number {int(value):,}")
+        return int(value)
+    return value
+
+
 def _sources(
-    layer: Layer, scheduler: SchedulerConfig, optimizer: Any, epochs: int, spe: int
+    layer: Layer, scheduler: SchedulerConfig, optimizer: Any, epochs: int, spe: int, length_from: str
 ) -> tuple[tuple[str, str, str], ...]:
     """Where each number of the run came from: ``file:line key``, a flag, or a default."""
 
@@ -192,7 +217,10 @@ def _sources(
             out.append((f"scheduler.{key}", repr(value), at(("scheduler", key))))
     out.append(("optimizer", optimizer.name, at(("optimizer", "name"))))
     out.append(("lr", f"{optimizer.lr:g}", at(("optimizer", "lr"))))
-    out.append(("epochs", str(epochs), at(("epochs",)) if ("epochs",) in layer.where else "the scheduler's span"))
+    if not length_from:
+        length_from = at(("epochs",)) if ("epochs",) in layer.where else at(("max_steps",))
+        length_from = "the scheduler's span" if length_from == "default" else length_from
+    out.append(("epochs", str(epochs), length_from))
     out.append(("steps_per_epoch", str(spe), at(("steps_per_epoch",))))
     return tuple(out)
 

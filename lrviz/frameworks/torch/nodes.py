@@ -48,6 +48,9 @@ def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: 
     if not isinstance(node, dict):
         raise ConfigError(f"{doc.at(orig)}: expected a mapping with `name:` and the scheduler's arguments")
     layer.where[canon] = doc.at(orig)
+    from lrviz.frameworks.torch.training import unwrap_partial
+
+    node = unwrap_partial(node)
     if not any(k in node for k in ("name", "_target_", "class_path")) and isinstance(node.get("type"), str):
         from lrviz.frameworks.torch.training import type_name
 
@@ -150,6 +153,9 @@ def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[s
         node = {"name": node}
     if not isinstance(node, dict):
         raise ConfigError(f"{doc.at(orig)}: expected an optimizer name or a mapping with `name:` and `lr:`")
+    from lrviz.frameworks.torch.training import unwrap_partial
+
+    node = unwrap_partial(node)
     out: dict[str, Any] = {}
     layer.where[("optimizer",)] = doc.at(orig)
     for k, v in node.items():

@@ -55,8 +55,38 @@ def is_torch_scheduler_node(node: Any, known: Any) -> bool:
     """A mapping whose ``_target_``/``class_path``/``name`` names a torch scheduler."""
     if not isinstance(node, Mapping):
         return False
-    name = node.get("_target_") or node.get("class_path") or node.get("name") or type_name(node, known)
+    name = partial_target(node) or node.get("_target_") or node.get("class_path") or node.get("name")
+    name = name or type_name(node, known)
     return isinstance(name, str) and (name.startswith(TORCH_SCHEDULER) or name in ALIASES or known(name))
+
+
+_GET_METHOD = re.compile(r"^\$\{\s*(?:get_method|get_class)\s*:\s*([\w.]+)\s*\}$")
+
+
+def partial_target(node: Any) -> str | None:
+    """``{_target_: functools.partial, _args_: ["${get_method: torch.optim.lr_scheduler.StepLR}"]}``: the class.
+
+    Hydra's ``get_method`` resolver is the project's to register, so lrviz never runs it; the class
+    path inside it is read as text.
+    """
+    if not isinstance(node, Mapping) or node.get("_target_") != "functools.partial":
+        return None
+    args = node.get("_args_")
+    first = args[0] if isinstance(args, list) and args else None
+    text = first.raw if isinstance(first, Unresolved) else first
+    if not isinstance(text, str):
+        return None
+    found = _GET_METHOD.match(text.strip())
+    path = found.group(1) if found else text.strip()
+    return path if path.count(".") >= 1 and all(p.isidentifier() for p in path.split(".")) else None
+
+
+def unwrap_partial(node: dict[str, Any]) -> dict[str, Any]:
+    """A functools.partial node as the node of the class it wraps (its keyword arguments kept)."""
+    target = partial_target(node)
+    if target is None:
+        return node
+    return {"_target_": target, **{k: v for k, v in node.items() if k not in ("_target_", "_args_")}}
 
 
 def type_name(node: Mapping[str, Any], known: Any) -> str | None:
@@ -163,12 +193,45 @@ def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> Non
             f"set {option('optimizer')} and {option('lr')}, or {option('overrides')} optimizer.lr=...",
         )
     _run_length(data, doc, layer)
+    _unread_lr_keys(data, sched_path, found, doc, layer)
     sched = layer.data["scheduler"]
     spe = sched.get("steps_per_epoch") if isinstance(sched, dict) and sched.get("name") == "OneCycleLR" else None
     if isinstance(spe, int) and not isinstance(spe, bool) and spe > 0 and "steps_per_epoch" not in layer.data:
         # OneCycleLR's own steps_per_epoch is how many steps an epoch of this run has
         layer.data["steps_per_epoch"] = spe
         layer.where[("steps_per_epoch",)] = layer.where[("scheduler", "steps_per_epoch")]
+
+
+#: Words that make an unread key worth a note: it names a schedule of its own, not a plain number.
+_SCHEDULE_WORDS = re.compile(r"warmup|sched|restart|cycle|anneal|decay_steps|decay_epochs|milestone", re.I)
+
+
+def _unread_lr_keys(
+    data: Mapping[str, Any], sched_path: KeyPath, optimizer_path: KeyPath | None, doc: _Doc, layer: Layer
+) -> None:
+    """A note for each key beside the scheduler (or at the top) that looks like a schedule lrviz did not read.
+
+    RT-DETRv2's ``lr_warmup_scheduler: {type: LinearWarmup, ...}`` wraps the scheduler in the project's
+    own warmup; lrviz cannot step it, and says so instead of drawing the run without it.
+    """
+    from lrviz.frameworks.base import looks_like_lr_key
+
+    used = {sched_path[:1], sched_path, *(() if optimizer_path is None else (optimizer_path[:1], optimizer_path))}
+    places: list[tuple[KeyPath, Mapping[str, Any]]] = [((), data)]
+    if len(sched_path) > 1 and isinstance(get(data, sched_path[:-1]), Mapping):
+        places.append((sched_path[:-1], get(data, sched_path[:-1])))
+    skip = {"trainer", "defaults", "interval", "frequency", *EPOCH_KEYS, *CONFIG_SIBLINGS, *OPTIMIZER_KEYS}
+    for base, node in places:
+        for key, value in node.items():
+            path = (*base, key)
+            name = str(key)
+            if path in used or name in skip or not looks_like_lr_key(name):
+                continue
+            if isinstance(value, Mapping) or _SCHEDULE_WORDS.search(name):
+                layer.notes.append(
+                    f"{doc.at(path)}: not read; it looks like part of the schedule (the project's own code reads "
+                    "it), so the real run may differ from this curve"
+                )
 
 
 def _find_optimizer(data: Mapping[str, Any], sched_path: KeyPath) -> KeyPath | None:
@@ -180,7 +243,11 @@ def _find_optimizer(data: Mapping[str, Any], sched_path: KeyPath) -> KeyPath | N
                 if _optimizer_like(value):
                     return (*sched_path[:end], key)
             for key, value in ancestor.items():  # optimizer_partial:, optimizer_cfg:, ... naming a torch class
-                target = value.get("_target_") or value.get("class_path") if isinstance(value, Mapping) else None
+                target = (
+                    partial_target(value) or value.get("_target_") or value.get("class_path")
+                    if isinstance(value, Mapping)
+                    else None
+                )
                 if "optim" in str(key) and isinstance(target, str) and target.startswith("torch.optim."):
                     if not target.startswith(TORCH_SCHEDULER):
                         return (*sched_path[:end], key)
@@ -196,6 +263,9 @@ def _find_optimizer(data: Mapping[str, Any], sched_path: KeyPath) -> KeyPath | N
 def _optimizer_like(value: Any) -> bool:
     if isinstance(value, str):
         return value.startswith("torch.optim.") or value.replace("_", "").isalpha()
+    target = partial_target(value)
+    if target is not None:
+        return target.startswith("torch.optim.") and not target.startswith(TORCH_SCHEDULER)
     return isinstance(value, Mapping) and any(k in value for k in ("_target_", "class_path", "name", "lr"))
 
 
@@ -211,7 +281,8 @@ def _run_length(data: Mapping[str, Any], doc: _Doc, layer: Layer) -> None:
             layer.where[("epochs",)] = doc.at(("trainer", "max_epochs"))
             epochs_set = True
         max_steps = trainer.get("max_steps")
-        if isinstance(max_steps, int) and max_steps > 0:
+        if max_steps is not None and not (isinstance(max_steps, int) and not isinstance(max_steps, bool) and max_steps <= 0):
+            # a value lrviz cannot read yet (a string, an unresolved ${...}) is validated, never dropped
             layer.data["max_steps"] = max_steps
             layer.where[("max_steps",)] = doc.at(("trainer", "max_steps"))
         accum = trainer.get("accumulate_grad_batches")
