@@ -70,14 +70,17 @@ def _build_custom(cfg: SchedulerConfig, optimizer: torch.optim.Optimizer) -> Any
     except Exception as exc:  # the user's module failed to import: say how, in one line
         raise ConfigError(f"{cfg.name}: cannot import {module_name}: {type(exc).__name__}: {exc}") from None
     cls = getattr(module, class_name, None)
-    if not isinstance(cls, type):
+    if not callable(cls):
         raise ConfigError(f"{cfg.name}: {module_name} has no class {class_name}")
-    if not callable(getattr(cls, "step", None)):
+    if isinstance(cls, type) and not callable(getattr(cls, "step", None)):
         raise ConfigError(f"{cfg.name}: {class_name} is not a scheduler (it has no step() method)")
     try:
-        return cls(optimizer, **cfg.args)
+        scheduler = cls(optimizer, **cfg.args)  # a class, or a library's get_*_schedule function
     except Exception as exc:
         raise ConfigError(f"{cfg.name}: building it raised {type(exc).__name__}: {exc}") from None
+    if not callable(getattr(scheduler, "step", None)):
+        raise ConfigError(f"{cfg.name}: it returned {type(scheduler).__name__}, which has no step() method")
+    return scheduler
 
 
 def _restart_watchers(scheduler: Any) -> list[Any]:

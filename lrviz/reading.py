@@ -21,7 +21,12 @@ from lrviz.model import RunConfig
 #: Suffixes of configs that are programs: reading one means running it.
 _CODE_SUFFIXES = {".py": "a Python config (OpenMMLab/mmengine, detectron2 LazyConfig)"}
 #: Config formats lrviz does not parse.
-_OTHER_FORMATS = {".toml": "a TOML config (torchtitan, ...)", ".ini": "an INI config", ".cfg": "an INI config"}
+_OTHER_FORMATS = {
+    ".toml": "a TOML config (torchtitan, ...)",
+    ".ini": "an INI config",
+    ".cfg": "an INI config",
+    ".sh": "a shell script (a launch command's flags)",
+}
 
 
 def load_file(

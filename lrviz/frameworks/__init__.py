@@ -65,6 +65,8 @@ def choose(data: Mapping[str, Any], label: str, dialect: str | None = None) -> E
     runner = ranked[1] if len(ranked) > 1 else None
     if best.score >= STRONG and (runner is None or best.score >= 2 * runner.score):
         return best
+    if runner is not None and best.beyond(runner) >= STRONG and best.beyond(runner) >= 2 * runner.beyond(best):
+        return best  # the keys they share say nothing; the ones only the best has decide
     shown = "; ".join(f"{e.dialect} (score {e.score}: {', '.join(e.keys)})" for e in ranked[:4])
     why = (
         "two dialects fit about as well"

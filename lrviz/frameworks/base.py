@@ -54,9 +54,16 @@ class Evidence:
     dialect: str
     score: int = 0
     keys: tuple[str, ...] = ()
+    #: the keys among ``keys`` only this framework spells so (the rest are shared, weighing ``WEAK``)
+    weak: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return self.score > 0
+
+    def beyond(self, other: Evidence) -> int:
+        """The score of the keys ``other`` does not also claim: what tells the two apart."""
+        theirs = set(other.keys)
+        return sum(WEAK if k in self.weak else STRONG for k in self.keys if k not in theirs)
 
 
 STRONG = 3
@@ -70,7 +77,7 @@ def score_keys(
     found_strong = [k for k in strong if k in data]
     found_weak = [k for k in weak if k in data]
     score = STRONG * len(found_strong) + WEAK * len(found_weak)
-    return Evidence(adapter, dialect, score, tuple(found_strong + found_weak))
+    return Evidence(adapter, dialect, score, tuple(found_strong + found_weak), tuple(found_weak))
 
 
 class KeyKind(enum.Enum):

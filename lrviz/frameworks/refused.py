@@ -120,6 +120,11 @@ class Yacs(Refused):
 
     def refusal(self, f: Fields) -> str:
         solver = f.doc.get("SOLVER")
+        if isinstance(solver, Mapping) and "LR_POLICY" in solver:
+            return (
+                f"{f.at('SOLVER', 'LR_POLICY')}: a yacs config with SOLVER.LR_POLICY: {solver['LR_POLICY']} "
+                "(PySlowFast's lr_policy.py computes the LR per iteration itself); lrviz does not step it"
+            )
         if isinstance(solver, Mapping):
             name = solver.get("LR_SCHEDULER_NAME", "WarmupMultiStepLR")
             return (
@@ -234,8 +239,8 @@ class Megatron(Refused):
 class Fairseq(Refused):
     name = "fairseq"
     title = "fairseq"
-    strong = ("optimization", "criterion", "task", "checkpoint", "distributed_training")
-    weak = ("common", "dataset", "model", "lr_scheduler", "optimizer")
+    strong = ("optimization", "criterion", "distributed_training")
+    weak = ("common", "dataset", "checkpoint", "task", "lr_scheduler", "optimizer")
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         node = data.get("lr_scheduler")
@@ -255,6 +260,35 @@ class Fairseq(Refused):
         )
 
 
+class OpenInstruct(Refused):
+    name = "open-instruct"
+    title = "open-instruct"
+    strong = ("dataset_mixer", "dataset_mixer_list", "max_train_samples", "with_tracking", "use_flash_attn",
+              "reduce_loss", "chat_template_name", "dataset_mix_dir", "use_slow_tokenizer", "add_bos")
+    weak = ("learning_rate", "lr_scheduler_type", "warmup_ratio", "num_train_epochs", "num_epochs",
+            "per_device_train_batch_size", "gradient_accumulation_steps")
+
+    def refusal(self, f: Fields) -> str:
+        return (
+            f"{f.prefix}an open-instruct config: its own finetune.py/dpo loop builds the scheduler (warmup = "
+            "int(total x warmup_ratio), rounded down, where the Trainer rounds up), so reading it as "
+            "TrainingArguments would be wrong by a step; lrviz does not step open-instruct's loop yet"
+        ).lstrip()
+
+
+class Dinov2(Refused):
+    name = "dinov2"
+    title = "DINOv2"
+    strong = ("dino", "ibot", "student", "teacher", "crops")
+    weak = ("optim", "train", "evaluation")
+
+    def refusal(self, f: Fields) -> str:
+        return (
+            f"{f.at('optim')}: a DINOv2 config (optim.base_lr, warmup_epochs, scaling_rule): DINOv2 builds its "
+            "own CosineScheduler arrays per iteration (dinov2/train/train.py); lrviz does not step them yet"
+        )
+
+
 ADAPTERS: tuple[Refused, ...] = (
     NeMo(),
     ESPnet(),
@@ -265,4 +299,6 @@ ADAPTERS: tuple[Refused, ...] = (
     Verl(),
     Megatron(),
     Fairseq(),
+    OpenInstruct(),
+    Dinov2(),
 )

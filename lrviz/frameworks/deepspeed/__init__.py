@@ -103,10 +103,11 @@ class DeepSpeed(Adapter):
     own_keys = {"optimizer": "optimizer.params.lr=VALUE", "lr": "optimizer.params.lr=VALUE"}
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
-        evidence = score_keys(self.name, self.name, data, _STRONG)
         if read.is_block(data.get("scheduler")):
-            evidence = Evidence(self.name, self.name, evidence.score + 3 * STRONG, ("scheduler", *evidence.keys))
-        return evidence
+            evidence = score_keys(self.name, self.name, data, _STRONG)
+            return Evidence(self.name, self.name, evidence.score + 3 * STRONG, ("scheduler", *evidence.keys))
+        # without a scheduler block, DeepSpeed's keys are shared: GPT-NeoX, HF and Lightning configs carry them
+        return score_keys(self.name, self.name, data, (), _STRONG)
 
     def inventory(self, dialect: str) -> Inventory:
         return INVENTORY

@@ -67,7 +67,7 @@ class HuggingFace(Adapter):
         for dialect, marks in (("llamafactory", _LLAMAFACTORY), ("trl", _TRL)):
             found = tuple(k for k in marks if k in data)
             if found:
-                return Evidence(self.name, dialect, hf.score + WEAK * len(found), hf.keys + found)
+                return Evidence(self.name, dialect, hf.score + WEAK * len(found), hf.keys + found, hf.weak + found)
         return hf
 
     def inventory(self, dialect: str) -> Inventory:

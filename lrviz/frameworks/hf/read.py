@@ -212,7 +212,7 @@ def build(layer: Layer) -> RunConfig:
             args["num_training_steps"] = total
     if name != "constant":
         args.update(kwargs)
-    deepspeed = _deepspeed_scheduler(f)
+    deepspeed = _deepspeed_scheduler(f, notes)
     settings = HFSettings(
         type=name,
         num_warmup_steps=warmup,
@@ -444,24 +444,31 @@ def _evaluations(f: Fields, name: str, total: int, upe: int | None) -> tuple[tup
     return tuple(values[: len(at)]), at
 
 
-def _deepspeed_scheduler(f: Fields) -> str | None:
+def _deepspeed_scheduler(f: Fields, notes: list[str]) -> str | None:
     """The type of a ``scheduler`` block in the DeepSpeed config the run references, which replaces HF's."""
     raw = f.doc.get("deepspeed")
     block: Any = None
     if isinstance(raw, dict):
         block = raw.get("scheduler")
     elif isinstance(raw, str) and raw.strip().endswith(".json") and f.origin != "flags":
-        path = Path(raw.strip())
-        if not path.is_absolute():
-            path = Path(f.origin).parent / path
-        if path.is_file():
-            from lrviz.config.files import read_yaml  # noqa: I001
+        given = Path(raw.strip())
+        # the Trainer opens the path from the directory it was launched in; configs often sit elsewhere
+        candidates = [given] if given.is_absolute() else [Path.cwd() / given, Path(f.origin).parent / given]
+        path = next((p for p in candidates if p.is_file()), None)
+        if path is None:
+            notes.append(
+                f"{f.at('deepspeed')}: {raw.strip()} is not found from the current directory (where the Trainer "
+                "opens it) nor beside the config; if it has a scheduler block, that block replaces the schedule "
+                "drawn here: run lrviz from the training's launch directory"
+            )
+            return None
+        from lrviz.config.files import read_yaml
 
-            try:
-                data, _ = read_yaml(path)
-            except ConfigError:
-                return None
-            block = data.get("scheduler")
+        try:
+            data, _ = read_yaml(path)
+        except ConfigError:
+            return None
+        block = data.get("scheduler")
     if isinstance(block, dict):
         return str(block.get("type"))
     return None

@@ -186,8 +186,16 @@ def build_run(layer: Layer) -> RunConfig:
         scheduler_calls=scheduler_calls,
         notes=tuple(dict.fromkeys([*layer.live_notes(), *notes])),
         sources=provenance,
-        accounting=(f"dialect: {layer.dialect or 'torch'} (decided by {', '.join(layer.decided_by) or 'flags'})",),
+        accounting=(_dialect_line(layer),),
     )
+
+
+def _dialect_line(layer: Layer) -> str:
+    if layer.origin == "flags":
+        return "dialect: torch (the command's flags)"
+    if not layer.decided_by:
+        return f"dialect: {layer.dialect or 'torch'} (no other framework's keys; read as a PyTorch training config)"
+    return f"dialect: {layer.dialect or 'torch'} (decided by {', '.join(layer.decided_by)})"
 
 
 def _digits(data: Mapping[str, Any], key: str, layer: Layer, notes: list[str]) -> Any:
@@ -209,7 +217,7 @@ def _sources(
     """Where each number of the run came from: ``file:line key``, a flag, or a default."""
 
     def at(path: KeyPath) -> str:
-        return layer.at(path) if any(path[: i + 1] in layer.where for i in range(len(path))) else "default"
+        return layer.at(path) if path in layer.where else "default"
 
     out = [(f"scheduler {scheduler.name}", "", at(("scheduler",)))]
     for key, value in scheduler.args.items():

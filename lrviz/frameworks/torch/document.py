@@ -80,6 +80,7 @@ def from_document(
             training.read(data, node_path, doc, layer)
         return layer
     refuse(data, label, doc.at, strong_only=True)  # a project registry's layout, before anything else
+    data = _named_with_params(data, doc, layer)
     if native(data):
         _root_node(dict(data), (), doc, layer)
         return layer
@@ -118,6 +119,41 @@ def from_document(
         f"{label}: no scheduler found: lrviz looks for a `scheduler:`/`lr_scheduler:` node, or a node whose "
         f"_target_ or class_path names a torch.optim.lr_scheduler class{composed}"
     )
+
+
+#: Siblings that hold the arguments of a scheduler named by a bare class name (``lr_scheduler: StepLR``).
+_PARAMS_SUFFIXES = ("_params", "_kwargs", "_args", "_cfg", "_config")
+
+
+def _named_with_params(data: Mapping[str, Any], doc: _Doc, layer: Layer) -> Mapping[str, Any]:
+    """``lr_scheduler: CosineAnnealingWarmRestarts`` beside ``lr_scheduler_params: {T_0: 100}``, as one node.
+
+    The class name is a torch scheduler's and its arguments sit in the sibling mapping, as the
+    project's code passes them (``getattr(lr_scheduler, name)(optimizer, **params)``).
+    """
+    from lrviz.frameworks.torch.training import SCHEDULER_KEYS
+
+    for key in SCHEDULER_KEYS:
+        name = data.get(key)
+        if not isinstance(name, str) or not known_scheduler(name.rsplit(".", 1)[-1]):
+            continue
+        for suffix in _PARAMS_SUFFIXES:
+            params = data.get(key + suffix)
+            if isinstance(params, Mapping):
+                merged = dict(data)
+                merged[key] = {"name": name.rsplit(".", 1)[-1], **params}
+                del merged[key + suffix]
+                lines = dict(doc.lines)
+                for k in params:
+                    if (key + suffix, k) in lines:
+                        lines[(key, k)] = lines[(key + suffix, k)]
+                doc.lines = lines
+                layer.notes.append(
+                    f"{doc.at((key,))}: read as {name} with the arguments under {key + suffix}, as the project's "
+                    "code passes them"
+                )
+                return merged
+    return data
 
 
 def native(node: Mapping[str, Any]) -> bool:

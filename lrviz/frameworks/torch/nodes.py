@@ -20,6 +20,10 @@ MAX_DEPTH = 8
 _HYDRA_META = ("_partial_", "_recursive_", "_convert_", "_args_")
 _IGNORED_SCHEDULER_KEYS = ("optimizer",)
 _SCHEDULER_PREFIX = "torch.optim.lr_scheduler."
+_TIMM_SCHEDULER = "timm.scheduler."
+#: Libraries whose ``get_*`` functions build a torch ``LambdaLR`` from the optimizer and keyword arguments:
+#: called as the project's Hydra node calls them, with no opt-in (they are not the project's own code).
+_LIBRARY_FACTORIES = ("transformers", "transformers.optimization", "diffusers.optimization")
 _OPTIMIZER_PREFIX = "torch.optim."
 
 
@@ -115,7 +119,14 @@ def _custom_node(
     from lrviz.frameworks.torch.training import refuse_custom
 
     where = doc.at((*orig, name_key))
-    if not any(name == p or name.startswith(p.rstrip(".") + ".") for p in doc.allow_import):
+    if name.startswith(_TIMM_SCHEDULER):
+        raise ConfigError(
+            f"{where}: {name} is timm's own scheduler class: the project's code steps it (step(epoch) or "
+            "step_update(updates), each project its own way), which lrviz cannot see in the config; lrviz steps timm "
+            "schedulers as timm's train.py does: `lrviz timm --sched NAME ...` with train.py's argument names"
+        )
+    library = name.rsplit(".", 1)[0] in _LIBRARY_FACTORIES and name.rsplit(".", 1)[1].startswith("get_")
+    if not library and not any(name == p or name.startswith(p.rstrip(".") + ".") for p in doc.allow_import):
         raise refuse_custom(name, where)
     if name.rsplit(".", 1)[0] in ("", name) or not all(part.isidentifier() for part in name.split(".")):
         raise ConfigError(f"{where}: {name!r} is not a dotted module.Class path")

@@ -26,7 +26,7 @@ def refuse(data: Mapping[str, Any], label: str, where: Where, *, strong_only: bo
     (checked before anything else is read); the rest once no scheduler node was found.
     """
     strong = (_root_registry,)
-    weak = (_class_name_params, _type_args, _registry_name, _class_as_key, _classless_node)
+    weak = (_class_name_params, _type_args, _registry_name, _class_as_key, _target_params, _classless_node)
     for check in strong if strong_only else (*strong, *weak):
         message = check(data, where)
         if message is not None:
@@ -119,9 +119,27 @@ def _classless_node(data: Mapping[str, Any], where: Where) -> str | None:
     return None
 
 
+def _target_params(data: Mapping[str, Any], where: Where) -> str | None:
+    """latent-diffusion/sgm's ``scheduler_config: {target: ldm.lr_scheduler.X, params: {...}}``."""
+    for path, node in _nodes(data):
+        target = node.get("target")
+        if isinstance(target, str) and "." in target and path and "sched" in str(path[-1]).lower():
+            return (
+                f"{where((*path, 'target'))}: a target/params node ({path[-1]}.target: {target}) is built by the "
+                "project's instantiate_from_config and stepped by its own code (a LambdaLR around the project's "
+                "function); lrviz cannot step the project's class"
+            )
+    return None
+
+
+def _schedule_path(path: KeyPath) -> bool:
+    """A path inside the schedule's part of a config (a scheduler or optimizer node), not a model's."""
+    return any(word in str(part).lower() for part in path for word in ("sched", "optim", "lr"))
+
+
 def _registry_name(data: Mapping[str, Any], where: Where) -> str | None:
     for path, node in _nodes(data):
-        if isinstance(node.get("_name_"), str):
+        if isinstance(node.get("_name_"), str) and _schedule_path(path):
             name = node["_name_"]
             return (
                 f"{where((*path, '_name_'))}: a project-registry name (_name_: {name}) is mapped to a class by the "

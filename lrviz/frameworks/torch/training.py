@@ -192,6 +192,7 @@ def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> Non
             f"{doc.path}: no optimizer node found beside or above the scheduler; lrviz used SGD(lr=0.1); "
             f"set {option('optimizer')} and {option('lr')}, or {option('overrides')} optimizer.lr=...",
         )
+    _top_level_lr(data, doc, layer)
     _run_length(data, doc, layer)
     _unread_lr_keys(data, sched_path, found, doc, layer)
     sched = layer.data["scheduler"]
@@ -232,6 +233,20 @@ def _unread_lr_keys(
                     f"{doc.at(path)}: not read; it looks like part of the schedule (the project's own code reads "
                     "it), so the real run may differ from this curve"
                 )
+
+
+def _top_level_lr(data: Mapping[str, Any], doc: _Doc, layer: Layer) -> None:
+    """A top-level ``lr:``/``learning_rate:`` when the optimizer node gives none: the LR the project passes it."""
+    optimizer = layer.data.get("optimizer")
+    if isinstance(optimizer, dict) and "lr" in optimizer:
+        return
+    for key in ("lr", "learning_rate", "base_lr"):
+        value = data.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            layer.data.setdefault("optimizer", {})["lr"] = value
+            layer.where[("optimizer", "lr")] = doc.at((key,))
+            layer.notes.append(f"{doc.at((key,))}: read as the optimizer's lr (the optimizer node gives none)")
+            return
 
 
 def _find_optimizer(data: Mapping[str, Any], sched_path: KeyPath) -> KeyPath | None:
