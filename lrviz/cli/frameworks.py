@@ -151,7 +151,7 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: 
             raw = values[key]
             if raw is not None:
                 document[key] = raw if kind == "bool" else _parse(kind, raw, flag_of(key))
-    data: dict[str, Any] = {"dialect": family, "document": document}
+    data: dict[str, Any] = {"document": document}
     for key, (flag, _) in run_flags.items():
         if kwargs.get(key) is not None:
             data[key] = _parse("int", kwargs[key], flag)
@@ -161,7 +161,7 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: 
         where[("metrics",)] = "--metrics"
     if kwargs.get("title") is not None:
         data["title"] = kwargs["title"]
-    run = build_run(Layer(data, where, "flags", foreign=True))
+    run = build_run(Layer(data, where, "flags", foreign=True, adapter=family, dialect=family))
     show_command(run, outputs, kwargs)
 
 

@@ -54,7 +54,9 @@ def choose(data: Mapping[str, Any], label: str, dialect: str | None = None) -> E
         for adapter, found in zip(ADAPTERS, evidence, strict=True):
             if dialect == adapter.name or dialect in adapter.dialects:
                 chosen = found.dialect if dialect == adapter.name and found.adapter == adapter.name else dialect
-                return Evidence(adapter.name, chosen, max(found.score, 1), (f"dialect {dialect} asked for", *found.keys))
+                return Evidence(
+                    adapter.name, chosen, max(found.score, 1), (f"dialect {dialect} asked for", *found.keys)
+                )
         raise ConfigError(
             f"{option('dialect')} {dialect}: not a dialect lrviz knows; one of {', '.join(dialect_names())}"
         )

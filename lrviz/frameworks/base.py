@@ -172,9 +172,8 @@ def refuse_unmodelled(inventory: Inventory, fields: Fields, title: str) -> None:
         value = fields.doc.get(key)
         if value not in (None, False, "", 0, [], {}):
             raise ConfigError(
-                f"{fields.at(key)}: {what}; lrviz does not step that for a {title} file, so it refuses to draw a "
-                f"curve the run would not follow (remove the key with {option('overrides')} {key}=null to see the "
-                "schedule without it)"
+                f"{fields.at(key)}: {what}; lrviz does not step that ({title}), so it refuses to draw a curve the "
+                f"run would not follow (to see the schedule without it: {option('overrides')} {key}=null)"
             )
 
 

@@ -142,12 +142,18 @@ class Yacs(Refused):
 
 class Ultralytics(Refused):
     name = "ultralytics"
-    title = "Ultralytics"
+    title = "Ultralytics/YOLO"
     strong = ("lr0", "lrf", "warmup_bias_lr", "warmup_momentum", "cos_lr", "nbs")
     weak = ("warmup_epochs", "imgsz", "mosaic", "close_mosaic")
 
     def refusal(self, f: Fields) -> str:
         auto = " (optimizer: auto ignores lr0 and picks the LR itself)" if f.doc.get("optimizer") == "auto" else ""
+        if "cos_lr" not in f.doc and "optimizer" not in f.doc:  # a YOLOv5/v7 hyp file: train.py's flags pick lf
+            return (
+                f"{f.at('lr0')}: a YOLO hyperparameter file (lr0, lrf, warmup_epochs: {f.doc.get('warmup_epochs')}): "
+                "the repository's train.py builds its scheduler in code (a LambdaLR, linear or one-cycle by its "
+                "--cos-lr flag) and warms it up per iteration; lrviz does not step YOLO schedules yet"
+            )
         return (
             f"{f.at('lr0')}: an Ultralytics args file (lr0, lrf, cos_lr: {f.doc.get('cos_lr')}, warmup_epochs: "
             f"{f.doc.get('warmup_epochs')}){auto}: Ultralytics' trainer builds its scheduler in code (a LambdaLR) and "
@@ -201,8 +207,26 @@ class TorchTune(Refused):
 class Verl(Refused):
     name = "verl"
     title = "verl"
-    strong = ("actor_rollout_ref", "critic", "algorithm", "reward_model", "lr_warmup_steps_ratio", "warmup_style")
+    strong = (
+        "actor_rollout_ref",
+        "critic",
+        "algorithm",
+        "reward_model",
+        "lr_warmup_steps_ratio",
+        "warmup_style",
+        "ulysses_sequence_parallel_size",
+        "use_remove_padding",
+    )
     weak = ("trainer", "data", "optim", "total_training_steps", "lr_warmup_steps", "min_lr_ratio")
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        base = super().detect(data)
+        optim = data.get("optim")
+        if isinstance(optim, Mapping):  # verl's SFT trainer: optim.{lr_warmup_steps_ratio, warmup_style}
+            own = tuple(f"optim.{k}" for k in ("lr_warmup_steps_ratio", "warmup_style", "lr_scheduler") if k in optim)
+            if own:
+                return Evidence(self.name, self.name, base.score + STRONG * len(own), (*own, *base.keys))
+        return base
 
     def refusal(self, f: Fields) -> str:
         return (
@@ -263,10 +287,27 @@ class Fairseq(Refused):
 class OpenInstruct(Refused):
     name = "open-instruct"
     title = "open-instruct"
-    strong = ("dataset_mixer", "dataset_mixer_list", "max_train_samples", "with_tracking", "use_flash_attn",
-              "reduce_loss", "chat_template_name", "dataset_mix_dir", "use_slow_tokenizer", "add_bos")
-    weak = ("learning_rate", "lr_scheduler_type", "warmup_ratio", "num_train_epochs", "num_epochs",
-            "per_device_train_batch_size", "gradient_accumulation_steps")
+    strong = (
+        "dataset_mixer_list",
+        "max_train_samples",
+        "with_tracking",
+        "use_flash_attn",
+        "reduce_loss",
+        "chat_template_name",
+        "dataset_mix_dir",
+        "use_slow_tokenizer",
+        "add_bos",
+    )
+    weak = (
+        "dataset_mixer",
+        "learning_rate",
+        "lr_scheduler_type",
+        "warmup_ratio",
+        "num_train_epochs",
+        "num_epochs",
+        "per_device_train_batch_size",
+        "gradient_accumulation_steps",
+    )
 
     def refusal(self, f: Fields) -> str:
         return (

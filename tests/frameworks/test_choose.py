@@ -14,24 +14,42 @@ def test_one_shared_key_is_no_evidence() -> None:
 
 
 def test_a_torch_scheduler_node_decides_whatever_else_the_file_holds() -> None:
-    doc = {"learning_rate": 1e-4, "max_steps": 10, "warmup_steps": 2, "lr_scheduler_type": "cosine",
-           "scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 2}}
+    doc = {
+        "learning_rate": 1e-4,
+        "max_steps": 10,
+        "warmup_steps": 2,
+        "lr_scheduler_type": "cosine",
+        "scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 2},
+    }
     assert frameworks.choose(doc, "x.yaml").adapter == "torch"
 
 
 def test_llamafactory_v1_is_not_axolotl_for_its_micro_batch_size() -> None:
-    doc = {"model_class": "llm", "train_dataset": "data.yaml", "optim_config": {"name": "adamw"},
-           "micro_batch_size": 1, "global_batch_size": 8, "num_train_epochs": 1}
+    doc = {
+        "model_class": "llm",
+        "train_dataset": "data.yaml",
+        "optim_config": {"name": "adamw"},
+        "micro_batch_size": 1,
+        "global_batch_size": 8,
+        "num_train_epochs": 1,
+    }
     chosen = frameworks.choose(doc, "v1.yaml")
     assert (chosen.adapter, chosen.dialect) == ("llamafactory-v1", "llamafactory-v1")
     assert "model_class" in chosen.keys
 
 
 def test_torchtune_is_not_trainingarguments() -> None:
-    doc = {"lr_scheduler": {"_component_": "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup",
-                            "num_warmup_steps": 100},
-           "optimizer": {"_component_": "torch.optim.AdamW", "lr": 2e-5}, "epochs": 1,
-           "gradient_accumulation_steps": 8, "max_steps_per_epoch": None, "checkpointer": {"_component_": "x"}}
+    doc = {
+        "lr_scheduler": {
+            "_component_": "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup",
+            "num_warmup_steps": 100,
+        },
+        "optimizer": {"_component_": "torch.optim.AdamW", "lr": 2e-5},
+        "epochs": 1,
+        "gradient_accumulation_steps": 8,
+        "max_steps_per_epoch": None,
+        "checkpointer": {"_component_": "x"},
+    }
     assert frameworks.choose(doc, "r.yaml").adapter == "torchtune"
 
 

@@ -33,9 +33,17 @@ _AXOLOTL_STRONG = (
     "sample_packing",
     "val_set_size",
     "lr_quadratic_warmup",
-    "relora",
 )
-_AXOLOTL_WEAK = ("num_epochs", "lr_scheduler", "datasets", "adapter", "lora_r", "wandb_project", "special_tokens")
+_AXOLOTL_WEAK = (
+    "relora",
+    "num_epochs",
+    "lr_scheduler",
+    "datasets",
+    "adapter",
+    "lora_r",
+    "wandb_project",
+    "special_tokens",
+)
 
 
 class HuggingFace(Adapter):
@@ -64,6 +72,8 @@ class HuggingFace(Adapter):
             return axolotl
         if not hf:
             return Evidence(self.name, "hf")
+        if hf.score == len(hf.weak):  # only shared keys: no sub-dialect on top of that
+            return hf
         for dialect, marks in (("llamafactory", _LLAMAFACTORY), ("trl", _TRL)):
             found = tuple(k for k in marks if k in data)
             if found:

@@ -334,9 +334,22 @@ LLAMAFACTORY_CAVEATS = {
 #: axolotl's keys read under their TrainingArguments names (num_epochs, micro_batch_size, lr_scheduler) or its own.
 AXOLOTL_READ = frozenset(
     {
-        "learning_rate", "lr_scheduler", "lr_scheduler_kwargs", "warmup_steps", "warmup_ratio", "num_epochs",
-        "max_steps", "micro_batch_size", "gradient_accumulation_steps", "eval_strategy", "evaluation_strategy",
-        "eval_steps", "logging_steps", "deepspeed", "cosine_min_lr_ratio", "cosine_constant_lr_ratio",
+        "learning_rate",
+        "lr_scheduler",
+        "lr_scheduler_kwargs",
+        "warmup_steps",
+        "warmup_ratio",
+        "num_epochs",
+        "max_steps",
+        "micro_batch_size",
+        "gradient_accumulation_steps",
+        "eval_strategy",
+        "evaluation_strategy",
+        "eval_steps",
+        "logging_steps",
+        "deepspeed",
+        "cosine_min_lr_ratio",
+        "cosine_constant_lr_ratio",
         "dataloader_drop_last",
     }
 )

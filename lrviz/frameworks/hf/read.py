@@ -52,7 +52,6 @@ class HFSettings(FrameworkSettings):
     warmup_given: bool = False
     max_steps_overrides: bool = False
     num_train_epochs: float = 3.0
-    deepspeed_scheduler: str | None = None  # the type of a DeepSpeed scheduler block that replaces this one
     version: str = ""
 
 
@@ -213,6 +212,17 @@ def build(layer: Layer) -> RunConfig:
     if name != "constant":
         args.update(kwargs)
     deepspeed = _deepspeed_scheduler(f, notes)
+    if deepspeed is not None:
+        raise ConfigError(
+            f"{f.at('deepspeed')}: the DeepSpeed config has a scheduler block (type {deepspeed}), which replaces the "
+            f'Trainer\'s {name} schedule in the real run (its "auto" values filled from these arguments); lrviz does '
+            f"not draw that combination yet; to see the Trainer's own schedule: {option('overrides')} deepspeed=null"
+        )
+    if f.layer.dialect == "llamafactory" and f.doc.get("stage") == "pt":
+        notes.append(
+            f"{f.at('stage')}: pre-training packs the text into cutoff_len blocks, so the steps follow the token "
+            "count: give --dataset-size as the number of blocks"
+        )
     settings = HFSettings(
         type=name,
         num_warmup_steps=warmup,
@@ -222,7 +232,6 @@ def build(layer: Layer) -> RunConfig:
         warmup_given=f.given("warmup_steps") or f.given("warmup_ratio"),
         max_steps_overrides=max_steps > 0 and (epochs_given or dataset is not None),
         num_train_epochs=epochs,
-        deepspeed_scheduler=deepspeed,
         version=".".join(map(str, version)),
     )
     label = layer.data.get("label")

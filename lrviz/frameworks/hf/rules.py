@@ -11,7 +11,7 @@ _NO_WARMUP = ("constant", "reduce_lr_on_plateau", "greedy")
 
 
 def run_findings(run: RunConfig) -> list[Finding]:
-    """Before stepping: restarts that never happen, a warmup as long as the run, max_steps over epochs, DeepSpeed."""
+    """Before stepping: restarts that never happen, a warmup as long as the run, max_steps over epochs."""
     fw = settings(run)
     found: list[Finding] = []
     name, total, warmup = fw.type, fw.num_training_steps, fw.num_warmup_steps
@@ -40,15 +40,6 @@ def run_findings(run: RunConfig) -> list[Finding]:
                 f"max_steps = {count(total)} overrides num_train_epochs = {fw.num_train_epochs:g}: the Trainer "
                 "ignores the epochs when max_steps > 0",
                 {"max_steps": total, "num_train_epochs": fw.num_train_epochs},
-            )
-        )
-    if fw.deepspeed_scheduler:
-        found.append(
-            Finding(
-                "hf-deepspeed-scheduler",
-                f"the DeepSpeed config has a scheduler block (type {fw.deepspeed_scheduler}), which replaces "
-                f"the Trainer's {name} schedule shown here; remove it to train with this one",
-                {"deepspeed_scheduler": fw.deepspeed_scheduler},
             )
         )
     return found

@@ -98,7 +98,9 @@ def build_run(layer: Layer) -> RunConfig:
         epochs = number(_digits(data, "epochs", layer, notes), layer.at(("epochs",)), integer=True, bound=_POS)
         if "max_steps" in data:
             # Lightning stops at whichever limit comes first: max_epochs or max_steps
-            max_steps = number(_digits(data, "max_steps", layer, notes), layer.at(("max_steps",)), integer=True, bound=_POS)
+            max_steps = number(
+                _digits(data, "max_steps", layer, notes), layer.at(("max_steps",)), integer=True, bound=_POS
+            )
             if -(-max_steps // spe) < epochs:
                 notes.append(
                     f"{layer.at(('max_steps',))}: {max_steps:,} steps end the run before {layer.at(('epochs',))} "
@@ -117,7 +119,8 @@ def build_run(layer: Layer) -> RunConfig:
             )
     elif scheduler.custom:
         raise ConfigError(
-            f"{layer.at(('scheduler',))}: give the number of epochs ({option('epochs')}) for a user's scheduler class"
+            f"{layer.at(('scheduler',))}: give the number of epochs ({option('epochs')}): lrviz cannot tell the run's "
+            "length from a scheduler outside torch.optim.lr_scheduler"
         )
     elif metrics is not None:
         epochs = len(metrics)

@@ -171,6 +171,11 @@ def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[s
     layer.where[("optimizer",)] = doc.at(orig)
     for k, v in node.items():
         where = (*orig, k)
+        if k == "params" and isinstance(v, list) and any(isinstance(g, dict) and "lr" in g for g in v):
+            layer.notes.append(
+                f"{doc.at(where)}: the project's own param groups give some parameters their own lr; lrviz draws "
+                "the optimizer's lr"
+            )
         if k in _HYDRA_META or k == "params":
             continue
         if k == "type" and not any(c in node for c in ("name", "_target_", "class_path")) and isinstance(v, str):

@@ -296,7 +296,9 @@ def _run_length(data: Mapping[str, Any], doc: _Doc, layer: Layer) -> None:
             layer.where[("epochs",)] = doc.at(("trainer", "max_epochs"))
             epochs_set = True
         max_steps = trainer.get("max_steps")
-        if max_steps is not None and not (isinstance(max_steps, int) and not isinstance(max_steps, bool) and max_steps <= 0):
+        if max_steps is not None and not (
+            isinstance(max_steps, int) and not isinstance(max_steps, bool) and max_steps <= 0
+        ):
             # a value lrviz cannot read yet (a string, an unresolved ${...}) is validated, never dropped
             layer.data["max_steps"] = max_steps
             layer.where[("max_steps",)] = doc.at(("trainer", "max_steps"))

@@ -19,8 +19,13 @@ def test_every_train_py_argument_is_classified() -> None:
 
 def test_lr_shaped_arguments_are_read_or_a_caveat() -> None:
     # the optimizer's weight decay and the model EMA's own decay and warmup: none is the LR
-    reviewed_harmless = {"weight_decay", "layer_decay_min_scale", "layer_decay_no_opt_scale", "model_ema_decay",
-                         "model_ema_warmup"}
+    reviewed_harmless = {
+        "weight_decay",
+        "layer_decay_min_scale",
+        "layer_decay_no_opt_scale",
+        "model_ema_decay",
+        "model_ema_warmup",
+    }
     loose = sorted(
         a for a in keys.TRAIN_PY if looks_like_lr_key(a) and a not in keys.READ | set(keys.CAVEATS) | reviewed_harmless
     )
