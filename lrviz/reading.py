@@ -112,6 +112,7 @@ def from_document(
     adapter = frameworks.get(evidence.adapter)
     layer = adapter.read_document(data, path, key, lines or {}, allow_import)
     layer.adapter, layer.dialect, layer.decided_by = adapter.name, evidence.dialect, evidence.keys
+    layer.top_keys = tuple(str(k) for k in data)
     return layer
 
 

@@ -55,6 +55,7 @@ class Layer:
     adapter: str = "torch"
     dialect: str = ""
     decided_by: tuple[str, ...] = ()  # the keys that decided the dialect
+    top_keys: tuple[str, ...] = ()  # the document's top-level keys, for the accounting of what was read
 
     def note_unless_set(self, paths: tuple[KeyPath, ...], note: str) -> None:
         """A note that is dropped when a later layer (a flag) sets any of ``paths``."""
@@ -117,6 +118,7 @@ def merge(base: Layer, over: Layer) -> Layer:
         adapter=base.adapter,
         dialect=base.dialect,
         decided_by=base.decided_by,
+        top_keys=base.top_keys,
     )
     bs, os_ = base.data.get("scheduler"), over.data.get("scheduler")
     if isinstance(bs, dict) and isinstance(os_, dict) and "name" in os_ and bs.get("name") != os_["name"]:

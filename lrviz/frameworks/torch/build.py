@@ -189,7 +189,26 @@ def build_run(layer: Layer) -> RunConfig:
         scheduler_calls=scheduler_calls,
         notes=tuple(dict.fromkeys([*layer.live_notes(), *notes])),
         sources=provenance,
-        accounting=(_dialect_line(layer),),
+        accounting=_accounting(layer),
+    )
+
+
+def _accounting(layer: Layer) -> tuple[str, ...]:
+    """The dialect line, and which of the file's top-level sections lrviz read a value from."""
+    if layer.origin == "flags" or not layer.top_keys:
+        return (_dialect_line(layer),)
+    prefix = f"{layer.origin}:"
+    read: set[str] = set()
+    for where in layer.where.values():
+        if where.startswith(prefix):
+            _, _, path = where.partition(": ")
+            read.add(path)
+    tops = {path.split(".", 1)[0] for path in read}
+    others = [k for k in layer.top_keys if k not in tops]
+    return (
+        _dialect_line(layer),
+        f"read: {', '.join(sorted(read)) or '(none)'}",
+        f"other sections (not read; a PyTorch training config's model, data and logging): {', '.join(others) or '(none)'}",
     )
 
 

@@ -153,6 +153,8 @@ def _registry_name(data: Mapping[str, Any], where: Where) -> str | None:
             "own code; lrviz reads `name:` only as a torch.optim.lr_scheduler class name (e.g. StepLR, OneCycleLR)"
         )
     sched = data.get("scheduler")
+    if isinstance(sched, str) and sched.islower() and "." not in sched:  # ReLoRA's `scheduler: cosine_restarts`
+        sched = {"name": sched}
     if isinstance(sched, Mapping) and isinstance(sched.get("name"), str) and sched["name"].islower():
         return (
             f"{where(('scheduler', 'name'))}: {sched['name']!r} is not a torch.optim.lr_scheduler class; it is "
