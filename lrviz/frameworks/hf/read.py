@@ -135,6 +135,11 @@ def build(layer: Layer) -> RunConfig:
             raise ConfigError(
                 f"{f.at(key)}: not a TrainingArguments field (did you mean {right}?); "
                 "lrviz reads TrainingArguments names only, so this file would be read with the Trainer's defaults"
+                + (
+                    f"; if the file is another framework's, name it with {option('dialect')} NAME"
+                    if key != "epochs"
+                    else ""
+                )
             )
     for key in ("epochs", "steps_per_epoch", "batch_size", "grad_accum", "interval", "warmup"):
         if layer.data.get(key) is not None:
