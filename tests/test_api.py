@@ -33,6 +33,7 @@ def test_all_is_the_documented_api() -> None:
             "code",
             "compare",
             "diagnose",
+            "explain",
             "load",
             "plan_restarts",
             "plot",
