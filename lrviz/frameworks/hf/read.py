@@ -235,7 +235,7 @@ def build(layer: Layer) -> RunConfig:
     )
     label = layer.data.get("label")
     title = layer.data.get("title")
-    for key, default in (("learning_rate", "5e-05"), ("num_train_epochs", "3")):
+    for key, default in (("learning_rate", "5e-05"), ("num_train_epochs", "3"), ("per_device_train_batch_size", "8")):
         if not f.given(key) and (key != "num_train_epochs" or max_steps <= 0):
             notes.append(f"{key} is not set: lrviz used the Trainer's default, {default}")
     sources = tuple(
