@@ -290,13 +290,18 @@ def check_command(
     y: Annotated[
         str | None, typer.Option("--y", metavar="COLUMN", help="The LR column (or TensorBoard tag) of a log.")
     ] = None,
+    run_name: Annotated[
+        str | None,
+        typer.Option("--run", metavar="NAME", help="The run of a tracker's store (MLflow, W&B, trackio): name or id."),
+    ] = None,
     out: OutOption = None,
     rtol: Annotated[
         float | None,
         typer.Option(
             "--rtol",
             min=0.0,
-            help="Relative tolerance. (default: 1e-9 against a baseline, 1e-6 against a log: float32)",
+            help="Relative tolerance. (default: 1e-9 against a baseline; against a log 1e-6 (float32), or what "
+            "the digits it was written with allow: 1e-5 for %.6g)",
         ),
     ] = None,
     atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance.")] = 0.0,
@@ -356,7 +361,7 @@ def check_command(
     base = read_baseline(baseline) if baseline is not None else None
     from lrviz.cli.logs import _read_log
 
-    log = _read_log(against, x, y) if against is not None else None
+    log = _read_log(against, x, y, run_name) if against is not None else None
     curve = simulate(run)
     failures = check_expectations(curve, expect)
     if base is not None:
@@ -366,7 +371,7 @@ def check_command(
     if log is not None and against is not None:
         from lrviz.cli.logs import _against_log, _read_log
 
-        failures += _against_log(curve, log, against, 1e-6 if rtol is None else rtol, atol, outputs, config)
+        failures += _against_log(curve, log, against, rtol, atol, outputs, config)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
     append_step_summary(f"lrviz check {config}", lines)

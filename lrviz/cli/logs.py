@@ -9,19 +9,31 @@ from typing import Any
 from lrviz.errors import ConfigError
 
 
-def _read_log(path: Path, x: str | None, y: str | None) -> Any:
+def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None) -> Any:
     from lrviz.runlog import read_log
 
-    return read_log(path, x=x, y=y)
+    return read_log(path, x=x, y=y, run=run)
+
+
+def log_rtol(log: Any, rtol: float | None) -> float:
+    """The tolerance against a log: --rtol when given, else float32's, widened to the digits the log was
+    written with (a %.6g CSV keeps 6 significant digits: 1e-5)."""
+    from lrviz.actual import RTOL
+    from lrviz.logs.precision import relative_precision
+
+    if rtol is not None:
+        return rtol
+    written = relative_precision(log)
+    return RTOL if written is None else max(RTOL, written)
 
 
 def _against_log(
-    curve: Any, log: Any, path: Path, rtol: float, atol: float, outputs: list[Path], config: Path
+    curve: Any, log: Any, path: Path, rtol: float | None, atol: float, outputs: list[Path], config: Path
 ) -> list[str]:
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
     from lrviz.actual import compare_log
 
-    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=rtol, atol=atol)
+    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=log_rtol(log, rtol), atol=atol)
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
     if not report.ok or outputs:
@@ -70,7 +82,7 @@ def _compare_with_logs(
     curve = simulate(run)
     for path in logs:
         log = _read_log(path, None, None)
-        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch)
+        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=log_rtol(log, None))
         for line in report.describe():
             print(line)
         if outputs:
