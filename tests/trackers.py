@@ -255,7 +255,7 @@ def comet_real(out: Path, name: str, run: Callable[[Log], None]) -> Path:
 def ultralytics_csv(out: Path, name: str, run: Callable[[Log], None]) -> Path:
     # ultralytics/engine/trainer.py save_metrics: "%.6g" per cell, row epoch+1 after the epoch
     rows: list[str] = []
-    run(lambda step, lr: rows.append("%.6g,%.6g,%.6g" % (step + 1, 1.0 / (step + 1), lr)))
+    run(lambda step, lr: rows.append(f"{step + 1:.6g},{1.0 / (step + 1):.6g},{lr:.6g}"))
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.csv"
     path.write_text("epoch,train/box_loss,lr/pg0\n" + "\n".join(rows) + "\n")
