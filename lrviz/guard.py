@@ -139,7 +139,13 @@ class LiveCheck:
                 return None
         return self._decide(step)
 
-    def _decide(self, step: int) -> Verdict | None:
+    def finish(self) -> Verdict | None:
+        """The run ended: a mismatch still waiting for its diagnosis is decided with what was seen."""
+        if self.verdict is None and self._first_bad is not None and self._steps:
+            return self._decide(self._steps[-1], final=True)
+        return None
+
+    def _decide(self, step: int, final: bool = False) -> Verdict | None:
         assert self._first_bad is not None
         first, planned, logged = self._first_bad
         log = RunLog(
@@ -157,7 +163,7 @@ class LiveCheck:
         streak = self._streak[1] + 1 if names == self._streak[0] else 1
         self._streak = (names, streak)
         confirmed = bool(found) and streak >= self.confirm
-        if not confirmed and step - first < self.patience and first < self.plan_steps:
+        if not (confirmed or final) and step - first < self.patience and first < self.plan_steps:
             return None
         self.verdict = Verdict(first, step, planned, logged, found, report)
         return self.verdict
@@ -306,3 +312,111 @@ def _with_framework_bases(cls: type) -> type:
     if key not in _SUBCLASSES:
         _SUBCLASSES[key] = type(cls.__name__, (cls, *bases), {"__module__": cls.__module__})
     return _SUBCLASSES[key]
+
+
+# ---------------------------------------------------------------------------
+# Following a log file as it grows (``lrviz watch``)
+
+
+@dataclass(frozen=True)
+class WatchResult:
+    """How a watch ended: the steps seen, the verdict (None: the run followed the plan) and why it ended."""
+
+    observed: int
+    last_step: int | None
+    verdict: Verdict | None
+    ended: str  # "verdict", "plan_end", "idle", "once"
+    rtol: float
+
+
+def watch(
+    path: Path,
+    plan: Curve | Sequence[float],
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    run: str | None = None,
+    rtol: float | None = None,
+    atol: float = 0.0,
+    poll: float = 1.0,
+    idle: float | None = 600.0,
+    once: bool = False,
+    stop_at_verdict: bool = True,
+    patience: int = PATIENCE,
+    confirm: int = CONFIRM,
+    on_step: Any = None,
+) -> WatchResult:
+    """Follow a growing log (any format ``read_log`` reads) and hold each new logged LR against ``plan``.
+
+    The log is re-read every ``poll`` seconds; a log not written yet, or cut mid-line by its writer,
+    is waited for. It ends at the plan's last step, after ``idle`` seconds without a new step (None:
+    never), at the first verdict (``stop_at_verdict``), or after one read (``once``). ``rtol`` None
+    follows the log's precision (``lrviz.logs.precision``). ``on_step(verdict_or_None, check)`` is
+    called after each read that brought new steps.
+    """
+    import time
+
+    from lrviz.logs.precision import relative_precision
+    from lrviz.runlog import read_log
+
+    check: LiveCheck | None = None
+    last_growth = time.monotonic()
+    last_error: ConfigError | None = None
+    tolerance = rtol if rtol is not None else RTOL
+    while True:
+        try:
+            log = read_log(path, x=x, y=y, run=run)
+            last_error = None
+        except ConfigError as exc:
+            log, last_error = None, exc
+        if log is not None:
+            if check is None:
+                written = relative_precision(log) if rtol is None else None
+                tolerance = rtol if rtol is not None else max(RTOL, written or 0.0)
+                check = LiveCheck(plan, rtol=tolerance, atol=atol, patience=patience, confirm=confirm, source=str(path))
+            before = check.observed
+            verdict = _feed(check, log)
+            if check.observed > before:
+                last_growth = time.monotonic()
+                if on_step is not None:
+                    on_step(verdict, check)
+            if check.verdict is not None and stop_at_verdict:
+                return WatchResult(check.observed, check.last_step, check.verdict, "verdict", tolerance)
+            if check.last_step is not None and check.last_step >= check.plan_steps - 1:
+                check.finish()
+                return WatchResult(check.observed, check.last_step, check.verdict, "plan_end", tolerance)
+        if once:
+            if check is None and last_error is not None:
+                raise last_error
+            return _ended(check, "once", tolerance)
+        if idle is not None and time.monotonic() - last_growth > idle:
+            if check is None and last_error is not None:
+                raise last_error
+            return _ended(check, "idle", tolerance)
+        time.sleep(poll)
+
+
+def _ended(check: LiveCheck | None, why: str, rtol: float) -> WatchResult:
+    if check is None:
+        return WatchResult(0, None, None, why, rtol)
+    check.finish()
+    return WatchResult(check.observed, check.last_step, check.verdict, why, rtol)
+
+
+def _feed(check: LiveCheck, log: RunLog) -> Verdict | None:
+    """Observe the log's steps after the last one observed, all its series at each step."""
+    last = check.last_step
+    by_step: dict[int, list[float]] = {}
+    for series in log.series:
+        for step, value in zip(series.steps, series.values, strict=True):
+            if last is None or step > last:
+                by_step.setdefault(step, []).append(value)
+    verdict = None
+    width = len(log.series)
+    for step in sorted(by_step):
+        values = by_step[step]
+        if len(values) != width:
+            values = values[:1]
+        found = check.observe(step, values)
+        verdict = verdict or found
+    return verdict
