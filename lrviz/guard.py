@@ -119,24 +119,36 @@ class LiveCheck:
     def observe(self, step: int, lrs: Sequence[float]) -> Verdict | None:
         """Record the LR(s) optimizer step ``step`` (0-based) uses, one per param group; the ``Verdict``
         when this step decides a mismatch (once), else None. Steps at or before the last one are ignored."""
-        if self.verdict is not None or (self._steps and step <= self._steps[-1]) or not lrs:
+        steps = self._steps
+        if self.verdict is not None or (steps and step <= steps[-1]) or not lrs:
             return None
-        groups = self._groups
-        paired = len(lrs) == len(groups)
-        if not self._values:
-            self._values = [array("d") for _ in range(len(groups) if paired else 1)]
-        values = list(lrs) if paired and len(self._values) == len(lrs) else [lrs[0]]
-        self._steps.append(step)
-        for series, value in zip(self._values, values, strict=False):
-            series.append(float(value))
+        series = self._values
+        if not series:
+            width = len(self._groups) if len(lrs) == len(self._groups) else 1
+            series = self._values = [array("d") for _ in range(width)]
+        steps.append(step)
         if self._first_bad is None:
-            for g, value in enumerate(values):
-                planned = groups[g][step] if 0 <= step < len(groups[g]) else None
-                if planned is None or not abs(value - planned) <= self.atol + self.rtol * abs(planned):
-                    self._first_bad = (step, planned, float(value))
-                    break
+            # the hot path: one lookup and one comparison per param group
+            rtol, atol = self.rtol, self.atol
+            for g, column in enumerate(series):
+                value = float(lrs[g])
+                column.append(value)
+                plan = self._groups[g]
+                if 0 <= step < len(plan):
+                    expected = plan[step]
+                    if abs(value - expected) <= atol + rtol * abs(expected):
+                        continue
+                    self._first_bad = (step, expected, value)
+                else:
+                    self._first_bad = (step, None, value)
+                for rest in range(g + 1, len(series)):
+                    series[rest].append(float(lrs[rest]))
+                break
             else:
                 return None
+        else:
+            for g, column in enumerate(series):
+                column.append(float(lrs[g]))
         return self._decide(step)
 
     def finish(self) -> Verdict | None:
@@ -252,10 +264,11 @@ class LRGuard:
         or the LRs themselves. True when the run should stop (``on_mismatch="stop"`` and a mismatch)."""
         if self.check is None:
             raise ConfigError("LRGuard: no plan; give LRGuard(plan=CONFIG) (only the transformers Trainer has its own)")
-        values = [g["lr"] for g in lrs.param_groups] if hasattr(lrs, "param_groups") else lrs
+        groups = getattr(lrs, "param_groups", None)
+        values = [g["lr"] for g in groups] if groups is not None else lrs
         if isinstance(values, int | float):
             values = [values]
-        verdict = self.check.observe(int(step), [float(v) for v in values])
+        verdict = self.check.observe(int(step), values)
         if verdict is not None:
             warnings.warn(LRMismatchWarning("lrviz: " + verdict.message), stacklevel=3)
         return self.verdict is not None and self.on_mismatch == "stop"
