@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,10 +80,12 @@ def from_records(
     y: str | None,
     step_names: Sequence[str] = _STEP_NAMES,
     convention: StepConvention | None = None,
+    parse: Callable[[Any], Any] | None = None,
 ) -> RunLog:
     """A ``RunLog`` from rows of named values (W&B history rows, trackio's metrics): the step column is
-    ``x`` or the first of ``step_names`` present where the LR is; rows without the LR are skipped."""
-    rows = list(records)
+    ``x`` or the first of ``step_names`` present where the LR is; rows without the LR are skipped.
+    ``parse`` turns a stored value into a number (W&B keeps JSON text): applied to the chosen columns only."""
+    rows = records if isinstance(records, list) else list(records)
     keys = list(dict.fromkeys(k for r in rows for k in r))
     lr_names = pick_series(path, keys, y)
     if x is not None:
@@ -91,17 +93,22 @@ def from_records(
             raise ConfigError(f"{path}: no metric {x!r} for the step (x); the metrics are {_names(keys)}")
         step_key = x
     else:
-        with_lr = {k for r in rows if any(n in r for n in lr_names) for k in r}
-        step_key = next((n for n in step_names if n in with_lr), "")
+        step_key = next((n for n in step_names if any(n in r and any(m in r for m in lr_names) for r in rows)), "")
         if not step_key:
             raise ConfigError(f"{path}: no step metric; name it with {option('x')} (the metrics are {_names(keys)})")
     columns: dict[str, tuple[list[int], list[float]]] = {n: ([], []) for n in lr_names}
     for row in rows:
         step = row.get(step_key)
+        if step is None:
+            continue
+        if parse is not None:
+            step = parse(step)
         for name in lr_names:
             value = row.get(name)
-            if value is None or step is None:
+            if value is None:
                 continue
+            if parse is not None:
+                value = parse(value)
             if not _number(value):
                 raise ConfigError(f"{path}: {name}: not a number: {value!r}")
             if not _number(step) or not float(step).is_integer():

@@ -11,6 +11,7 @@ Deleted runs are left out. ``--run`` chooses a run by name or id (prefix).
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from array import array
 from pathlib import Path
@@ -51,23 +52,20 @@ def _read_sqlite(path: Path, y: str | None, run: str | None) -> RunLog:
         names = pick_series(path, keys, y)
         columns = {}
         for name in names:
-            steps: array[int] = array("q")
-            values: array[float] = array("d")
-            # latest value per step (a metric logged twice at one step), ascending steps
+            # in insertion order (rowid): a metric logged twice at one step keeps its later value (_build)
             rows = db.execute(
-                "SELECT step, value, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step, timestamp",
+                "SELECT step, CASE WHEN is_nan THEN NULL ELSE value END FROM metrics WHERE run_uuid = ? AND key = ?",
                 (run_id, name),
+            ).fetchall()
+            if not rows:
+                continue
+            steps_t, values_t = zip(*rows, strict=True)
+            values = (
+                array("d", (math.nan if v is None else v for v in values_t))
+                if None in values_t
+                else array("d", values_t)
             )
-            last = None
-            for step, value, is_nan in rows:
-                v = float("nan") if is_nan else float(value)
-                if step == last:
-                    values[-1] = v
-                    continue
-                steps.append(step)
-                values.append(v)
-                last = step
-            columns[name] = (steps, values)
+            columns[name] = (array("q", steps_t), values)
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"{path}: not an MLflow database ({exc}); name an mlflow.db or an mlruns folder") from None
     finally:

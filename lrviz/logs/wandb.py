@@ -36,32 +36,53 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
     pb = _records_module(file)
     rows: list[dict[str, Any]] = []
     record = pb.Record()
+    parse, clear = record.ParseFromString, record.Clear
     for data in _frames(file):
-        record.Clear()
+        if not _is_history(data):
+            continue  # summary, stats, telemetry...: not parsed at all
+        clear()
         try:
-            record.ParseFromString(data)
+            parse(data)
         except Exception as exc:  # protobuf's DecodeError
             raise ConfigError(f"{file}: corrupt W&B record ({type(exc).__name__}: {exc})") from None
-        if not record.HasField("history"):
-            continue
         history = record.history
-        row: dict[str, Any] = {}
-        for item in history.item:
-            key = "/".join(item.nested_key) if item.nested_key else item.key
-            row[key] = _value(item.value_json)
+        row: dict[str, Any] = {
+            ("/".join(item.nested_key) if item.nested_key else item.key): item.value_json for item in history.item
+        }
         if "_step" not in row and history.HasField("step"):
             row["_step"] = history.step.num
         rows.append(row)
     if not rows:
         raise ConfigError(f"{file}: no history rows in this W&B run; was the run logging yet?")
-    return from_records(file, "wandb", rows, x, y, _STEP_NAMES)
+    return from_records(file, "wandb", rows, x, y, _STEP_NAMES, parse=_value)
 
 
-def _value(text: str) -> Any:
+def _is_history(data: bytes) -> bool:
+    """Whether a serialized ``Record`` holds a ``history`` (field 2): its tag comes right after ``num``
+    (field 1), as protobuf writers serialize fields in number order. Anything else is parsed to be sure."""
+    i = 0
+    if data[:1] == b"\x08":  # num: a varint
+        i = 1
+        while i < len(data) and data[i] & 0x80:
+            i += 1
+        i += 1
+    if i >= len(data):
+        return False
+    tag = data[i]
+    return tag == 0x12 or tag & 0x80 == 0 and tag >> 3 == 0  # history, or an unexpected layout
+
+
+def _value(text: Any) -> Any:
+    """A history value from its ``value_json``."""
+    if not isinstance(text, str):
+        return text
     try:
-        return float(text) if text[:1] in "-0123456789" else json.loads(text)
+        return float(text)
     except ValueError:
-        return json.loads(text) if text else None
+        try:
+            return json.loads(text) if text else None
+        except ValueError:
+            return None
 
 
 def _records_module(file: Path) -> Any:
