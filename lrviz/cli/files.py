@@ -359,9 +359,14 @@ def check_command(
         if against is None or path.suffix.lower() not in PLOT_SUFFIXES:
             raise ConfigError(f"-o/--out {path}: check draws only the overlay against --against LOG (.png, .svg, .pdf)")
     base = read_baseline(baseline) if baseline is not None else None
-    from lrviz.cli.logs import _read_log
+    from lrviz.cli.logs import _read_log, discovered
 
-    log = _read_log(against, x, y, run_name) if against is not None else None
+    several = discovered(against, run_name) if against is not None else None
+    if several and outputs:
+        raise ConfigError(
+            f"-o/--out draws one log's overlay; {against} holds {len(several)} logs: name one with --against"
+        )
+    log = _read_log(against, x, y, run_name) if against is not None and several is None else None
     curve = simulate(run)
     failures = check_expectations(curve, expect)
     if base is not None:
@@ -369,9 +374,13 @@ def check_command(
         if mismatch is not None:
             failures.insert(0, f"{baseline}: {mismatch.describe()}")
     if log is not None and against is not None:
-        from lrviz.cli.logs import _against_log, _read_log
+        from lrviz.cli.logs import _against_log
 
         failures += _against_log(curve, log, against, rtol, atol, outputs, config)
+    if several and against is not None:
+        from lrviz.cli.logs import check_discovered
+
+        failures += check_discovered(curve, against, several, x, y, rtol, atol)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
     append_step_summary(f"lrviz check {config}", lines)

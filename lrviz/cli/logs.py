@@ -27,8 +27,65 @@ def log_rtol(log: Any, rtol: float | None) -> float:
     return RTOL if written is None else max(RTOL, written)
 
 
+def discovered(against: Path, run: str | None) -> list[tuple[str, Path, str | None]] | None:
+    """The logs under ``against`` when it is a directory holding several (format, path, run), None when it
+    is one log (``read_log`` reads it, or says why not). A store of several runs gives one entry a run."""
+    from lrviz.logs import detect, discover, runs
+
+    if not against.is_dir() or detect(against) is not None:
+        return None
+    if any(p.name.startswith("events.out.tfevents.") for p in against.iterdir()):
+        return None
+    found = discover(against)
+    entries: list[tuple[str, Path, str | None]] = []
+    for kind, path in found:
+        ids = runs(kind, path) if run is None and kind in ("mlflow", "wandb", "trackio") else []
+        if len(ids) > 1:
+            entries.extend((kind, path, r) for r in ids)
+        else:
+            entries.append((kind, path, run))
+    return entries if len(entries) > 1 else None
+
+
+def check_discovered(
+    curve: Any,
+    against: Path,
+    entries: list[tuple[str, Path, str | None]],
+    x: str | None,
+    y: str | None,
+    rtol: float | None,
+    atol: float,
+) -> list[str]:
+    """``check --against DIR``: list the logs found, then check each; the failures, one line each."""
+    from lrviz.errors import LrvizError
+
+    print(f"{against}: {len(entries)} logs found:")
+    for kind, path, run in entries:
+        print(f"  {kind:<13} {path}" + (f" --run {run}" if run else ""))
+    failures = []
+    for kind, path, run in entries:
+        label = f"{path}" + (f" --run {run}" if run else "")
+        try:
+            log = _read_log(path, x, y, run)
+        except LrvizError as exc:
+            print(f"{label}: {exc.message}", file=sys.stderr)
+            failures.append(f"{label}: not read ({kind})")
+            continue
+        failures += [
+            f.replace(str(path), label, 1) for f in _against_log(curve, log, path, rtol, atol, [], against, draw=False)
+        ]
+    return failures
+
+
 def _against_log(
-    curve: Any, log: Any, path: Path, rtol: float | None, atol: float, outputs: list[Path], config: Path
+    curve: Any,
+    log: Any,
+    path: Path,
+    rtol: float | None,
+    atol: float,
+    outputs: list[Path],
+    config: Path,
+    draw: bool = True,
 ) -> list[str]:
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
     from lrviz.actual import compare_log
@@ -36,7 +93,7 @@ def _against_log(
     report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=log_rtol(log, rtol), atol=atol)
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
-    if not report.ok or outputs:
+    if draw and (not report.ok or outputs):
         from lrviz.render import write_figure
         from lrviz.render.overlay import build_log_figure
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from lrviz.logs.layout import FORMATS, detect, discover
 
-__all__ = ["FORMATS", "detect", "discover", "read"]
+__all__ = ["FORMATS", "detect", "discover", "read", "runs"]
 
 
 def read(kind: str, path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> Any:
@@ -32,3 +32,10 @@ def read(kind: str, path: Path, *, x: str | None = None, y: str | None = None, r
     module = importlib.import_module(f"lrviz.logs.{kind}")
     reader: Callable[..., Any] = module.read
     return reader(path, x=x, y=y, run=run)
+
+
+def runs(kind: str, path: Path) -> list[str]:
+    """The runs a tracker's store at ``path`` holds (ids ``read(run=...)`` takes); one unnamed run otherwise."""
+    module = importlib.import_module(f"lrviz.logs.{kind}")
+    lister: Callable[[Path], list[str]] | None = getattr(module, "runs", None)
+    return lister(path) if lister is not None else []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 #: The tracker formats, by the module that reads each.
@@ -122,62 +121,50 @@ def _zip_names(path: Path) -> list[str]:
 # ---------------------------------------------------------------------------
 # Discovery
 
-
-_RUNLOG_FILES = ("trainer_state.json", "metrics.csv")
-
-
-def discover(directory: Path) -> list[tuple[str, Path]]:
-    """Every training log under ``directory``: (format, path), sorted by path. A tracker's store is one
-    entry (an ``mlruns`` store, a ``wandb`` folder of runs); TensorBoard runs are their directories."""
-    found: dict[Path, str] = {}
-    for path in _walk(directory):
-        if path.is_dir():
-            kind = detect(path)
-            if kind is not None and not (kind == "wandb" and not _wandb_dir(path)):
-                found[path] = kind
-            elif any(p.name.startswith("events.out.tfevents.") for p in _files(path)):
-                found[path] = "tensorboard"
-            continue
-        if path.name in _RUNLOG_FILES:
-            found[path] = "trainer_state" if path.name == "trainer_state.json" else "lightning_csv"
-            continue
-        kind = detect(path)
-        if kind is not None and kind not in ("dvclive",) and not (kind == "wandb" and path.parent in found):
-            found[path] = kind
-    # a store's parts are not logs of their own: keep the outermost entry
-    kept: dict[Path, str] = {}
-    for path in sorted(found, key=lambda p: len(p.parts)):
-        if any(parent in kept and kept[parent] in ("mlflow", "dvclive", "mmengine") for parent in path.parents):
-            continue
-        if found[path] == "mlflow" and path.suffix == "" and any(p in kept for p in path.parents):
-            continue
-        kept[path] = found[path]
-    return sorted(((kind, path) for path, kind in kept.items()), key=lambda item: str(item[1]))
+#: Directories never searched (environments, caches, VCS) and checkpoint copies of a log.
+_SKIP = {".git", "node_modules", "__pycache__", ".venv", "venv", "site-packages", ".cache", "media", "artifacts"}
+#: Trackers whose directory is one log (not searched further).
+_STORES = ("mlflow", "wandb", "dvclive", "mmengine", "ultralytics")
 
 
-def _files(directory: Path) -> Iterator[Path]:
-    try:
-        yield from (p for p in directory.iterdir() if p.is_file())
-    except OSError:
-        return
-
-
-def _walk(directory: Path) -> Iterator[Path]:
-    """Every path under ``directory`` except inside a tracker store already recognised (not followed
-    into ``.git``, virtual environments, or ``node_modules``)."""
+def discover(directory: Path, limit: int = 1000) -> list[tuple[str, Path]]:
+    """Every training log under ``directory``, as (format, path) sorted by path: tracker stores and files
+    (``detect``), TensorBoard run directories (event files directly inside), ``trainer_state.json`` (not
+    the copies in ``checkpoint-*``), Lightning's ``metrics.csv``. At most ``limit`` logs."""
+    found: list[tuple[str, Path]] = []
     stack = [directory]
-    while stack:
+    while stack and len(found) < limit:
         current = stack.pop()
+        kind = detect(current) if current != directory or not _has_events(current) else None
+        if kind in _STORES and not (kind == "wandb" and not _wandb_dir(current) and current != directory):
+            found.append((kind, current))
+            continue
+        if _has_events(current):
+            found.append(("tensorboard", current))
         try:
             entries = sorted(current.iterdir())
         except OSError:
             continue
         for entry in entries:
-            if entry.name in (".git", "node_modules", "__pycache__", ".venv", "venv", "site-packages"):
+            if entry.name in _SKIP or entry.is_symlink():
                 continue
-            yield entry
-            if entry.is_dir() and not entry.is_symlink():
-                kind = detect(entry)
-                if kind in ("mlflow", "dvclive", "mmengine") or (kind == "wandb" and _wandb_dir(entry)):
-                    continue
-                stack.append(entry)
+            if entry.is_dir():
+                if not entry.name.startswith("checkpoint-"):
+                    stack.append(entry)
+                continue
+            if entry.name == "trainer_state.json":
+                found.append(("trainer_state", entry))
+            elif entry.name == "metrics.csv":
+                found.append(("lightning_csv", entry))
+            elif entry.suffix.lower() in (".db", ".sqlite", ".sqlite3", ".zip", ".csv"):
+                file_kind = detect(entry)
+                if file_kind is not None:
+                    found.append((file_kind, entry))
+    return sorted(found, key=lambda item: str(item[1]))
+
+
+def _has_events(directory: Path) -> bool:
+    try:
+        return directory.is_dir() and any(p.name.startswith("events.out.tfevents.") for p in directory.iterdir())
+    except OSError:
+        return False

@@ -135,3 +135,18 @@ def _read_files(path: Path, y: str | None, run: str | None) -> RunLog:
     if not any(c[0] for c in columns.values()):
         raise ConfigError(f"{path}: the MLflow run has no values for {_names(names)}; was the run logging yet?")
     return from_series(path, "mlflow", columns)
+
+
+def runs(path: Path) -> list[str]:
+    """The runs of a store, as ``--run`` takes them (their ids)."""
+    if path.is_dir() and (path / "mlflow.db").is_file():
+        path = path / "mlflow.db"
+    if path.is_file():
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return [
+                r
+                for (r,) in db.execute(
+                    "SELECT run_uuid FROM runs WHERE lifecycle_stage != 'deleted' ORDER BY start_time, run_uuid"
+                )
+            ]
+    return [label.rsplit("(", 1)[-1].rstrip(")") for label in _runs(path)]

@@ -42,3 +42,9 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
     finally:
         db.close()
     return from_records(path, "trackio", rows, x, y, ("step",))
+
+
+def runs(path: Path) -> list[str]:
+    """The runs of a project database, as ``--run`` takes them (their ids)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return [r for (r,) in db.execute("SELECT run_id FROM metrics GROUP BY run_id ORDER BY MIN(id)")]

@@ -174,3 +174,10 @@ def _frames(file: Path, limit: int = MAX_LOG_BYTES) -> Iterator[bytes]:
             pending = bytearray()
         else:
             raise ConfigError(f"{file}: corrupt W&B run file (record type {kind} at byte {pos})")
+
+
+def runs(path: Path) -> list[str]:
+    """The runs under a ``wandb`` folder, as ``--run`` takes them (their ids)."""
+    if path.is_file():
+        return [path.stem.removeprefix("run-")]
+    return [label.rsplit("(", 1)[-1].rstrip(")") for label in _runs(path)]
