@@ -96,11 +96,16 @@ def _watch(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 def test_watch_stops_a_run_stepping_the_scheduler_per_process(tmp_path: Path) -> None:
     train = _start(tmp_path, processes=8, delay=0.4)
     try:
-        result = _watch(tmp_path, "--stop", "--pid", str(train.pid))
+        result = _watch(tmp_path, "--stop", "--pid", str(train.pid), "-o", str(tmp_path / "watch.sarif"), "--annotate")
         assert train.wait(timeout=60) == 0
     finally:
         train.kill()
     assert result.returncode == 1, result.stderr
+    assert ",line=1," not in result.stdout and "::error file=" in result.stdout and "[T_max]" in result.stdout
+    import json
+
+    (found,) = json.loads((tmp_path / "watch.sarif").read_text())["runs"][0]["results"]
+    assert found["ruleId"] == "lrviz/faster"
     assert "8x faster" in result.stderr and "Accelerate steps it once per process" in result.stderr
     assert "the LR left the plan at optimizer step 1 (faster)" in result.stderr
     stopped = int((tmp_path / "stopped").read_text())

@@ -314,6 +314,15 @@ def check_command(
     restarts: Annotated[
         str | None, typer.Option("--restarts", metavar="E,E,...", help="Expect restarts at exactly these epochs.")
     ] = None,
+    annotate: Annotated[
+        bool | None,
+        typer.Option(
+            "--annotate/--no-annotate",
+            help="Print GitHub annotations (::error file=CONFIG,line=N::...) at the config line that explains each "
+            "failure. (default: on under GitHub Actions)",
+            show_default=False,
+        ),
+    ] = None,
     key: KeyOption = None,
     quiet: QuietOption = False,
     options: dict[str, Any] | None = None,
@@ -351,13 +360,16 @@ def check_command(
         raise ConfigError(
             "nothing to check: give --baseline CSV, --against LOG, an expectation flag, or `expect:` in the config"
         )
-    outputs = list(out or [])
+    outputs = [p for p in out or [] if p.suffix.lower() != ".sarif"]
+    sarif = [p for p in out or [] if p.suffix.lower() == ".sarif"]
     check_outputs(outputs)
     from lrviz.render import PLOT_SUFFIXES
 
     for path in outputs:
         if against is None or path.suffix.lower() not in PLOT_SUFFIXES:
-            raise ConfigError(f"-o/--out {path}: check draws only the overlay against --against LOG (.png, .svg, .pdf)")
+            raise ConfigError(
+                f"-o/--out {path}: check writes the overlay against --against LOG (.png, .svg, .pdf) or a SARIF report (.sarif)"
+            )
     base = read_baseline(baseline) if baseline is not None else None
     from lrviz.cli.logs import _read_log, discovered
 
@@ -369,18 +381,24 @@ def check_command(
     log = _read_log(against, x, y, run_name) if against is not None and several is None else None
     curve = simulate(run)
     failures = check_expectations(curve, expect)
+    found: list[tuple[str | None, str]] = [(None, f) for f in failures]
     if base is not None:
         mismatch = against_baseline(curve, base[1], base[0], 1e-9 if rtol is None else rtol, atol)
         if mismatch is not None:
             failures.insert(0, f"{baseline}: {mismatch.describe()}")
+            found.insert(0, (None, failures[0]))
     if log is not None and against is not None:
         from lrviz.cli.logs import _against_log
 
-        failures += _against_log(curve, log, against, rtol, atol, outputs, config)
+        failures += _against_log(curve, log, against, rtol, atol, outputs, config, found=found)
     if several and against is not None:
         from lrviz.cli.logs import check_discovered
 
-        failures += check_discovered(curve, against, several, x, y, rtol, atol)
+        failures += check_discovered(curve, against, several, x, y, rtol, atol, found=found)
+    if sarif or annotate or (annotate is None and failures):
+        from lrviz.cli.logs import write_annotations
+
+        write_annotations(config, found, sarif, annotate)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
     append_step_summary(f"lrviz check {config}", lines)

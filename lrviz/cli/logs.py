@@ -55,6 +55,7 @@ def check_discovered(
     y: str | None,
     rtol: float | None,
     atol: float,
+    found: list[tuple[str | None, str]] | None = None,
 ) -> list[str]:
     """``check --against DIR``: list the logs found, then check each; the failures, one line each."""
     from lrviz.errors import LrvizError
@@ -72,7 +73,8 @@ def check_discovered(
             failures.append(f"{label}: not read ({kind})")
             continue
         failures += [
-            f.replace(str(path), label, 1) for f in _against_log(curve, log, path, rtol, atol, [], against, draw=False)
+            f.replace(str(path), label, 1)
+            for f in _against_log(curve, log, path, rtol, atol, [], against, draw=False, found=found)
         ]
     return failures
 
@@ -86,6 +88,7 @@ def _against_log(
     outputs: list[Path],
     config: Path,
     draw: bool = True,
+    found: list[tuple[str | None, str]] | None = None,
 ) -> list[str]:
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
     from lrviz.actual import compare_log
@@ -103,6 +106,9 @@ def _against_log(
             print(f"wrote {target}", file=sys.stderr if not report.ok else sys.stdout)
     if report.ok:
         return []
+    if found is not None:
+        kind = report.diagnoses[0].kind if report.diagnoses else None
+        found.append((kind, f"{path}: " + (report.diagnoses[0].message if report.diagnoses else report.describe()[0])))
     return [
         f"{path}: the logged LR differs from the plan" + (f" ({report.diagnoses[0].kind})" if report.diagnoses else "")
     ]
@@ -149,3 +155,28 @@ def _compare_with_logs(
             write_figure(build_log_figure(curve, log, report), outputs)
             for target in outputs:
                 print(f"wrote {target}")
+
+
+def write_annotations(
+    config: Path, found: list[tuple[str | None, str]], sarif: list[Path], annotate: bool | None
+) -> None:
+    """The failures as SARIF files and (``--annotate``, or on GitHub Actions) workflow commands on stdout."""
+    import os
+
+    from lrviz._version import __version__
+    from lrviz.annotations import annotate as place
+    from lrviz.annotations import github, sarif_bytes
+
+    notes = place(config, found)
+    if annotate or (annotate is None and os.environ.get("GITHUB_ACTIONS") == "true"):
+        for line in github(notes):
+            print(line)
+    if sarif:
+        from lrviz.output import AtomicWriter
+
+        with AtomicWriter() as writer:
+            for target in sarif:
+                with writer.open(target) as handle:
+                    handle.write(sarif_bytes(notes, __version__))
+        for target in sarif:
+            print(f"wrote {target}", file=sys.stderr)

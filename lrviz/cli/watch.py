@@ -59,6 +59,19 @@ def watch_command(
         typer.Option("--rtol", min=0.0, help="Relative tolerance. (default: 1e-6, or what the log's digits allow)"),
     ] = None,
     atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance.")] = 0.0,
+    out: Annotated[
+        list[Path] | None,
+        typer.Option("--out", "-o", metavar="FILE.sarif", help="Write a SARIF report of the mismatch (.sarif)."),
+    ] = None,
+    annotate: Annotated[
+        bool | None,
+        typer.Option(
+            "--annotate/--no-annotate",
+            help="Print a GitHub annotation at the config line that explains the mismatch. (default: on under "
+            "GitHub Actions)",
+            show_default=False,
+        ),
+    ] = None,
     key: KeyOption = None,
     quiet: QuietOption = False,
     options: dict[str, Any] | None = None,
@@ -73,6 +86,10 @@ def watch_command(
     from lrviz.guard import watch
 
     options = options or {}
+    sarif = list(out or [])
+    for path in sarif:
+        if path.suffix.lower() != ".sarif":
+            raise ConfigError(f"-o/--out {path}: watch writes a SARIF report (.sarif)")
     if plan is None and options.get("config_dir") is None:
         raise ConfigError("--plan CONFIG: the config the run should follow is required")
     if pid is not None and not stop:
@@ -106,6 +123,10 @@ def watch_command(
             print(f"warning: {log}: {result.verdict.message}", file=sys.stderr, flush=True)
         if stop and pid is not None:
             _interrupt(pid)
+        if plan is not None and (sarif or annotate is not False):
+            from lrviz.cli.logs import write_annotations
+
+            write_annotations(plan, [(result.verdict.kind, f"{log}: {result.verdict.message}")], sarif, annotate)
         where = f"stopped at optimizer step {result.last_step}" if stop else f"watched to step {result.last_step}"
         raise _Failed(
             f"{log}: the LR left the plan at optimizer step {result.verdict.first_step} "
