@@ -16,6 +16,8 @@ known pattern, a diagnosis naming the setting to change:
   lost the scheduler's state), from one full log or from the resumed job's own log;
 * ``scaled``: log/plan is a constant other than 1 (the base LR differs);
 * ``shifted``: the log is the plan one step early or late (a logger on another step convention);
+* ``lag``: the log holds the LR for k steps, then follows the plan k steps late (the scheduler skipped
+  k optimizer steps: AMP's GradScaler);
 * ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan.
 
 Pure Python over ``array('d')``/lists; nothing here imports torch.
@@ -264,10 +266,13 @@ class _Context:
     def close(self, logged: float, planned: float, slack: float = 1.0) -> bool:
         return abs(logged - planned) <= self.atol + slack * self.rtol * abs(planned)
 
-    def fits(self, index: Callable[[int], int | None], scale: float = 1.0, slack: float = 1.0) -> bool:
+    def fits(
+        self, index: Callable[[int], int | None], scale: float = 1.0, slack: float = 1.0, explains: int = 1
+    ) -> bool:
         """Whether log[s] == scale * plan[index(s)] wherever index(s) is in the plan (None: skip the point),
         checked first at the mismatches (cheap rejection), then everywhere; it must explain at least
-        one mismatch and rest on at least two points."""
+        ``explains`` mismatches and rest on at least two points (a pattern that skips most points, as
+        "k x slower" does, needs two mismatches explained: one can be a coincidence)."""
         plan, n = self.plan, len(self.plan)
         explained = 0
         for i in self.bad[:8]:
@@ -279,7 +284,7 @@ class _Context:
             explained += 1
         if not explained:
             return False
-        checked = 0
+        checked = mismatches = 0
         for s, v in zip(self.steps, self.values, strict=True):
             j = index(s)
             if j is None or not 0 <= j < n:
@@ -287,7 +292,9 @@ class _Context:
             if not self.close(v, scale * plan[j], slack):
                 return False
             checked += 1
-        return checked >= 2
+            if explains > 1 and not self.close(v, plan[s]):
+                mismatches += 1
+        return checked >= 2 and (explains <= 1 or mismatches >= explains)
 
 
 def _per_epoch_plan(plan: list[float], spe: int) -> bool:
@@ -312,7 +319,10 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
                 )
             )
             return found
+    held_at_start = bool(ctx.steps) and ctx.steps[0] == 0 and ctx.close(ctx.values[0], plan[0])
     for shift in (1, -1):
+        if shift == -1 and held_at_start:
+            continue  # step 0 logged with the plan's LR, then held: a lag (skipped steps), not a 1-based log
         if ctx.fits(lambda s, d=shift: s + d):  # type: ignore[misc]
             hint = (
                 "the logger records the LR after scheduler.step() (transformers < 4.51 does): read the log with "
@@ -348,7 +358,7 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
         return found
     for k, r in ((f, r) for f in FACTORS for r in range(f)):
         # r: scheduler steps taken before the optimizer's (k - 1 when it steps after every accumulated batch)
-        if ctx.fits(lambda s, k=k, r=r: s * k + r):  # type: ignore[misc]
+        if ctx.fits(lambda s, k=k, r=r: s * k + r, explains=2):  # type: ignore[misc]
             found.append(
                 Diagnosis(
                     "faster",
@@ -361,7 +371,7 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
             )
             return found
     for k in FACTORS:
-        if ctx.fits(lambda s, k=k: s // k if s % k == 0 else None):  # type: ignore[misc]
+        if ctx.fits(lambda s, k=k: s // k if s % k == 0 else None, explains=2):  # type: ignore[misc]
             found.append(
                 Diagnosis(
                     "slower",
@@ -375,7 +385,59 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
     restart = _resume(ctx)
     if restart is not None:
         found.append(restart)
+        return found
+    lag = _lag(ctx)
+    if lag is not None:
+        found.append(lag)
     return found
+
+
+def _lag(ctx: _Context) -> Diagnosis | None:
+    """The log is the plan with steps held back: log[s] == plan[s - lag(s)], lag never decreasing, from 0
+    to k > 0: the scheduler skipped k of the optimizer's steps (AMP's GradScaler skips optimizer.step() on
+    inf/NaN gradients, and the HF Trainer then skips scheduler.step(): the schedule falls k steps behind)."""
+    plan, lag, first, at, jumps = ctx.plan, 0, None, 0, 0
+    for s, v in zip(ctx.steps, ctx.values, strict=True):
+        if ctx.close(v, plan[s - lag]):
+            continue
+        # the smallest larger lag that explains the point (a held LR repeats plan[s - lag - d])
+        for d in range(1, s - lag + 1):
+            if ctx.close(v, plan[s - lag - d]):
+                lag += d
+                jumps += 1
+                if first is None:
+                    first, at = s, s - lag  # the held LR is plan[at]: optimizer step `at` did not step it
+                break
+        else:
+            return None
+    if lag == 0 or first is None:
+        return None
+    model = f"{lag}@{at}" if at else str(lag)
+    how = (
+        f"model it with --skipped-steps {model}"
+        if jumps == 1
+        else f"the lag grew {jumps} times: look for overflowing gradients (--skipped-steps {model} models the total)"
+    )
+    return Diagnosis(
+        "lag",
+        f"the log lags the plan by {lag} optimizer step(s) from step {first}: the scheduler did not step on "
+        f"{lag} optimizer step(s) (AMP's GradScaler skips optimizer.step() when gradients overflow, and the "
+        f"HF Trainer and Accelerate then skip scheduler.step()): expected in the first steps of fp16 training; {how}",
+        factor=lag,
+        step=first,
+    )
+
+
+def skip_steps(lrs: Sequence[float], skipped: int, at: int = 0) -> list[float]:
+    """A plan whose scheduler did not step on ``skipped`` optimizer steps from step ``at`` (GradScaler's
+    skipped steps): the LR holds for those steps, and the rest of the schedule comes that much later."""
+    if skipped < 0 or at < 0:
+        raise ConfigError(f"--skipped-steps: expected a non-negative number of steps, got {skipped}")
+    plan = list(lrs)
+    if not skipped or at >= len(plan):
+        return plan
+    held = plan[:at] + [plan[at]] * skipped + plan[at:]
+    return held[: len(plan)]
 
 
 def _resume(ctx: _Context) -> Diagnosis | None:

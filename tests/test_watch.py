@@ -101,7 +101,9 @@ def test_watch_stops_a_run_stepping_the_scheduler_per_process(tmp_path: Path) ->
     finally:
         train.kill()
     assert result.returncode == 1, result.stderr
-    assert "::error file=" in result.stdout and ",line=1," in result.stdout and "[T_max]" in result.stdout  # T_max: line 1
+    assert (
+        "::error file=" in result.stdout and ",line=1," in result.stdout and "[T_max]" in result.stdout
+    )  # T_max: line 1
     import json
 
     (found,) = json.loads((tmp_path / "watch.sarif").read_text())["runs"][0]["results"]

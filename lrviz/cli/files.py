@@ -314,6 +314,15 @@ def check_command(
     restarts: Annotated[
         str | None, typer.Option("--restarts", metavar="E,E,...", help="Expect restarts at exactly these epochs.")
     ] = None,
+    skipped_steps: Annotated[
+        str | None,
+        typer.Option(
+            "--skipped-steps",
+            metavar="K[@STEP]",
+            help="The run's scheduler did not step on K optimizer steps from STEP (default 0): AMP's GradScaler "
+            "skips steps whose gradients overflow.",
+        ),
+    ] = None,
     annotate: Annotated[
         bool | None,
         typer.Option(
@@ -380,6 +389,10 @@ def check_command(
         )
     log = _read_log(against, x, y, run_name) if against is not None and several is None else None
     curve = simulate(run)
+    if skipped_steps:
+        from lrviz.cli.logs import with_skipped_steps
+
+        curve = with_skipped_steps(curve, skipped_steps)
     failures = check_expectations(curve, expect)
     found: list[tuple[str | None, str]] = [(None, f) for f in failures]
     if base is not None:

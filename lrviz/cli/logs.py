@@ -180,3 +180,22 @@ def write_annotations(
                     handle.write(sarif_bytes(notes, __version__))
         for target in sarif:
             print(f"wrote {target}", file=sys.stderr)
+
+
+def with_skipped_steps(curve: Any, skipped: str | None) -> Any:
+    """The plan with ``--skipped-steps K[@STEP]``: its scheduler held for K optimizer steps from STEP (GradScaler)."""
+    if not skipped:
+        return curve
+    import dataclasses
+    from array import array
+
+    from lrviz.actual import skip_steps
+
+    count, _, at = skipped.partition("@")
+    try:
+        k, start = int(count), int(at or 0)
+    except ValueError:
+        raise ConfigError(f"--skipped-steps: expected K or K@STEP (e.g. 3 or 3@10), got {skipped!r}") from None
+    if k < 0 or start < 0:
+        raise ConfigError(f"--skipped-steps: expected non-negative numbers, got {skipped!r}")
+    return dataclasses.replace(curve, lrs=tuple(array("d", skip_steps(g, k, start)) for g in curve.lrs))

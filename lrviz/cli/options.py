@@ -272,6 +272,7 @@ FLAGS: dict[str, str] = {
     "max_cycles": "--max-cycles",
     "overrides": "--set",
     "against": "--against",
+    "skipped_steps": "--skipped-steps",
     "run": "--run",
     "x": "--x",
     "y": "--y",

@@ -72,6 +72,15 @@ def watch_command(
             show_default=False,
         ),
     ] = None,
+    skipped_steps: Annotated[
+        str | None,
+        typer.Option(
+            "--skipped-steps",
+            metavar="K[@STEP]",
+            help="The run's scheduler did not step on K optimizer steps from STEP (default 0): AMP's GradScaler "
+            "skips steps whose gradients overflow.",
+        ),
+    ] = None,
     key: KeyOption = None,
     quiet: QuietOption = False,
     options: dict[str, Any] | None = None,
@@ -96,7 +105,9 @@ def watch_command(
         raise ConfigError("--pid needs --stop (the process is interrupted at the first mismatch)")
     run = _read(plan, key, options)
     notes(run, quiet)
-    curve = simulate(run)
+    from lrviz.cli.logs import with_skipped_steps
+
+    curve = with_skipped_steps(simulate(run), skipped_steps)
     label = plan or Path(str(options.get("config_name")))
     print(f"watching {log} against {label} ({curve.points:,} optimizer steps)", file=sys.stderr, flush=True)
 
