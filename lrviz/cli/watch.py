@@ -39,6 +39,10 @@ def watch_command(
         int | None,
         typer.Option("--pid", metavar="PID", help="With --stop: send SIGINT to this training process (a clean stop)."),
     ] = None,
+    signal_name: Annotated[
+        str,
+        typer.Option("--signal", metavar="INT|TERM", help="The signal --stop sends to --pid."),
+    ] = "INT",
     poll: Annotated[
         float, typer.Option("--poll", metavar="SECONDS", min=0.01, help="Re-read the log every SECONDS.")
     ] = 1.0,
@@ -103,6 +107,10 @@ def watch_command(
         raise ConfigError("--plan CONFIG: the config the run should follow is required")
     if pid is not None and not stop:
         raise ConfigError("--pid needs --stop (the process is interrupted at the first mismatch)")
+    signals = {"INT": signal.SIGINT, "TERM": signal.SIGTERM}
+    if signal_name.upper().removeprefix("SIG") not in signals:
+        raise ConfigError(f"--signal: expected INT or TERM, got {signal_name!r}")
+    sent = signals[signal_name.upper().removeprefix("SIG")]
     run = _read(plan, key, options)
     notes(run, quiet)
     from lrviz.cli.logs import with_skipped_steps
@@ -133,7 +141,7 @@ def watch_command(
         if result.ended != "verdict":  # decided at the end of what was logged
             print(f"warning: {log}: {result.verdict.message}", file=sys.stderr, flush=True)
         if stop and pid is not None:
-            _interrupt(pid)
+            _interrupt(pid, sent)
         if plan is not None and (sarif or annotate is not False):
             from lrviz.cli.logs import write_annotations
 
@@ -153,9 +161,9 @@ def watch_command(
     )
 
 
-def _interrupt(pid: int) -> None:
+def _interrupt(pid: int, sent: signal.Signals) -> None:
     try:
-        os.kill(pid, signal.SIGINT)
+        os.kill(pid, sent)
     except ProcessLookupError:
         pass
     except PermissionError:
