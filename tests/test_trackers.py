@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -156,3 +157,77 @@ def test_layout_detection_never_imports_a_tracker(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["None", "[]"]
+
+
+# ---------------------------------------------------------------------------
+# The HF Trainer's own tracker integrations (report_to=...): its step convention is recognised
+
+HF_ARGS = """\
+lr_scheduler_type: linear
+learning_rate: 0.001
+warmup_steps: 4
+num_train_epochs: 3
+per_device_train_batch_size: 2
+"""
+
+
+def _hf_run(out: Path, report_to: str, *, sized_for: int = 1) -> None:
+    import warnings
+
+    import torch
+    from transformers import Trainer, TrainingArguments, get_linear_schedule_with_warmup
+
+    from tests import realruns
+
+    args = TrainingArguments(
+        output_dir=str(out),
+        per_device_train_batch_size=2,
+        num_train_epochs=3,
+        learning_rate=1e-3,
+        warmup_steps=realruns.HF_WARMUP,
+        lr_scheduler_type="linear",
+        logging_steps=1,
+        report_to=[report_to],
+        use_cpu=True,
+        save_strategy="no",
+        disable_tqdm=True,
+        run_name=f"hf-{sized_for}",
+    )
+    model = realruns._Model()
+    optimizers: Any = (None, None)
+    if sized_for != 1:
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        sched = get_linear_schedule_with_warmup(opt, realruns.HF_WARMUP * sized_for, realruns.HF_STEPS * sized_for)
+        optimizers = (opt, sched)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Trainer(model=model, args=args, train_dataset=realruns._Data(), optimizers=optimizers).train()
+
+
+@pytest.mark.parametrize("report_to", ["mlflow", "wandb"])
+def test_hf_trainer_report_to_a_tracker(report_to: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("transformers")
+    pytest.importorskip(report_to)
+    if report_to == "mlflow":
+        import shutil
+
+        shutil.copyfile(trackers._migrated_mlflow_db(), tmp_path / "mlflow.db")
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+        log = tmp_path / "mlflow.db"
+    else:
+        monkeypatch.setenv("WANDB_MODE", "offline")
+        monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+        monkeypatch.setenv("WANDB_SILENT", "true")
+        log = tmp_path / "wandb"
+    _hf_run(tmp_path / "right", report_to)
+    _hf_run(tmp_path / "slow", report_to, sized_for=4)
+    config = tmp_path / "args.yaml"
+    config.write_text(HF_ARGS)
+    flags = ["--dataset-size", "16"]
+    result = runner.invoke(app, ["check", str(config), "--against", str(log), *flags, "-o", str(tmp_path / "o.svg")])
+    assert result.exit_code == 2 and "choose one with --run" in result.stderr and "hf-4" in result.stderr
+    listing = runner.invoke(app, ["check", str(config), "--against", str(log), *flags, "--run", "hf-1"])
+    assert listing.exit_code == 0, listing.output
+    assert "matches the plan at all 24 logged steps" in listing.stdout
+    slow = runner.invoke(app, ["check", str(config), "--against", str(log), *flags, "--run", "hf-4", "-o", str(tmp_path / "s.svg")])
+    assert slow.exit_code == 1 and "4x slower" in slow.output

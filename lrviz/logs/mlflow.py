@@ -6,7 +6,10 @@ lifecycle_stage, experiment_id)`` (mlflow/store/tracking/dbmodels/models.py); th
 read-only, so a run still writing keeps its lock. File store: ``<experiment>/<run>/metrics/<key>``,
 one ``timestamp value step`` line per logged point, the run's name in ``meta.yaml``
 (mlflow/store/tracking/file_store.py). A metric logged twice at one step keeps its latest value.
-Deleted runs are left out. ``--run`` chooses a run by name or id (prefix).
+Deleted runs are left out. ``--run`` chooses a run by name or id (prefix). A run logged by
+transformers' ``MLflowCallback`` (its TrainingArguments are the run's params, ``lr_scheduler_type``
+among them; ``learning_rate`` logged at ``step=state.global_step``) is read on transformers'
+step convention (integrations/integration_utils.py, ``MLflowCallback.on_log``).
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from __future__ import annotations
 import math
 import sqlite3
 from array import array
+from collections.abc import Mapping
 from pathlib import Path
 
 from lrviz.errors import ConfigError
 from lrviz.logs._common import from_series, pick_series, select_run
-from lrviz.runlog import RunLog, _names
+from lrviz.runlog import CONVENTIONS, RunLog, StepConvention, _names
 
 
 def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> RunLog:
@@ -66,11 +70,19 @@ def _read_sqlite(path: Path, y: str | None, run: str | None) -> RunLog:
                 else array("d", values_t)
             )
             columns[name] = (array("q", steps_t), values)
+        hf = bool(
+            db.execute("SELECT 1 FROM params WHERE run_uuid = ? AND key = 'lr_scheduler_type'", (run_id,)).fetchone()
+        )
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"{path}: not an MLflow database ({exc}); name an mlflow.db or an mlruns folder") from None
     finally:
         db.close()
-    return from_series(path, "mlflow", columns)
+    return from_series(path, "mlflow", columns, _transformers(hf, columns))
+
+
+def _transformers(logged_by_hf: bool, columns: Mapping[str, object]) -> StepConvention | None:
+    """transformers' convention for a run its MLflowCallback logged (``learning_rate`` at ``global_step``)."""
+    return CONVENTIONS["transformers"] if logged_by_hf and "learning_rate" in columns else None
 
 
 # ---------------------------------------------------------------------------
@@ -134,7 +146,8 @@ def _read_files(path: Path, y: str | None, run: str | None) -> RunLog:
         columns[name] = (array("q", keys_sorted), array("d", (merged[k] for k in keys_sorted)))
     if not any(c[0] for c in columns.values()):
         raise ConfigError(f"{path}: the MLflow run has no values for {_names(names)}; was the run logging yet?")
-    return from_series(path, "mlflow", columns)
+    hf = (run_dir / "params" / "lr_scheduler_type").is_file()
+    return from_series(path, "mlflow", columns, _transformers(hf, columns))
 
 
 def runs(path: Path) -> list[str]:
