@@ -249,6 +249,7 @@ class LRGuard:
         if on_mismatch not in ("warn", "stop"):
             raise ConfigError(f"on_mismatch: expected 'warn' or 'stop', got {on_mismatch!r}")
         self.on_mismatch = on_mismatch
+        self._unguarded = False
         self._tolerance: dict[str, Any] = {"rtol": rtol, "atol": atol, "patience": patience, "confirm": confirm}
         resolved = _plan_of(plan, options)
         self.check: LiveCheck | None = (
@@ -276,12 +277,20 @@ class LRGuard:
     # transformers TrainerCallback hooks -------------------------------------------------------
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-        if self.check is None:
-            self.check = LiveCheck(hf_plan(args, state.max_steps), **self._tolerance, source="LRGuard")
+        if self.check is None and not self._unguarded:
+            from lrviz.errors import LrvizError
+
+            try:
+                self.check = LiveCheck(hf_plan(args, state.max_steps), **self._tolerance, source="LRGuard")
+            except LrvizError as exc:  # a schedule lrviz cannot plan: say so, and never stop the run for it
+                self._unguarded = True
+                warnings.warn(f"lrviz: LRGuard cannot plan this run, so it is not guarded: {exc}", stacklevel=2)
         return control
 
     def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         optimizer = kwargs.get("optimizer")
+        if self._unguarded or self.check is None:
+            return control
         if optimizer is not None and self.observe(state.global_step, optimizer):
             control.should_training_stop = True
         return control

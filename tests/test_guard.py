@@ -276,3 +276,17 @@ def test_the_guard_never_imports_matplotlib_or_a_framework() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_hf_guard_that_cannot_plan_warns_and_never_stops(tmp_path: Path) -> None:
+    """A schedule lrviz cannot build (here: a scheduler type it does not know) leaves the run unguarded."""
+    from types import SimpleNamespace
+
+    guard = LRGuard(on_mismatch="stop")
+    args = SimpleNamespace(lr_scheduler_type="no_such_schedule", learning_rate=1e-3, get_warmup_steps=lambda n: 0)
+    control = SimpleNamespace(should_training_stop=False)
+    with pytest.warns(UserWarning, match="cannot plan this run"):
+        guard.on_train_begin(args, SimpleNamespace(max_steps=10), control)
+    opt = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=5.0)
+    assert guard.on_pre_optimizer_step(args, SimpleNamespace(global_step=0), control, optimizer=opt) is control
+    assert control.should_training_stop is False and guard.verdict is None

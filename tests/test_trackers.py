@@ -229,5 +229,7 @@ def test_hf_trainer_report_to_a_tracker(report_to: str, tmp_path: Path, monkeypa
     listing = runner.invoke(app, ["check", str(config), "--against", str(log), *flags, "--run", "hf-1"])
     assert listing.exit_code == 0, listing.output
     assert "matches the plan at all 24 logged steps" in listing.stdout
-    slow = runner.invoke(app, ["check", str(config), "--against", str(log), *flags, "--run", "hf-4", "-o", str(tmp_path / "s.svg")])
+    slow = runner.invoke(
+        app, ["check", str(config), "--against", str(log), *flags, "--run", "hf-4", "-o", str(tmp_path / "s.svg")]
+    )
     assert slow.exit_code == 1 and "4x slower" in slow.output

@@ -120,8 +120,11 @@ _LOG_SUFFIXES = (".csv", ".jsonl")
 def _is_log(path: Path) -> bool:
     """A run's log rather than a config: a run directory, trainer_state.json, an event file, a CSV/JSONL."""
     name = path.name
+    from lrviz.logs import detect
+
     return (
-        path.is_dir()
+        detect(path) is not None
+        or path.is_dir()
         or name == "trainer_state.json"
         or name.startswith("events.out.tfevents")
         or path.suffix.lower() in _LOG_SUFFIXES
