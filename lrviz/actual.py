@@ -382,13 +382,14 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
                 )
             )
             return found
-    restart = _resume(ctx)
-    if restart is not None:
-        found.append(restart)
-        return found
-    lag = _lag(ctx)
-    if lag is not None:
-        found.append(lag)
+    # the LR held at the first mismatch (not thrown back to the start): skipped steps before a resume
+    j = ctx.bad[0]
+    held = j > 0 and ctx.steps[j] == ctx.steps[j - 1] + 1 and ctx.close(ctx.values[j], ctx.values[j - 1])
+    for diagnose in (_lag, _resume) if held else (_resume, _lag):
+        diagnosis = diagnose(ctx)
+        if diagnosis is not None:
+            found.append(diagnosis)
+            return found
     return found
 
 
@@ -396,7 +397,8 @@ def _lag(ctx: _Context) -> Diagnosis | None:
     """The log is the plan with steps held back: log[s] == plan[s - lag(s)], lag never decreasing, from 0
     to k > 0: the scheduler skipped k of the optimizer's steps (AMP's GradScaler skips optimizer.step() on
     inf/NaN gradients, and the HF Trainer then skips scheduler.step(): the schedule falls k steps behind)."""
-    plan, lag, first, at, jumps = ctx.plan, 0, None, 0, 0
+    plan, lag, first = ctx.plan, 0, None
+    held: list[tuple[int, int]] = []  # (steps skipped, the plan index of the held LR)
     for s, v in zip(ctx.steps, ctx.values, strict=True):
         if ctx.close(v, plan[s - lag]):
             continue
@@ -404,20 +406,17 @@ def _lag(ctx: _Context) -> Diagnosis | None:
         for d in range(1, s - lag + 1):
             if ctx.close(v, plan[s - lag - d]):
                 lag += d
-                jumps += 1
-                if first is None:
-                    first, at = s, s - lag  # the held LR is plan[at]: optimizer step `at` did not step it
+                held.append((d, s - lag))  # the held LR is plan[s - lag]: that optimizer step did not step it
+                first = s if first is None else first
                 break
         else:
             return None
     if lag == 0 or first is None:
         return None
-    model = f"{lag}@{at}" if at else str(lag)
-    how = (
-        f"model it with --skipped-steps {model}"
-        if jumps == 1
-        else f"the lag grew {jumps} times: look for overflowing gradients (--skipped-steps {model} models the total)"
-    )
+    model = ",".join(f"{d}@{at}" if at else str(d) for d, at in held)
+    how = f"model it with --skipped-steps {model}"
+    if len(held) > 3:
+        how = f"it grew {len(held)} times: look for overflowing gradients ({how})"
     return Diagnosis(
         "lag",
         f"the log lags the plan by {lag} optimizer step(s) from step {first}: the scheduler did not step on "
@@ -429,15 +428,21 @@ def _lag(ctx: _Context) -> Diagnosis | None:
 
 
 def skip_steps(lrs: Sequence[float], skipped: int, at: int = 0) -> list[float]:
-    """A plan whose scheduler did not step on ``skipped`` optimizer steps from step ``at`` (GradScaler's
-    skipped steps): the LR holds for those steps, and the rest of the schedule comes that much later."""
-    if skipped < 0 or at < 0:
-        raise ConfigError(f"--skipped-steps: expected a non-negative number of steps, got {skipped}")
+    """A plan whose scheduler did not step on ``skipped`` optimizer steps at the plan's step ``at``
+    (GradScaler's skipped steps): its LR holds for those steps, and the rest comes that much later."""
+    return held_steps(lrs, [(skipped, at)])
+
+
+def held_steps(lrs: Sequence[float], holds: Sequence[tuple[int, int]]) -> list[float]:
+    """A plan with several holds, (steps skipped, the plan step whose LR is held), as ``_lag`` reports them."""
     plan = list(lrs)
-    if not skipped or at >= len(plan):
-        return plan
-    held = plan[:at] + [plan[at]] * skipped + plan[at:]
-    return held[: len(plan)]
+    out = list(plan)
+    for skipped, at in sorted(holds, key=lambda h: h[1], reverse=True):  # later holds first: indices stay put
+        if skipped < 0 or at < 0:
+            raise ConfigError(f"--skipped-steps: expected non-negative numbers, got {skipped}@{at}")
+        if skipped and at < len(out):
+            out[at:at] = [plan[at]] * skipped
+    return out[: len(plan)]
 
 
 def _resume(ctx: _Context) -> Diagnosis | None:

@@ -117,6 +117,9 @@ def mlruns(out: Path, name: str, run: Callable[[Log], None]) -> Path:
 
 
 def wandb_offline(out: Path, name: str, run: Callable[[Log], None]) -> Path:
+    import gc
+    import time
+
     import wandb
 
     with _quiet():
@@ -124,7 +127,18 @@ def wandb_offline(out: Path, name: str, run: Callable[[Log], None]) -> Path:
             project="lrviz-tests", name=name, dir=str(out), mode="offline", settings=wandb.Settings(silent=True)
         )
         run(lambda step, lr: wb.log({"train/lr": lr, "loss": 1.0 / (step + 1)}, step=step))
+        run_dir = Path(wb.dir).parent
         wb.finish()
+        gc.collect()  # wandb's sockets are collected here, inside the test that opened them
+    # wandb-core writes the file in its own process: wait until it stops growing
+    file = next(run_dir.glob("run-*.wandb"))
+    sizes = [-1]
+    for _ in range(100):
+        size = file.stat().st_size
+        if size > 7 and size == sizes[-1] == sizes[-2 if len(sizes) > 1 else -1]:
+            break
+        sizes.append(size)
+        time.sleep(0.1)
     return out / "wandb"
 
 

@@ -318,9 +318,9 @@ def check_command(
         str | None,
         typer.Option(
             "--skipped-steps",
-            metavar="K[@STEP]",
-            help="The run's scheduler did not step on K optimizer steps from STEP (default 0): AMP's GradScaler "
-            "skips steps whose gradients overflow.",
+            metavar="K[@STEP],...",
+            help="The run's scheduler did not step on K optimizer steps at STEP (default 0): AMP's GradScaler "
+            "skips steps whose gradients overflow. Comma-separated for several.",
         ),
     ] = None,
     annotate: Annotated[

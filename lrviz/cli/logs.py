@@ -192,13 +192,18 @@ def with_skipped_steps(curve: Any, skipped: str | None) -> Any:
     import dataclasses
     from array import array
 
-    from lrviz.actual import skip_steps
+    from lrviz.actual import held_steps
 
-    count, _, at = skipped.partition("@")
-    try:
-        k, start = int(count), int(at or 0)
-    except ValueError:
-        raise ConfigError(f"--skipped-steps: expected K or K@STEP (e.g. 3 or 3@10), got {skipped!r}") from None
-    if k < 0 or start < 0:
-        raise ConfigError(f"--skipped-steps: expected non-negative numbers, got {skipped!r}")
-    return dataclasses.replace(curve, lrs=tuple(array("d", skip_steps(g, k, start)) for g in curve.lrs))
+    holds = []
+    for part in skipped.split(","):
+        count, _, at = part.strip().partition("@")
+        try:
+            k, start = int(count), int(at or 0)
+        except ValueError:
+            raise ConfigError(
+                f"--skipped-steps: expected K or K@STEP, comma-separated (e.g. 3 or 1@0,2@10), got {skipped!r}"
+            ) from None
+        if k < 0 or start < 0:
+            raise ConfigError(f"--skipped-steps: expected non-negative numbers, got {skipped!r}")
+        holds.append((k, start))
+    return dataclasses.replace(curve, lrs=tuple(array("d", held_steps(g, holds)) for g in curve.lrs))

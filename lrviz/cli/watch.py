@@ -80,9 +80,9 @@ def watch_command(
         str | None,
         typer.Option(
             "--skipped-steps",
-            metavar="K[@STEP]",
-            help="The run's scheduler did not step on K optimizer steps from STEP (default 0): AMP's GradScaler "
-            "skips steps whose gradients overflow.",
+            metavar="K[@STEP],...",
+            help="The run's scheduler did not step on K optimizer steps at STEP (default 0): AMP's GradScaler "
+            "skips steps whose gradients overflow. Comma-separated for several.",
         ),
     ] = None,
     key: KeyOption = None,
