@@ -18,9 +18,12 @@ known pattern, a diagnosis naming the setting to change:
 * ``shifted``: the log is the plan one step early or late (a logger on another step convention);
 * ``lag``: the log holds the LR for k steps, then follows the plan k steps late (the scheduler skipped
   k optimizer steps: AMP's GradScaler);
-* ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan.
+* ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan;
+* ``plateau_per_process`` (``plateau_per_process``, from the run): ReduceLROnPlateau stepped once per
+  process under Accelerate, its reductions k times sooner.
 
-Pure Python over ``array('d')``/lists; nothing here imports torch.
+Pure Python over ``array('d')``/lists; nothing here imports torch, except ``plateau_per_process``,
+which steps the real scheduler again (only when a ReduceLROnPlateau log fits no other pattern).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from lrviz.errors import ConfigError
 from lrviz.runlog import LogSeries, RunLog
@@ -60,7 +63,8 @@ class Plan(Protocol):
 class Diagnosis:
     """A known pattern the difference fits, in one line that names the setting to change."""
 
-    kind: str  # faster, slower, per_epoch, per_step, restart, scaled, shifted, past_plan, ends_early
+    kind: str  # faster, slower, per_epoch, per_step, restart, scaled, shifted, lag, past_plan, ends_early,
+    # plateau_per_process
     message: str
     factor: float | None = None  # k for faster/slower/per_step/per_epoch, the ratio for scaled, +-1 for shifted
     step: int | None = None  # the resume step for restart, the last logged step for past_plan/ends_early
@@ -503,3 +507,31 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
                 "differ)",
                 step=end,
             )
+
+
+def plateau_per_process(run: Any, log: RunLog, *, rtol: float = RTOL, atol: float = 0.0) -> Diagnosis | None:
+    """A ReduceLROnPlateau log that matches the plan stepped k times per epoch (k = 2..8): Accelerate's
+    ``AcceleratedScheduler.step`` calls ``scheduler.step(metric)`` once per process, so the patience runs
+    out k times sooner (accelerate #3797). The variants are stepped by the real scheduler (``engine``)."""
+    if run.scheduler.name != "ReduceLROnPlateau" or run.scheduler_calls != 1:
+        return None
+    import dataclasses
+
+    from lrviz import engine
+
+    for k in range(2, 9):
+        variant = engine.simulate(dataclasses.replace(run, scheduler_calls=k))
+        try:
+            report = compare_log(variant, log, rtol=rtol, atol=atol)
+        except ConfigError:
+            return None
+        if all(g.mismatched == 0 for g in report.groups):
+            return Diagnosis(
+                "plateau_per_process",
+                f"ReduceLROnPlateau was stepped {k} times per epoch: Accelerate's prepared scheduler calls "
+                f"scheduler.step(metric) once per process, so its patience runs out {k}x sooner (accelerate "
+                f"#3797): on {k} processes step the unwrapped scheduler once per epoch (or pass split_batches=True "
+                f"to Accelerator); the log matches the plan with --accelerate-processes {k}",
+                factor=k,
+            )
+    return None

@@ -110,3 +110,61 @@ def test_a_resume_logged_every_second_step_is_a_resume_in_tensorboard_and_csv(co
         for log in (tb, csv):
             code, output = _check(config, log)
             assert code == 1 and expected in output and "slower" not in output, (log, output)
+
+
+PLATEAU = """\
+optimizer: {name: SGD, lr: 0.1}
+scheduler: {name: ReduceLROnPlateau, mode: min, factor: 0.5, patience: 2}
+metrics: [2.3, 1.8, 1.5, 1.32, 1.21, 1.15, 1.12, 1.11, 1.11, 1.12, 1.10, 1.10,
+          1.11, 1.09, 1.09, 1.10, 1.09, 1.09, 1.09, 1.10, 1.09, 1.09, 1.09, 1.09]
+"""
+
+
+def accelerate_plateau_run(out: Path, processes: int) -> Path:
+    """ReduceLROnPlateau prepared by Accelerate (AcceleratedScheduler, num_processes simulated as in
+    tests/realruns.py), stepped once per epoch with the validation loss; the LR logged per epoch."""
+    from unittest import mock
+
+    import accelerate.scheduler
+    import yaml
+    from accelerate import Accelerator
+
+    class _State:
+        num_processes = processes
+
+    metrics = yaml.safe_load(PLATEAU)["metrics"]
+    rows = ["step,lr"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        accelerator = Accelerator(cpu=True)
+        model = nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=2)
+        model, opt, sched = accelerator.prepare(model, opt, sched)
+        with mock.patch.object(accelerate.scheduler, "AcceleratorState", _State):
+            for epoch, loss in enumerate(metrics):
+                x, y = realruns._batch(epoch)
+                accelerator.backward(nn.functional.mse_loss(model(x), y))
+                rows.append(f"{epoch},{opt.param_groups[0]['lr']!r}")
+                opt.step()
+                opt.zero_grad()
+                sched.step(loss)  # once per epoch, with the validation loss
+    path = out / f"plateau{processes}.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_reduce_lr_on_plateau_stepped_per_process_is_named(tmp_path: Path) -> None:
+    pytest.importorskip("accelerate")
+    config = tmp_path / "plateau.yaml"
+    config.write_text(PLATEAU)
+    right = accelerate_plateau_run(tmp_path, 1)
+    code, output = _check(config, right)
+    assert code == 0, output
+    four = accelerate_plateau_run(tmp_path, 4)
+    code, output = _check(config, four)
+    assert (
+        code == 1 and "ReduceLROnPlateau was stepped 4 times per epoch" in output and "(plateau_per_process)" in output
+    )
+    code, output = _check(config, four, "--accelerate-processes", "4")
+    assert code == 0, output

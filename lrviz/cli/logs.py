@@ -93,7 +93,16 @@ def _against_log(
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
     from lrviz.actual import compare_log
 
-    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=log_rtol(log, rtol), atol=atol)
+    tolerance = log_rtol(log, rtol)
+    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=tolerance, atol=atol)
+    if not report.ok and not any(d.kind != "ends_early" for d in report.diagnoses):
+        from dataclasses import replace
+
+        from lrviz.actual import plateau_per_process
+
+        extra = plateau_per_process(curve.run, log, rtol=tolerance, atol=atol)
+        if extra is not None:
+            report = replace(report, groups=tuple(replace(g, diagnoses=(extra, *g.diagnoses)) for g in report.groups))
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
     if draw and (not report.ok or outputs):
