@@ -19,11 +19,12 @@ known pattern, a diagnosis naming the setting to change:
 * ``lag``: the log holds the LR for k steps, then follows the plan k steps late (the scheduler skipped
   k optimizer steps: AMP's GradScaler);
 * ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan;
-* ``plateau_per_process`` (``plateau_per_process``, from the run): ReduceLROnPlateau stepped once per
+* ``plateau_per_process`` (``lrviz.replan``, from the run): ReduceLROnPlateau stepped once per
   process under Accelerate, its reductions k times sooner.
 
-Pure Python over ``array('d')``/lists; nothing here imports torch, except ``plateau_per_process``,
-which steps the real scheduler again (only when a ReduceLROnPlateau log fits no other pattern).
+Pure Python over ``array('d')``/lists; nothing here imports torch. The report types live in
+``lrviz.reports``; plans re-stepped to match a run (``--skipped-steps``, ReduceLROnPlateau per
+process) in ``lrviz.replan``.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from lrviz.errors import ConfigError
+from lrviz.reports import Diagnosis, GroupReport, LogReport
 from lrviz.runlog import LogSeries, RunLog
+
+__all__ = ["FACTORS", "RTOL", "Diagnosis", "GroupReport", "LogReport", "Plan", "compare_log"]
 
 #: Default relative tolerance: TensorBoard stores float32 (about 6e-8 relative error).
 RTOL = 1e-6
@@ -57,89 +61,6 @@ class Plan(Protocol):
 
     @property
     def steps_per_epoch(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """A known pattern the difference fits, in one line that names the setting to change."""
-
-    kind: str  # faster, slower, per_epoch, per_step, restart, scaled, shifted, lag, past_plan, ends_early,
-    # plateau_per_process
-    message: str
-    factor: float | None = None  # k for faster/slower/per_step/per_epoch, the ratio for scaled, +-1 for shifted
-    step: int | None = None  # the resume step for restart, the last logged step for past_plan/ends_early
-
-
-@dataclass(frozen=True)
-class GroupReport:
-    """One param group: the plan's series against one logged series, at the logged steps."""
-
-    plan_group: int
-    log_group: str
-    compared: int  # logged steps inside the plan
-    mismatched: int  # of those, beyond the tolerance
-    first_diff: int | None  # optimizer step (0-based) of the first mismatch
-    planned: float | None  # the plan's LR there
-    logged: float | None  # the log's LR there
-    max_abs: float
-    max_abs_at: int | None
-    max_rel: float
-    max_rel_at: int | None
-    outside: int  # logged steps before step 0 or after the plan's last step
-    first_step: int
-    last_step: int
-    diagnoses: tuple[Diagnosis, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.mismatched == 0 and self.outside == 0
-
-
-@dataclass(frozen=True)
-class LogReport:
-    """The result of ``compare_log``: one ``GroupReport`` per compared param group."""
-
-    source: str
-    format: str
-    convention: str
-    plan_points: int
-    rtol: float
-    atol: float
-    complete: bool
-    groups: tuple[GroupReport, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when every logged LR inside the plan matches, none lies outside it, and (with
-        ``complete=True``) the log does not end early."""
-        if not all(g.ok for g in self.groups):
-            return False
-        return not (self.complete and any(d.kind == "ends_early" for d in self.diagnoses))
-
-    @property
-    def diagnoses(self) -> tuple[Diagnosis, ...]:
-        seen: dict[str, Diagnosis] = {}
-        for g in self.groups:
-            for d in g.diagnoses:
-                seen.setdefault(d.message, d)
-        return tuple(seen.values())
-
-    def describe(self) -> list[str]:
-        """Lines for a terminal: the verdict per group, then one line per diagnosis."""
-        lines = []
-        for g in self.groups:
-            where = f"{self.source} [{g.log_group}]"
-            if g.first_diff is None:
-                verdict = f"matches the plan at all {g.compared:,} logged steps (rtol {self.rtol:g})"
-            else:
-                verdict = (
-                    f"first differs at optimizer step {g.first_diff}: planned {g.planned!r}, logged {g.logged!r}; "
-                    f"{g.mismatched:,} of {g.compared:,} logged steps differ; largest difference {g.max_abs:.6g} "
-                    f"at step {g.max_abs_at} (relative {g.max_rel:.3g} at step {g.max_rel_at})"
-                )
-            lines.append(f"{where}: {verdict}")
-        lines.extend(d.message for d in self.diagnoses)
-        return lines
 
 
 def compare_log(
@@ -431,24 +352,6 @@ def _lag(ctx: _Context) -> Diagnosis | None:
     )
 
 
-def skip_steps(lrs: Sequence[float], skipped: int, at: int = 0) -> list[float]:
-    """A plan whose scheduler did not step on ``skipped`` optimizer steps at the plan's step ``at``
-    (GradScaler's skipped steps): its LR holds for those steps, and the rest comes that much later."""
-    return held_steps(lrs, [(skipped, at)])
-
-
-def held_steps(lrs: Sequence[float], holds: Sequence[tuple[int, int]]) -> list[float]:
-    """A plan with several holds, (steps skipped, the plan step whose LR is held), as ``_lag`` reports them."""
-    plan = list(lrs)
-    out = list(plan)
-    for skipped, at in sorted(holds, key=lambda h: h[1], reverse=True):  # later holds first: indices stay put
-        if skipped < 0 or at < 0:
-            raise ConfigError(f"--skipped-steps: expected non-negative numbers, got {skipped}@{at}")
-        if skipped and at < len(out):
-            out[at:at] = [plan[at]] * skipped
-    return out[: len(plan)]
-
-
 def _resume(ctx: _Context) -> Diagnosis | None:
     """The log follows the plan up to s0, then the plan from its start again: log[s] == plan[s - s0]."""
     j = ctx.bad[0]
@@ -507,31 +410,3 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
                 "differ)",
                 step=end,
             )
-
-
-def plateau_per_process(run: Any, log: RunLog, *, rtol: float = RTOL, atol: float = 0.0) -> Diagnosis | None:
-    """A ReduceLROnPlateau log that matches the plan stepped k times per epoch (k = 2..8): Accelerate's
-    ``AcceleratedScheduler.step`` calls ``scheduler.step(metric)`` once per process, so the patience runs
-    out k times sooner (accelerate #3797). The variants are stepped by the real scheduler (``engine``)."""
-    if run.scheduler.name != "ReduceLROnPlateau" or run.scheduler_calls != 1:
-        return None
-    import dataclasses
-
-    from lrviz import engine
-
-    for k in range(2, 9):
-        variant = engine.simulate(dataclasses.replace(run, scheduler_calls=k))
-        try:
-            report = compare_log(variant, log, rtol=rtol, atol=atol)
-        except ConfigError:
-            return None
-        if all(g.mismatched == 0 for g in report.groups):
-            return Diagnosis(
-                "plateau_per_process",
-                f"ReduceLROnPlateau was stepped {k} times per epoch: Accelerate's prepared scheduler calls "
-                f"scheduler.step(metric) once per process, so its patience runs out {k}x sooner (accelerate "
-                f"#3797): on {k} processes step the unwrapped scheduler once per epoch (or pass split_batches=True "
-                f"to Accelerator); the log matches the plan with --accelerate-processes {k}",
-                factor=k,
-            )
-    return None

@@ -8,7 +8,8 @@
 Each writer logs through the tracker's own package (offline, no server) when it is installed, and
 otherwise writes the tracker's documented on-disk format itself (``REAL`` says which was used):
 MLflow, W&B and trackio are in the test extra; dvclive (it pulls dvc), ClearML and Comet are not,
-so CI reads logs in their documented formats, and a machine with them installed reads real ones.
+so the tests write their documented formats, and with LRVIZ_TEST_REAL_TRACKERS=1 on a machine that
+has them, their own packages (dvclive leaves a thread running, which the fork tests would notice).
 """
 
 from __future__ import annotations
@@ -156,18 +157,21 @@ def trackio_db(out: Path, name: str, run: Callable[[Log], None]) -> Path:
     return out / "lrviz.db"
 
 
+def dvclive_real(out: Path, name: str, run: Callable[[Log], None]) -> Path:
+    """dvclive's own Live (leaves its Studio worker thread running: opt-in, LRVIZ_TEST_REAL_TRACKERS=1)."""
+    from dvclive import Live
+
+    with _quiet(), Live(str(out / "dvclive"), save_dvc_exp=False, dvcyaml=None) as live:
+
+        def log(step: int, lr: float) -> None:
+            live.step = step
+            live.log_metric("train/lr", lr)
+
+        run(log)
+    return out / "dvclive"
+
+
 def dvclive_dir(out: Path, name: str, run: Callable[[Log], None]) -> Path:
-    if installed("dvclive"):
-        from dvclive import Live
-
-        with _quiet(), Live(str(out / "dvclive"), save_dvc_exp=False, dvcyaml=None) as live:
-
-            def log(step: int, lr: float) -> None:
-                live.step = step
-                live.log_metric("train/lr", lr)
-
-            run(log)
-        return out / "dvclive"
     # dvclive/plots/metric.py: plots/metrics/<name>.tsv with a step column and the last name part
     rows: list[str] = []
     run(lambda step, lr: rows.append(f"{step}\t{lr!r}"))
@@ -302,7 +306,7 @@ WRITERS: dict[str, tuple[Callable[[Path, str, Callable[[Log], None]], Path], str
     "mlruns": (mlruns, "mlflow"),
     "wandb": (wandb_offline, "wandb"),
     "trackio": (trackio_db, "trackio"),
-    "dvclive": (dvclive_dir, "dvclive" if installed("dvclive") else "documented format"),
+    "dvclive": (_real_or_documented(dvclive_real, dvclive_dir, "dvclive"), "documented format"),
     "clearml": (_real_or_documented(clearml_real, clearml_zip, "clearml"), "documented format"),
     "comet": (_real_or_documented(comet_real, comet_zip, "comet_ml"), "documented format"),
     "ultralytics": (ultralytics_csv, "documented format"),

@@ -98,7 +98,7 @@ def _against_log(
     if not report.ok and not any(d.kind != "ends_early" for d in report.diagnoses):
         from dataclasses import replace
 
-        from lrviz.actual import plateau_per_process
+        from lrviz.replan import plateau_per_process
 
         extra = plateau_per_process(curve.run, log, rtol=tolerance, atol=atol)
         if extra is not None:
@@ -201,7 +201,7 @@ def with_skipped_steps(curve: Any, skipped: str | None) -> Any:
     import dataclasses
     from array import array
 
-    from lrviz.actual import held_steps
+    from lrviz.replan import held_steps
 
     holds = []
     for part in skipped.split(","):
