@@ -16,9 +16,15 @@ known pattern, a diagnosis naming the setting to change:
   lost the scheduler's state), from one full log or from the resumed job's own log;
 * ``scaled``: log/plan is a constant other than 1 (the base LR differs);
 * ``shifted``: the log is the plan one step early or late (a logger on another step convention);
-* ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan.
+* ``lag``: the log holds the LR for k steps, then follows the plan k steps late (the scheduler skipped
+  k optimizer steps: AMP's GradScaler);
+* ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan;
+* ``plateau_per_process`` (``lrviz.replan``, from the run): ReduceLROnPlateau stepped once per
+  process under Accelerate, its reductions k times sooner.
 
-Pure Python over ``array('d')``/lists; nothing here imports torch.
+Pure Python over ``array('d')``/lists; nothing here imports torch. The report types live in
+``lrviz.reports``; plans re-stepped to match a run (``--skipped-steps``, ReduceLROnPlateau per
+process) in ``lrviz.replan``.
 """
 
 from __future__ import annotations
@@ -33,7 +39,10 @@ from itertools import islice
 from typing import Protocol, runtime_checkable
 
 from lrviz.errors import ConfigError
+from lrviz.reports import Diagnosis, GroupReport, LogReport
 from lrviz.runlog import LogSeries, RunLog
+
+__all__ = ["FACTORS", "RTOL", "Diagnosis", "GroupReport", "LogReport", "Plan", "compare_log"]
 
 #: Default relative tolerance: TensorBoard stores float32 (about 6e-8 relative error).
 RTOL = 1e-6
@@ -52,88 +61,6 @@ class Plan(Protocol):
 
     @property
     def steps_per_epoch(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """A known pattern the difference fits, in one line that names the setting to change."""
-
-    kind: str  # faster, slower, per_epoch, per_step, restart, scaled, shifted, past_plan, ends_early
-    message: str
-    factor: float | None = None  # k for faster/slower/per_step/per_epoch, the ratio for scaled, +-1 for shifted
-    step: int | None = None  # the resume step for restart, the last logged step for past_plan/ends_early
-
-
-@dataclass(frozen=True)
-class GroupReport:
-    """One param group: the plan's series against one logged series, at the logged steps."""
-
-    plan_group: int
-    log_group: str
-    compared: int  # logged steps inside the plan
-    mismatched: int  # of those, beyond the tolerance
-    first_diff: int | None  # optimizer step (0-based) of the first mismatch
-    planned: float | None  # the plan's LR there
-    logged: float | None  # the log's LR there
-    max_abs: float
-    max_abs_at: int | None
-    max_rel: float
-    max_rel_at: int | None
-    outside: int  # logged steps before step 0 or after the plan's last step
-    first_step: int
-    last_step: int
-    diagnoses: tuple[Diagnosis, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.mismatched == 0 and self.outside == 0
-
-
-@dataclass(frozen=True)
-class LogReport:
-    """The result of ``compare_log``: one ``GroupReport`` per compared param group."""
-
-    source: str
-    format: str
-    convention: str
-    plan_points: int
-    rtol: float
-    atol: float
-    complete: bool
-    groups: tuple[GroupReport, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when every logged LR inside the plan matches, none lies outside it, and (with
-        ``complete=True``) the log does not end early."""
-        if not all(g.ok for g in self.groups):
-            return False
-        return not (self.complete and any(d.kind == "ends_early" for d in self.diagnoses))
-
-    @property
-    def diagnoses(self) -> tuple[Diagnosis, ...]:
-        seen: dict[str, Diagnosis] = {}
-        for g in self.groups:
-            for d in g.diagnoses:
-                seen.setdefault(d.message, d)
-        return tuple(seen.values())
-
-    def describe(self) -> list[str]:
-        """Lines for a terminal: the verdict per group, then one line per diagnosis."""
-        lines = []
-        for g in self.groups:
-            where = f"{self.source} [{g.log_group}]"
-            if g.first_diff is None:
-                verdict = f"matches the plan at all {g.compared:,} logged steps (rtol {self.rtol:g})"
-            else:
-                verdict = (
-                    f"first differs at optimizer step {g.first_diff}: planned {g.planned!r}, logged {g.logged!r}; "
-                    f"{g.mismatched:,} of {g.compared:,} logged steps differ; largest difference {g.max_abs:.6g} "
-                    f"at step {g.max_abs_at} (relative {g.max_rel:.3g} at step {g.max_rel_at})"
-                )
-            lines.append(f"{where}: {verdict}")
-        lines.extend(d.message for d in self.diagnoses)
-        return lines
 
 
 def compare_log(
@@ -264,10 +191,13 @@ class _Context:
     def close(self, logged: float, planned: float, slack: float = 1.0) -> bool:
         return abs(logged - planned) <= self.atol + slack * self.rtol * abs(planned)
 
-    def fits(self, index: Callable[[int], int | None], scale: float = 1.0, slack: float = 1.0) -> bool:
+    def fits(
+        self, index: Callable[[int], int | None], scale: float = 1.0, slack: float = 1.0, explains: int = 1
+    ) -> bool:
         """Whether log[s] == scale * plan[index(s)] wherever index(s) is in the plan (None: skip the point),
         checked first at the mismatches (cheap rejection), then everywhere; it must explain at least
-        one mismatch and rest on at least two points."""
+        ``explains`` mismatches and rest on at least two points (a pattern that skips most points, as
+        "k x slower" does, needs two mismatches explained: one can be a coincidence)."""
         plan, n = self.plan, len(self.plan)
         explained = 0
         for i in self.bad[:8]:
@@ -279,7 +209,7 @@ class _Context:
             explained += 1
         if not explained:
             return False
-        checked = 0
+        checked = mismatches = 0
         for s, v in zip(self.steps, self.values, strict=True):
             j = index(s)
             if j is None or not 0 <= j < n:
@@ -287,7 +217,9 @@ class _Context:
             if not self.close(v, scale * plan[j], slack):
                 return False
             checked += 1
-        return checked >= 2
+            if explains > 1 and not self.close(v, plan[s]):
+                mismatches += 1
+        return checked >= 2 and (explains <= 1 or mismatches >= explains)
 
 
 def _per_epoch_plan(plan: list[float], spe: int) -> bool:
@@ -312,7 +244,10 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
                 )
             )
             return found
+    held_at_start = bool(ctx.steps) and ctx.steps[0] == 0 and ctx.close(ctx.values[0], plan[0])
     for shift in (1, -1):
+        if shift == -1 and held_at_start:
+            continue  # step 0 logged with the plan's LR, then held: a lag (skipped steps), not a 1-based log
         if ctx.fits(lambda s, d=shift: s + d):  # type: ignore[misc]
             hint = (
                 "the logger records the LR after scheduler.step() (transformers < 4.51 does): read the log with "
@@ -348,7 +283,7 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
         return found
     for k, r in ((f, r) for f in FACTORS for r in range(f)):
         # r: scheduler steps taken before the optimizer's (k - 1 when it steps after every accumulated batch)
-        if ctx.fits(lambda s, k=k, r=r: s * k + r):  # type: ignore[misc]
+        if ctx.fits(lambda s, k=k, r=r: s * k + r, explains=2):  # type: ignore[misc]
             found.append(
                 Diagnosis(
                     "faster",
@@ -361,7 +296,7 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
             )
             return found
     for k in FACTORS:
-        if ctx.fits(lambda s, k=k: s // k if s % k == 0 else None):  # type: ignore[misc]
+        if ctx.fits(lambda s, k=k: s // k if s % k == 0 else None, explains=2):  # type: ignore[misc]
             found.append(
                 Diagnosis(
                     "slower",
@@ -372,10 +307,49 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
                 )
             )
             return found
-    restart = _resume(ctx)
-    if restart is not None:
-        found.append(restart)
+    # the LR held at the first mismatch (not thrown back to the start): skipped steps before a resume
+    j = ctx.bad[0]
+    held = j > 0 and ctx.steps[j] == ctx.steps[j - 1] + 1 and ctx.close(ctx.values[j], ctx.values[j - 1])
+    for diagnose in (_lag, _resume) if held else (_resume, _lag):
+        diagnosis = diagnose(ctx)
+        if diagnosis is not None:
+            found.append(diagnosis)
+            return found
     return found
+
+
+def _lag(ctx: _Context) -> Diagnosis | None:
+    """The log is the plan with steps held back: log[s] == plan[s - lag(s)], lag never decreasing, from 0
+    to k > 0: the scheduler skipped k of the optimizer's steps (AMP's GradScaler skips optimizer.step() on
+    inf/NaN gradients, and the HF Trainer then skips scheduler.step(): the schedule falls k steps behind)."""
+    plan, lag, first = ctx.plan, 0, None
+    held: list[tuple[int, int]] = []  # (steps skipped, the plan index of the held LR)
+    for s, v in zip(ctx.steps, ctx.values, strict=True):
+        if ctx.close(v, plan[s - lag]):
+            continue
+        # the smallest larger lag that explains the point (a held LR repeats plan[s - lag - d])
+        for d in range(1, s - lag + 1):
+            if ctx.close(v, plan[s - lag - d]):
+                lag += d
+                held.append((d, s - lag))  # the held LR is plan[s - lag]: that optimizer step did not step it
+                first = s if first is None else first
+                break
+        else:
+            return None
+    if lag == 0 or first is None:
+        return None
+    model = ",".join(f"{d}@{at}" if at else str(d) for d, at in held)
+    how = f"model it with --skipped-steps {model}"
+    if len(held) > 3:
+        how = f"it grew {len(held)} times: look for overflowing gradients ({how})"
+    return Diagnosis(
+        "lag",
+        f"the log lags the plan by {lag} optimizer step(s) from step {first}: the scheduler did not step on "
+        f"{lag} optimizer step(s) (AMP's GradScaler skips optimizer.step() when gradients overflow, and the "
+        f"HF Trainer and Accelerate then skip scheduler.step()): expected in the first steps of fp16 training; {how}",
+        factor=lag,
+        step=first,
+    )
 
 
 def _resume(ctx: _Context) -> Diagnosis | None:

@@ -198,6 +198,7 @@ def read_log(
     y: str | None = None,
     group: str | None = None,
     convention: str | None = None,
+    run: str | None = None,
 ) -> RunLog:
     """Read the LRs a training run logged, from a file or a run directory.
 
@@ -205,14 +206,18 @@ def read_log(
     defaults are not enough; ``group`` keeps one param group's series (a full name or the
     logger's suffix, ``pg2``); ``convention`` overrides the step convention the format implies
     (a key of ``CONVENTIONS``, e.g. ``"transformers<4.51"`` for a log written by an older
-    transformers). Raises ``ConfigError`` with one line naming the file and the fix.
+    transformers). ``run`` chooses one run of a tracker's store (MLflow, W&B, trackio: a name or
+    id). Tracker logs are read by ``lrviz.logs``. Raises ``ConfigError`` with one line naming the
+    file and the fix.
     """
     if convention is not None and convention not in CONVENTIONS:
         raise ConfigError(f"convention: unknown step convention {convention!r}; use one of {_names(CONVENTIONS)}")
     path = Path(path)
     kind, target = _detect(path)
     log: RunLog
-    if kind == "tensorboard":
+    if kind in _TRACKERS:
+        log = importlib.import_module("lrviz.logs").read(kind, target[0], x=x, y=y, run=run)
+    elif kind == "tensorboard":
         log = _read_tensorboard(path, target, y)
     elif kind == "trainer_state":
         log = _read_trainer_state(target[0])
@@ -233,8 +238,15 @@ def _renumber(log: RunLog, new: StepConvention) -> RunLog:
     return RunLog(log.source, log.format, new, series)
 
 
+#: The formats ``lrviz.logs`` reads (trackers and framework logs), recognised by ``lrviz.logs.detect``.
+_TRACKERS = ("mlflow", "wandb", "trackio", "dvclive", "clearml", "comet", "ultralytics", "mmengine")
+
+
 def _detect(path: Path) -> tuple[str, list[Path]]:
     """The format of ``path`` and the file(s) to read."""
+    tracker = importlib.import_module("lrviz.logs.layout").detect(path)  # names and layout only
+    if tracker is not None:
+        return tracker, [path]
     if path.is_dir():
         events = _event_files(path)
         if events:

@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from lrviz._version import __version__
-from lrviz.cli import files, frameworks, plan, schedulers
+from lrviz.cli import files, frameworks, plan, schedulers, watch
 from lrviz.cli._platform import state
 from lrviz.cli.options import FLAGS
 from lrviz.cli.show import _error, _one_line
@@ -226,6 +226,9 @@ app.command("compare", epilog="Example: lrviz compare configs/restarts_article.y
 )
 app.command("check", epilog="Example: lrviz check configs/step_decay.yaml --baseline baselines/step_decay.csv")(
     files.check_command
+)
+app.command("watch", epilog="Example: lrviz watch runs/exp1 --plan train.yaml --stop --pid $TRAIN_PID")(
+    watch.watch_command
 )
 app.command("plan", epilog="Example: lrviz plan --epochs 75 --max-cycles 5 -o plans.png")(plan.plan_command)
 app.command("code", epilog="Example: lrviz code configs/warmup_cosine.yaml > train_schedule.py")(files.code_command)

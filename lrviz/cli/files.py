@@ -309,13 +309,18 @@ def check_command(
     y: Annotated[
         str | None, typer.Option("--y", metavar="COLUMN", help="The LR column (or TensorBoard tag) of a log.")
     ] = None,
+    run_name: Annotated[
+        str | None,
+        typer.Option("--run", metavar="NAME", help="The run of a tracker's store (MLflow, W&B, trackio): name or id."),
+    ] = None,
     out: OutOption = None,
     rtol: Annotated[
         float | None,
         typer.Option(
             "--rtol",
             min=0.0,
-            help="Relative tolerance. (default: 1e-9 against a baseline, 1e-6 against a log: float32)",
+            help="Relative tolerance. (default: 1e-9 against a baseline; against a log 1e-6 (float32), or what "
+            "the digits it was written with allow: 1e-5 for %.6g)",
         ),
     ] = None,
     atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance.")] = 0.0,
@@ -327,6 +332,24 @@ def check_command(
     ] = None,
     restarts: Annotated[
         str | None, typer.Option("--restarts", metavar="E,E,...", help="Expect restarts at exactly these epochs.")
+    ] = None,
+    skipped_steps: Annotated[
+        str | None,
+        typer.Option(
+            "--skipped-steps",
+            metavar="K[@STEP],...",
+            help="The run's scheduler did not step on K optimizer steps at STEP (default 0): AMP's GradScaler "
+            "skips steps whose gradients overflow. Comma-separated for several.",
+        ),
+    ] = None,
+    annotate: Annotated[
+        bool | None,
+        typer.Option(
+            "--annotate/--no-annotate",
+            help="Print GitHub annotations (::error file=CONFIG,line=N::...) at the config line that explains each "
+            "failure. (default: on under GitHub Actions)",
+            show_default=False,
+        ),
     ] = None,
     key: KeyOption = None,
     quiet: QuietOption = False,
@@ -365,27 +388,49 @@ def check_command(
         raise ConfigError(
             "nothing to check: give --baseline CSV, --against LOG, an expectation flag, or `expect:` in the config"
         )
-    outputs = list(out or [])
+    outputs = [p for p in out or [] if p.suffix.lower() != ".sarif"]
+    sarif = [p for p in out or [] if p.suffix.lower() == ".sarif"]
     check_outputs(outputs)
     from lrviz.render import PLOT_SUFFIXES
 
     for path in outputs:
         if against is None or path.suffix.lower() not in PLOT_SUFFIXES:
-            raise ConfigError(f"-o/--out {path}: check draws only the overlay against --against LOG (.png, .svg, .pdf)")
+            raise ConfigError(
+                f"-o/--out {path}: check writes the overlay against --against LOG (.png, .svg, .pdf) or a SARIF report (.sarif)"
+            )
     base = read_baseline(baseline) if baseline is not None else None
-    from lrviz.cli.logs import _read_log
+    from lrviz.cli.logs import _read_log, discovered
 
-    log = _read_log(against, x, y) if against is not None else None
+    several = discovered(against, run_name) if against is not None else None
+    if several and outputs:
+        raise ConfigError(
+            f"-o/--out draws one log's overlay; {against} holds {len(several)} logs: name one with --against"
+        )
+    log = _read_log(against, x, y, run_name) if against is not None and several is None else None
     curve = simulate(run)
+    if skipped_steps:
+        from lrviz.cli.logs import with_skipped_steps
+
+        curve = with_skipped_steps(curve, skipped_steps)
     failures = check_expectations(curve, expect)
+    found: list[tuple[str | None, str]] = [(None, f) for f in failures]
     if base is not None:
         mismatch = against_baseline(curve, base[1], base[0], 1e-9 if rtol is None else rtol, atol)
         if mismatch is not None:
             failures.insert(0, f"{baseline}: {mismatch.describe()}")
+            found.insert(0, (None, failures[0]))
     if log is not None and against is not None:
-        from lrviz.cli.logs import _against_log, _read_log
+        from lrviz.cli.logs import _against_log
 
-        failures += _against_log(curve, log, against, 1e-6 if rtol is None else rtol, atol, outputs, config)
+        failures += _against_log(curve, log, against, rtol, atol, outputs, config, found=found)
+    if several and against is not None:
+        from lrviz.cli.logs import check_discovered
+
+        failures += check_discovered(curve, against, several, x, y, rtol, atol, found=found)
+    if sarif or annotate or (annotate is None and failures):
+        from lrviz.cli.logs import write_annotations
+
+        write_annotations(config, found, sarif, annotate)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
     append_step_summary(f"lrviz check {config}", lines)

@@ -38,13 +38,27 @@ _SHARED = (
     "resume_at",
     "momentum",
 )
-_RUN_FLAGS = {
-    "dataset_size": ("--dataset-size", "Training samples (the dataset size)."),
-    "world_size": ("--world-size", "Data-parallel ranks (GPUs)."),
+#: The stepping flags each framework's command takes: the run options its files take from flags too
+#: (config/families.py, ``_APPLIES``), so ``lrviz timm cosine --steps-per-epoch 20`` works as ``render`` does.
+_FLAG_HELP = {
+    "epochs": "Epochs to simulate.",
+    "steps_per_epoch": "Optimizer steps per epoch.",
+    "batch_size": "Samples per batch (per rank).",
+    "dataset_size": "Training samples (the dataset size).",
+    "world_size": "Data-parallel ranks (GPUs).",
+    "max_steps": "Optimizer steps to show (default: total_num_steps).",
 }
-_DEEPSPEED_RUN_FLAGS = {
-    "max_steps": ("--max-steps", "Optimizer steps to show (default: total_num_steps)."),
+_FAMILY_FLAGS = {
+    "hf": ("dataset_size", "world_size"),
+    "timm": ("epochs", "steps_per_epoch", "batch_size", "dataset_size", "world_size"),
+    "deepspeed": ("max_steps", "epochs", "steps_per_epoch"),
 }
+
+
+def _run_flags(family: str) -> dict[str, tuple[str, str]]:
+    return {key: (flag_of(key), _FLAG_HELP[key]) for key in _FAMILY_FLAGS[family]}
+
+
 #: ``lrviz deepspeed``'s optimizer block: (key, kind, help), read as optimizer.type and optimizer.params.lr.
 _DEEPSPEED_OPTIMIZER = (
     ("optimizer", "str", "The config's optimizer type (Adam, AdamW, SGD, ...; default: none, SGD(lr=0.1))."),
@@ -94,8 +108,9 @@ def _command(
     argument: str,
     args: list[tuple[str, str, str]],
     aliases: dict[str, str],
-    run_flags: dict[str, tuple[str, str]] = _RUN_FLAGS,
 ) -> Callable[..., None]:
+    own = {key for key, _, _ in args}
+    run_flags = {key: flag for key, flag in _run_flags(family).items() if key not in own}  # timm's own --epochs
     params = [
         inspect.Parameter(
             "name",
@@ -206,4 +221,4 @@ def timm_command() -> Callable[..., None]:
 def deepspeed_command() -> Callable[..., None]:
     from lrviz.frameworks.deepspeed.read import ARGS
 
-    return _command("deepspeed", "TYPE", [*_DEEPSPEED_OPTIMIZER, *ARGS], {}, _DEEPSPEED_RUN_FLAGS)
+    return _command("deepspeed", "TYPE", [*_DEEPSPEED_OPTIMIZER, *ARGS], {})

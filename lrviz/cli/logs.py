@@ -9,22 +9,103 @@ from typing import Any
 from lrviz.errors import ConfigError
 
 
-def _read_log(path: Path, x: str | None, y: str | None) -> Any:
+def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None) -> Any:
     from lrviz.runlog import read_log
 
-    return read_log(path, x=x, y=y)
+    return read_log(path, x=x, y=y, run=run)
+
+
+def log_rtol(log: Any, rtol: float | None) -> float:
+    """The tolerance against a log: --rtol when given, else float32's, widened to the digits the log was
+    written with (a %.6g CSV keeps 6 significant digits: 1e-5)."""
+    from lrviz.actual import RTOL
+    from lrviz.logs.precision import relative_precision
+
+    if rtol is not None:
+        return rtol
+    written = relative_precision(log)
+    return RTOL if written is None else max(RTOL, written)
+
+
+def discovered(against: Path, run: str | None) -> list[tuple[str, Path, str | None]] | None:
+    """The logs under ``against`` when it is a directory holding several (format, path, run), None when it
+    is one log (``read_log`` reads it, or says why not). A store of several runs gives one entry a run."""
+    from lrviz.logs import detect, discover, runs
+
+    if not against.is_dir() or detect(against) is not None:
+        return None
+    if any(p.name.startswith("events.out.tfevents.") for p in against.iterdir()):
+        return None
+    found = discover(against)
+    entries: list[tuple[str, Path, str | None]] = []
+    for kind, path in found:
+        ids = runs(kind, path) if run is None and kind in ("mlflow", "wandb", "trackio") else []
+        if len(ids) > 1:
+            entries.extend((kind, path, r) for r in ids)
+        else:
+            entries.append((kind, path, run))
+    return entries if len(entries) > 1 else None
+
+
+def check_discovered(
+    curve: Any,
+    against: Path,
+    entries: list[tuple[str, Path, str | None]],
+    x: str | None,
+    y: str | None,
+    rtol: float | None,
+    atol: float,
+    found: list[tuple[str | None, str]] | None = None,
+) -> list[str]:
+    """``check --against DIR``: list the logs found, then check each; the failures, one line each."""
+    from lrviz.errors import LrvizError
+
+    print(f"{against}: {len(entries)} logs found:")
+    for kind, path, run in entries:
+        print(f"  {kind:<13} {path}" + (f" --run {run}" if run else ""))
+    failures = []
+    for kind, path, run in entries:
+        label = f"{path}" + (f" --run {run}" if run else "")
+        try:
+            log = _read_log(path, x, y, run)
+        except LrvizError as exc:
+            print(f"{label}: {exc.message}", file=sys.stderr)
+            failures.append(f"{label}: not read ({kind})")
+            continue
+        failures += [
+            f.replace(str(path), label, 1)
+            for f in _against_log(curve, log, path, rtol, atol, [], against, draw=False, found=found)
+        ]
+    return failures
 
 
 def _against_log(
-    curve: Any, log: Any, path: Path, rtol: float, atol: float, outputs: list[Path], config: Path
+    curve: Any,
+    log: Any,
+    path: Path,
+    rtol: float | None,
+    atol: float,
+    outputs: list[Path],
+    config: Path,
+    draw: bool = True,
+    found: list[tuple[str | None, str]] | None = None,
 ) -> list[str]:
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
     from lrviz.actual import compare_log
 
-    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=rtol, atol=atol)
+    tolerance = log_rtol(log, rtol)
+    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=tolerance, atol=atol)
+    if not report.ok and not any(d.kind != "ends_early" for d in report.diagnoses):
+        from dataclasses import replace
+
+        from lrviz.replan import plateau_per_process
+
+        extra = plateau_per_process(curve.run, log, rtol=tolerance, atol=atol)
+        if extra is not None:
+            report = replace(report, groups=tuple(replace(g, diagnoses=(extra, *g.diagnoses)) for g in report.groups))
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
-    if not report.ok or outputs:
+    if draw and (not report.ok or outputs):
         from lrviz.render import write_figure
         from lrviz.render.overlay import build_log_figure
 
@@ -34,6 +115,9 @@ def _against_log(
             print(f"wrote {target}", file=sys.stderr if not report.ok else sys.stdout)
     if report.ok:
         return []
+    if found is not None:
+        kind = report.diagnoses[0].kind if report.diagnoses else None
+        found.append((kind, f"{path}: " + (report.diagnoses[0].message if report.diagnoses else report.describe()[0])))
     return [
         f"{path}: the logged LR differs from the plan" + (f" ({report.diagnoses[0].kind})" if report.diagnoses else "")
     ]
@@ -45,8 +129,11 @@ _LOG_SUFFIXES = (".csv", ".jsonl")
 def _is_log(path: Path) -> bool:
     """A run's log rather than a config: a run directory, trainer_state.json, an event file, a CSV/JSONL."""
     name = path.name
+    from lrviz.logs import detect
+
     return (
-        path.is_dir()
+        detect(path) is not None
+        or path.is_dir()
         or name == "trainer_state.json"
         or name.startswith("events.out.tfevents")
         or path.suffix.lower() in _LOG_SUFFIXES
@@ -70,7 +157,7 @@ def _compare_with_logs(
     curve = simulate(run)
     for path in logs:
         log = _read_log(path, None, None)
-        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch)
+        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=log_rtol(log, None))
         for line in report.describe():
             print(line)
         if outputs:
@@ -80,3 +167,52 @@ def _compare_with_logs(
             write_figure(build_log_figure(curve, log, report), outputs)
             for target in outputs:
                 print(f"wrote {target}")
+
+
+def write_annotations(
+    config: Path, found: list[tuple[str | None, str]], sarif: list[Path], annotate: bool | None
+) -> None:
+    """The failures as SARIF files and (``--annotate``, or on GitHub Actions) workflow commands on stdout."""
+    import os
+
+    from lrviz._version import __version__
+    from lrviz.annotations import annotate as place
+    from lrviz.annotations import github, sarif_bytes
+
+    notes = place(config, found)
+    if annotate or (annotate is None and os.environ.get("GITHUB_ACTIONS") == "true"):
+        for line in github(notes):
+            print(line)
+    if sarif:
+        from lrviz.output import AtomicWriter
+
+        with AtomicWriter() as writer:
+            for target in sarif:
+                with writer.open(target) as handle:
+                    handle.write(sarif_bytes(notes, __version__))
+        for target in sarif:
+            print(f"wrote {target}", file=sys.stderr)
+
+
+def with_skipped_steps(curve: Any, skipped: str | None) -> Any:
+    """The plan with ``--skipped-steps K[@STEP]``: its scheduler held for K optimizer steps from STEP (GradScaler)."""
+    if not skipped:
+        return curve
+    import dataclasses
+    from array import array
+
+    from lrviz.replan import held_steps
+
+    holds = []
+    for part in skipped.split(","):
+        count, _, at = part.strip().partition("@")
+        try:
+            k, start = int(count), int(at or 0)
+        except ValueError:
+            raise ConfigError(
+                f"--skipped-steps: expected K or K@STEP, comma-separated (e.g. 3 or 1@0,2@10), got {skipped!r}"
+            ) from None
+        if k < 0 or start < 0:
+            raise ConfigError(f"--skipped-steps: expected non-negative numbers, got {skipped!r}")
+        holds.append((k, start))
+    return dataclasses.replace(curve, lrs=tuple(array("d", held_steps(g, holds)) for g in curve.lrs))

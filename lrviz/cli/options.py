@@ -105,6 +105,10 @@ SizeOption = Annotated[
 StyleOption = Annotated[
     str | None, typer.Option("--style", metavar="light|dark", help="Plot colours. (default: light)")
 ]
+IntervalOption = Annotated[
+    str | None,
+    typer.Option("--interval", metavar="epoch|step", help="How often the scheduler steps (Lightning's interval)."),
+]
 ChartOption = Annotated[
     bool | None,
     typer.Option(
@@ -165,10 +169,6 @@ ConfigNameOption = Annotated[
     str | None,
     typer.Option("--config-name", metavar="NAME", help="The primary config in --config-dir (e.g. train)."),
 ]
-IntervalOption = Annotated[
-    str | None,
-    typer.Option("--interval", metavar="epoch|step", help="How often the scheduler steps (Lightning's interval)."),
-]
 MetricsOption = Annotated[
     Path | None,
     typer.Option(
@@ -200,6 +200,7 @@ COMMON: dict[str, Any] = {
     "batch_size": BatchSizeOption,
     "grad_accum": GradAccumOption,
     "world_size": WorldSizeOption,
+    "interval": IntervalOption,
     "accelerate_processes": AccelerateOption,
     "split_batches": SplitBatchesOption,
     "quiet": QuietOption,
@@ -286,6 +287,8 @@ FLAGS: dict[str, str] = {
     "max_cycles": "--max-cycles",
     "overrides": "--set",
     "against": "--against",
+    "skipped_steps": "--skipped-steps",
+    "run": "--run",
     "x": "--x",
     "y": "--y",
     "allow_import": "--allow-import",

@@ -1,0 +1,41 @@
+"""Tracker logs read without a server: one module per format, each returning lrviz's ``RunLog``.
+
+``lrviz.runlog.read_log`` asks ``detect(path)`` first, so every format here is read
+wherever a log is (``check --against``, ``compare``, ``watch``, the guard's tests):
+
+* MLflow: ``mlflow.db`` (MLflow 3's SQLite store) and the legacy ``mlruns/`` file store (``mlflow``);
+* Weights & Biases: offline run directories and their ``run-*.wandb`` files (``wandb``);
+* trackio: a project's SQLite database (``trackio``);
+* dvclive: ``dvclive/plots/metrics/**.tsv`` (``dvclive``);
+* ClearML and Comet offline zips (``clearml``, ``comet``);
+* Ultralytics ``results.csv`` (``ultralytics``), mmengine ``vis_data/scalars.json`` (``mmengine``).
+
+Detection looks at names and layout only (and the first bytes of a file); a format's module,
+and any package it needs, is imported only when its log is read. ``discover(directory)``
+lists every log under a directory, of these formats and of ``runlog``'s own.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lrviz.logs.layout import FORMATS, detect, discover
+
+__all__ = ["FORMATS", "detect", "discover", "read", "runs"]
+
+
+def read(kind: str, path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> Any:
+    """Read the log at ``path`` of the tracker format ``kind`` (one of ``FORMATS``), a ``RunLog``."""
+    module = importlib.import_module(f"lrviz.logs.{kind}")
+    reader: Callable[..., Any] = module.read
+    return reader(path, x=x, y=y, run=run)
+
+
+def runs(kind: str, path: Path) -> list[str]:
+    """The runs a tracker's store at ``path`` holds (ids ``read(run=...)`` takes); one unnamed run otherwise."""
+    module = importlib.import_module(f"lrviz.logs.{kind}")
+    lister: Callable[[Path], list[str]] | None = getattr(module, "runs", None)
+    return lister(path) if lister is not None else []
