@@ -39,7 +39,7 @@ _SHARED = (
     "momentum",
 )
 #: The stepping flags each framework's command takes: the run options its files take from flags too
-#: (config/families.py, ``_APPLIES``), so ``lrviz timm cosine --steps-per-epoch 20`` works as ``render`` does.
+#: (its adapter's ``applies``), so ``lrviz timm cosine --steps-per-epoch 20`` works as ``render`` does.
 _FLAG_HELP = {
     "epochs": "Epochs to simulate.",
     "steps_per_epoch": "Optimizer steps per epoch.",
@@ -48,15 +48,13 @@ _FLAG_HELP = {
     "world_size": "Data-parallel ranks (GPUs).",
     "max_steps": "Optimizer steps to show (default: total_num_steps).",
 }
-_FAMILY_FLAGS = {
-    "hf": ("dataset_size", "world_size"),
-    "timm": ("epochs", "steps_per_epoch", "batch_size", "dataset_size", "world_size"),
-    "deepspeed": ("max_steps", "epochs", "steps_per_epoch"),
-}
 
 
 def _run_flags(family: str) -> dict[str, tuple[str, str]]:
-    return {key: (flag_of(key), _FLAG_HELP[key]) for key in _FAMILY_FLAGS[family]}
+    from lrviz import frameworks
+
+    applies = frameworks.get(family).applies
+    return {key: (flag_of(key), help_text) for key, help_text in _FLAG_HELP.items() if key in applies}
 
 
 #: ``lrviz deepspeed``'s optimizer block: (key, kind, help), read as optimizer.type and optimizer.params.lr.
@@ -132,7 +130,7 @@ def _command(
     for key, (flag, help_text) in run_flags.items():
         annotation = Annotated[str | None, typer.Option(flag, metavar="N", help=help_text)]
         params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
-    if family != "deepspeed":
+    if "metrics" in _applies(family):
         params.append(inspect.Parameter("metrics", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_METRICS))
     for key in _SHARED:
         default = False if key in ("log_y", "quiet", "print_code", "momentum") else None
@@ -146,6 +144,12 @@ def _command(
     command.__annotations__ = {p.name: p.annotation for p in params}
     command.__name__ = family
     return command
+
+
+def _applies(family: str) -> frozenset[str]:
+    from lrviz import frameworks
+
+    return frameworks.get(family).applies
 
 
 def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: dict[str, tuple[str, str]]) -> None:
