@@ -13,6 +13,7 @@ from typing import Any
 
 from lrviz.config.layer import Layer
 from lrviz.config.optimizer import build_optimizer
+from lrviz.budget import STEPS
 from lrviz.config.values import (
     MAX_POINTS,
     check_arg,
@@ -128,6 +129,12 @@ def build_run(layer: Layer) -> RunConfig:
                 if epochs_given
                 else f"give {option('epochs')} (or `epochs:`) explicitly"
             )
+        )
+    if scheduler_calls > 1 and epochs * spe * scheduler_calls > STEPS.value:
+        raise STEPS.refusal(
+            layer.at(("accelerate_processes",)),
+            f"{epochs:,} epochs x {spe:,} steps x {scheduler_calls:,} scheduler steps each (Accelerate's processes) "
+            f"= {epochs * spe * scheduler_calls:,} scheduler steps",
         )
     if scheduler.name == "ReduceLROnPlateau":
         if metrics is None:
