@@ -3,13 +3,35 @@
 The size limit is enforced by reading at most ``limit + 1`` bytes, so it holds
 for pipes and devices too (their ``stat`` size is 0), and ``/dev/zero`` cannot
 exhaust memory.
+
+Every file read is remembered by identity (device and inode, ``remember``), so an
+output about to be written can be refused when it is one of this process's inputs
+(``lrviz.output``), whatever name or link reached it.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from lrviz.errors import ConfigError
+
+#: (device, inode) of every file this process has read -> the name it was read by.
+_READ: dict[tuple[int, int], str] = {}
+
+
+def remember(path: Path | str, stat: os.stat_result | None = None) -> None:
+    """Record ``path`` as an input (by device and inode); an output may never replace it."""
+    try:
+        st = stat if stat is not None else os.stat(path)
+    except (OSError, ValueError):
+        return
+    _READ.setdefault((st.st_dev, st.st_ino), str(path))
+
+
+def read_as(identity: tuple[int, int]) -> str | None:
+    """The name an input with this (device, inode) was read by, or None."""
+    return _READ.get(identity)
 
 
 def read_limited(path: Path, limit: int, label: str, missing_hint: str = "") -> bytes:
@@ -18,6 +40,7 @@ def read_limited(path: Path, limit: int, label: str, missing_hint: str = "") -> 
         if path.is_dir():
             raise ConfigError(f"{label}: is a directory, not a file")
         with path.open("rb") as handle:
+            remember(path, os.fstat(handle.fileno()))
             raw = handle.read(limit + 1)
     except FileNotFoundError:
         raise ConfigError(f"{label}: no such file{missing_hint}") from None
@@ -25,6 +48,8 @@ def read_limited(path: Path, limit: int, label: str, missing_hint: str = "") -> 
         raise ConfigError(f"{label}: permission denied; check the file's read permission") from None
     except OSError as exc:
         raise ConfigError(f"{label}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL in the name
+        raise ConfigError(f"{label}: cannot read: {exc}") from None
     if len(raw) > limit:
         raise ConfigError(f"{label}: larger than the {limit:,}-byte limit")
     return raw

@@ -70,12 +70,13 @@ def render(
     outputs = list(out or [])
     suffixes = ["." + f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
     if out_dir is not None:
-        check_outputs([Path(f"x{s}") for s in suffixes], flag="--format")
+        check_outputs([Path(f"x{s}") for s in suffixes], flag="--format", files=False)
     if outputs and out_dir is not None:
         raise ConfigError("-o/--out and --out-dir cannot be combined; use -o FILE for one config or --out-dir DIR")
     if outputs and len(sources) > 1:
         raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
-    check_outputs(outputs, stdout=len(sources) == 1)
+    check_outputs(outputs, stdout=len(sources) == 1, inputs=_inputs(sources, options))
+    targets_of = _batch_targets(sources, options, out_dir, suffixes) if out_dir is not None else {}
     if len(sources) == 1 and out_dir is None:
         from lrviz.summary import append_step_summary, curves_table
 
@@ -95,8 +96,7 @@ def render(
             failures.append((path, exc))
             _error(exc.render(FLAGS))
             continue
-        targets = tuple(out_dir / f"{path.stem}{s}" for s in suffixes) if out_dir is not None else ()
-        jobs.append(Job(path, run, targets))
+        jobs.append(Job(path, run, targets_of.get(path, ())))
     rendered: list[tuple[str, Any]] = []
     bar = _batch_bar(len(jobs)) if out_dir is not None else None
     try:
@@ -153,6 +153,38 @@ def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
     print(f"{outcome.job.source}: {summary_line(curve)}")
     for path in outcome.job.targets:
         print(f"wrote {path}")
+
+
+def _inputs(sources: Sequence[Path | None], options: dict[str, Any], *more: Path | None) -> list[Path]:
+    """Every file a command reads, so no output replaces one: configs, the --config-dir project, --metrics, logs."""
+    found: list[Path] = [s for s in sources if s is not None]
+    if options.get("config_dir") is not None:
+        found.append(Path(options["config_dir"]))
+    if options.get("metrics") is not None:
+        found.append(Path(options["metrics"]))
+    found += [p for p in more if p is not None]
+    return found
+
+
+def _batch_targets(
+    sources: Sequence[Path | None], options: dict[str, Any], out_dir: Path, suffixes: Sequence[str]
+) -> dict[Path, tuple[Path, ...]]:
+    """Each config's files in --out-dir, checked before any work: two configs with one stem would
+    write the same files (the second replacing the first), and no file may replace an input."""
+    by_stem: dict[str, Path] = {}
+    targets: dict[Path, tuple[Path, ...]] = {}
+    for source in sources:
+        path = _name(source, options)
+        first = by_stem.get(path.stem)
+        if first is not None:
+            raise ConfigError(
+                f"{first} and {path}: both would be written as {out_dir / path.stem}.*; "
+                "render them into different --out-dir folders, or rename one"
+            )
+        by_stem[path.stem] = path
+        targets[path] = tuple(out_dir / f"{path.stem}{s}" for s in suffixes)
+    check_outputs([t for ts in targets.values() for t in ts], "--out-dir", inputs=_inputs(sources, options))
+    return targets
 
 
 def _sources(files: Sequence[Path] | None, options: dict[str, Any]) -> list[Path | None]:
@@ -223,8 +255,8 @@ def compare_command(
     from lrviz.summary import append_step_summary, curves_table
 
     outputs = list(out or [])
-    check_outputs(outputs)
     options = options or {}
+    check_outputs(outputs, inputs=_inputs(list(files or []), options))
     from lrviz.cli.logs import _compare_with_logs, _is_log
 
     logs = [f for f in files or [] if _is_log(f)]
@@ -347,7 +379,7 @@ def check_command(
             "nothing to check: give --baseline CSV, --against LOG, an expectation flag, or `expect:` in the config"
         )
     outputs = list(out or [])
-    check_outputs(outputs)
+    check_outputs(outputs, inputs=_inputs([source], options, baseline, against))
     from lrviz.render import PLOT_SUFFIXES
 
     for path in outputs:

@@ -20,10 +20,21 @@ from lrviz.model import RunConfig
 from lrviz.render import import_renderers, write_outputs
 
 
+#: The longest message printed: a longer one (a value quoted from a huge file) keeps its start and its end.
+MAX_MESSAGE = 600
+
+
 def _one_line(text: str) -> str:
-    """``text`` on one line: line breaks become spaces, other control characters are escaped."""
-    flat = " ".join(str(text).splitlines())
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in flat).strip()
+    """``text`` on one line: line breaks become spaces, other control characters are escaped, at most
+    ``MAX_MESSAGE`` characters (the middle of a longer one is cut)."""
+    text = str(text)
+    if len(text) > 4 * MAX_MESSAGE:  # never escape a 300 KB message only to cut it
+        text = f"{text[: 2 * MAX_MESSAGE]} ... {text[-MAX_MESSAGE:]}"
+    flat = " ".join(text.splitlines())
+    line = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in flat).strip()
+    if len(line) > MAX_MESSAGE:
+        line = f"{line[: MAX_MESSAGE - 120]} ... {line[-110:]}"
+    return line
 
 
 def _error(message: str) -> None:
