@@ -196,7 +196,9 @@ class _ClosedStream:
 
     @property
     def buffer(self) -> Any:  # `-o -` writes bytes
-        return self
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
 
 
 def _interrupted() -> int:
