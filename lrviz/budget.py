@@ -69,10 +69,10 @@ KEY_SEGMENTS = Limit("LRVIZ_MAX_KEY_SEGMENTS", 64, "key segments")
 #: Digits of one number in a config or a log.
 DIGITS = Limit("LRVIZ_MAX_DIGITS", 400, "digits")
 #: Characters an interpolation resolves to (one value, and all of a document's together).
-RESOLVED_CHARS = Limit("LRVIZ_MAX_RESOLVED_CHARS", 1_000_000, "characters")
+RESOLVED_CHARS = Limit("LRVIZ_MAX_RESOLVED_CHARS", 100_000, "characters")
 #: Interpolations an interpolation passes through (``${a}`` -> ``${b}`` -> ...), and resolutions in all.
 RESOLUTION_DEPTH = Limit("LRVIZ_MAX_RESOLUTION_DEPTH", 32, "levels of interpolation")
-RESOLUTIONS = Limit("LRVIZ_MAX_RESOLUTIONS", 100_000, "interpolations")
+RESOLUTIONS = Limit("LRVIZ_MAX_RESOLUTIONS", 5_000, "interpolations")
 #: Files read from a --config-dir project.
 PROJECT_FILES = Limit("LRVIZ_MAX_PROJECT_FILES", 2_000, "files")
 

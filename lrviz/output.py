@@ -132,7 +132,9 @@ def check_targets(outputs: Sequence[Path], inputs: Iterable[Path] = (), flag: st
         real, st = examine(out, ConfigError)
         ident = (st.st_dev, st.st_ino) if st is not None else None
         if ident is not None and ident in known:
-            raise ConfigError(f"{flag} {out}: is the input {known[ident]}; lrviz never writes over an input; write elsewhere")
+            raise ConfigError(
+                f"{flag} {out}: is the input {known[ident]}; lrviz never writes over an input; write elsewhere"
+            )
         first = by_real.get(real) or (by_ident.get(ident) if ident is not None else None)
         if first is not None:
             same = "given twice" if str(first) == str(out) else f"is the same file as {first}"

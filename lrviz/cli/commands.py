@@ -323,7 +323,7 @@ def main() -> None:
     state["fork"] = True
     _handle_signals()
     if sys.stdout is None:
-        sys.stdout = _ClosedStream()  # type: ignore[assignment]
+        sys.stdout = _ClosedStream()
     try:
         typer.main.get_command(_app_for(sys.argv[1:])).main(prog_name="lrviz")
     except SystemExit as exc:

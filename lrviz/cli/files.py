@@ -211,12 +211,13 @@ def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunC
 
     sets = tuple(options.get("set") or ())
     allow = tuple(options.get("allow_import") or ())
+    env = tuple(options.get("allow_env") or ())
     if source is None:
         layer = load_composed(
-            Path(options["config_dir"]), str(options["config_name"]), key, sets=sets, allow_import=allow
+            Path(options["config_dir"]), str(options["config_name"]), key, sets=sets, allow_import=allow, allow_env=env
         )
     else:
-        layer = load_file(source, key, sets=sets, allow_import=allow)
+        layer = load_file(source, key, sets=sets, allow_import=allow, allow_env=env)
     return build_run(merge(layer, from_flags(flag_values(options))))
 
 

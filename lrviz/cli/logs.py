@@ -32,7 +32,10 @@ def _against_log(
         targets = outputs or [Path(f"{config.stem}-vs-{path.name.split('.')[0] or 'log'}.png")]
         if not outputs and (targets[0].exists() or targets[0].is_symlink()):
             # a name nobody asked for: an existing file of that name is never replaced
-            print(f"{targets[0]} exists; the overlay was not drawn over it (give -o {targets[0]} to replace it)", file=stream)
+            print(
+                f"{targets[0]} exists; the overlay was not drawn over it (give -o {targets[0]} to replace it)",
+                file=stream,
+            )
             targets = []
         if targets:
             write_figure(build_log_figure(curve, log, report), targets)

@@ -144,6 +144,15 @@ AllowImportOption = Annotated[
         "project's code, from the current directory. Repeatable.",
     ),
 ]
+AllowEnvOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-env",
+        metavar="NAME",
+        help="Let ${oc.env:NAME} in a config read the environment variable NAME (also LRVIZ_ALLOW_ENV=A,B). "
+        "Without it, lrviz reads no environment variable a config names. Repeatable.",
+    ),
+]
 ConfigDirOption = Annotated[
     Path | None,
     typer.Option("--config-dir", metavar="DIR", help="A Hydra project's config folder: compose it as Hydra does."),
@@ -201,6 +210,7 @@ FILE_OPTIONS: dict[str, Any] = {
     "config_dir": ConfigDirOption,
     "config_name": ConfigNameOption,
     "allow_import": AllowImportOption,
+    "allow_env": AllowEnvOption,
     "epochs": EpochsOption,
     "steps_per_epoch": StepsPerEpochOption,
     "interval": IntervalOption,
@@ -274,6 +284,7 @@ FLAGS: dict[str, str] = {
     "x": "--x",
     "y": "--y",
     "allow_import": "--allow-import",
+    "allow_env": "--allow-env",
     "config_dir": "--config-dir",
     "config_name": "--config-name",
     "dpi": "--dpi",

@@ -19,7 +19,6 @@ from lrviz.errors import LrvizError, render_options
 from lrviz.model import RunConfig
 from lrviz.render import import_renderers, write_outputs
 
-
 #: The longest message printed: a longer one (a value quoted from a huge file) keeps its start and its end.
 MAX_MESSAGE = 600
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lrviz.budget import STEPS
 from lrviz.config.layer import Layer
 from lrviz.config.optimizer import build_optimizer
-from lrviz.budget import STEPS
 from lrviz.config.values import (
     MAX_POINTS,
     check_arg,

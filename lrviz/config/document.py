@@ -53,7 +53,12 @@ RUN_KEYS = (
 
 
 def load_file(
-    path: Path, key: str | None = None, *, sets: Sequence[str] = (), allow_import: tuple[str, ...] = ()
+    path: Path,
+    key: str | None = None,
+    *,
+    sets: Sequence[str] = (),
+    allow_import: tuple[str, ...] = (),
+    allow_env: tuple[str, ...] = (),
 ) -> Layer:
     """Read a YAML or JSON config (optionally the node at dotted ``key``) into a canonical layer.
 
@@ -71,7 +76,7 @@ def load_file(
             f"Hydra does, use {option('config_dir')} DIR {option('config_name')} NAME"
         )
     if sets or needs_resolution(data):
-        data = resolve(data, sets, str(path), lines)
+        data = resolve(data, sets, str(path), lines, allow_env=allow_env)
     layer = from_document(data, path, key, lines, allow_import=allow_import)
     layer.notes[:0] = notes
     return layer
@@ -84,11 +89,12 @@ def load_composed(
     *,
     sets: Sequence[str] = (),
     allow_import: tuple[str, ...] = (),
+    allow_env: tuple[str, ...] = (),
 ) -> Layer:
     """A Hydra project's config, composed by Hydra as the training script sees it, as a canonical layer."""
     from lrviz.config.interpolation import compose
 
-    data, label, notes = compose(config_dir, config_name, sets)
+    data, label, notes = compose(config_dir, config_name, sets, allow_import=allow_import, allow_env=allow_env)
     layer = from_document(data, label, key, {}, allow_import=allow_import)
     layer.notes[:0] = notes
     return layer

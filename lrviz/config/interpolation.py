@@ -16,14 +16,17 @@ through Hydra's compose API. Both libraries are imported only when a file needs 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrviz.errors import ConfigError, option
+from lrviz import budget
+from lrviz.errors import ConfigError, option, redact
 from lrviz.keys import KeyPath, dotted
 
 
@@ -49,9 +52,15 @@ def needs_resolution(data: Any) -> bool:
 def parse_sets(sets: Sequence[str]) -> list[str]:
     """Check ``KEY=VALUE`` overrides before anything is read (the values are parsed by OmegaConf, as YAML)."""
     out = []
+    total = sum(len(item) for item in sets)
+    if budget.CONFIG_BYTES.exceeded(total):
+        raise budget.CONFIG_BYTES.refusal(option("overrides"), f"{total:,} characters of KEY=VALUE overrides")
     for item in sets:
         key, sep, _ = item.partition("=")
         key = key.strip()
+        segments = key.count(".") + 1
+        if budget.KEY_SEGMENTS.exceeded(segments):
+            raise budget.KEY_SEGMENTS.refusal(f"{option('overrides')} {key[:40]}...", f"a key of {segments:,} segments")
         if not sep or not key:
             raise ConfigError(f"{option('overrides')} {item!r}: expected KEY=VALUE, e.g. trainer.max_epochs=100")
         if not re.fullmatch(r"[~+]{0,2}[A-Za-z_][\w\-/@]*(\.[\w\-@]+)*", key):
@@ -63,13 +72,22 @@ def parse_sets(sets: Sequence[str]) -> list[str]:
     return out
 
 
-def resolve(data: Mapping[str, Any], sets: Sequence[str], label: str, lines: Mapping[KeyPath, int]) -> dict[str, Any]:
-    """``data`` with ``sets`` applied and every interpolation OmegaConf can resolve resolved."""
-    import yaml
+def resolve(
+    data: Mapping[str, Any],
+    sets: Sequence[str],
+    label: str,
+    lines: Mapping[KeyPath, int],
+    *,
+    allow_env: Sequence[str] = (),
+) -> dict[str, Any]:
+    """``data`` with ``sets`` applied and every interpolation OmegaConf can resolve within the budget resolved.
+
+    ``${oc.env:NAME}`` reads only the variables named in ``allow_env`` or ``LRVIZ_ALLOW_ENV``.
+    """
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from lrviz.config.files import _Loader as YAML12
+    from lrviz.config.files import parse_yaml
 
     rejected: dict[str, Unresolved] = {}
     cfg: Any = OmegaConf.create(_screen(data, (), rejected))
@@ -79,22 +97,40 @@ def resolve(data: Mapping[str, Any], sets: Sequence[str], label: str, lines: Map
         try:
             if key.startswith("~"):
                 raise ValueError("~ deletes a key only when composing a Hydra project (--config-dir)")
-            # as OmegaConf's dotlist parses it: YAML with 1.2 floats (1e-4 is a number)
-            value = yaml.load(text, Loader=YAML12) if text.strip() else None
+            # as OmegaConf's dotlist parses it: YAML with 1.2 floats (1e-4 is a number), within the budget
+            value, _ = parse_yaml(text, f"{option('overrides')} {item[:80]!r}", value=True)
+            budget.nesting(value, f"{option('overrides')} {key}")
             OmegaConf.update(cfg, key, value, merge=True, force_add=True)  # list indices work: a.schedulers.1.T_max
-        except (OmegaConfBaseException, yaml.YAMLError, ValueError) as exc:
-            raise ConfigError(f"{option('overrides')} {item!r}: {_first_line(exc)}") from None
-    out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, lines)), rejected)
+        except (OmegaConfBaseException, ValueError) as exc:
+            raise ConfigError(f"{option('overrides')} {item[:200]!r}: {_first_line(exc)}") from None
+    if sets:
+        cfg = OmegaConf.create(_screen(OmegaConf.to_container(cfg, resolve=False), (), rejected))
+    cfg = _within_budget(cfg, rejected)
+    with _environment(allow_env):
+        out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, lines)), rejected)
     return out
 
 
-def compose(config_dir: Path, config_name: str, sets: Sequence[str]) -> tuple[dict[str, Any], str, list[str]]:
-    """The config a Hydra app sees: ``config_dir``/``config_name`` composed with overrides ``sets``."""
+def compose(
+    config_dir: Path,
+    config_name: str,
+    sets: Sequence[str],
+    *,
+    allow_import: Sequence[str] = (),
+    allow_env: Sequence[str] = (),
+) -> tuple[dict[str, Any], str, list[str]]:
+    """The config a Hydra app sees: ``config_dir``/``config_name`` composed with overrides ``sets``.
+
+    Every YAML file of the project is read first as any config file is (size, aliases, nesting), and
+    Hydra searches only ``file://`` folders inside ``config_dir``: a ``pkg://`` or ``structured://``
+    search path imports its package, so it is refused unless ``allow_import`` names the package.
+    """
     parse_sets([s for s in sets if not s.startswith(("~", "+"))])
     if not config_dir.is_dir():
         raise ConfigError(f"{option('config_dir')} {config_dir}: no such directory")
     name = config_name[:-5] if config_name.endswith(".yaml") else config_name
     label = f"{config_dir / name}.yaml (composed by Hydra)"
+    _check_project(config_dir, name, sets, allow_import)
     try:
         import hydra  # noqa: F401
     except ImportError:
@@ -107,8 +143,76 @@ def compose(config_dir: Path, config_name: str, sets: Sequence[str]) -> tuple[di
         warnings.simplefilter("always")
         cfg = _compose(config_dir, name, overrides, label, notes)
     notes += [f"{label}: Hydra: {_first_line(Exception(str(w.message)))}" for w in caught or ()]
-    out: dict[str, Any] = _plain(cfg, (), _Where(label, {}))
+    from omegaconf import OmegaConf
+
+    rejected: dict[str, Unresolved] = {}
+    cfg = OmegaConf.create(_screen(OmegaConf.to_container(cfg, resolve=False), (), rejected))
+    cfg = _within_budget(cfg, rejected)
+    with _environment(allow_env):
+        out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, {})), rejected)
     return out, label, notes
+
+
+def _check_project(config_dir: Path, name: str, sets: Sequence[str], allow_import: Sequence[str]) -> None:
+    """Read every YAML file of a Hydra project within the budget, and refuse search paths that import code."""
+    from lrviz.config.files import parse_yaml, read_yaml
+
+    root = config_dir.resolve()
+    count = 0
+    primary: Any = None
+    for folder, dirs, files in os.walk(config_dir):
+        dirs.sort()
+        for file in sorted(files):
+            if not file.endswith((".yaml", ".yml")):
+                continue
+            count += 1
+            if budget.PROJECT_FILES.exceeded(count):
+                raise budget.PROJECT_FILES.refusal(
+                    f"{option('config_dir')} {config_dir}", f"more than {count - 1:,} YAML files"
+                )
+            path = Path(folder, file)
+            try:
+                data, _ = read_yaml(path)
+            except ConfigError as exc:
+                if "the top level is" in exc.message or "the file is empty" in exc.message:
+                    continue  # a list or an empty file: Hydra's business, not a budget question
+                raise
+            if Path(folder).resolve() == root and Path(file).stem == name:
+                primary = data
+    entries: list[tuple[str, str]] = []
+    hydra_node = primary.get("hydra") if isinstance(primary, dict) else None
+    if isinstance(hydra_node, dict) and isinstance(hydra_node.get("searchpath"), list):
+        entries += [(str(e), f"{config_dir / name}.yaml: hydra.searchpath") for e in hydra_node["searchpath"]]
+    for item in sets:
+        key, _, text = item.partition("=")
+        if key.strip().lstrip("+~") == "hydra.searchpath":
+            value, _ = parse_yaml(text, f"{option('overrides')} {item[:80]!r}", value=True)
+            values = value if isinstance(value, list) else [value]
+            entries += [(str(e), f"{option('overrides')} hydra.searchpath") for e in values]
+    for entry, where in entries:
+        scheme, sep, rest = entry.partition("://")
+        if not sep:
+            scheme, rest = "file", entry
+        if scheme == "file":
+            place = Path(rest)
+            inside = (
+                [(base / place).resolve() for base in (Path.cwd(), config_dir)]
+                if not place.is_absolute()
+                else [place.resolve()]
+            )
+            if any(p == root or root in p.parents for p in inside):
+                continue
+            raise ConfigError(
+                f"{where}: {entry!r} is outside {option('config_dir')} {config_dir}; lrviz composes a project "
+                "from its own folder only (copy the configs into it)"
+            )
+        package = rest.split("/")[0]
+        if scheme == "pkg" and any(package == a or package.startswith(a + ".") for a in allow_import):
+            continue
+        raise ConfigError(
+            f"{where}: {entry!r} makes Hydra import {package or 'a module'} to find its configs; lrviz runs no "
+            f"code unless asked: pass {option('allow_import')} {package.split('.')[0] or 'PACKAGE'} if you trust it"
+        )
 
 
 def _compose(config_dir: Path, name: str, overrides: list[str], label: str, notes: list[str]) -> Any:
@@ -138,6 +242,206 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
             text += " (to add a key the config does not have, write it as +key=value)"
         raise ConfigError(f"{label}: Hydra could not compose the config: {text}") from None
     return cfg
+
+
+#: Environment variables ``${oc.env:NAME}`` may read, besides those given to ``resolve``: a comma-separated list.
+ALLOW_ENV_VARIABLE = "LRVIZ_ALLOW_ENV"
+
+
+class EnvNotAllowed(KeyError):
+    """``${oc.env:NAME}`` of a variable nobody allowed."""
+
+
+@contextlib.contextmanager
+def _environment(allow_env: Sequence[str]) -> Iterator[None]:
+    """While resolving: ``oc.env`` reads only allowed variables, and every value it returns is redacted
+    from error messages. OmegaConf's own resolver is put back afterwards."""
+    from omegaconf.basecontainer import BaseContainer
+    from omegaconf.omegaconf import OmegaConf
+
+    allowed = {n.strip() for n in allow_env if n.strip()}
+    allowed |= {n.strip() for n in os.environ.get(ALLOW_ENV_VARIABLE, "").split(",") if n.strip()}
+    marker = object()
+
+    def env(key: str, default: Any = marker) -> str | None:
+        if key not in allowed:
+            raise EnvNotAllowed(key)
+        if key in os.environ:
+            value = os.environ[key]
+            redact(value, key)
+            return value
+        if default is marker:
+            raise KeyError(f"Environment variable '{key}' not found")
+        return str(default) if default is not None else None
+
+    resolvers = BaseContainer._resolvers
+    original = resolvers.get("oc.env")
+    resolvers.pop("oc.env", None)
+    OmegaConf.register_new_resolver("oc.env", env, use_cache=False)
+    try:
+        yield
+    finally:
+        resolvers.pop("oc.env", None)
+        if original is not None:
+            resolvers["oc.env"] = original
+
+
+_REFERENCE = re.compile(r"\.*[A-Za-z_][\w\-]*(?:(?:\.[\w\-]+)|(?:\[\d+\]))*|\.+")
+
+
+def _within_budget(cfg: Any, rejected: dict[str, Unresolved]) -> Any:
+    """``cfg`` with every value whose interpolation would exceed the budget replaced by a placeholder,
+    before OmegaConf resolves anything (it re-resolves a key each time it is referenced, so
+    ``${b}${b}`` doubling takes exponential time). The text each value resolves to, how deep the
+    references go and how many resolutions it takes are estimated from the raw text."""
+    from omegaconf import OmegaConf
+
+    raw = OmegaConf.to_container(cfg, resolve=False)
+    meter = _Meter(raw)
+    over: dict[KeyPath, str] = {}
+    total = 0
+    limit_total = budget.RESOLUTIONS.value
+    for path, text in _strings(raw, ()):
+        if "${" not in text:
+            continue
+        size, depth, work = meter.measure(path)
+        reason = None
+        if budget.RESOLVED_CHARS.exceeded(size):
+            reason = budget.RESOLVED_CHARS.refusal("", f"its resolved text of {_count(size)} characters").message
+        elif budget.RESOLUTION_DEPTH.exceeded(depth):
+            reason = budget.RESOLUTION_DEPTH.refusal("", f"a chain of {_count(depth)} references").message
+        elif budget.RESOLUTIONS.exceeded(work) or total + work > limit_total:
+            reason = budget.RESOLUTIONS.refusal(
+                "",
+                f"resolving it (with the document's other values) in {_count(total + work)} steps",
+            ).message
+        if reason is None:
+            total += work
+        else:
+            over[path] = reason.lstrip(": ")
+    if not over:
+        return cfg
+    for path, reason in over.items():
+        placeholder = f"lrviz-rejected-{len(rejected)}"
+        me = dotted(path).replace("[", ".").replace("]", "")
+        rejected[placeholder] = Unresolved(
+            _get(raw, path)[:80], f"is not resolved: {reason} (or set it with {option('overrides')} {me}=VALUE)"
+        )
+        _set(raw, path, placeholder)
+    return OmegaConf.create(raw)
+
+
+def _count(n: int) -> str:
+    """A cost as a number, or "more than N" once the meter saturated."""
+    cap = 1000 * max(budget.RESOLVED_CHARS.value, budget.RESOLUTIONS.value, budget.RESOLUTION_DEPTH.value)
+    return f"more than {cap:,}" if n >= cap else f"{n:,}"
+
+
+def _strings(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    stack: list[tuple[Any, KeyPath]] = [(node, path)]
+    while stack:
+        item, here = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, (*here, k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, (*here, i)) for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, str):
+            yield here, item
+
+
+def _get(root: Any, path: KeyPath) -> Any:
+    node = root
+    for key in path:
+        node = node[key]
+    return node
+
+
+def _set(root: Any, path: KeyPath, value: Any) -> None:
+    _get(root, path[:-1])[path[-1]] = value
+
+
+class _Meter:
+    """Estimates, without resolving, what resolving a value costs: (characters, depth, resolutions).
+
+    Costs saturate a little above the largest limit, so the numbers stay small whatever the bomb."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.cap = 1000 * max(budget.RESOLVED_CHARS.value, budget.RESOLUTIONS.value, budget.RESOLUTION_DEPTH.value)
+        self.memo: dict[KeyPath, tuple[int, int, int]] = {}
+        self.active: set[KeyPath] = set()
+
+    def measure(self, path: KeyPath) -> tuple[int, int, int]:
+        if path in self.memo:
+            return self.memo[path]
+        if path in self.active or len(self.active) > 10 * budget.RESOLUTION_DEPTH.value:
+            return (0, len(self.active), 0)  # a cycle (OmegaConf reports it) or far too deep already
+        try:
+            node = _get(self.root, path)
+        except (KeyError, IndexError, TypeError):
+            return (0, 0, 0)
+        self.active.add(path)
+        try:
+            cost = self._node(node, path)
+        finally:
+            self.active.discard(path)
+        cost = (min(cost[0], self.cap), min(cost[1], self.cap), min(cost[2], self.cap))
+        self.memo[path] = cost
+        return cost
+
+    def _node(self, node: Any, path: KeyPath) -> tuple[int, int, int]:
+        if isinstance(node, dict | list):
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            size = depth = work = 0
+            for key, _ in items:
+                s, d, w = self.measure((*path, key))
+                size, depth, work = size + s + 1, max(depth, d), work + w
+                if size > self.cap or work > self.cap:
+                    break
+            return size, depth, work
+        if not isinstance(node, str) or "${" not in node:
+            return len(str(node)), 0, 0
+        size, depth, work = len(node), 0, 0
+        for body in _interpolations(node):
+            target = self._target(body, path)
+            if target is None:
+                continue
+            s, d, w = self.measure(target)
+            size, depth, work = size + s, max(depth, d + 1), work + w + 1
+            if size > self.cap or work > self.cap:
+                break
+        return size, depth, work
+
+    def _target(self, body: str, path: KeyPath) -> KeyPath | None:
+        body = body.strip()
+        if ":" in body.split("${")[0]:  # a resolver: its arguments' references are found on their own
+            name, _, args = body.partition(":")
+            if name.strip() != "oc.select":
+                return None
+            body = args.split(",")[0].strip()
+        if not _REFERENCE.fullmatch(body):
+            return None
+        dots = len(body) - len(body.lstrip("."))
+        parts: list[Any] = [int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", body.lstrip(".")) if p]
+        base: KeyPath = () if dots == 0 else path[: max(0, len(path) - dots)]
+        return (*base, *parts)
+
+
+def _interpolations(text: str) -> Iterator[str]:
+    """The body of every ``${...}`` in ``text``, nested ones too (``${oc.select:${a},1}`` gives both)."""
+    starts: list[int] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("\\${", i):
+            i += 3
+            continue
+        if text.startswith("${", i):
+            starts.append(i + 2)
+            i += 2
+            continue
+        if text[i] == "}" and starts:
+            yield text[starts.pop() : i]
+        i += 1
 
 
 def take(value: Any, where: str) -> Any:
@@ -262,6 +566,13 @@ def _reason(exc: BaseException | None, raw: str, path: KeyPath) -> str:
         resolver = re.search(r"type (\S+)", text)
         what = resolver.group(1) if resolver else "a custom resolver"
         return f"{raw} uses the resolver {what!r}, which lrviz does not run (it runs no project code); {fix}"
+    if name == "InterpolationResolutionError" and "EnvNotAllowed" in text:
+        var = re.search(r"EnvNotAllowed raised while resolving interpolation: '?([^'\s]+)", text)
+        env = var.group(1) if var else "a variable"
+        return (
+            f"{raw} reads the environment variable {env}, which lrviz reads only when asked: pass "
+            f"{option('allow_env')} {env} (or set {ALLOW_ENV_VARIABLE}={env}), or {fix}"
+        )
     if "Recursive interpolation" in text:
         return f"{raw} refers back to itself through other keys (a cycle); {fix}"
     if "Environment variable" in text:
