@@ -58,8 +58,12 @@ STEPS = Limit("LRVIZ_MAX_STEPS", 20_000_000, "scheduler steps")
 CONFIG_BYTES = Limit("LRVIZ_MAX_CONFIG_BYTES", 1024 * 1024, "bytes")
 #: A run's log file (CSV, JSON, JSONL, one TensorBoard event file).
 LOG_BYTES = Limit("LRVIZ_MAX_LOG_BYTES", 1024 * 1024 * 1024, "bytes")
+#: A JSON log read whole (trainer_state.json): parsed JSON takes ~10x its size in memory.
+LOG_JSON_BYTES = Limit("LRVIZ_MAX_LOG_JSON_BYTES", 128 * 1024 * 1024, "bytes")
+#: One TensorBoard event file: tensorboard parses about 0.6 MB a second, keeping every scalar.
+LOG_EVENT_BYTES = Limit("LRVIZ_MAX_EVENT_FILE_BYTES", 32 * 1024 * 1024, "bytes")
 #: Rows (logged points) read from a log.
-LOG_ROWS = Limit("LRVIZ_MAX_LOG_ROWS", 50_000_000, "rows")
+LOG_ROWS = Limit("LRVIZ_MAX_LOG_ROWS", 20_000_000, "rows")
 #: Values in a YAML document with every alias expanded.
 EXPANDED_NODES = Limit("LRVIZ_MAX_EXPANDED_NODES", 100_000, "values")
 #: Mappings and lists nested inside each other.
@@ -81,6 +85,8 @@ LIMITS = (
     STEPS,
     CONFIG_BYTES,
     LOG_BYTES,
+    LOG_JSON_BYTES,
+    LOG_EVENT_BYTES,
     LOG_ROWS,
     EXPANDED_NODES,
     NESTING,

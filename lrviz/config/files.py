@@ -178,7 +178,7 @@ def read_document(path: Path) -> tuple[dict[str, Any], dict[KeyPath, int]]:
     except RecursionError:
         raise budget.NESTING.refusal(label, "the document's nesting") from None
     except ValueError as exc:  # an integer of more digits than int() converts
-        raise budget.DIGITS.refusal(label, f"a number ({exc})") from None
+        raise budget.DIGITS.refusal(label, "a number of more than 4,300 digits") from None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         raise ConfigError(f"{path}: the top level is {kind}; it must be an object")
