@@ -36,11 +36,12 @@ import importlib.util
 import inspect
 import logging
 import math
+import re
 import sys
 import types
 import warnings
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -148,7 +149,7 @@ def _deepspeed_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> An
     try:
         return cls(optimizer, **fw["params"])
     except (*_TORCH_ERRORS, AssertionError) as exc:
-        raise ConfigError(f"scheduler.params: DeepSpeed's {fw['type']} rejected them: {_one_line(exc)}") from None
+        raise _rejected(fw, exc, f"DeepSpeed's {fw['type']}") from None
 
 
 #: DeepSpeed log lines that say nothing about the schedule: the accelerator it picked at import, and
@@ -200,9 +201,18 @@ def _hf_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> Any:
             scheduler_specific_kwargs=dict(fw["scheduler_specific_kwargs"]),
         )
     except _TORCH_ERRORS as exc:
-        raise ConfigError(
-            f"lr_scheduler_kwargs: transformers' {fw['type']} scheduler rejected them: {_one_line(exc)}"
-        ) from None
+        raise _rejected(fw, exc, f"transformers' {fw['type']} scheduler") from None
+
+
+def _rejected(fw: Mapping[str, Any], exc: BaseException, who: str) -> ConfigError:
+    """A framework's own rejection of a value, at the config's ``file:line: key`` of the value it names."""
+    text = _one_line(exc) or type(exc).__name__
+    where: Mapping[str, str] = fw.get("where") or {}
+    named = [k for k in where if k and re.search(rf"\b{re.escape(k)}\b", text)]
+    key = max(named, key=len) if named else ""
+    place = where.get(key) or where.get("") or "the config"
+    what = "rejected this value" if key else "rejected the arguments"
+    return ConfigError(f"{place}: {who} {what}: {text}; fix it in the config")
 
 
 def _timm_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> tuple[Any, RunConfig]:
@@ -217,9 +227,7 @@ def _timm_scheduler(run: RunConfig, optimizer: torch.optim.Optimizer) -> tuple[A
             optimizer, **kwargs, updates_per_epoch=fw["updates_per_epoch"]
         )
     except (*_TORCH_ERRORS, AssertionError) as exc:
-        raise ConfigError(
-            f"timm {fw['args']['sched']}: create_scheduler_v2 rejected the arguments: {_one_line(exc)}"
-        ) from None
+        raise _rejected(fw, exc, f"timm's create_scheduler_v2 ({fw['args']['sched']})") from None
     num_epochs = int(num_epochs)
     if num_epochs < 1:
         raise ConfigError(f"timm {fw['args']['sched']}: create_scheduler_v2 gives {num_epochs} epochs; raise epochs")

@@ -546,7 +546,7 @@ def _read_trainer_state(path: Path) -> RunLog:
         raise ConfigError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     except RecursionError:
         raise budget.NESTING.refusal(str(path), "the JSON's nesting") from None
-    except ValueError as exc:  # an integer of thousands of digits
+    except ValueError:  # an integer of thousands of digits
         raise budget.DIGITS.refusal(str(path), "a number of more than 4,300 digits") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("log_history"), list):
         raise ConfigError(

@@ -213,7 +213,14 @@ def build(layer: Layer) -> RunConfig:
         geometry=geometry,
         unit="step",
         notes=tuple(notes),
-        framework={"type": kind, "params": params, "warmup_num_steps": warmup, "findings": findings},
+        framework={
+            "type": kind,
+            "params": params,
+            "warmup_num_steps": warmup,
+            "findings": findings,
+            # where each param came from, so DeepSpeed's own rejection names the file, line and key
+            "where": {"": f.at("scheduler", "params"), **{k: f.at("scheduler", "params", k) for k in params}},
+        },
     )
 
 

@@ -177,7 +177,7 @@ def read_document(path: Path) -> tuple[dict[str, Any], dict[KeyPath, int]]:
         raise ConfigError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise budget.NESTING.refusal(label, "the document's nesting") from None
-    except ValueError as exc:  # an integer of more digits than int() converts
+    except ValueError:  # an integer of more digits than int() converts
         raise budget.DIGITS.refusal(label, "a number of more than 4,300 digits") from None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"

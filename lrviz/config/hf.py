@@ -200,6 +200,12 @@ def build(layer: Layer) -> RunConfig:
         "num_train_epochs": epochs,
         "deepspeed_scheduler": deepspeed,
         "version": ".".join(map(str, version)),
+        # where each argument came from, so transformers' own rejection names the file, line and key
+        "where": {
+            "": f.at("lr_scheduler_type"),
+            **{k: f.at("lr_scheduler_kwargs", k) for k in kwargs},
+            "num_warmup_steps": f.at("warmup_ratio" if f.given("warmup_ratio") else "warmup_steps"),
+        },
     }
     label = layer.data.get("label")
     title = layer.data.get("title")

@@ -176,6 +176,8 @@ def build(layer: Layer) -> RunConfig:
             "args": args,
             "updates_per_epoch": updates,
             "decreasing_metric": args["eval_metric"] == "loss",
+            # where each argument came from, so timm's own rejection names the file, line and key
+            "where": {"": f.at("sched"), **{k: f.at(k) for k in args if k in f.doc}},
         }
     )
     # the title names what differs from train.py's defaults (an args.yaml lists every argument)
