@@ -51,9 +51,9 @@ class Limit:
 
 
 #: LR values a run records: epochs x steps per epoch x param groups (8 bytes each, plus drawing).
-POINTS = Limit("LRVIZ_MAX_POINTS", 10_000_000, "values")
+POINTS = Limit("LRVIZ_MAX_POINTS", 2_000_000, "values")
 #: Scheduler steps: optimizer steps x the times each one steps the scheduler (Accelerate's processes).
-STEPS = Limit("LRVIZ_MAX_STEPS", 20_000_000, "scheduler steps")
+STEPS = Limit("LRVIZ_MAX_STEPS", 5_000_000, "scheduler steps")
 #: A config file, a --config-dir file, or all --set values together.
 CONFIG_BYTES = Limit("LRVIZ_MAX_CONFIG_BYTES", 1024 * 1024, "bytes")
 #: A run's log file (CSV, JSON, JSONL, one TensorBoard event file).

@@ -125,6 +125,7 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
         _error(f"terminated by {exc.name}; nothing half-written was left behind")
         return 128 + exc.signum
     except OSError as exc:  # writing to standard output or stderr: closed, full, gone
+        _quiet_stdout()
         _error(_stream_failure(exc))
         return 1
     except Exception as exc:  # a bug: say so in one line, with the traceback on request
@@ -213,6 +214,9 @@ def _quiet_stdout() -> None:
     """After a broken pipe, let later flushes of stdout go nowhere instead of failing."""
     try:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process exits
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)  # what the old stdout still buffers goes nowhere too, at exit
+        os.close(null)
     except OSError:  # pragma: no cover
         pass
 
@@ -339,8 +343,8 @@ def main() -> None:
             # `lrviz ... | head`: the reader left; Python's own flush at exit would print a traceback
             skip_teardown, code = True, 0
         except (OSError, ValueError) as err:  # `-o - > /dev/full`: the data never arrived
-            with contextlib.suppress(OSError, ValueError):
-                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python's own flush at exit must not fail again
+            _quiet_stdout()  # Python's own flush at exit must not fail again
+            if code == 0:  # not reported yet
                 _error(_stream_failure(err) if isinstance(err, OSError) else "standard output: it is closed")
             skip_teardown, code = True, 1
         if skip_teardown:

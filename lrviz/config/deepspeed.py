@@ -355,7 +355,9 @@ def _length(layer: Layer, f: Fields, kind: str, params: dict[str, Any], notes: l
             f"how long the run is; give its optimizer steps with {flag}"
         )
     if steps > MAX_POINTS:
-        raise ConfigError(f"{f.prefix}{steps:,} steps is more than the limit of {MAX_POINTS:,}")
+        raise ConfigError(
+            f"{f.prefix}{steps:,} steps is more than the limit of {MAX_POINTS:,} (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     return steps, text
 
 

@@ -173,7 +173,9 @@ def build(layer: Layer) -> RunConfig:
         total = math.ceil(epochs * upe)
         text += f"; {epochs:g} epochs = {total:,} steps (ceil)"
     if total > MAX_POINTS:
-        raise ConfigError(f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,}")
+        raise ConfigError(
+            f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,} (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
 
     warmup, warmup_text = _warmup(f, total, version, notes)
     if name in NO_WARMUP and warmup:

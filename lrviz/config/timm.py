@@ -156,7 +156,9 @@ def build(layer: Layer) -> RunConfig:
     cooldown = args["cooldown_epochs"] if sched in ("cosine", "tanh", "poly", "wsd", "rsqrt") else 0
     epochs = args["epochs"] + cooldown + (args["warmup_epochs"] if args["warmup_prefix"] else 0)
     if epochs * spe > MAX_POINTS:
-        raise ConfigError(f"{f.at('epochs')}: {epochs:,} epochs x {spe:,} updates is more than {MAX_POINTS:,} values")
+        raise ConfigError(
+            f"{f.at('epochs')}: {epochs:,} epochs x {spe:,} updates is more than {MAX_POINTS:,} values (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     metrics = None
     if sched == "plateau":
         metrics = _metrics(layer, f, epochs)

@@ -91,7 +91,9 @@ def build_chart(
     if height < MIN_HEIGHT or plot_rows < 1:
         raise ConfigError(f"chart height {height} is too small; it needs at least {MIN_HEIGHT} rows")
     if width > MAX_WIDTH or height > MAX_HEIGHT:
-        raise ConfigError(f"chart {width:,} x {height:,} is too large; at most {MAX_WIDTH:,} x {MAX_HEIGHT:,} characters")
+        raise ConfigError(
+            f"chart {width:,} x {height:,} is too large; at most {MAX_WIDTH:,} x {MAX_HEIGHT:,} characters"
+        )
 
     # Per dot column: lowest, highest and last value of each group. The y labels' width decides the
     # plot's, so the columns are first taken for the narrowest gutter and redone only if it grows.
