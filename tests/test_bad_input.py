@@ -609,7 +609,10 @@ CASES = [
         render("scheduler: !!python/name:os.system\n", "{d}/c.yaml:1: the tag", "python/name:os.system is not allowed"),
         id="yaml-python-name-tag",
     ),
-    pytest.param(render(ALIAS_BOMB + STEP, "{d}/c.yaml: the document with its aliases expanded", "LRVIZ_MAX_EXPANDED_NODES"), id="yaml-alias-bomb"),
+    pytest.param(
+        render(ALIAS_BOMB + STEP, "{d}/c.yaml: the document with its aliases expanded", "LRVIZ_MAX_EXPANDED_NODES"),
+        id="yaml-alias-bomb",
+    ),
     pytest.param(render("a: &a [*a]\n" + STEP, "{d}/c.yaml:1: a recursive alias"), id="yaml-recursive-alias"),
     pytest.param(
         render("epochs: " + "[" * 20000 + "]" * 20000 + "\n" + STEP, "{d}/c.yaml", "LRVIZ_MAX_NESTING"),

@@ -631,3 +631,66 @@ def test_deepspeed_rejection_names_file_line_and_key(tmp_path: Path) -> None:
         (tmp_path / "ds.json").read_text().replace('"warmup_num_steps": 0', '"warmup_num_steps": "auto"')
     )
     one_line(lrviz("render", "ds.json", cwd=tmp_path), 2, "ds.json:7", "auto")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The property: any config renders, or exits 2 with one line; exit 1 only for a failed write
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_REFS = [
+    "${epochs}",
+    "${scheduler.T_max}",
+    "${oc.env:HOME}",
+    "${oc.env:LRVIZ_NO_SUCH,3}",
+    "???",
+    "${a}${a}",
+    "${oc.select:x,2}",
+]
+_SCALARS = (
+    st.integers(-3, 30)
+    | st.sampled_from([0, 10**15 + 1, 10**30, 2**63])
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from(["", "abc", "1e-3", "true"] + _REFS)
+    | st.booleans()
+    | st.none()
+)
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "name", "T_max"]), inner, max_size=3), max_leaves=8)  # fmt: skip
+_NAMES = st.sampled_from(["StepLR", "CosineAnnealingLR", "OneCycleLR", "ExponentialLR", "MultiStepLR", "LinearLR", "CyclicLR", "Nope"])  # fmt: skip
+_ARGS = st.sampled_from(["step_size", "gamma", "T_max", "eta_min", "max_lr", "total_steps", "milestones", "start_factor", "total_iters", "base_lr"])  # fmt: skip
+_TOP = st.sampled_from(["epochs", "steps_per_epoch", "lr", "warmup", "interval", "label", "accelerate_processes", "frequency", "optimizer"])  # fmt: skip
+
+
+@st.composite
+def _documents(draw: Any) -> str:
+    import yaml
+
+    scheduler: dict[str, Any] = {"name": draw(_NAMES)}
+    scheduler.update(draw(st.dictionaries(_ARGS, _VALUES, max_size=3)))
+    doc: dict[str, Any] = {"scheduler": scheduler, **draw(st.dictionaries(_TOP, _VALUES, max_size=3))}
+    if draw(st.booleans()):
+        doc["a"] = draw(_VALUES)
+    return str(yaml.safe_dump(doc, default_flow_style=draw(st.booleans()), allow_unicode=True))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=_documents())
+def test_any_config_renders_or_exits_2_with_one_line(text: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "c.yaml"
+        config.write_text(text)
+        out = Path(folder) / "out.csv"
+        result = runner.invoke(app, ["render", str(config), "-o", str(out)])
+        shown = f"config:\n{text}\nexit {result.exit_code}\nstderr: {result.stderr!r}"
+        assert result.exception is None or isinstance(result.exception, SystemExit), shown
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr, shown
+        if result.exit_code == 0:
+            assert out.exists(), shown
+            return
+        assert result.exit_code == 2, shown
+        lines = [line for line in result.stderr.splitlines() if not line.startswith(("warning: ", "note: "))]
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and len(lines[0]) <= 700, shown
+        assert not out.exists(), shown
