@@ -16,8 +16,8 @@ from pathlib import Path
 
 from lrviz.errors import ConfigError
 
-#: (device, inode) of every file this process has read -> the name it was read by.
-_READ: dict[tuple[int, int], str] = {}
+#: (device, inode) of every file this process has read -> (the name it was read by, its ctime then).
+_READ: dict[tuple[int, int], tuple[str, int]] = {}
 
 
 def remember(path: Path | str, stat: os.stat_result | None = None) -> None:
@@ -26,16 +26,24 @@ def remember(path: Path | str, stat: os.stat_result | None = None) -> None:
         st = stat if stat is not None else os.stat(path)
     except (OSError, ValueError):
         return
-    _READ.setdefault((st.st_dev, st.st_ino), str(path))
+    _READ.setdefault((st.st_dev, st.st_ino), (str(path), st.st_ctime_ns))
 
 
-def read_as(identity: tuple[int, int]) -> str | None:
-    """The name an input with this (device, inode) was read by, or None."""
-    return _READ.get(identity)
+def read_as(st: os.stat_result) -> str | None:
+    """The name the input ``st`` describes was read by, or None. An inode reused by a new file
+    after the input was deleted is not that input (its change time differs)."""
+    seen = _READ.get((st.st_dev, st.st_ino))
+    return seen[0] if seen is not None and seen[1] == st.st_ctime_ns else None
 
 
-def read_limited(path: Path, limit: int, label: str, missing_hint: str = "") -> bytes:
-    """The bytes of ``path``; ``label`` starts every message (``wr.yaml``, ``--metrics loss.txt``)."""
+def forget() -> None:
+    """Start a new command: no file counts as an input yet (an in-process caller runs many)."""
+    _READ.clear()
+
+
+def read_limited(path: Path, limit: int, label: str, missing_hint: str = "", variable: str = "") -> bytes:
+    """The bytes of ``path``; ``label`` starts every message (``wr.yaml``, ``--metrics loss.txt``);
+    ``variable`` is the environment variable that raises ``limit``."""
     try:
         if path.is_dir():
             raise ConfigError(f"{label}: is a directory, not a file")
@@ -51,5 +59,8 @@ def read_limited(path: Path, limit: int, label: str, missing_hint: str = "") -> 
     except ValueError as exc:  # a NUL in the name
         raise ConfigError(f"{label}: cannot read: {exc}") from None
     if len(raw) > limit:
-        raise ConfigError(f"{label}: larger than the {limit:,}-byte limit")
+        raise ConfigError(
+            f"{label}: larger than the {limit:,}-byte limit"
+            + (f"; raise it with {variable}=N if the file really is that large" if variable else "")
+        )
     return raw

@@ -84,7 +84,7 @@ def examine(target: Path, error: type[LrvizError] = OutputError) -> tuple[Path, 
         raise error(f"{shown}: is a directory; give a file name such as {target / 'schedule.png'}")
     if not stat.S_ISREG(st.st_mode):
         raise error(f"{shown}: is {_kind(st)}; lrviz writes only regular files, never replaces this; write elsewhere")
-    source = read_as((st.st_dev, st.st_ino))
+    source = read_as(st)
     if source is not None:
         raise error(f"{shown}: is the input {source}; lrviz never writes over an input; write elsewhere")
     if st.st_nlink > 1:

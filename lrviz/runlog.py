@@ -355,7 +355,7 @@ def _last_per_step(steps: Sequence[int], values: Sequence[float]) -> tuple[array
 
 
 def _read_text(path: Path, limit: budget.Limit = budget.LOG_JSON_BYTES) -> str:
-    raw = read_limited(path, limit.value, str(path))
+    raw = read_limited(path, limit.value, str(path), variable=limit.env)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

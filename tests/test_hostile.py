@@ -36,6 +36,7 @@ from lrviz.cli import app
 runner = CliRunner()
 
 ROOT = Path(__file__).resolve().parent.parent
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /dev/full, /proc and fork: Linux")
 STEP = "scheduler: {name: StepLR, step_size: 2}\nepochs: 5\n"
 #: Ceilings for one subprocess: CPU seconds and address space. torch alone maps ~1.5 GB of address space.
 CPU_SECONDS = 60
@@ -201,6 +202,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@linux
 def test_output_that_is_the_input_is_refused(project: Path) -> None:
     (project / "ds.json").write_text('{"scheduler": {"name": "StepLR", "step_size": 2}, "epochs": 3}')
     (project / "m.csv").write_text("0.5\n0.4\n0.3\n")
@@ -213,6 +215,7 @@ def test_output_that_is_the_input_is_refused(project: Path) -> None:
     assert snapshot(project) == before
 
 
+@linux
 def test_out_dir_over_the_inputs_and_same_stems(project: Path) -> None:
     (project / "cj").mkdir()
     for name in ("a", "b"):
@@ -231,6 +234,7 @@ def test_out_dir_over_the_inputs_and_same_stems(project: Path) -> None:
     assert snapshot(project) == before
 
 
+@linux
 def test_fifo_device_directory_and_links_are_never_replaced(project: Path) -> None:
     os.mkfifo(project / "fifo.csv")
     (project / "tonull.csv").symlink_to("/dev/null")
@@ -251,6 +255,7 @@ def test_fifo_device_directory_and_links_are_never_replaced(project: Path) -> No
     assert snapshot(project) == before
 
 
+@linux
 def test_writing_through_a_symlink_keeps_the_target(project: Path) -> None:
     target = project / "real.csv"
     target.write_text("old\n")
@@ -268,6 +273,7 @@ def test_writing_through_a_symlink_keeps_the_target(project: Path) -> None:
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+@linux
 def test_read_only_folder(project: Path) -> None:
     folder = project / "ro"
     folder.mkdir()
@@ -283,6 +289,7 @@ def test_name_too_long_is_one_line(project: Path) -> None:
     one_line(lrviz("render", "a.yaml", "-o", "x" * 300 + ".csv", cwd=project), 1, "too long")
 
 
+@linux
 def test_full_and_closed_stdout(project: Path) -> None:
     with open("/dev/full", "w") as full:
         proc = lrviz("render", "a.yaml", "-o", "-", cwd=project, stdout=full)
@@ -312,6 +319,7 @@ def test_check_overlay_never_replaces_an_existing_file(project: Path) -> None:
     one_line(lrviz("check", "a.yaml", "--against", "run.csv", "-o", "run.png", "-o", "./run.png", cwd=project), 2)
 
 
+@linux
 def test_sigterm_stops_a_batch_and_leaves_nothing_behind(tmp_path: Path) -> None:
     configs = []
     for i in range(8):

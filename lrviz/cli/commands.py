@@ -54,6 +54,9 @@ class _Group(TyperGroup):
             argv = ["--debug", *(a for a in argv if a != "--debug")]
         if debug:
             state["fork"] = False  # one process, so a traceback shows where it failed
+        from lrviz.inputs import forget
+
+        forget()  # a new command: the files earlier in-process commands read are not its inputs
         code = _guarded(
             lambda: super(_Group, self).main(argv, prog_name or "lrviz", complete_var, standalone_mode=False, **extra),
             debug,

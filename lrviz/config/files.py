@@ -94,7 +94,7 @@ def parse_yaml(text: str, label: str, *, value: bool = False) -> tuple[Any, dict
 
 
 def _read_text(path: Path) -> str:
-    raw = read_limited(path, budget.CONFIG_BYTES.value, str(path))
+    raw = read_limited(path, budget.CONFIG_BYTES.value, str(path), variable=budget.CONFIG_BYTES.env)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # a byte-order mark: UTF-16 (Windows editors save it)
         try:
             return raw.decode("utf-16")
