@@ -63,7 +63,7 @@ LOG_JSON_BYTES = Limit("LRVIZ_MAX_LOG_JSON_BYTES", 128 * 1024 * 1024, "bytes")
 #: One TensorBoard event file: tensorboard parses about 0.6 MB a second, keeping every scalar.
 LOG_EVENT_BYTES = Limit("LRVIZ_MAX_EVENT_FILE_BYTES", 32 * 1024 * 1024, "bytes")
 #: Rows (logged points) read from a log.
-LOG_ROWS = Limit("LRVIZ_MAX_LOG_ROWS", 20_000_000, "rows")
+LOG_ROWS = Limit("LRVIZ_MAX_LOG_ROWS", 5_000_000, "rows")
 #: Values in a YAML document with every alias expanded.
 EXPANDED_NODES = Limit("LRVIZ_MAX_EXPANDED_NODES", 100_000, "values")
 #: Mappings and lists nested inside each other.

@@ -435,7 +435,7 @@ def _read_csv(path: Path, x: str | None, y: str | None) -> RunLog:
                 line_no += len(pending)
                 rows += len(pending)
                 if budget.LOG_ROWS.exceeded(rows):
-                    raise budget.LOG_ROWS.refusal(str(path), f"more than {rows - 1:,} rows")
+                    raise budget.LOG_ROWS.refusal(str(path), "its row count")
             pending = next(chunks, [])
             if not pending:
                 break
@@ -598,7 +598,7 @@ def _read_jsonl(path: Path, x: str | None, y: str | None) -> RunLog:
                     continue
                 rows += 1
                 if budget.LOG_ROWS.exceeded(rows):
-                    raise budget.LOG_ROWS.refusal(str(path), f"more than {rows - 1:,} rows")
+                    raise budget.LOG_ROWS.refusal(str(path), "its row count")
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError as exc:

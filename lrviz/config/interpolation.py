@@ -139,9 +139,9 @@ def compose(
         ) from None
     overrides = list(sets)
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _environment(allow_env):
         warnings.simplefilter("always")
-        cfg = _compose(config_dir, name, overrides, label, notes)
+        cfg = _compose(config_dir, name, overrides, label, notes)  # a defaults list may say ${oc.env:...} too
     notes += [f"{label}: Hydra: {_first_line(Exception(str(w.message)))}" for w in caught or ()]
     from omegaconf import OmegaConf
 
