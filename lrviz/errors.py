@@ -81,4 +81,6 @@ class OutputError(LrvizError):
 
 
 class ScheduleError(LrvizError):
-    """PyTorch failed while stepping a schedule that looked valid (exit 1)."""
+    """PyTorch failed while stepping a schedule that looked valid: the input's values are at fault (exit 2)."""
+
+    exit_code = 2

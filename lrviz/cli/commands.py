@@ -30,8 +30,8 @@ from lrviz.errors import LrvizError
 from lrviz.schedules import SCHEDULERS
 
 EXIT_CODES = (
-    "Exit status: 0 ok; 1 a check failed or a runtime failure (PyTorch raised while stepping, an output "
-    "could not be written); 2 bad input (a flag, a config file or a value)."
+    "Exit status: 0 ok; 1 a check failed or a runtime failure (an output could not be written, the process "
+    "was killed); 2 bad input (a flag, a config file or a value, including values PyTorch refuses while stepping)."
 )
 
 
