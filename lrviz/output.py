@@ -24,7 +24,7 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from lrviz.errors import ConfigError, LrvizError, OutputError
 from lrviz.inputs import read_as
@@ -79,7 +79,9 @@ def examine(target: Path, error: type[LrvizError] = OutputError) -> tuple[Path, 
     except ValueError as exc:  # a NUL in the name
         raise error(f"{target}: cannot write: {exc}") from None
     assert st is not None
-    shown = f"{target}" + (f" (a link to {real})" if os.path.islink(target) else "")
+    shown = f"{target}"
+    if os.path.islink(target):  # the problem is the link's target: name it
+        error = _naming_link(error, real)
     if stat.S_ISDIR(st.st_mode):
         raise error(f"{shown}: is a directory; give a file name such as {target / 'schedule.png'}")
     if not stat.S_ISREG(st.st_mode):
@@ -103,6 +105,15 @@ def examine(target: Path, error: type[LrvizError] = OutputError) -> tuple[Path, 
     if st.st_mode & 0o222 == 0 or not os.access(target, os.W_OK):
         raise error(f"{shown}: is read-only; not overwritten (make it writable, e.g. chmod u+w, or write elsewhere)")
     return real, st
+
+
+def _naming_link(error: type[LrvizError], real: Path) -> Any:
+    """``error`` with `` (a link to REAL)`` at the end of its message."""
+
+    def make(message: str) -> LrvizError:
+        return error(f"{message} ({real} is where the link points)")
+
+    return make
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

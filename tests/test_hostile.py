@@ -350,7 +350,7 @@ def test_sigterm_stops_a_batch_and_leaves_nothing_behind(tmp_path: Path) -> None
     assert "Traceback" not in err, err
     if out.is_dir():
         assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
-    for _ in range(100):  # the workers die with the parent
+    for _ in range(600):  # the workers die with the parent (a worker inside a long drawing call takes a moment)
         if not [pid for pid in children if _alive(pid)]:
             break
         time.sleep(0.05)
