@@ -153,6 +153,19 @@ AllowEnvOption = Annotated[
         "Without it, lrviz reads no environment variable a config names. Repeatable.",
     ),
 ]
+DialectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect",
+        metavar="NAME",
+        help="Read the config as this framework's (hf, axolotl, llamafactory, trl, timm, deepspeed, torch, ...) "
+        "when its keys do not say which.",
+    ),
+]
+ExplainOption = Annotated[
+    bool,
+    typer.Option("--explain", help="Say where every number of the run came from, and what was done with each key."),
+]
 ConfigDirOption = Annotated[
     Path | None,
     typer.Option("--config-dir", metavar="DIR", help="A Hydra project's config folder: compose it as Hydra does."),
@@ -211,6 +224,8 @@ FILE_OPTIONS: dict[str, Any] = {
     "config_name": ConfigNameOption,
     "allow_import": AllowImportOption,
     "allow_env": AllowEnvOption,
+    "dialect": DialectOption,
+    "explain": ExplainOption,
     "epochs": EpochsOption,
     "steps_per_epoch": StepsPerEpochOption,
     "interval": IntervalOption,
@@ -285,6 +300,7 @@ FLAGS: dict[str, str] = {
     "y": "--y",
     "allow_import": "--allow-import",
     "allow_env": "--allow-env",
+    "dialect": "--dialect",
     "config_dir": "--config-dir",
     "config_name": "--config-name",
     "dpi": "--dpi",
