@@ -20,7 +20,7 @@ from lrviz.model import RunConfig
 from lrviz.render import import_renderers, write_outputs
 
 #: The longest message printed: a longer one (a value quoted from a huge file) keeps its start and its end.
-MAX_MESSAGE = 600
+MAX_MESSAGE = 1000
 
 
 def _one_line(text: str) -> str:
@@ -32,7 +32,7 @@ def _one_line(text: str) -> str:
     flat = " ".join(text.splitlines())
     line = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in flat).strip()
     if len(line) > MAX_MESSAGE:
-        line = f"{line[: MAX_MESSAGE - 120]} ... {line[-110:]}"
+        line = f"{line[: MAX_MESSAGE - 300]} ... {line[-290:]}"
     return line
 
 
