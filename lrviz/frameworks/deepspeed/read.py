@@ -240,6 +240,7 @@ def build(layer: Layer) -> RunConfig:
         else 0
     )
     findings = _findings(kind, params, known, total, warmup, lr)
+    places = {"": f.at("scheduler", "params"), **{k: f.at("scheduler", "params", k) for k in params}}
     label = layer.data.get("label")
     title = layer.data.get("title")
     return RunConfig(
@@ -255,13 +256,7 @@ def build(layer: Layer) -> RunConfig:
         geometry=geometry,
         unit="step",
         notes=tuple(notes),
-        settings=DeepSpeedSettings(
-            kind,
-            params,
-            warmup,
-            tuple(findings),
-            {"": f.at("scheduler", "params"), **{k: f.at("scheduler", "params", k) for k in params}},
-        ),
+        settings=DeepSpeedSettings(kind, params, warmup, tuple(findings), places),
     )
 
 
