@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
-from lrviz.errors import ConfigError
+from lrviz.errors import ConfigError, option
 from lrviz.reports import Diagnosis, GroupReport, LogReport
 from lrviz.runlog import LogSeries, RunLog
 
@@ -121,7 +121,7 @@ def _pairs(plan_groups: list[list[float]], log: RunLog, group: str | int | None)
         return [(0, 0)]  # e.g. transformers logs only param group 0's LR
     raise ConfigError(
         f"{log.source}: the log has {n_log} LR series ({', '.join(log.groups)}) and the plan {n_plan} param "
-        "group(s); choose the series to compare with group="
+        f"group(s); choose the series to compare with {option('y')} NAME"
     )
 
 

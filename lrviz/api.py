@@ -72,6 +72,9 @@ def load(
     over = _options_layer(options)
     if isinstance(source, Mapping):
         data = dict(source)
+        from lrviz.budget import nesting
+
+        nesting(data, "<config>")
         if sets or needs_resolution(data):
             data = resolve(data, sets, "<config>", {})
         layer = from_document(data, "<config>", key, dialect=dialect)

@@ -15,6 +15,26 @@ from collections.abc import Mapping
 _MARK = "\x1f"  # unit separator: never in a rendered message (control characters are escaped there)
 
 
+#: Environment values ``${oc.env:NAME}`` resolved (value -> NAME): never shown in a message.
+_SECRETS: dict[str, str] = {}
+
+
+def redact(value: str, name: str) -> None:
+    """Keep ``value`` (the environment variable ``name``) out of every message from now on.
+
+    Values shorter than 4 characters (a number of epochs) are no secret and stay readable.
+    """
+    if len(value) >= 4:
+        _SECRETS[value] = name
+
+
+def _redacted(text: str) -> str:
+    for value, name in sorted(_SECRETS.items(), key=lambda item: -len(item[0])):
+        if value in text:
+            text = text.replace(value, f"<the value of ${name}>")
+    return text
+
+
 def option(key: str) -> str:
     """A reference to the run option ``key`` inside a message."""
     return f"{_MARK}{key}{_MARK}"
@@ -43,7 +63,8 @@ class LrvizError(Exception):
 
     def render(self, names: Mapping[str, str] | None = None) -> str:
         """The message, with option references spelled by ``names`` (key -> flag)."""
-        return render_options(self.message, names)
+        text = render_options(self.message, names)
+        return _redacted(text) if _SECRETS else text
 
     def __str__(self) -> str:
         return self.render()
@@ -60,4 +81,6 @@ class OutputError(LrvizError):
 
 
 class ScheduleError(LrvizError):
-    """PyTorch failed while stepping a schedule that looked valid (exit 1)."""
+    """PyTorch failed while stepping a schedule that looked valid: the input's values are at fault (exit 2)."""
+
+    exit_code = 2

@@ -137,7 +137,9 @@ def plan_restarts(
     """
     epochs = _whole(epochs, option("epochs"), 1)
     if epochs > MAX_POINTS:
-        raise ConfigError(f"{option('epochs')}: at most {MAX_POINTS:,} (the longest run lrviz steps), got {epochs:,}")
+        raise ConfigError(
+            f"{option('epochs')}: at most {MAX_POINTS:,} (the longest run lrviz steps; LRVIZ_MAX_POINTS raises it), got {epochs:,}"
+        )
     if t_0 is not None:
         t_0 = _whole(t_0, option("t_0"), 1)
     if t_mult is not None:

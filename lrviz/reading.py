@@ -35,6 +35,7 @@ def load_file(
     *,
     sets: Sequence[str] = (),
     allow_import: tuple[str, ...] = (),
+    allow_env: tuple[str, ...] = (),
     dialect: str | None = None,
 ) -> Layer:
     """Read a YAML or JSON config (optionally the node at dotted ``key``) into a layer of the adapter it is for.
@@ -63,7 +64,7 @@ def load_file(
             f"Hydra does, use {option('config_dir')} DIR {option('config_name')} NAME"
         )
     if sets or needs_resolution(data):
-        data = resolve(data, sets, str(path), lines)
+        data = resolve(data, sets, str(path), lines, allow_env=allow_env)
     layer = from_document(data, path, key, lines, allow_import=allow_import, dialect=dialect)
     layer.notes[:0] = notes
     return layer
@@ -76,12 +77,13 @@ def load_composed(
     *,
     sets: Sequence[str] = (),
     allow_import: tuple[str, ...] = (),
+    allow_env: tuple[str, ...] = (),
     dialect: str | None = None,
 ) -> Layer:
     """A Hydra project's config, composed by Hydra as the training script sees it, as a layer."""
     from lrviz.config.interpolation import compose
 
-    data, label, notes = compose(config_dir, config_name, sets)
+    data, label, notes = compose(config_dir, config_name, sets, allow_import=allow_import, allow_env=allow_env)
     layer = from_document(data, label, key, {}, allow_import=allow_import, dialect=dialect)
     layer.notes[:0] = notes
     return layer

@@ -29,6 +29,7 @@ import io
 import json
 import math
 import operator
+import os
 import re
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,11 +38,15 @@ from itertools import compress, islice
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from lrviz import budget
 from lrviz.errors import ConfigError, option
-from lrviz.inputs import read_limited
+from lrviz.inputs import read_limited, remember
 
-#: Largest log file read (a CSV of 10 million steps is about 300 MB).
-MAX_LOG_BYTES = 1024 * 1024 * 1024
+#: Largest log file read (``budget.LOG_BYTES``; a CSV of 10 million steps is about 300 MB). CSV and
+#: JSONL logs are read streaming, holding only the steps and LRs of the LR columns (16 bytes a point).
+MAX_LOG_BYTES = budget.LOG_BYTES.value
+#: Lines read from a CSV or JSONL log at a time.
+_CHUNK_CHARS = 8 * 1024 * 1024
 
 FORMATS = ("trainer_state", "lightning_csv", "tensorboard", "csv", "jsonl")
 
@@ -255,8 +260,8 @@ def _detect(path: Path) -> tuple[str, list[Path]]:
             if (path / name).is_file():
                 return _detect(path / name)
         found = sorted(
-            {p.parent for p in path.rglob("events.out.tfevents.*")}
-            | {p for n in ("trainer_state.json", "metrics.csv") for p in path.rglob(n)}
+            {p.parent for p in path.rglob("events.out.tfevents.*") if p.is_file() and p.parent != path}
+            | {p for n in ("trainer_state.json", "metrics.csv") for p in path.rglob(n) if p.is_file()}
         )
         if len(found) == 1:
             return _detect(found[0])
@@ -308,14 +313,19 @@ def _build(
         steps, values = columns[name]
         if not steps:
             continue
+        if not isinstance(steps, array):
+            low, high = min(steps), max(steps)
+            if max(abs(low), abs(high)) > _MAX_STEP:
+                raise ConfigError(
+                    f"{path}: {name}: a logged step of {_huge(high if abs(high) > abs(low) else low)} is beyond any "
+                    "run's length; is the step column right (name it with "
+                    f"{option('x')})?"
+                )
         if all(map(operator.lt, steps, islice(steps, 1, None))):
             s_arr = steps if isinstance(steps, array) else array("q", steps)
             v_arr = values if isinstance(values, array) else array("d", values)
         else:
-            merged = dict(zip(steps, values, strict=True))  # later entries win
-            keys = sorted(merged)
-            s_arr = array("q", keys)
-            v_arr = array("d", (merged[k] for k in keys))
+            s_arr, v_arr = _last_per_step(steps, values)
         if conv.offset:
             s_arr = array("q", (k - conv.offset for k in s_arr))
         series.append(LogSeries(name, s_arr, v_arr))
@@ -324,12 +334,40 @@ def _build(
     return RunLog(path, fmt, conv, tuple(series))
 
 
+#: Steps beyond this are no run's (10**15 optimizer steps).
+_MAX_STEP = 10**15
+
+
+def _huge(value: int) -> str:
+    digits = len(str(abs(value)))
+    return f"{value:,}" if digits <= 18 else f"{digits} digits"  # "a step of 31 digits"
+
+
+def _last_per_step(steps: Sequence[int], values: Sequence[float]) -> tuple[array[int], array[float]]:
+    """Steps ascending, the last value logged for each (a resumed run logs some steps twice).
+
+    Sorted by numpy, in a few bytes a point, not a dict of Python objects (tens of bytes a point)."""
+    import numpy as np
+
+    s = np.asarray(steps, dtype=np.int64)
+    v = np.asarray(values, dtype=np.float64)
+    order = np.argsort(s, kind="stable")
+    s, v = s[order], v[order]
+    del order
+    last = np.ones(len(s), dtype=bool)
+    last[:-1] = s[1:] != s[:-1]
+    s_arr, v_arr = array("q"), array("d")
+    s_arr.frombytes(s[last].tobytes())
+    v_arr.frombytes(v[last].tobytes())
+    return s_arr, v_arr
+
+
 # ---------------------------------------------------------------------------
 # CSV (Lightning's CSVLogger, W&B/MLflow exports)
 
 
-def _read_text(path: Path) -> str:
-    raw = read_limited(path, MAX_LOG_BYTES, str(path))
+def _read_text(path: Path, limit: budget.Limit = budget.LOG_JSON_BYTES) -> str:
+    raw = read_limited(path, limit.value, str(path), variable=limit.env)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -338,59 +376,114 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _read_csv(path: Path, x: str | None, y: str | None) -> RunLog:
-    text = _read_text(path)
-    if not text or text.isspace():
-        raise ConfigError(f"{path}: empty log; was the run logging yet?")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    grid = _plain_grid(text, delimiter)
-    if grid is None:
+def _open_text(path: Path) -> io.TextIOWrapper:
+    """A log opened for streaming, its size checked against the budget first."""
+    try:
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a directory, not a file")
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ConfigError(f"{path}: permission denied; check the file's read permission") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    st = os.fstat(handle.fileno())
+    remember(path, st)
+    if budget.LOG_BYTES.exceeded(st.st_size):
+        handle.close()
+        raise budget.LOG_BYTES.refusal(str(path), f"a log of {st.st_size:,} bytes")
+    return io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+
+
+def _chunks(path: Path, text: io.TextIOWrapper) -> Iterable[list[str]]:
+    """Lines of a log, a few megabytes at a time; every failure a ConfigError naming the file."""
+    read = 0
+    limit = budget.LOG_BYTES.value
+    while True:
         try:
-            reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-            header = next(reader)
-            rows = list(reader)
+            lines = text.readlines(_CHUNK_CHARS)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not a text file ({exc.reason}); name a CSV or JSON log") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if not lines:
+            return
+        read += sum(map(len, lines))
+        if read > limit:  # a pipe or a growing file: its size said nothing
+            raise budget.LOG_BYTES.refusal(str(path), "the log")
+        yield lines
+
+
+def _read_csv(path: Path, x: str | None, y: str | None) -> RunLog:
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with _open_text(path) as text:
+        chunks = iter(_chunks(path, text))
+        first = next(chunks, [])
+        if not first or all(not line.strip() for line in first):
+            raise ConfigError(f"{path}: empty log; was the run logging yet?")
+        try:
+            header = next(csv.reader(first[:1], delimiter=delimiter))
         except csv.Error as exc:
-            raise ConfigError(f"{path}:{reader.line_num}: not a CSV file ({exc})") from None
+            raise ConfigError(f"{path}:1: not a CSV file ({exc})") from None
+        header = [h.strip() for h in header]
+        step_col = _pick_step(path, header, x)
+        lr_cols = _pick_lr(path, header, y, "columns")
+        lightning = path.name == "metrics.csv" or any(header[c].startswith("lr-") for c in lr_cols)
+        fmt = "lightning_csv" if lightning else "csv"
+        names = [header[c] for c in lr_cols]
+        conv = _convention_for(names, "lightning" if lightning else "lrviz")
+        columns: dict[str, tuple[array[int], array[float]]] = {header[c]: (array("q"), array("d")) for c in lr_cols}
         width = len(header)
-        cells = [[r[c] if c < len(r) else "" for r in rows] for c in range(width)]
-    else:
-        header, cells = grid
-    header = [h.strip() for h in header]
-    step_col = _pick_step(path, header, x)
-    lr_cols = _pick_lr(path, header, y, "columns")
-    lightning = path.name == "metrics.csv" or any(header[c].startswith("lr-") for c in lr_cols)
-    fmt = "lightning_csv" if lightning else "csv"
-    names = [header[c] for c in lr_cols]
-    conv = _convention_for(names, "lightning" if lightning else "lrviz")
-    if not cells or not cells[0]:
+        line_no, rows = 2, 0
+        pending = first[1:]
+        while True:
+            if pending:
+                cells = _grid(path, pending, delimiter, width, line_no)
+                for c in lr_cols:
+                    steps, values = _csv_column(path, cells[step_col], cells[c], line_no)
+                    columns[header[c]][0].extend(steps)
+                    columns[header[c]][1].extend(values)
+                line_no += len(pending)
+                rows += len(pending)
+                if budget.LOG_ROWS.exceeded(rows):
+                    raise budget.LOG_ROWS.refusal(str(path), "its row count")
+            pending = next(chunks, [])
+            if not pending:
+                break
+    if rows == 0:
         raise ConfigError(f"{path}: empty log (a header and no rows); was the run logging yet?")
-    columns = {header[c]: _csv_column(path, cells[step_col], cells[c]) for c in lr_cols}
     return _build(path, fmt, conv, columns)
 
 
-def _plain_grid(text: str, delimiter: str) -> tuple[list[str], list[list[str]]] | None:
-    """Header and columns of a CSV without quotes and with the same number of cells on every line,
-    split in a few C-level passes over the text (a million rows in a fraction of a second); None
-    for anything else, which the csv module then reads."""
-    if '"' in text:
-        return None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    text = text.rstrip("\n")
-    lines = text.count("\n") + 1
-    width = text.count(delimiter, 0, text.find("\n") if lines > 1 else len(text)) + 1
-    cells = text.replace("\n", delimiter).split(delimiter)
-    if len(cells) != lines * width:
-        return None
-    return cells[:width], [cells[width + c :: width] for c in range(width)]
+def _grid(path: Path, lines: list[str], delimiter: str, width: int, line_no: int) -> list[list[str]]:
+    """The columns of some lines of a CSV: split in a few C-level passes when no cell is quoted and
+    every line has ``width`` cells (a million rows in a fraction of a second), else by the csv module."""
+    text = "".join(lines)
+    if '"' not in text:
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        text = text.rstrip("\n")
+        count = text.count("\n") + 1
+        cells = text.replace("\n", delimiter).split(delimiter)
+        if len(cells) == count * width:
+            return [cells[c::width] for c in range(width)]
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ConfigError(f"{path}:{line_no + reader.line_num - 1}: not a CSV file ({exc})") from None
+    return [[r[c] if c < len(r) else "" for r in rows] for c in range(width)]
 
 
-def _csv_column(path: Path, steps: list[str], values: list[str]) -> tuple[Sequence[int], Sequence[float]]:
+def _csv_column(
+    path: Path, steps: list[str], values: list[str], line_no: int = 2
+) -> tuple[Sequence[int], Sequence[float]]:
     """(steps, values) of the rows with a value in the LR column; errors name the file's line (rows are
-    counted from line 2: no logger writes a quoted cell spanning lines in a number column)."""
+    counted from ``line_no``: no logger writes a quoted cell spanning lines in a number column)."""
     try:
         return array("q", map(int, compress(steps, values))), array("d", map(float, filter(None, values)))
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     for i, (step, value) in enumerate(zip(steps, values, strict=True)):
         if value == "":
@@ -398,16 +491,25 @@ def _csv_column(path: Path, steps: list[str], values: list[str]) -> tuple[Sequen
         try:
             float(value)
         except ValueError:
-            raise ConfigError(f"{path}:{i + 2}: not a number in the LR column: {value[:40]!r}") from None
+            raise ConfigError(f"{path}:{i + line_no}: not a number in the LR column: {value[:40]!r}") from None
         try:
-            _int_step(step)
-        except ValueError:
-            raise ConfigError(f"{path}:{i + 2}: not a whole step number in the step column: {step[:40]!r}") from None
+            whole = _int_step(step)
+        except (ValueError, OverflowError):
+            raise ConfigError(
+                f"{path}:{i + line_no}: not a whole step number in the step column: {step[:40]!r}"
+            ) from None
+        if abs(whole) > _MAX_STEP:
+            raise ConfigError(
+                f"{path}:{i + line_no}: a step of {_huge(whole)} is beyond any run's length; is the step column "
+                f"right (name it with {option('x')})?"
+            )
     # Steps written as floats ("10.0", as pandas writes them): accepted when whole.
     return [_int_step(k) for k in compress(steps, values)], [float(v) for v in values if v != ""]
 
 
 def _int_step(text: str) -> int:
+    if len(text) > 40:  # no step has 40 digits; int() of thousands of digits is slow, or refused
+        raise ValueError(text[:40])
     try:
         return int(text)
     except ValueError:
@@ -454,6 +556,10 @@ def _read_trainer_state(path: Path) -> RunLog:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise budget.NESTING.refusal(str(path), "the JSON's nesting") from None
+    except ValueError:  # an integer of thousands of digits
+        raise budget.DIGITS.refusal(str(path), "a number of more than 4,300 digits") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("log_history"), list):
         raise ConfigError(
             f"{path}: not a transformers trainer_state.json (no log_history list); "
@@ -490,36 +596,58 @@ def _is_number(value: Any) -> TypeGuard[int | float]:
 
 
 def _read_jsonl(path: Path, x: str | None, y: str | None) -> RunLog:
-    text = _read_text(path)
-    records: list[tuple[int, dict[str, Any]]] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from None
-        if not isinstance(rec, dict):
-            raise ConfigError(f"{path}:{line_no}: expected one JSON object a line")
-        records.append((line_no, rec))
-    if not records:
+    """JSON Lines, streamed: the first record with an LR key picks the columns (as the header of a CSV)."""
+    columns: dict[str, tuple[list[int], list[float]]] = {}
+    keys: dict[str, None] = {}
+    lr_names: list[str] | None = None
+    xc = ""
+    line_no = rows = 0
+    with _open_text(path) as text:
+        for chunk in _chunks(path, text):
+            for line in chunk:
+                line_no += 1
+                if not line.strip():
+                    continue
+                rows += 1
+                if budget.LOG_ROWS.exceeded(rows):
+                    raise budget.LOG_ROWS.refusal(str(path), "its row count")
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ConfigError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from None
+                except (ValueError, RecursionError) as exc:
+                    raise ConfigError(f"{path}:{line_no}: not a log record ({type(exc).__name__})") from None
+                if not isinstance(rec, dict):
+                    raise ConfigError(f"{path}:{line_no}: expected one JSON object a line")
+                if lr_names is None:
+                    keys.update(dict.fromkeys(rec))
+                    found = [k for k in keys if (k == y if y is not None else is_lr_name(k))]
+                    if not found:
+                        continue
+                    names = list(keys)
+                    xc = names[_pick_step(path, names, x)]
+                    lr_names = [names[i] for i in _pick_lr(path, names, y, "keys")]
+                    columns = {n: ([], []) for n in lr_names}
+                for name in lr_names:
+                    value = rec.get(name)
+                    if value is None:
+                        continue
+                    step: Any = rec.get(xc)
+                    if not _is_number(value):
+                        raise ConfigError(f"{path}:{line_no}: {name}: not a number: {str(value)[:40]!r}")
+                    if not _is_number(step) or not math.isfinite(step) or not float(step).is_integer():
+                        raise ConfigError(
+                            f"{path}:{line_no}: {xc}: expected a whole step number, got {str(step)[:40]!r}"
+                        )
+                    columns[name][0].append(int(step))
+                    columns[name][1].append(float(value))
+    if rows == 0:
         raise ConfigError(f"{path}: empty log; was the run logging yet?")
-    keys = list(dict.fromkeys(k for _, r in records for k in r))
-    xc = keys[_pick_step(path, keys, x)]
-    lr_names = [keys[i] for i in _pick_lr(path, keys, y, "keys")]
-    columns: dict[str, tuple[list[int], list[float]]] = {n: ([], []) for n in lr_names}
-    for line_no, rec in records:
-        for name in lr_names:
-            value = rec.get(name)
-            if value is None:
-                continue
-            step: Any = rec.get(xc)
-            if not _is_number(value):
-                raise ConfigError(f"{path}:{line_no}: {name}: not a number: {value!r}")
-            if not _is_number(step) or not float(step).is_integer():
-                raise ConfigError(f"{path}:{line_no}: {xc}: expected a whole step number, got {step!r}")
-            columns[name][0].append(int(step))
-            columns[name][1].append(float(value))
+    if lr_names is None:
+        names = list(keys)
+        _pick_step(path, names, x)
+        _pick_lr(path, names, y, "keys")  # raises, naming the keys
+        raise ConfigError(f"{path}: no learning rate found")  # pragma: no cover
     return _build(path, "jsonl", _convention_for(lr_names, "lrviz"), columns)
 
 
@@ -569,6 +697,8 @@ def _event_scalars(event_accumulator: Any, file: Path) -> dict[str, dict[int, fl
         raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from None
     if size == 0:
         raise ConfigError(f"{file}: empty event file; was the run logging yet?")
+    budget.LOG_EVENT_BYTES.check(size, str(file), f"an event file of {size:,} bytes")
+    remember(file)
     # size_guidance 0 keeps every event: the default samples 10,000 scalars per tag.
     acc = event_accumulator.EventAccumulator(
         str(file),

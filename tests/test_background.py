@@ -113,7 +113,7 @@ def test_forked_lrviz_errors_keep_their_class_message_and_exit_code() -> None:
 
 def test_forked_bug_becomes_one_line_schedule_error() -> None:
     out = forked("def f():\n    return 1 / 0\nprint(json.dumps(run(f)))")
-    assert out["error"] == "ScheduleError" and out["exit_code"] == 1
+    assert out["error"] == "LrvizError" and out["exit_code"] == 1
     assert out["message"].startswith("internal error: ZeroDivisionError: division by zero at <string>:")
     assert "--debug" in out["message"] and "\n" not in out["message"]
 
@@ -132,7 +132,7 @@ def test_forked_unpicklable_error_keeps_message_and_exit_code() -> None:
 
 def test_forked_child_killed_is_reported_not_hung() -> None:
     out = forked("def f():\n    os.kill(os.getpid(), signal.SIGKILL)\nprint(json.dumps(run(f)))")
-    assert out["error"] == "ScheduleError"
+    assert out["error"] == "LrvizError"
     assert out["message"].startswith("the process stepping the schedule was killed by SIGKILL before it finished")
 
 
@@ -146,7 +146,7 @@ def test_forked_child_killed_while_sending_is_reported_as_killed() -> None:
         "    return [bytes(2_000_000), Killer()]\n"
         "print(json.dumps(run(f)))"
     )
-    assert out["error"] == "ScheduleError"
+    assert out["error"] == "LrvizError"
     assert out["message"] == (
         "the process stepping the schedule was killed by SIGKILL before it finished (out of memory?)"
     )
@@ -154,7 +154,7 @@ def test_forked_child_killed_while_sending_is_reported_as_killed() -> None:
 
 def test_forked_result_that_does_not_pickle_is_an_internal_error() -> None:
     out = forked("print(json.dumps(run(lambda: [1, lambda: 2])))")
-    assert out["error"] == "ScheduleError" and out["exit_code"] == 1
+    assert out["error"] == "LrvizError" and out["exit_code"] == 1
     assert out["message"].startswith("internal error: the result of stepping the schedule could not be passed back")
 
 
@@ -315,7 +315,7 @@ def test_installed_batch_keeps_going_past_a_config_pytorch_fails(tmp_path: Path)
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert sorted(p.name for p in out.iterdir()) == ["cosine_article.csv", "plateau.csv"]
     for name in ("cosine_article.csv", "plateau.csv"):
         assert (out / name).read_bytes() == (ROOT / "baselines" / name).read_bytes()
@@ -359,7 +359,7 @@ def test_progress_bar_is_cleared_before_an_error(tmp_path: Path) -> None:
             break
         chunks.append(chunk)
     os.close(main)
-    assert proc.wait(timeout=60) == 1
+    assert proc.wait(timeout=60) == 2
     raw = b"".join(chunks).decode()
     before, error = raw.split("Error: ", 1)
     assert "stepping" in before  # the bar was drawn (400,000 steps)...

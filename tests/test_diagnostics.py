@@ -121,7 +121,7 @@ TRIGGERS = [
         "onecycle-overrun",
         ["total_steps=850", "1,000 steps", "Tried to step 851 times", "epoch 8, step 50"],
     ),
-    ("onecycle-short", _onecycle(1200), "onecycle-short", ["total_steps=1,200", "83%", "4e-07"]),
+    ("onecycle-short", _onecycle(1200), "onecycle-short", ["total_steps=1,200", "83%", "4e-7"]),
     ("cyclic-mid-cycle", _cyclic(10, 200), "cyclic-mid-cycle", ["2.5 cycles of 400", "800 or 1,200 steps"]),
     ("cyclic-short-cycle", _cyclic(2, 4), "cyclic-short-cycle", ["8 steps", "one epoch (100 steps)"]),
     (

@@ -553,7 +553,7 @@ KEY_WORDS = [
     "model",
     "<<",
 ]
-#: Whole numbers stay small (runs stay short) or huge (past the 50,000,000-point limit).
+#: Whole numbers stay small (runs stay short) or huge (past the 2,000,000-point limit).
 INTS = st.integers(-10, 20) | st.sampled_from([0, -1, 10**8, 2**31, 2**63, 10**20, 10**100, -(10**30)])
 FLOATS = (
     st.floats(-20, 20)

@@ -294,7 +294,7 @@ def test_check_against_a_baseline(tmp_path: Path) -> None:
         ),
         (
             ["hf", "cosine", "--max-steps", "9", "--lr-scheduler-kwargs", '{"num_cycle": 2}'],
-            "lr_scheduler_kwargs: transformers' cosine scheduler rejected them",
+            "--lr-scheduler-kwargs.num_cycle: transformers' cosine scheduler rejected this value",
         ),
         (
             ["hf", "reduce_lr_on_plateau", "--max-steps", "9"],

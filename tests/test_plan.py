@@ -103,11 +103,11 @@ def test_describe_and_document() -> None:
 def test_large_epoch_counts_are_fast() -> None:
     start = time.perf_counter()
     plans = plan_restarts(100_000)
-    also = plan_restarts(50_000_000)
+    also = plan_restarts(2_000_000)
     assert time.perf_counter() - start < 0.5
     found = {(c.t_0, c.t_mult, c.cycles) for c in plans}
     assert {(25_000, 3, 2), (20_000, 4, 2), (1, 1, 100_000), (1, 99_999, 2)} <= found
-    assert all(c.epochs == 100_000 for c in plans) and all(c.epochs == 50_000_000 for c in also)
+    assert all(c.epochs == 100_000 for c in plans) and all(c.epochs == 2_000_000 for c in also)
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def test_large_epoch_counts_are_fast() -> None:
         ({"epochs": -5}, "--epochs: must be an integer >= 1, got -5"),
         ({"epochs": 7.5}, "--epochs: expected an integer >= 1, got 7.5"),
         ({"epochs": True}, "--epochs: expected an integer >= 1, got True"),
-        ({"epochs": 10**9}, "--epochs: at most 50,000,000"),
+        ({"epochs": 10**9}, "--epochs: at most 2,000,000"),
         ({"epochs": 75, "t_0": 0}, "--t0: must be an integer >= 1, got 0"),
         ({"epochs": 75, "t_mult": 0}, "--t-mult: must be an integer >= 1, got 0"),
         ({"epochs": 75, "t_mult": 1.5}, "--t-mult: expected an integer >= 1, got 1.5"),

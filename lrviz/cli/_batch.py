@@ -64,6 +64,27 @@ def _write(index: int) -> tuple[int, int, str] | None:
     return None
 
 
+def _worker_started(parent: int) -> None:
+    """In each pool worker: die with the parent, and on SIGTERM/SIGHUP exit through ``finally`` blocks,
+    so a file being written leaves no temporary file (the pool's terminate() sends SIGTERM)."""
+    import signal
+    import sys
+
+    def leave(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)  # SystemExit: multiprocessing ends the worker quietly
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), leave)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before that took effect
+        raise SystemExit(1)
+
+
 def workers_for(count: int) -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return min(cpus, count) if count >= MIN_PARALLEL else 1
@@ -107,7 +128,7 @@ def render_all(
 
             import lrviz.render.plot  # noqa: F401 - imported once here, inherited by the forked workers
 
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, _worker_started, (os.getpid(),)) as pool:
                 results = pool.imap(_write, range(len(ready)), chunksize=1)
                 yield from _in_order(outcomes, position, results)
         else:

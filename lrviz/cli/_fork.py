@@ -11,7 +11,7 @@ values are the same PyTorch values: the same ``engine.simulate`` runs, in anothe
 The parent keeps every user-visible effect (printing, writing files, exit codes): the child
 only computes (and draws the progress bar of a long run on a terminal). An ``LrvizError``
 raised in the child is raised again in the parent; anything else becomes a one-line
-``ScheduleError`` (the CLI runs in-process under ``--debug``, where tracebacks are wanted). Without ``os.fork`` (Windows), when torch is
+``LrvizError`` (the CLI runs in-process under ``--debug``, where tracebacks are wanted). Without ``os.fork`` (Windows), when torch is
 already imported here (the test suite), or once another thread runs (a progress bar),
 ``start`` runs the job in-process instead: a forked child gets only the calling thread, and
 locks other threads held (torch's thread pools, a stream's buffer) would stay held in it.
@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Generic, TypeVar
 
 from lrviz.cli._platform import fork_is_safe
-from lrviz.errors import LrvizError, ScheduleError
+from lrviz.errors import LrvizError
 
 T = TypeVar("T")
 E = TypeVar("E", bound=BaseException)
@@ -91,7 +91,7 @@ class Job(Generic[T]):
         if code == _INTERRUPTED:
             return None, KeyboardInterrupt()
         if code in (0, _UNSENDABLE):
-            return None, ScheduleError(
+            return None, LrvizError(
                 "internal error: the result of stepping the schedule could not be passed back "
                 "(please report it; run with --debug or LRVIZ_DEBUG=1 to step in one process)"
             )
@@ -101,7 +101,7 @@ class Job(Generic[T]):
             how = f"was killed by {signal.Signals(-code).name} before it finished"
         else:
             how = f"exited with status {code} before it finished"
-        return None, ScheduleError(f"the process stepping the schedule {how}")
+        return None, LrvizError(f"the process stepping the schedule {how}")  # exit 1: not the input's fault
 
 
 #: The child's exit status when Ctrl-C stopped it (the parent then raises KeyboardInterrupt).
@@ -193,11 +193,11 @@ def _call(fn: Callable[[], T]) -> tuple[T | None, BaseException | None]:
         return None, _internal(exc)
 
 
-def _internal(exc: Exception) -> ScheduleError:
+def _internal(exc: Exception) -> LrvizError:
     """A bug, in one line: what and where (the CLI shows tracebacks under --debug, in one process)."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
-    return ScheduleError(
+    return LrvizError(  # exit 1: a bug, not the input's fault
         f"internal error: {type(exc).__name__}: {exc}{where} "
         "(please report it; run with --debug or LRVIZ_DEBUG=1 for the traceback)"
     )
@@ -206,5 +206,5 @@ def _internal(exc: Exception) -> ScheduleError:
 def _plain(error: BaseException) -> LrvizError:
     """An error that survives pickling: the same message and exit status."""
     plain = LrvizError(str(error))
-    plain.exit_code = error.exit_code if isinstance(error, LrvizError) else ScheduleError.exit_code
+    plain.exit_code = error.exit_code if isinstance(error, LrvizError) else LrvizError.exit_code
     return plain

@@ -9,7 +9,9 @@ only once a schedule is actually stepped or plotted, so ``--help`` and errors st
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import traceback
 import warnings
@@ -28,8 +30,8 @@ from lrviz.errors import LrvizError
 from lrviz.schedules import SCHEDULERS
 
 EXIT_CODES = (
-    "Exit status: 0 ok; 1 a check failed or a runtime failure (PyTorch raised while stepping, an output "
-    "could not be written); 2 bad input (a flag, a config file or a value)."
+    "Exit status: 0 ok; 1 a check failed or a runtime failure (an output could not be written, the process "
+    "was killed); 2 bad input (a flag, a config file or a value, including values PyTorch refuses while stepping)."
 )
 
 
@@ -52,6 +54,9 @@ class _Group(TyperGroup):
             argv = ["--debug", *(a for a in argv if a != "--debug")]
         if debug:
             state["fork"] = False  # one process, so a traceback shows where it failed
+        from lrviz.inputs import forget
+
+        forget()  # a new command: the files earlier in-process commands read are not its inputs
         code = _guarded(
             lambda: super(_Group, self).main(argv, prog_name or "lrviz", complete_var, standalone_mode=False, **extra),
             debug,
@@ -119,6 +124,13 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
         raise
     except KeyboardInterrupt:
         return _interrupted()
+    except _Terminated as exc:
+        _error(f"terminated by {exc.name}; nothing half-written was left behind")
+        return 128 + exc.signum
+    except OSError as exc:  # writing to standard output or stderr: closed, full, gone
+        _quiet_stdout()
+        _error(_stream_failure(exc))
+        return 1
     except Exception as exc:  # a bug: say so in one line, with the traceback on request
         if debug:
             traceback.print_exc()
@@ -130,6 +142,67 @@ def _guarded(run: Callable[[], Any], debug: bool) -> int:
     if result == 130:  # click turns Ctrl-C into a quiet exit 130
         return _interrupted()
     return result if isinstance(result, int) else 0
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so temporary files are removed and children stopped."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    raise _Terminated(signum)
+
+
+def _handle_signals() -> None:
+    """Turn SIGTERM and SIGHUP into an exception that unwinds (``finally`` blocks run)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(signum, _on_signal)
+
+
+def _stream_failure(exc: OSError) -> str:
+    import errno
+
+    what = "standard output"
+    if exc.errno == errno.ENOSPC:
+        return f"{what}: no space left on the device; the output is incomplete"
+    if exc.errno == errno.EBADF:
+        return f"{what}: it is closed (>&-); redirect it to a file or /dev/null instead"
+    return f"{what}: cannot write: {exc.strerror or exc}"
+
+
+class _ClosedStream:
+    """Standard output when the process started with it closed (``>&-``): a write fails with EBADF."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    @property
+    def buffer(self) -> Any:  # `-o -` writes bytes
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
 
 
 def _interrupted() -> int:
@@ -144,6 +217,9 @@ def _quiet_stdout() -> None:
     """After a broken pipe, let later flushes of stdout go nowhere instead of failing."""
     try:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process exits
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)  # what the old stdout still buffers goes nowhere too, at exit
+        os.close(null)
     except OSError:  # pragma: no cover
         pass
 
@@ -255,6 +331,9 @@ def _app_for(argv: Sequence[str]) -> typer.Typer:
 def main() -> None:
     """Console-script entry point."""
     state["fork"] = True
+    _handle_signals()
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
     try:
         typer.main.get_command(_app_for(sys.argv[1:])).main(prog_name="lrviz")
     except SystemExit as exc:
@@ -269,6 +348,11 @@ def main() -> None:
         except BrokenPipeError:
             # `lrviz ... | head`: the reader left; Python's own flush at exit would print a traceback
             skip_teardown, code = True, 0
+        except (OSError, ValueError) as err:  # `-o - > /dev/full`: the data never arrived
+            _quiet_stdout()  # Python's own flush at exit must not fail again
+            if code == 0:  # not reported yet
+                _error(_stream_failure(err) if isinstance(err, OSError) else "standard output: it is closed")
+            skip_teardown, code = True, 1
         if skip_teardown:
             # Everything is written and renamed into place; skip the teardown (torch ~0.3 s, matplotlib ~0.15 s).
             os._exit(code)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from lrviz.cli._platform import may_fork
+from lrviz.cli._targets import _batch_targets, _inputs
 from lrviz.cli.options import (
     FLAGS,
     DpiOption,
@@ -26,7 +27,7 @@ from lrviz.cli.options import (
     plot_options,
     with_file_options,
 )
-from lrviz.cli.show import _batch_bar, _error, _Failed, _warn, notes, show
+from lrviz.cli.show import _batch_bar, _error, _explain, _Failed, _print_comparison, _warn, notes, show
 from lrviz.config import from_flags
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.model import RunConfig
@@ -70,12 +71,13 @@ def render(
     outputs = list(out or [])
     suffixes = ["." + f.strip().lower().lstrip(".") for f in formats.split(",") if f.strip()]
     if out_dir is not None:
-        check_outputs([Path(f"x{s}") for s in suffixes], flag="--format")
+        check_outputs([Path(f"x{s}") for s in suffixes], flag="--format", files=False)
     if outputs and out_dir is not None:
         raise ConfigError("-o/--out and --out-dir cannot be combined; use -o FILE for one config or --out-dir DIR")
     if outputs and len(sources) > 1:
         raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
-    check_outputs(outputs, stdout=len(sources) == 1)
+    check_outputs(outputs, stdout=len(sources) == 1, inputs=_inputs(sources, options))
+    targets_of = _batch_targets(sources, options, out_dir, suffixes) if out_dir is not None else {}
     if len(sources) == 1 and out_dir is None:
         from lrviz.summary import append_step_summary, curves_table
 
@@ -99,8 +101,7 @@ def render(
             failures.append((path, exc))
             _error(exc.render(FLAGS))
             continue
-        targets = tuple(out_dir / f"{path.stem}{s}" for s in suffixes) if out_dir is not None else ()
-        jobs.append(Job(path, run, targets))
+        jobs.append(Job(path, run, targets_of.get(path, ())))
     rendered: list[tuple[str, Any]] = []
     bar = _batch_bar(len(jobs)) if out_dir is not None else None
     try:
@@ -177,14 +178,6 @@ def _name(source: Path | None, options: dict[str, Any]) -> Path:
     return source if source is not None else Path(options["config_dir"]) / str(options["config_name"])
 
 
-def _explain(run: RunConfig, prefix: str = "") -> None:
-    """--explain: where each number came from, on stderr (standard output may carry the data)."""
-    from lrviz.reading import explain
-
-    for line in explain(run):
-        print(f"{prefix}explain: {line}", file=sys.stderr)
-
-
 def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
     """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
     from lrviz.config import merge
@@ -192,6 +185,7 @@ def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunC
 
     sets = tuple(options.get("set") or ())
     allow = tuple(options.get("allow_import") or ())
+    env = tuple(options.get("allow_env") or ())
     dialect = options.get("dialect")
     if source is None:
         layer = load_composed(
@@ -200,10 +194,11 @@ def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunC
             key,
             sets=sets,
             allow_import=allow,
+            allow_env=env,
             dialect=dialect,
         )
     else:
-        layer = load_file(source, key, sets=sets, allow_import=allow, dialect=dialect)
+        layer = load_file(source, key, sets=sets, allow_import=allow, allow_env=env, dialect=dialect)
     return build_run(merge(layer, from_flags(flag_values(options))))
 
 
@@ -242,8 +237,8 @@ def compare_command(
     from lrviz.summary import append_step_summary, curves_table
 
     outputs = list(out or [])
-    check_outputs(outputs)
     options = options or {}
+    check_outputs(outputs, inputs=_inputs(list(files or []), options))
     from lrviz.cli.logs import _compare_with_logs, _is_log
 
     logs = [f for f in files or [] if _is_log(f)]
@@ -265,26 +260,6 @@ def compare_command(
     append_step_summary(
         "lrviz compare", [*curves_table(list(zip(cmp.labels, curves, strict=True))), "", cmp.describe()]
     )
-
-
-def _print_comparison(cmp: Any, every: int | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from lrviz.render.table import TARGET_ROWS
-    from lrviz.render.text import fmt_lr
-
-    n = len(cmp.epochs)
-    step = every or (1 if n <= 200 else -(-n // TARGET_ROWS))
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("epoch", justify="right")
-    for label in cmp.labels:
-        table.add_column(Text(label), justify="right")
-    for i in sorted(set(range(0, n, step)) | {n - 1}):
-        cells = ["" if col[i] is None else fmt_lr(col[i]) for col in cmp.columns]
-        table.add_row(f"{cmp.epochs[i]:g}", *cells)
-    Console().print(table)
 
 
 @with_file_options
@@ -390,7 +365,7 @@ def check_command(
         )
     outputs = [p for p in out or [] if p.suffix.lower() != ".sarif"]
     sarif = [p for p in out or [] if p.suffix.lower() == ".sarif"]
-    check_outputs(outputs)
+    check_outputs(outputs, inputs=_inputs([source], options, baseline, against))
     from lrviz.render import PLOT_SUFFIXES
 
     for path in outputs:

@@ -156,7 +156,7 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: 
     from lrviz.render import check_outputs
 
     outputs = list(kwargs.get("out") or [])
-    check_outputs(outputs, stdout=True)
+    check_outputs(outputs, stdout=True, inputs=[Path(kwargs["metrics"])] if kwargs.get("metrics") else [])
     values = {key: kwargs.get(f"a_{key}") for key in kinds}
     if family == "deepspeed":
         document, where = _deepspeed_document(kwargs["name"], kinds, values)

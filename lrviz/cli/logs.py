@@ -109,10 +109,19 @@ def _against_log(
         from lrviz.render import write_figure
         from lrviz.render.overlay import build_log_figure
 
+        stream = sys.stderr if not report.ok else sys.stdout
         targets = outputs or [Path(f"{config.stem}-vs-{path.name.split('.')[0] or 'log'}.png")]
-        write_figure(build_log_figure(curve, log, report), targets)
+        if not outputs and (targets[0].exists() or targets[0].is_symlink()):
+            # a name nobody asked for: an existing file of that name is never replaced
+            print(
+                f"{targets[0]} exists; the overlay was not drawn over it (give -o {targets[0]} to replace it)",
+                file=stream,
+            )
+            targets = []
+        if targets:
+            write_figure(build_log_figure(curve, log, report), targets)
         for target in targets:
-            print(f"wrote {target}", file=sys.stderr if not report.ok else sys.stdout)
+            print(f"wrote {target}", file=stream)
     if report.ok:
         return []
     if found is not None:

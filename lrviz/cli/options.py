@@ -148,6 +148,15 @@ AllowImportOption = Annotated[
         "project's code, from the current directory. Repeatable.",
     ),
 ]
+AllowEnvOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-env",
+        metavar="NAME",
+        help="Let ${oc.env:NAME} in a config read the environment variable NAME (also LRVIZ_ALLOW_ENV=A,B). "
+        "Without it, lrviz reads no environment variable a config names. Repeatable.",
+    ),
+]
 DialectOption = Annotated[
     str | None,
     typer.Option(
@@ -215,6 +224,7 @@ FILE_OPTIONS: dict[str, Any] = {
     "config_dir": ConfigDirOption,
     "config_name": ConfigNameOption,
     "allow_import": AllowImportOption,
+    "allow_env": AllowEnvOption,
     "dialect": DialectOption,
     "explain": ExplainOption,
     "epochs": EpochsOption,
@@ -292,6 +302,7 @@ FLAGS: dict[str, str] = {
     "x": "--x",
     "y": "--y",
     "allow_import": "--allow-import",
+    "allow_env": "--allow-env",
     "dialect": "--dialect",
     "config_dir": "--config-dir",
     "config_name": "--config-name",

@@ -97,7 +97,7 @@ def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
 
 def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     outputs = list(kwargs.get("out") or [])
-    check_outputs(outputs, stdout=True)
+    check_outputs(outputs, stdout=True, inputs=[Path(p) for p in (kwargs.get("config"), kwargs.get("metrics")) if p])
     plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))  # bad plot flags: before any work
     flags = _flag_layer(spec, kwargs)
     from lrviz.reading import build_run  # the registry of frameworks: only once a run is read

@@ -19,11 +19,21 @@ from lrviz.errors import LrvizError, render_options
 from lrviz.model import RunConfig
 from lrviz.render import import_renderers, write_outputs
 
+#: The longest message printed: a longer one (a value quoted from a huge file) keeps its start and its end.
+MAX_MESSAGE = 1000
+
 
 def _one_line(text: str) -> str:
-    """``text`` on one line: line breaks become spaces, other control characters are escaped."""
-    flat = " ".join(str(text).splitlines())
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in flat).strip()
+    """``text`` on one line: line breaks become spaces, other control characters are escaped, at most
+    ``MAX_MESSAGE`` characters (the middle of a longer one is cut)."""
+    text = str(text)
+    if len(text) > 4 * MAX_MESSAGE:  # never escape a 300 KB message only to cut it
+        text = f"{text[: 2 * MAX_MESSAGE]} ... {text[-MAX_MESSAGE:]}"
+    flat = " ".join(text.splitlines())
+    line = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in flat).strip()
+    if len(line) > MAX_MESSAGE:
+        line = f"{line[: MAX_MESSAGE - 300]} ... {line[-290:]}"
+    return line
 
 
 def _error(message: str) -> None:
@@ -220,3 +230,31 @@ def show_command(run: RunConfig, outputs: list[Path], kwargs: dict[str, Any]) ->
         chart=kwargs.get("chart"),
         plot=plot,
     )
+
+
+def _explain(run: RunConfig, prefix: str = "") -> None:
+    """--explain: where each number came from, on stderr (standard output may carry the data)."""
+    from lrviz.reading import explain
+
+    for line in explain(run):
+        print(f"{prefix}explain: {line}", file=sys.stderr)
+
+
+def _print_comparison(cmp: Any, every: int | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from lrviz.render.table import TARGET_ROWS
+    from lrviz.render.text import fmt_lr
+
+    n = len(cmp.epochs)
+    step = every or (1 if n <= 200 else -(-n // TARGET_ROWS))
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("epoch", justify="right")
+    for label in cmp.labels:
+        table.add_column(Text(label), justify="right")
+    for i in sorted(set(range(0, n, step)) | {n - 1}):
+        cells = ["" if col[i] is None else fmt_lr(col[i]) for col in cmp.columns]
+        table.add_row(f"{cmp.epochs[i]:g}", *cells)
+    Console().print(table)

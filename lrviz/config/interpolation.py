@@ -16,14 +16,18 @@ through Hydra's compose API. Both libraries are imported only when a file needs 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrviz.errors import ConfigError, option
+from lrviz import budget
+from lrviz.config.cost import within_budget
+from lrviz.errors import ConfigError, option, redact
 from lrviz.keys import KeyPath, dotted
 
 
@@ -49,9 +53,15 @@ def needs_resolution(data: Any) -> bool:
 def parse_sets(sets: Sequence[str]) -> list[str]:
     """Check ``KEY=VALUE`` overrides before anything is read (the values are parsed by OmegaConf, as YAML)."""
     out = []
+    total = sum(len(item) for item in sets)
+    if budget.CONFIG_BYTES.exceeded(total):
+        raise budget.CONFIG_BYTES.refusal(option("overrides"), f"{total:,} characters of KEY=VALUE overrides")
     for item in sets:
         key, sep, _ = item.partition("=")
         key = key.strip()
+        segments = key.count(".") + 1
+        if budget.KEY_SEGMENTS.exceeded(segments):
+            raise budget.KEY_SEGMENTS.refusal(f"{option('overrides')} {key[:40]}...", f"a key of {segments:,} segments")
         if not sep or not key:
             raise ConfigError(f"{option('overrides')} {item!r}: expected KEY=VALUE, e.g. trainer.max_epochs=100")
         if not re.fullmatch(r"[~+]{0,2}[A-Za-z_][\w\-/@]*(\.[\w\-@]+)*", key):
@@ -63,13 +73,22 @@ def parse_sets(sets: Sequence[str]) -> list[str]:
     return out
 
 
-def resolve(data: Mapping[str, Any], sets: Sequence[str], label: str, lines: Mapping[KeyPath, int]) -> dict[str, Any]:
-    """``data`` with ``sets`` applied and every interpolation OmegaConf can resolve resolved."""
-    import yaml
+def resolve(
+    data: Mapping[str, Any],
+    sets: Sequence[str],
+    label: str,
+    lines: Mapping[KeyPath, int],
+    *,
+    allow_env: Sequence[str] = (),
+) -> dict[str, Any]:
+    """``data`` with ``sets`` applied and every interpolation OmegaConf can resolve within the budget resolved.
+
+    ``${oc.env:NAME}`` reads only the variables named in ``allow_env`` or ``LRVIZ_ALLOW_ENV``.
+    """
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from lrviz.config.files import _Loader as YAML12
+    from lrviz.config.files import parse_yaml
 
     rejected: dict[str, Unresolved] = {}
     cfg: Any = OmegaConf.create(_screen(data, (), rejected))
@@ -79,22 +98,40 @@ def resolve(data: Mapping[str, Any], sets: Sequence[str], label: str, lines: Map
         try:
             if key.startswith("~"):
                 raise ValueError("~ deletes a key only when composing a Hydra project (--config-dir)")
-            # as OmegaConf's dotlist parses it: YAML with 1.2 floats (1e-4 is a number)
-            value = yaml.load(text, Loader=YAML12) if text.strip() else None
+            # as OmegaConf's dotlist parses it: YAML with 1.2 floats (1e-4 is a number), within the budget
+            value, _ = parse_yaml(text, f"{option('overrides')} {item[:80]!r}", value=True)
+            budget.nesting(value, f"{option('overrides')} {key}")
             OmegaConf.update(cfg, key, value, merge=True, force_add=True)  # list indices work: a.schedulers.1.T_max
-        except (OmegaConfBaseException, yaml.YAMLError, ValueError) as exc:
-            raise ConfigError(f"{option('overrides')} {item!r}: {_first_line(exc)}") from None
-    out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, lines)), rejected)
+        except (OmegaConfBaseException, ValueError) as exc:
+            raise ConfigError(f"{option('overrides')} {item[:200]!r}: {_first_line(exc)}") from None
+    if sets:
+        cfg = OmegaConf.create(_screen(OmegaConf.to_container(cfg, resolve=False), (), rejected))
+    cfg = within_budget(cfg, rejected, Unresolved)
+    with _environment(allow_env):
+        out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, lines)), rejected)
     return out
 
 
-def compose(config_dir: Path, config_name: str, sets: Sequence[str]) -> tuple[dict[str, Any], str, list[str]]:
-    """The config a Hydra app sees: ``config_dir``/``config_name`` composed with overrides ``sets``."""
+def compose(
+    config_dir: Path,
+    config_name: str,
+    sets: Sequence[str],
+    *,
+    allow_import: Sequence[str] = (),
+    allow_env: Sequence[str] = (),
+) -> tuple[dict[str, Any], str, list[str]]:
+    """The config a Hydra app sees: ``config_dir``/``config_name`` composed with overrides ``sets``.
+
+    Every YAML file of the project is read first as any config file is (size, aliases, nesting), and
+    Hydra searches only ``file://`` folders inside ``config_dir``: a ``pkg://`` or ``structured://``
+    search path imports its package, so it is refused unless ``allow_import`` names the package.
+    """
     parse_sets([s for s in sets if not s.startswith(("~", "+"))])
     if not config_dir.is_dir():
         raise ConfigError(f"{option('config_dir')} {config_dir}: no such directory")
     name = config_name[:-5] if config_name.endswith(".yaml") else config_name
     label = f"{config_dir / name}.yaml (composed by Hydra)"
+    _check_project(config_dir, name, sets, allow_import)
     try:
         import hydra  # noqa: F401
     except ImportError:
@@ -103,12 +140,80 @@ def compose(config_dir: Path, config_name: str, sets: Sequence[str]) -> tuple[di
         ) from None
     overrides = list(sets)
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _environment(allow_env):
         warnings.simplefilter("always")
-        cfg = _compose(config_dir, name, overrides, label, notes)
+        cfg = _compose(config_dir, name, overrides, label, notes)  # a defaults list may say ${oc.env:...} too
     notes += [f"{label}: Hydra: {_first_line(Exception(str(w.message)))}" for w in caught or ()]
-    out: dict[str, Any] = _plain(cfg, (), _Where(label, {}))
+    from omegaconf import OmegaConf
+
+    rejected: dict[str, Unresolved] = {}
+    cfg = OmegaConf.create(_screen(OmegaConf.to_container(cfg, resolve=False), (), rejected))
+    cfg = within_budget(cfg, rejected, Unresolved)
+    with _environment(allow_env):
+        out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, {})), rejected)
     return out, label, notes
+
+
+def _check_project(config_dir: Path, name: str, sets: Sequence[str], allow_import: Sequence[str]) -> None:
+    """Read every YAML file of a Hydra project within the budget, and refuse search paths that import code."""
+    from lrviz.config.files import parse_yaml, read_yaml
+
+    root = config_dir.resolve()
+    count = 0
+    primary: Any = None
+    for folder, dirs, files in os.walk(config_dir):
+        dirs.sort()
+        for file in sorted(files):
+            if not file.endswith((".yaml", ".yml")):
+                continue
+            count += 1
+            if budget.PROJECT_FILES.exceeded(count):
+                raise budget.PROJECT_FILES.refusal(
+                    f"{option('config_dir')} {config_dir}", f"more than {count - 1:,} YAML files"
+                )
+            path = Path(folder, file)
+            try:
+                data, _ = read_yaml(path)
+            except ConfigError as exc:
+                if "the top level is" in exc.message or "the file is empty" in exc.message:
+                    continue  # a list or an empty file: Hydra's business, not a budget question
+                raise
+            if Path(folder).resolve() == root and Path(file).stem == name:
+                primary = data
+    entries: list[tuple[str, str]] = []
+    hydra_node = primary.get("hydra") if isinstance(primary, dict) else None
+    if isinstance(hydra_node, dict) and isinstance(hydra_node.get("searchpath"), list):
+        entries += [(str(e), f"{config_dir / name}.yaml: hydra.searchpath") for e in hydra_node["searchpath"]]
+    for item in sets:
+        key, _, text = item.partition("=")
+        if key.strip().lstrip("+~") == "hydra.searchpath":
+            value, _ = parse_yaml(text, f"{option('overrides')} {item[:80]!r}", value=True)
+            values = value if isinstance(value, list) else [value]
+            entries += [(str(e), f"{option('overrides')} hydra.searchpath") for e in values]
+    for entry, where in entries:
+        scheme, sep, rest = entry.partition("://")
+        if not sep:
+            scheme, rest = "file", entry
+        if scheme == "file":
+            place = Path(rest)
+            inside = (
+                [(base / place).resolve() for base in (Path.cwd(), config_dir)]
+                if not place.is_absolute()
+                else [place.resolve()]
+            )
+            if any(p == root or root in p.parents for p in inside):
+                continue
+            raise ConfigError(
+                f"{where}: {entry!r} is outside {option('config_dir')} {config_dir}; lrviz composes a project "
+                "from its own folder only (copy the configs into it)"
+            )
+        package = rest.split("/")[0]
+        if scheme == "pkg" and any(package == a or package.startswith(a + ".") for a in allow_import):
+            continue
+        raise ConfigError(
+            f"{where}: {entry!r} makes Hydra import {package or 'a module'} to find its configs; lrviz runs no "
+            f"code unless asked: pass {option('allow_import')} {package.split('.')[0] or 'PACKAGE'} if you trust it"
+        )
 
 
 def _compose(config_dir: Path, name: str, overrides: list[str], label: str, notes: list[str]) -> Any:
@@ -138,6 +243,48 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
             text += " (to add a key the config does not have, write it as +key=value)"
         raise ConfigError(f"{label}: Hydra could not compose the config: {text}") from None
     return cfg
+
+
+#: Environment variables ``${oc.env:NAME}`` may read, besides those given to ``resolve``: a comma-separated list.
+ALLOW_ENV_VARIABLE = "LRVIZ_ALLOW_ENV"
+
+
+class EnvNotAllowed(KeyError):
+    """``${oc.env:NAME}`` of a variable nobody allowed."""
+
+
+@contextlib.contextmanager
+def _environment(allow_env: Sequence[str]) -> Iterator[None]:
+    """While resolving: ``oc.env`` reads only allowed variables, and every value it returns is redacted
+    from error messages. OmegaConf's own resolver is put back afterwards."""
+    from omegaconf.basecontainer import BaseContainer
+    from omegaconf.omegaconf import OmegaConf
+
+    allowed = {n.strip() for n in allow_env if n.strip()}
+    allowed |= {n.strip() for n in os.environ.get(ALLOW_ENV_VARIABLE, "").split(",") if n.strip()}
+    marker = object()
+
+    def env(key: str, default: Any = marker) -> str | None:
+        if key not in allowed:
+            raise EnvNotAllowed(key)
+        if key in os.environ:
+            value = os.environ[key]
+            redact(value, key)
+            return value
+        if default is marker:
+            raise KeyError(f"Environment variable '{key}' not found")
+        return str(default) if default is not None else None
+
+    resolvers = BaseContainer._resolvers
+    original = resolvers.get("oc.env")
+    resolvers.pop("oc.env", None)
+    OmegaConf.register_new_resolver("oc.env", env, use_cache=False)
+    try:
+        yield
+    finally:
+        resolvers.pop("oc.env", None)
+        if original is not None:
+            resolvers["oc.env"] = original
 
 
 def take(value: Any, where: str) -> Any:
@@ -262,6 +409,13 @@ def _reason(exc: BaseException | None, raw: str, path: KeyPath) -> str:
         resolver = re.search(r"type (\S+)", text)
         what = resolver.group(1) if resolver else "a custom resolver"
         return f"{raw} uses the resolver {what!r}, which lrviz does not run (it runs no project code); {fix}"
+    if name == "InterpolationResolutionError" and "EnvNotAllowed" in text:
+        var = re.search(r"EnvNotAllowed raised while resolving interpolation: '?([^'\s]+)", text)
+        env = var.group(1) if var else "a variable"
+        return (
+            f"{raw} reads the environment variable {env}, which lrviz reads only when asked: pass "
+            f"{option('allow_env')} {env} (or set {ALLOW_ENV_VARIABLE}={env}), or {fix}"
+        )
     if "Recursive interpolation" in text:
         return f"{raw} refers back to itself through other keys (a cycle); {fix}"
     if "Environment variable" in text:

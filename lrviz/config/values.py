@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lrviz import budget
 from lrviz.errors import ConfigError, option
 from lrviz.expr import Expression
 from lrviz.schedules import Arg, suggest
 
-#: Upper bound on recorded values (epochs x steps per epoch x param groups), 8 bytes each.
-MAX_POINTS = 50_000_000
+#: Upper bound on recorded values (epochs x steps per epoch x param groups): ``budget.POINTS``.
+MAX_POINTS = budget.POINTS.value
 #: Integers beyond this are refused outright (no epoch count or step size is anywhere near).
 MAX_INT = 10**15
 
@@ -45,11 +46,13 @@ def number(value: Any, where: str, *, integer: bool, bound: Any = None) -> Any:
         kind = "an integer" if integer else "a number"
         raise ConfigError(f"{where}: expected {kind}, got {describe_value(value)}")
     if isinstance(value, int) and abs(value) > MAX_INT:
-        raise ConfigError(f"{where}: {str(value)[:12]}... is far too large (the limit is {MAX_INT:,})")
+        raise ConfigError(f"{where}: {_huge(value)} is far too large (the limit is {MAX_INT:,})")
     if not math.isfinite(value):
         raise ConfigError(f"{where}: expected a finite number, got {value}")
     if integer and not isinstance(value, int):
         if float(value).is_integer():
+            if abs(value) > MAX_INT:  # 1.0e308 is a whole number too
+                raise ConfigError(f"{where}: {plain_number(value)} is far too large (the limit is {MAX_INT:,})")
             value = int(value)
         else:
             raise ConfigError(f"{where}: expected an integer, got {value!r}")
@@ -59,9 +62,25 @@ def number(value: Any, where: str, *, integer: bool, bound: Any = None) -> Any:
     return value
 
 
+def plain_number(value: float) -> str:
+    """A number as people write it: 2000, 0.001, 1.5e-05 as 1.5e-5, 1e+308 as 1e308 (never ``2e+03``)."""
+    if isinstance(value, int) or (math.isfinite(value) and value.is_integer() and abs(value) < 1e16):
+        return f"{int(value):,}"
+    text = f"{value:.6g}"
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text
+
+
+def _huge(value: int) -> str:
+    """A huge integer as a person would write it: its first digits and how many there are."""
+    digits = len(str(abs(value))) if value.bit_length() < 14_000 else int(value.bit_length() * 0.30103) + 1
+    return f"an integer of {digits:,} digits"
+
+
 def describe_value(value: Any) -> str:
     if isinstance(value, str):
-        return f"the string {value!r}"
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"the string {shown!r}"
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

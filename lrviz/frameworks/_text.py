@@ -9,8 +9,9 @@ def plain(value: float, digits: int) -> str:
     """``value`` as people write it: ``1,000``, ``2.5``, ``0.0727``; exponents only for tiny values (``1e-07``)."""
     if value == 0 or not math.isfinite(value):
         return f"{value:g}"
-    if abs(value) < 1e-4:
-        return f"{value:.{digits}g}"
+    if abs(value) < 1e-4 or abs(value) >= 1e16:  # 1e-7, 1e308: no 300-digit number, no "e+03", in a message
+        mantissa, _, exponent = f"{value:.{digits}g}".partition("e")
+        return f"{mantissa}e{int(exponent)}" if exponent else mantissa
     if abs(value) >= 10**digits and float(value).is_integer():
         return f"{int(value):,}"
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))

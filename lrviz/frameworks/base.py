@@ -191,6 +191,18 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
+def rejected(where: Mapping[str, str], exc: BaseException, who: str) -> ConfigError:
+    """A framework's own rejection of a value, at the config's ``file:line: key`` of the value it names.
+
+    ``where`` maps each argument the framework was given to where it came from (``""``: the block)."""
+    text = one_line(exc) or type(exc).__name__
+    named = [k for k in where if k and re.search(rf"\b{re.escape(k)}\b", text)]
+    key = max(named, key=len) if named else ""
+    place = where.get(key) or where.get("") or "the config"
+    what = "rejected this value" if key else "rejected the arguments"
+    return ConfigError(f"{place}: {who} {what}: {text}; fix it in the config")
+
+
 class Fields:
     """A framework document's values, with where each came from (a file line, or a flag)."""
 

@@ -15,14 +15,14 @@ any work; its ``ConfigError`` names the option key (``dpi``, ``size``, ``style``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from lrviz.comparison import Comparison
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
-from lrviz.output import AtomicWriter
+from lrviz.output import AtomicWriter, check_targets
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 DATA_SUFFIXES = (".csv", ".json")
@@ -74,14 +74,24 @@ def stdout_format(path: Path) -> str | None:
     return STDOUT.get(str(path))
 
 
-def check_outputs(paths: Sequence[Path], flag: str = "-o/--out", *, stdout: bool = False) -> None:
-    """ConfigError for an unknown suffix or a path given twice, before anything is computed.
+def check_outputs(
+    paths: Sequence[Path],
+    flag: str = "-o/--out",
+    *,
+    stdout: bool = False,
+    inputs: Iterable[Path] = (),
+    files: bool = True,
+) -> None:
+    """ConfigError for an unknown suffix, or a path that would lose a file, before anything is computed.
 
     ``stdout``: the command can write data to standard output (``-o -``); elsewhere ``-`` is refused.
+    ``inputs``: the files (and folders) the command reads; no output may replace one of them, and no
+    output may be a directory, a FIFO, a device, or the same file as another (``output.check_targets``).
+    ``files=False`` checks the suffixes only (``--format``).
     """
-    seen: set[Path] = set()
     if sum(1 for p in paths if stdout_format(p) is not None) > 1:
         raise ConfigError(f"{flag} -: standard output takes one format; give -o - (CSV) or -o -.json once")
+    targets = []
     for path in paths:
         if stdout_format(path) is not None:
             if not stdout:
@@ -89,11 +99,10 @@ def check_outputs(paths: Sequence[Path], flag: str = "-o/--out", *, stdout: bool
             continue
         if path.suffix.lower() not in FORMATS:
             got = f"{path.suffix!r}" if path.suffix else "no suffix"
-            raise ConfigError(f"{flag} {path}: unknown output format ({got}); use one of {', '.join(FORMATS)}")
-        resolved = path.resolve()
-        if resolved in seen:
-            raise ConfigError(f"{flag} {path}: given twice")
-        seen.add(resolved)
+            raise ConfigError(f"{flag} {path}: unknown output format ({got[:40]}); use one of {', '.join(FORMATS)}")
+        targets.append(path)
+    if files:
+        check_targets(targets, inputs, flag)
 
 
 Writer = Callable[[Curve, IO[bytes]], None]

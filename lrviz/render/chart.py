@@ -45,6 +45,9 @@ MIN_HEIGHT = 4
 MIN_PLOT_WIDTH = 8
 #: The default height is half the terminal's, within these bounds.
 MAX_DEFAULT_HEIGHT = 24
+#: The widest and tallest chart drawn: ``COLUMNS=10000000`` is no terminal, and would take gigabytes.
+MAX_WIDTH = 1000
+MAX_HEIGHT = 500
 
 _BRAILLE = 0x2800
 # bit of the dot in (row 0..3, column 0..1) of a braille cell
@@ -55,7 +58,7 @@ _GUTTER_MIN = len("epoch")
 def default_size() -> tuple[int, int]:
     """The terminal's width, and half its height (at least MIN_HEIGHT, at most MAX_DEFAULT_HEIGHT)."""
     size = shutil.get_terminal_size()
-    return size.columns, max(MIN_HEIGHT, min(size.lines // 2, MAX_DEFAULT_HEIGHT))
+    return min(size.columns, MAX_WIDTH), max(MIN_HEIGHT, min(size.lines // 2, MAX_DEFAULT_HEIGHT))
 
 
 def point_column(index: int, points: int, plot_width: int) -> int:
@@ -87,6 +90,10 @@ def build_chart(
     plot_rows = height - 2 - (1 if events else 0) - (1 if groups > 1 else 0)
     if height < MIN_HEIGHT or plot_rows < 1:
         raise ConfigError(f"chart height {height} is too small; it needs at least {MIN_HEIGHT} rows")
+    if width > MAX_WIDTH or height > MAX_HEIGHT:
+        raise ConfigError(
+            f"chart {width:,} x {height:,} is too large; at most {MAX_WIDTH:,} x {MAX_HEIGHT:,} characters"
+        )
 
     # Per dot column: lowest, highest and last value of each group. The y labels' width decides the
     # plot's, so the columns are first taken for the narrowest gutter and redone only if it grows.

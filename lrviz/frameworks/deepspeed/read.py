@@ -49,6 +49,8 @@ class DeepSpeedSettings(FrameworkSettings):
     params: dict[str, Any] = field(default_factory=dict)
     warmup_num_steps: int = 0
     findings: tuple[tuple[str, str], ...] = ()  # (code, message) read from the settings
+    #: where each param came from, so DeepSpeed's own rejection names the file, line and key ("": the block)
+    where: dict[str, str] = field(default_factory=dict)
 
 
 #: A parameter without a default (the class raises without it).
@@ -238,6 +240,7 @@ def build(layer: Layer) -> RunConfig:
         else 0
     )
     findings = _findings(kind, params, known, total, warmup, lr)
+    places = {"": f.at("scheduler", "params"), **{k: f.at("scheduler", "params", k) for k in params}}
     label = layer.data.get("label")
     title = layer.data.get("title")
     return RunConfig(
@@ -253,7 +256,7 @@ def build(layer: Layer) -> RunConfig:
         geometry=geometry,
         unit="step",
         notes=tuple(notes),
-        settings=DeepSpeedSettings(kind, params, warmup, tuple(findings)),
+        settings=DeepSpeedSettings(kind, params, warmup, tuple(findings), places),
     )
 
 
@@ -388,7 +391,9 @@ def _length(layer: Layer, f: Fields, kind: str, params: dict[str, Any], notes: l
             f"how long the run is; give its optimizer steps with {flag}"
         )
     if steps > MAX_POINTS:
-        raise ConfigError(f"{f.prefix}{steps:,} steps is more than the limit of {MAX_POINTS:,}")
+        raise ConfigError(
+            f"{f.prefix}{steps:,} steps is more than the limit of {MAX_POINTS:,} (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     return steps, text
 
 

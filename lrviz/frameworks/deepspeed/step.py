@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from lrviz.dummy import _TORCH_ERRORS
 from lrviz.errors import ConfigError
 from lrviz.frameworks._stepping import per_update_loop
-from lrviz.frameworks.base import one_line
+from lrviz.frameworks.base import one_line, rejected
 from lrviz.frameworks.deepspeed.read import settings
 from lrviz.model import RunConfig
 
@@ -55,7 +55,7 @@ class Engine:
         try:
             return cls(optimizer, **fw.params), run
         except (*_TORCH_ERRORS, AssertionError) as exc:
-            raise ConfigError(f"scheduler.params: DeepSpeed's {fw.type} rejected them: {one_line(exc)}") from None
+            raise rejected(fw.where, exc, f"DeepSpeed's {fw.type}") from None
 
     def loop(
         self, run: RunConfig, optimizer: Any, scheduler: Any, span: range, momentum: bool, progress: Progress | None

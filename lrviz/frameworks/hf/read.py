@@ -60,6 +60,8 @@ class HFSettings(FrameworkSettings):
     max_steps_overrides: bool = False
     num_train_epochs: float = 3.0
     version: str = ""
+    #: where each argument came from, so transformers' own rejection names the file, line and key
+    where: dict[str, str] = field(default_factory=dict)
 
 
 #: ``transformers.SchedulerType`` of 5.24.0 (``trainer_utils.py`` 561-591); tests compare with the installed enum.
@@ -199,7 +201,9 @@ def build(layer: Layer) -> RunConfig:
         total = math.ceil(epochs * upe)
         text += f"; {epochs:g} epochs = {total:,} steps (ceil)"
     if total > MAX_POINTS:
-        raise ConfigError(f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,}")
+        raise ConfigError(
+            f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,} (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
 
     if layer.dialect == "axolotl":
         # axolotl hands its warmup to TrainingArguments.warmup_steps; get_warmup_steps then reads it
@@ -241,6 +245,11 @@ def build(layer: Layer) -> RunConfig:
         max_steps_overrides=max_steps > 0 and (epochs_given or dataset is not None),
         num_train_epochs=epochs,
         version=".".join(map(str, version)),
+        where={
+            "": f.at("lr_scheduler_type"),
+            **{k: f.at("lr_scheduler_kwargs", k) for k in kwargs},
+            "num_warmup_steps": f.at("warmup_ratio" if f.given("warmup_ratio") else "warmup_steps"),
+        },
     )
     label = layer.data.get("label")
     title = layer.data.get("title")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lrviz.dummy import _TORCH_ERRORS
 from lrviz.errors import ConfigError
 from lrviz.frameworks._stepping import nothing_to_quiet, per_update_loop, rises_after
-from lrviz.frameworks.base import one_line
+from lrviz.frameworks.base import rejected
 from lrviz.frameworks.hf.read import settings
 from lrviz.model import RunConfig
 
@@ -52,9 +52,7 @@ class Trainer:
                 scheduler_specific_kwargs=dict(fw.scheduler_specific_kwargs),
             )
         except _TORCH_ERRORS as exc:
-            raise ConfigError(
-                f"lr_scheduler_kwargs: transformers' {fw.type} scheduler rejected them: {one_line(exc)}"
-            ) from None
+            raise rejected(fw.where, exc, f"transformers' {fw.type} scheduler") from None
         return scheduler, run
 
     def loop(

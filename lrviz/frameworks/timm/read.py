@@ -42,6 +42,8 @@ class TimmSettings(FrameworkSettings):
     decreasing_metric: bool = False
     lr_assumed: str | None = None  # how train.py fills in `lr: null`
     noise: str | None = None  # lr_noise: one seeded draw
+    #: where each argument came from, so timm's own rejection names the file, line and key
+    where: dict[str, str] = field(default_factory=dict)
 
 
 #: ``create_scheduler_v2``'s names (timm 1.0.31 ``scheduler_factory.py`` 66-294; ``none`` keeps the LR).
@@ -179,7 +181,9 @@ def build(layer: Layer) -> RunConfig:
     cooldown = args["cooldown_epochs"] if sched in ("cosine", "tanh", "poly", "wsd", "rsqrt") else 0
     epochs = args["epochs"] + cooldown + (args["warmup_epochs"] if args["warmup_prefix"] else 0)
     if epochs * spe > MAX_POINTS:
-        raise ConfigError(f"{f.at('epochs')}: {epochs:,} epochs x {spe:,} updates is more than {MAX_POINTS:,} values")
+        raise ConfigError(
+            f"{f.at('epochs')}: {epochs:,} epochs x {spe:,} updates is more than {MAX_POINTS:,} values (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     metrics = None
     if sched == "plateau":
         metrics = _metrics(layer, f, epochs)
@@ -200,6 +204,7 @@ def build(layer: Layer) -> RunConfig:
         decreasing_metric=args["eval_metric"] == "loss",
         lr_assumed=framework.get("lr_assumed"),
         noise=framework.get("noise"),
+        where={"": f.at("sched"), **{k: f.at(k) for k in args if k in f.doc}},
     )
     # the title names what differs from train.py's defaults (an args.yaml lists every argument)
     shown = {k: v for k, v in args.items() if k in f.doc and k not in ("sched", "lr") and v != _DEFAULTS.get(k)}

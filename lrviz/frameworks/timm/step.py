@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from lrviz.dummy import _TORCH_ERRORS
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.frameworks._stepping import nothing_to_quiet, recorder, rises_after, stepping_error
-from lrviz.frameworks.base import one_line
+from lrviz.frameworks.base import one_line, rejected
 from lrviz.frameworks.timm.read import settings
 from lrviz.model import RunConfig
 
@@ -45,9 +45,7 @@ class TrainPy:
                 optimizer, **kwargs, updates_per_epoch=fw.updates_per_epoch
             )
         except (*_TORCH_ERRORS, AssertionError) as exc:
-            raise ConfigError(
-                f"timm {fw.args['sched']}: create_scheduler_v2 rejected the arguments: {one_line(exc)}"
-            ) from None
+            raise rejected(fw.where, exc, f"timm's create_scheduler_v2 ({fw.args['sched']})") from None
         num_epochs = int(num_epochs)
         if num_epochs < 1:
             raise ConfigError(f"timm {fw.args['sched']}: create_scheduler_v2 gives {num_epochs} epochs; raise epochs")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lrviz.budget import STEPS
 from lrviz.config.layer import Layer
 from lrviz.config.values import (
     MAX_POINTS,
@@ -141,12 +142,18 @@ def build_run(layer: Layer) -> RunConfig:
         where = layer.at(("epochs",)) if epochs_given else f"the default run length from {sources}"
         raise ConfigError(
             f"{where}: {epochs:,} epochs x {spe:,} steps per epoch{per_group} = "
-            f"{epochs * spe * groups:,} values is more than the limit of {MAX_POINTS:,}; "
+            f"{epochs * spe * groups:,} values is more than the limit of {MAX_POINTS:,} (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it); "
             + (
                 f"lower {option('epochs')} or {option('steps_per_epoch')}"
                 if epochs_given
                 else f"give {option('epochs')} (or `epochs:`) explicitly"
             )
+        )
+    if scheduler_calls > 1 and epochs * spe * scheduler_calls > STEPS.value:
+        raise STEPS.refusal(
+            layer.at(("accelerate_processes",)),
+            f"{epochs:,} epochs x {spe:,} steps x {scheduler_calls:,} scheduler steps each (Accelerate's processes) "
+            f"= {epochs * spe * scheduler_calls:,} scheduler steps",
         )
     if scheduler.name == "ReduceLROnPlateau":
         if metrics is None:
@@ -267,7 +274,9 @@ def _metrics(data: Mapping[str, Any], layer: Layer) -> tuple[float, ...] | None:
     if not isinstance(raw, list) or not raw:
         raise ConfigError(f"{where}: expected a non-empty list of numbers, one per epoch")
     if len(raw) > MAX_POINTS:
-        raise ConfigError(f"{where}: more than {MAX_POINTS:,} values")
+        raise ConfigError(
+            f"{where}: more than {MAX_POINTS:,} values (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     return tuple(float(number(v, f"{where}[{i}]", integer=False)) for i, v in enumerate(raw))
 
 

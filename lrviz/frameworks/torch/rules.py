@@ -27,6 +27,7 @@ from typing import Any
 
 from lrviz.frameworks._text import count as _n
 from lrviz.frameworks._text import lr as _lr
+from lrviz.frameworks._text import plain as _plain
 from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
 from lrviz.plan import Candidate, plan_restarts
 
@@ -497,7 +498,7 @@ def _cosine_rise(curve: Curve, span: _Span) -> list[Finding]:
         Finding(
             "cosine-rises",
             f"{span.where}: T_max={_n(t_max)} is a half period and its {_n(span.length)} {unit}s span "
-            f"{half_periods:.3g} of them: the LR reaches {_lr(lrs[low_at * stride])} at {unit} {_n(low_at)} and "
+            f"{_plain(half_periods, 3)} of them: the LR reaches {_lr(lrs[low_at * stride])} at {unit} {_n(low_at)} and "
             f"climbs back to {_lr(top)} by {unit} {_n(top_at)} (fine if intended; T_max={_n(span.length - 1)} "
             f"decays once over the whole span)",
             {
@@ -573,7 +574,7 @@ def _cyclic_findings(curve: Curve, span: _Span, total: int) -> list[Finding]:
     found.append(
         Finding(
             "cyclic-mid-cycle",
-            f"{span.where}: the run's {_run_steps_text(run, length)} are {length / cycle:.3g} cycles of "
+            f"{span.where}: the run's {_run_steps_text(run, length)} are {_plain(length / cycle, 3)} cycles of "
             f"{_n(cycle)} (step_size_up {_n(up)} + step_size_down {_n(down)}), so it stops mid-cycle at LR "
             f"{_lr(final)}{range_text}{reach}; {' or '.join(_n(e) for e in ends)} {unit}s end on a cycle boundary",
             {"cycle_steps": cycle, "run_steps": length, "cycles": length / cycle, "final_lr": final, "ends": ends},
