@@ -19,8 +19,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from lrviz._version import __version__
-from lrviz.cli import files, frameworks, plan, schedulers
+from lrviz.cli import doctor, files, frameworks, plan, schedulers
 from lrviz.cli._platform import state
 from lrviz.cli.options import FLAGS
 from lrviz.cli.show import _error, _one_line
@@ -178,14 +177,14 @@ app = typer.Typer(**_APP_SETTINGS)
 
 def _version(value: bool) -> None:
     if value:
-        print(f"lrviz {__version__}")
+        doctor.print_versions()
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the versions of lrviz, torch and the installed extras, and exit.")
     ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks (also LRVIZ_DEBUG=1), for bug reports.")
@@ -230,6 +229,7 @@ app.command("check", epilog="Example: lrviz check configs/step_decay.yaml --base
 app.command("plan", epilog="Example: lrviz plan --epochs 75 --max-cycles 5 -o plans.png")(plan.plan_command)
 app.command("code", epilog="Example: lrviz code configs/warmup_cosine.yaml > train_schedule.py")(files.code_command)
 app.command("list")(schedulers.list_schedulers)
+app.command("doctor")(doctor.doctor_command)
 
 
 def _app_for(argv: Sequence[str]) -> typer.Typer:
