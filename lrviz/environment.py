@@ -14,6 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 from lrviz._version import __version__
 
@@ -103,7 +104,8 @@ def torch_build() -> TorchBuild:
     fields: dict[str, str] = {}
     try:
         located = metadata.distribution("torch").locate_file("torch/version.py")
-        fields = {m.group(1): m.group(2) for m in _FIELD.finditer(located.read_text(encoding="utf-8"))}
+        text = Path(str(located)).read_text(encoding="utf-8")
+        fields = {m.group(1): m.group(2) for m in _FIELD.finditer(text)}
     except (OSError, UnicodeDecodeError):  # an unusual layout: the version alone still helps
         pass
     return TorchBuild(version, fields.get("cuda"), fields.get("rocm") or fields.get("hip"))

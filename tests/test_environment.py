@@ -40,10 +40,7 @@ def test_version_lists_torch_build_and_every_installed_extra() -> None:
     assert lines[0] == f"lrviz {environment.__version__}"
     assert lines[1].startswith("Python ")
     torch_version = metadata.version("torch")
-    assert (
-        lines[2]
-        == f"torch {torch_version} ({environment.torch_build().kind} build)"
-    )
+    assert lines[2] == f"torch {torch_version} ({environment.torch_build().kind} build)"
     for extra in environment.EXTRAS:
         for name in extra.distributions:
             try:

@@ -184,7 +184,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the versions of lrviz, torch and the installed extras, and exit.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the versions and exit.")
     ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks (also LRVIZ_DEBUG=1), for bug reports.")
