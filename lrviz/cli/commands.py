@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from lrviz.cli import doctor, files, frameworks, plan, schedulers
+from lrviz.cli import doctor, files, frameworks, hooks, plan, schedulers
 from lrviz.cli._platform import state
 from lrviz.cli.options import FLAGS
 from lrviz.cli.show import _error, _one_line
@@ -230,6 +230,7 @@ app.command("plan", epilog="Example: lrviz plan --epochs 75 --max-cycles 5 -o pl
 app.command("code", epilog="Example: lrviz code configs/warmup_cosine.yaml > train_schedule.py")(files.code_command)
 app.command("list")(schedulers.list_schedulers)
 app.command("doctor")(doctor.doctor_command)
+app.command("precommit-check", hidden=True)(hooks.precommit_check)  # the pre-commit hook lrviz-check
 
 
 def _app_for(argv: Sequence[str]) -> typer.Typer:
