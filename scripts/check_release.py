@@ -1,4 +1,4 @@
-"""Before a release: the tag names the version in lrviz/_version.py, and CHANGELOG.md has that version's notes.
+"""Before a release: the tag names the version in lrviz/_version.py; CHANGELOG.md and the conda recipe agree.
 
     python scripts/check_release.py v0.3.0          # the release workflow passes the pushed tag
     python scripts/check_release.py                 # just the CHANGELOG check for the current version
@@ -31,9 +31,17 @@ def release_notes(changelog: str, wanted: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def problems(tag: str | None, current: str, changelog: str) -> list[str]:
+def recipe_version(recipe: str) -> str | None:
+    """The ``version:`` in the ``context:`` of recipe/recipe.yaml."""
+    match = re.search(r'^context:\n(?:[ \t]+.*\n)*?[ \t]+version: "([^"]+)"', recipe, re.M)
+    return match.group(1) if match else None
+
+
+def problems(tag: str | None, current: str, changelog: str, recipe: str | None = None) -> list[str]:
     """What stands in the way of releasing ``current`` (empty: nothing)."""
     found = []
+    if recipe is not None and recipe_version(recipe) != current:
+        found.append(f"recipe/recipe.yaml: context.version is {recipe_version(recipe)}, not {current}; set it")
     if tag is not None and tag != f"v{current}":
         found.append(f"the tag {tag} does not name the version in lrviz/_version.py ({current}); tag v{current}")
     if not release_notes(changelog, current):
@@ -46,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("tag", nargs="?", help="the git tag being released, e.g. v0.3.0")
     parser.add_argument("--changelog", type=Path, default=ROOT / "CHANGELOG.md")
     parser.add_argument("--version-file", type=Path, default=ROOT / "lrviz" / "_version.py")
+    parser.add_argument("--recipe", type=Path, default=ROOT / "recipe" / "recipe.yaml")
     args = parser.parse_args(argv)
     current = version(args.version_file)
-    found = problems(args.tag, current, args.changelog.read_text(encoding="utf-8"))
+    recipe = args.recipe.read_text(encoding="utf-8")
+    found = problems(args.tag, current, args.changelog.read_text(encoding="utf-8"), recipe)
     for problem in found:
         print(f"Error: {problem}", file=sys.stderr)
     if not found:

@@ -135,6 +135,11 @@ def test_release_check_holds_tag_version_and_changelog(tmp_path: Path) -> None:
     assert check_release.problems("v1.2.1", "1.1.0", changelog) == [
         "the tag v1.2.1 does not name the version in lrviz/_version.py (1.1.0); tag v1.1.0"
     ]
+    recipe = (ROOT / "recipe" / "recipe.yaml").read_text()
+    assert check_release.recipe_version(recipe) == __version__
+    assert check_release.problems(None, "1.1.0", changelog, recipe) == [
+        f"recipe/recipe.yaml: context.version is {__version__}, not 1.1.0; set it"
+    ]
     version_file = tmp_path / "_version.py"
     version_file.write_text('__version__ = "9.9.9"\n')
     cli = subprocess.run(
@@ -143,6 +148,7 @@ def test_release_check_holds_tag_version_and_changelog(tmp_path: Path) -> None:
         text=True,
     )
     assert cli.returncode == 1
-    assert (
-        cli.stderr == "Error: CHANGELOG.md has no notes under `## [9.9.9]`; move the entries from [Unreleased] there\n"
-    )
+    assert cli.stderr.splitlines() == [
+        f"Error: recipe/recipe.yaml: context.version is {__version__}, not 9.9.9; set it",
+        "Error: CHANGELOG.md has no notes under `## [9.9.9]`; move the entries from [Unreleased] there",
+    ]
