@@ -203,6 +203,19 @@ def test_action_logs_and_globs(repo: Path, tmp_path: Path) -> None:
     assert "configs/step_decay.yaml: ok (log run.csv)" in job.stdout
 
 
+def test_action_annotates_a_config_it_cannot_read(repo: Path, tmp_path: Path) -> None:
+    config = repo / "configs" / "step_decay.yaml"
+    config.write_text(config.read_text().replace("gamma: 0.1", "gama: 0.1"))
+    job = run_action(repo, {"baselines": "baselines"}, tmp_path)
+    assert job.steps == [("install", 0), ("render", 2)] and job.skipped[-1] == "check"
+    assert (repo / "lrviz-plots" / "cosine.png").exists()  # the good config is still drawn
+    (annotation,) = [line for line in job.stdout.splitlines() if line.startswith("::error")]
+    assert annotation.startswith(
+        "::error file=configs/step_decay.yaml,line=7,title=lrviz render::configs/step_decay.yaml:7: scheduler.gama: "
+        "unknown argument of MultiStepLR (did you mean gamma?)"
+    )
+
+
 def test_action_without_configs_fails_naming_the_pattern(tmp_path: Path) -> None:
     work = tmp_path / "empty"
     work.mkdir()
