@@ -26,12 +26,12 @@ CASES = {
     "import torch + timm.scheduler (lrviz's loader)": [
         sys.executable,
         "-c",
-        "import torch; from lrviz.frameworks import timm_scheduler_module; timm_scheduler_module()",
+        "import torch; from lrviz.frameworks.timm.step import timm_scheduler_module; timm_scheduler_module()",
     ],
     "import torch + deepspeed.runtime.lr_schedules (lrviz's loader)": [
         sys.executable,
         "-c",
-        "import torch; from lrviz.frameworks import deepspeed_lr_schedules; deepspeed_lr_schedules()",
+        "import torch; from lrviz.frameworks.deepspeed.step import deepspeed_lr_schedules; deepspeed_lr_schedules()",
     ],
     "lrviz deepspeed WarmupCosineLR --total-num-steps 100000 -o x.csv": [
         sys.executable,

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from lrviz.actual import compare_log
-from lrviz.config import build_run, from_document
 from lrviz.engine import simulate
+from lrviz.reading import build_run, from_document
 from lrviz.runlog import read_log
 
 

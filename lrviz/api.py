@@ -60,9 +60,10 @@ def load(
 
     Raises ``lrviz.ConfigError`` naming the file, line and key of anything invalid.
     """
-    from lrviz.config import build_run, from_document, load_file, merge
+    from lrviz.config import merge
     from lrviz.config.interpolation import needs_resolution, resolve
     from lrviz.errors import render_options
+    from lrviz.reading import build_run, from_document, load_file
 
     sets = _dotlist(overrides)
     over = _options_layer(options)
@@ -100,14 +101,15 @@ def simulate(
     checkpoint saved and loaded at that epoch (``curve.resumed``). The curve's
     ``findings`` hold the diagnostics the ``lrviz`` command prints as warnings.
     """
-    import lrviz.engine as engine  # torch: only now that a schedule is stepped
+    from lrviz import frameworks
 
     if callable(source) and not isinstance(source, RunConfig | Mapping | str | os.PathLike):
         return _simulate_factory(source, momentum=momentum, **options)
     run = _run_of(source, key=key, overrides=overrides, options=options)
-    curve = engine.simulate(run, momentum=momentum)
+    adapter = frameworks.for_run(run)
+    curve = adapter.simulate(run, momentum=momentum)
     if resume_at is not None:
-        curve = dataclasses.replace(curve, resume_at=resume_at, resumed=engine.simulate_resume(run, resume_at))
+        curve = dataclasses.replace(curve, resume_at=resume_at, resumed=adapter.simulate_resume(run, resume_at))
     return dataclasses.replace(curve, findings=tuple(diagnose(curve)))
 
 

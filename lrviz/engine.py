@@ -70,14 +70,17 @@ def _build_custom(cfg: SchedulerConfig, optimizer: torch.optim.Optimizer) -> Any
     except Exception as exc:  # the user's module failed to import: say how, in one line
         raise ConfigError(f"{cfg.name}: cannot import {module_name}: {type(exc).__name__}: {exc}") from None
     cls = getattr(module, class_name, None)
-    if not isinstance(cls, type):
+    if not callable(cls):
         raise ConfigError(f"{cfg.name}: {module_name} has no class {class_name}")
-    if not callable(getattr(cls, "step", None)):
+    if isinstance(cls, type) and not callable(getattr(cls, "step", None)):
         raise ConfigError(f"{cfg.name}: {class_name} is not a scheduler (it has no step() method)")
     try:
-        return cls(optimizer, **cfg.args)
+        scheduler = cls(optimizer, **cfg.args)  # a class, or a library's get_*_schedule function
     except Exception as exc:
         raise ConfigError(f"{cfg.name}: building it raised {type(exc).__name__}: {exc}") from None
+    if not callable(getattr(scheduler, "step", None)):
+        raise ConfigError(f"{cfg.name}: it returned {type(scheduler).__name__}, which has no step() method")
+    return scheduler
 
 
 def _restart_watchers(scheduler: Any) -> list[Any]:
@@ -109,10 +112,6 @@ def simulate(
     it is called once with the dummy optimizer and must return an object with ``step()``.
     A transformers or timm run is built and stepped by ``lrviz.frameworks``, as its trainer does.
     """
-    if run.family != "torch" and factory is None:
-        from lrviz import frameworks
-
-        return frameworks.simulate(run, momentum=momentum, progress=progress)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         optimizer = build_optimizer(run)
@@ -150,10 +149,6 @@ def simulate_resume(run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
     """
     import copy
 
-    if run.family != "torch":
-        from lrviz import frameworks
-
-        return frameworks.simulate_resume(run, resume_at)
     if not 0 < resume_at < run.epochs:
         raise ConfigError(f"{option('resume_at')}: must be an epoch between 1 and {run.epochs - 1}, got {resume_at}")
     with warnings.catch_warnings(record=True):

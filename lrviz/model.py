@@ -24,8 +24,7 @@ class SchedulerConfig:
     args: Mapping[str, Any]
     children: tuple[SchedulerConfig, ...] = ()
     custom: bool = False  # a scheduler the user built (``lrviz.simulate(callable)``): not in the registry
-    #: whose scheduler this is: "torch" (the registry), "hf" (``transformers.get_scheduler``) or
-    #: "timm" (``timm.scheduler.create_scheduler_v2``); ``lrviz.frameworks`` builds and steps the last two
+    #: the adapter whose scheduler this is (``lrviz.frameworks``): "torch" (the registry), "hf", "timm", ...
     family: str = "torch"
 
     @property
@@ -59,6 +58,15 @@ def _show(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+@dataclass(frozen=True)
+class FrameworkSettings:
+    """A framework run's own settings, read by its adapter (``lrviz.frameworks.<name>``): subclassed there.
+
+    Each subclass is a frozen dataclass of exactly what its framework's scheduler needs,
+    typed; nothing outside the adapter reads its fields.
+    """
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,12 @@ class RunConfig:
     scheduler_calls: int = 1  # scheduler.step() calls per step: Accelerate's num_processes without split_batches
     notes: tuple[str, ...] = ()  # what lrviz assumed or ignored while reading the config
     unit: str = "epoch"  # what one x value counts: "epoch", or "step" for a run counted in optimizer steps (HF)
-    #: a framework run's own settings the stepping needs (transformers/timm), JSON-ready
-    framework: Mapping[str, Any] = field(default_factory=dict)
+    #: a framework run's own settings the stepping needs (transformers, timm, DeepSpeed, ...)
+    settings: FrameworkSettings | None = None
+    #: where each number of the run came from, for ``--explain``: (what, value, source)
+    sources: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    #: what was done with each key of a framework's document (``Accounting.lines()``), for ``--explain``
+    accounting: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def family(self) -> str:

@@ -17,8 +17,8 @@ k bounded. Candidates come sorted by number of cycles, then T_0, or, with
    tiny first cycle, then one huge one), by cycles then T_0.
 
 Finding the pairs is arithmetic on the plan (divisors of ``epochs``), not on
-learning rates: no LR value is computed here. ``verify`` steps the real PyTorch
-scheduler through ``engine.simulate`` and returns the restart epochs PyTorch
+learning rates: no LR value is computed here. ``tests/test_plan.py`` steps the real PyTorch
+scheduler and compares the restart epochs PyTorch
 produced, so the plan can be checked against PyTorch (the tests do, for every
 candidate). Bad input raises ``ConfigError`` naming the CLI flag
 (epochs, T_0, T_mult, max_cycles). Nothing here prints or imports torch
@@ -180,15 +180,3 @@ def plan_restarts(
         out.append(Candidate(first, mult, k))
     out.sort(key=usefulness if useful_first else lambda c: (c.cycles, c.t_0))
     return out
-
-
-def verify(candidate: Candidate, epochs: int) -> tuple[int, ...]:
-    """The restart epochs PyTorch produces for ``candidate`` over ``epochs`` epochs (stepping the real scheduler)."""
-    from lrviz.config import build_run, from_document
-    from lrviz.engine import simulate
-
-    epochs = _whole(epochs, option("epochs"), 1)
-    document = candidate.document()
-    document["epochs"] = epochs
-    curve = simulate(build_run(from_document(document, "plan")))
-    return tuple(int(e) for e in curve.restart_epochs)

@@ -17,8 +17,8 @@ import torch
 from hypothesis import settings
 from torch.optim import lr_scheduler
 
-from lrviz.config import build_run, from_document
 from lrviz.model import RunConfig
+from lrviz.reading import build_run, from_document
 
 # CI runs the property tests on a fixed set of examples, so a run's result does not depend on
 # luck; locally they explore new random examples each time.

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from lrviz.actual import compare_log
-from lrviz.config import build_run, from_document
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
+from lrviz.reading import build_run, from_document
 from lrviz.runlog import read_log
 from tests import realruns
 

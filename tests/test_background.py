@@ -71,7 +71,7 @@ def _raise(exc: Exception) -> None:
 
 def test_forked_curve_equals_pytorch_and_the_parent_never_imports_torch() -> None:
     out = forked(
-        "from lrviz.config import build_run, from_document\n"
+        "from lrviz.reading import build_run, from_document\n"
         "doc = {'scheduler': {'name': 'LambdaLR', 'lr_lambda': '0.9 ** epoch'}, 'epochs': 8,"
         " 'optimizer': {'name': 'Adam', 'lr': 0.01}}\n"
         "run_ = build_run(from_document(doc, 'x'))\n"

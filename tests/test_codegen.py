@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 
-from lrviz.codegen import METRIC_FUNCTION, _expr, pytorch_code, pytorch_snippet
+from lrviz.codegen import pytorch_snippet
 from lrviz.engine import simulate
 from lrviz.errors import ScheduleError
 from lrviz.expr import Expression
+from lrviz.frameworks.torch.code import METRIC_FUNCTION, _expr, pytorch_code
 from lrviz.model import RunConfig
 from lrviz.schedules import SCHEDULERS
 from tests.conftest import make_run

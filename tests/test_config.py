@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from lrviz.config import MAX_POINTS, build_run, from_document, from_flags, load_file, merge, read_metrics
+from lrviz.config import MAX_POINTS, from_flags, merge, read_metrics
 from lrviz.errors import ConfigError
+from lrviz.reading import build_run, from_document, load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 

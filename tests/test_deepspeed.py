@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 import lrviz
 from lrviz.cli.commands import app
-from lrviz.config import deepspeed as ds_config
 from lrviz.errors import ConfigError
+from lrviz.frameworks.deepspeed import read as ds_config
 
 lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
 

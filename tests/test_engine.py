@@ -251,7 +251,7 @@ def test_library_stepping_leaves_torch_alone() -> None:
 
     code = (
         "import sys, torch\n"
-        "from lrviz.config import build_run, from_document\n"
+        "from lrviz.reading import build_run, from_document\n"
         "from lrviz.engine import simulate\n"
         "simulate(build_run(from_document({'optimizer': 'Adam', 'scheduler': {'name': 'OneCycleLR', 'max_lr': 0.1}})))\n"
         "inner = torch.optim.Optimizer.add_param_group.__wrapped__\n"
@@ -272,7 +272,7 @@ def test_the_command_steps_without_importing_dynamo() -> None:
     assert shortcut_applies(), "torch changed how _disable_dynamo caches; update lrviz/cli/_torch.py"
     code = (
         "import sys\n"
-        "from lrviz.config import build_run, from_document\n"
+        "from lrviz.reading import build_run, from_document\n"
         "from lrviz.cli._torch import simulate\n"
         "simulate(build_run(from_document({'optimizer': 'Adam', 'scheduler': {'name': 'OneCycleLR', 'max_lr': 0.1}})))\n"
         "print('torch._dynamo' in sys.modules)\n"

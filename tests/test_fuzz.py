@@ -39,9 +39,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from lrviz.cli import app
-from lrviz.config import RUN_KEYS, build_run, from_document
 from lrviz.engine import simulate
 from lrviz.errors import LrvizError, ScheduleError
+from lrviz.frameworks.torch.document import RUN_KEYS
+from lrviz.reading import build_run, from_document
 from lrviz.schedules import OPTIMIZERS, SCHEDULERS, Arg, SchedulerSpec, get_scheduler
 from tests.conftest import reference_lrs
 

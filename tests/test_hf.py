@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 import lrviz
 from lrviz.cli.commands import app
-from lrviz.config import hf as hf_config
 from lrviz.errors import ConfigError
+from lrviz.frameworks.hf import read as hf_config
 
 transformers = pytest.importorskip("transformers")
 
@@ -132,7 +132,7 @@ def test_total_and_warmup_steps_are_the_trainers(
         dataset_size=dataset,
     )
     assert run.epochs == max_steps
-    assert run.framework["num_warmup_steps"] == args.get_warmup_steps(max_steps)
+    assert run.settings.num_warmup_steps == args.get_warmup_steps(max_steps)
 
 
 def test_world_size_shards_the_batches_as_accelerate_does() -> None:
@@ -148,7 +148,7 @@ def test_world_size_shards_the_batches_as_accelerate_does() -> None:
 
 def test_warmup_ratio_is_read_as_a_fractional_warmup_steps_with_a_note() -> None:
     run = lrviz.load({"lr_scheduler_type": "cosine", "warmup_ratio": 0.1, "max_steps": 95})
-    assert run.framework["num_warmup_steps"] == 10  # ceil(9.5)
+    assert run.settings.num_warmup_steps == 10  # ceil(9.5)
     assert any("warmup_ratio" in n for n in run.notes)
 
 
@@ -201,13 +201,27 @@ def test_findings_warmup_longer_than_the_run_and_max_steps_over_epochs() -> None
     assert {"hf-warmup-longer-than-run", "hf-max-steps-overrides-epochs", "hf-zero-lr-first-step"} <= codes
 
 
-def test_a_deepspeed_scheduler_block_is_reported(tmp_path: Path) -> None:
+def test_a_deepspeed_scheduler_block_is_refused_not_drawn_over(tmp_path: Path) -> None:
+    """The block replaces the Trainer's schedule in the real run: drawing the Trainer's would be a wrong curve."""
     (tmp_path / "ds.json").write_text(json.dumps({"scheduler": {"type": "WarmupLR", "params": {}}}))
     args = tmp_path / "args.yaml"
     args.write_text("lr_scheduler_type: cosine\nmax_steps: 50\ndeepspeed: ds.json\n")
-    result = runner.invoke(app, ["render", str(args)])
-    assert result.exit_code == 0
-    assert "DeepSpeed config has a scheduler block (type WarmupLR)" in result.stderr
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["render", str(args), "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"{args}:3: deepspeed: the DeepSpeed config has a scheduler block (type WarmupLR)" in result.stderr
+    assert "--set deepspeed=null" in result.stderr
+    assert not out.exists()
+    result = runner.invoke(app, ["render", str(args), "--set", "deepspeed=null", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_deepspeed_file_the_trainer_would_open_but_lrviz_cannot_find_is_said(tmp_path: Path) -> None:
+    args = tmp_path / "args.yaml"
+    args.write_text("lr_scheduler_type: cosine\nmax_steps: 50\ndeepspeed: configs/ds_z3.json\n")
+    result = runner.invoke(app, ["render", str(args), "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 0, result.output
+    assert "configs/ds_z3.json is not found from the current directory" in result.stderr
 
 
 def test_resume_at_loads_the_state_dicts_as_the_trainer_does() -> None:

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.config import build_run, load_composed, load_file
 from lrviz.config.interpolation import needs_resolution, parse_sets
 from lrviz.errors import ConfigError
+from lrviz.reading import build_run, load_composed, load_file
 from tests.conftest import reference_lrs
 
 runner = CliRunner()
@@ -216,7 +216,7 @@ def test_omegaconf_and_hydra_are_imported_only_when_needed(tmp_path: Path) -> No
     plain = write(tmp_path, "scheduler: {name: StepLR, step_size: 2}\nepochs: 4\n", "plain.yaml")
     code = (
         "import sys\n"
-        "from lrviz.config import load_file\n"
+        "from lrviz.reading import load_file\n"
         f"load_file(__import__('pathlib').Path({str(plain)!r}))\n"
         "print(sorted(m for m in ('omegaconf', 'hydra') if m in sys.modules))\n"
     )

@@ -6,8 +6,19 @@ import time
 
 import pytest
 
-from lrviz.errors import ConfigError
-from lrviz.plan import Candidate, plan_restarts, verify
+from lrviz.engine import simulate
+from lrviz.errors import ConfigError, option
+from lrviz.plan import Candidate, _whole, plan_restarts
+from lrviz.reading import build_run, from_document
+
+
+def verify(candidate: Candidate, epochs: int) -> tuple[int, ...]:
+    """The restart epochs PyTorch produces for ``candidate`` over ``epochs`` epochs (stepping the real scheduler)."""
+    epochs = _whole(epochs, option("epochs"), 1)
+    document = candidate.document()
+    document["epochs"] = epochs
+    curve = simulate(build_run(from_document(document, "plan")))
+    return tuple(int(e) for e in curve.restart_epochs)
 
 
 def _brute_force(epochs: int) -> set[tuple[int, int, int]]:

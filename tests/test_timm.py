@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 import lrviz
 from lrviz.cli.commands import app
-from lrviz.config import timm as timm_config
-from lrviz.frameworks import timm_scheduler_module
+from lrviz.frameworks.timm import read as timm_config
+from lrviz.frameworks.timm.step import timm_scheduler_module
 
 if importlib.util.find_spec("timm") is None:  # `import timm` itself may fail here: it needs torchvision
     pytest.skip("timm is not installed", allow_module_level=True)
@@ -183,7 +183,7 @@ def test_code_prints_create_scheduler_v2_and_the_loop_and_it_runs() -> None:
 def test_scheduler_import_needs_no_torchvision_and_leaves_import_timm_as_it_was() -> None:
     code = (
         "import sys\n"
-        "from lrviz.frameworks import timm_scheduler_module\n"
+        "from lrviz.frameworks.timm.step import timm_scheduler_module\n"
         "m = timm_scheduler_module()\n"
         "print(m.CosineLRScheduler.__module__, 'timm' in sys.modules)\n"
         "try:\n"

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.config import build_run, from_document, load_file
 from lrviz.errors import ConfigError
+from lrviz.reading import build_run, from_document, load_file
 from tests.conftest import reference_lrs
 
 runner = CliRunner()

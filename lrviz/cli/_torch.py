@@ -41,8 +41,8 @@ def skip_dynamo_import() -> None:
 
 
 def simulate(run: Any, **kwargs: Any) -> Any:
-    """``engine.simulate`` in the command's process, with the shortcut taken first."""
-    from lrviz.engine import simulate as step
+    """The run's adapter's ``simulate`` in the command's process, with the shortcut taken first."""
+    from lrviz import frameworks
 
     skip_dynamo_import()
-    return step(run, **kwargs)
+    return frameworks.for_run(run).simulate(run, **kwargs)

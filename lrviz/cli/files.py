@@ -80,6 +80,8 @@ def render(
         from lrviz.summary import append_step_summary, curves_table
 
         run = _read(sources[0], key, options)
+        if options.get("explain"):
+            _explain(run)
         curve = show(run, outputs, log_y=log_y, momentum=momentum, every=every, quiet=quiet, plot=plot, title=title)
         append_step_summary("lrviz render", curves_table([(str(_name(sources[0], options)), curve)]))
         return
@@ -91,6 +93,8 @@ def render(
         path = _name(source, options)
         try:
             run = _read(source, key, options)
+            if options.get("explain"):
+                _explain(run, prefix=f"{source}: ")
         except LrvizError as exc:
             failures.append((path, exc))
             _error(exc.render(FLAGS))
@@ -173,18 +177,33 @@ def _name(source: Path | None, options: dict[str, Any]) -> Path:
     return source if source is not None else Path(options["config_dir"]) / str(options["config_name"])
 
 
+def _explain(run: RunConfig, prefix: str = "") -> None:
+    """--explain: where each number came from, on stderr (standard output may carry the data)."""
+    from lrviz.reading import explain
+
+    for line in explain(run):
+        print(f"{prefix}explain: {line}", file=sys.stderr)
+
+
 def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
     """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
-    from lrviz.config import build_run, load_composed, load_file, merge
+    from lrviz.config import merge
+    from lrviz.reading import build_run, load_composed, load_file
 
     sets = tuple(options.get("set") or ())
     allow = tuple(options.get("allow_import") or ())
+    dialect = options.get("dialect")
     if source is None:
         layer = load_composed(
-            Path(options["config_dir"]), str(options["config_name"]), key, sets=sets, allow_import=allow
+            Path(options["config_dir"]),
+            str(options["config_name"]),
+            key,
+            sets=sets,
+            allow_import=allow,
+            dialect=dialect,
         )
     else:
-        layer = load_file(source, key, sets=sets, allow_import=allow)
+        layer = load_file(source, key, sets=sets, allow_import=allow, dialect=dialect)
     return build_run(merge(layer, from_flags(flag_values(options))))
 
 

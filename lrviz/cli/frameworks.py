@@ -19,10 +19,10 @@ import typer
 
 from lrviz.cli.options import COMMON
 from lrviz.cli.show import show_command
-from lrviz.config import build_run
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
+from lrviz.reading import build_run
 
 #: The common options these commands take (the rest do not apply to a framework's run).
 _SHARED = (
@@ -151,7 +151,7 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: 
             raw = values[key]
             if raw is not None:
                 document[key] = raw if kind == "bool" else _parse(kind, raw, flag_of(key))
-    data: dict[str, Any] = {"dialect": family, "document": document}
+    data: dict[str, Any] = {"document": document}
     for key, (flag, _) in run_flags.items():
         if kwargs.get(key) is not None:
             data[key] = _parse("int", kwargs[key], flag)
@@ -161,7 +161,7 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: 
         where[("metrics",)] = "--metrics"
     if kwargs.get("title") is not None:
         data["title"] = kwargs["title"]
-    run = build_run(Layer(data, where, "flags", foreign=True))
+    run = build_run(Layer(data, where, "flags", foreign=True, adapter=family, dialect=family))
     show_command(run, outputs, kwargs)
 
 
@@ -191,18 +191,18 @@ def _deepspeed_document(
 
 
 def hf_command() -> Callable[..., None]:
-    from lrviz.config.hf import ARGS
+    from lrviz.frameworks.hf.read import ARGS
 
     return _command("hf", "TYPE", list(ARGS), {"learning_rate": "--lr"})
 
 
 def timm_command() -> Callable[..., None]:
-    from lrviz.config.timm import ARGS
+    from lrviz.frameworks.timm.read import ARGS
 
     return _command("timm", "SCHED", [(k, kind, h) for k, kind, _, h in ARGS], {})
 
 
 def deepspeed_command() -> Callable[..., None]:
-    from lrviz.config.deepspeed import ARGS
+    from lrviz.frameworks.deepspeed.read import ARGS
 
     return _command("deepspeed", "TYPE", [*_DEEPSPEED_OPTIMIZER, *ARGS], {}, _DEEPSPEED_RUN_FLAGS)

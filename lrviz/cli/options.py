@@ -144,6 +144,19 @@ AllowImportOption = Annotated[
         "project's code, from the current directory. Repeatable.",
     ),
 ]
+DialectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect",
+        metavar="NAME",
+        help="Read the config as this framework's (hf, axolotl, llamafactory, trl, timm, deepspeed, torch, ...) "
+        "when its keys do not say which.",
+    ),
+]
+ExplainOption = Annotated[
+    bool,
+    typer.Option("--explain", help="Say where every number of the run came from, and what was done with each key."),
+]
 ConfigDirOption = Annotated[
     Path | None,
     typer.Option("--config-dir", metavar="DIR", help="A Hydra project's config folder: compose it as Hydra does."),
@@ -201,6 +214,8 @@ FILE_OPTIONS: dict[str, Any] = {
     "config_dir": ConfigDirOption,
     "config_name": ConfigNameOption,
     "allow_import": AllowImportOption,
+    "dialect": DialectOption,
+    "explain": ExplainOption,
     "epochs": EpochsOption,
     "steps_per_epoch": StepsPerEpochOption,
     "interval": IntervalOption,
@@ -274,6 +289,7 @@ FLAGS: dict[str, str] = {
     "x": "--x",
     "y": "--y",
     "allow_import": "--allow-import",
+    "dialect": "--dialect",
     "config_dir": "--config-dir",
     "config_name": "--config-name",
     "dpi": "--dpi",

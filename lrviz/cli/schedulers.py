@@ -15,9 +15,10 @@ import typer
 
 from lrviz.cli.options import _COMMON_DEFAULTS, COMMON, _default_text, flag_values, plot_options
 from lrviz.cli.show import show_command
-from lrviz.config import Layer, build_run, from_flags, parse_flag_value
+from lrviz.config import Layer, from_flags, parse_flag_value
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
+from lrviz.reading import build_run
 from lrviz.render import check_outputs
 from lrviz.schedules import OPTIMIZERS, REQUIRED, SCHEDULERS, SchedulerSpec
 
@@ -101,7 +102,8 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))  # bad plot flags: before any work
     flags = _flag_layer(spec, kwargs)
     if kwargs.get("config") is not None:
-        from lrviz.config import load_file, merge
+        from lrviz.config import merge
+        from lrviz.reading import load_file
 
         layer = load_file(kwargs["config"], kwargs.get("key"), sets=tuple(kwargs.get("set") or ()))
         run = build_run(merge(layer, flags))

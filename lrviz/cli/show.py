@@ -125,7 +125,7 @@ def show(
         # standard output carries only the data with -o -: the arithmetic goes to stderr then
         piped_out = any(str(p).startswith("-") for p in outputs)
         print(
-            run.geometry if run.family != "torch" else f"steps per epoch: {run.geometry}",
+            run.geometry if run.settings is not None else f"steps per epoch: {run.geometry}",
             file=sys.stderr if piped_out else sys.stdout,
         )
     # PyTorch steps in a child process while this one imports the renderer (background.py).
@@ -172,13 +172,15 @@ def _simulate(run: RunConfig, momentum: bool, resume_at: int | None) -> Any:
     """Everything that needs torch: the curve, and the resumed run when asked for."""
     import dataclasses
 
+    from lrviz import frameworks
     from lrviz.cli._torch import simulate
-    from lrviz.engine import simulate_resume  # torch: only now that a schedule is stepped
 
     with _progress(run.points) as progress:
         curve = simulate(run, momentum=momentum, progress=progress)
     if resume_at is not None:
-        curve = dataclasses.replace(curve, resume_at=resume_at, resumed=simulate_resume(run, resume_at))
+        curve = dataclasses.replace(
+            curve, resume_at=resume_at, resumed=frameworks.for_run(run).simulate_resume(run, resume_at)
+        )
     return curve
 
 

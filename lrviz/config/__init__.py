@@ -1,27 +1,21 @@
-"""Config documents and flags -> one validated ``RunConfig``.
+"""Config text -> documents and layers: YAML/JSON, OmegaConf interpolation, Hydra's compose, flags.
 
-``files`` reads YAML safely, ``document`` turns a document (lrviz's own, Hydra,
-LightningCLI) or flags into a canonical ``Layer``, ``values`` checks single
-values, and ``build`` validates a merged layer into a run.
+``files`` reads YAML and JSON safely (with each key's line), ``interpolation`` resolves
+``${...}`` with OmegaConf and composes Hydra projects, ``layer`` holds values with where
+each came from (and merges flags over a file), ``values`` checks single values. Which
+framework a document is for, and what its keys mean, is ``lrviz.frameworks``' business;
+``lrviz.reading`` joins the two.
 """
 
 from __future__ import annotations
 
-from lrviz.config.build import build_run, load_run
-from lrviz.config.document import RUN_KEYS, from_document, load_composed, load_file
 from lrviz.config.layer import Layer, from_flags, merge
 from lrviz.config.values import MAX_POINTS, parse_expectations, parse_flag_value, read_metrics
 
 __all__ = [
     "MAX_POINTS",
-    "RUN_KEYS",
     "Layer",
-    "build_run",
-    "load_run",
-    "from_document",
     "from_flags",
-    "load_composed",
-    "load_file",
     "merge",
     "parse_expectations",
     "parse_flag_value",

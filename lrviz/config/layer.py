@@ -51,6 +51,11 @@ class Layer:
     origins: dict[KeyPath, KeyPath] = field(default_factory=dict)  # canonical scheduler path -> path in the file
     #: notes that hold only while these values are still the file's: ((path, location then), ...) -> note
     pending: list[tuple[tuple[tuple[KeyPath, str | None], ...], str]] = field(default_factory=list)
+    #: the adapter that reads this layer (``lrviz.frameworks``) and the dialect it was detected as
+    adapter: str = "torch"
+    dialect: str = ""
+    decided_by: tuple[str, ...] = ()  # the keys that decided the dialect
+    top_keys: tuple[str, ...] = ()  # the document's top-level keys, for the accounting of what was read
 
     def note_unless_set(self, paths: tuple[KeyPath, ...], note: str) -> None:
         """A note that is dropped when a later layer (a flag) sets any of ``paths``."""
@@ -110,6 +115,10 @@ def merge(base: Layer, over: Layer) -> Layer:
         [*base.notes, *over.notes],
         dict(base.origins),
         [*base.pending, *over.pending],
+        adapter=base.adapter,
+        dialect=base.dialect,
+        decided_by=base.decided_by,
+        top_keys=base.top_keys,
     )
     bs, os_ = base.data.get("scheduler"), over.data.get("scheduler")
     if isinstance(bs, dict) and isinstance(os_, dict) and "name" in os_ and bs.get("name") != os_["name"]:

@@ -98,7 +98,9 @@ def to_dict(curve: Curve) -> dict[str, Any]:
         "restarts": curve.restart_epochs,
         "summary": curve.summary(),
     }
-    if run.family != "torch":  # a transformers or timm run: its scheduler family, and what `epoch` counts
+    if (
+        run.settings is not None
+    ):  # a framework run (transformers, timm, ...): its scheduler family, and what `epoch` counts
         data["family"] = run.family
         data["unit"] = run.unit
     if run.milestones:

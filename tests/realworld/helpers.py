@@ -55,6 +55,24 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class HFSchedule:
+    """What the HF Trainer runs: ``get_scheduler`` over AdamW, stepped after every optimizer step."""
+
+    type: str
+    lr: float
+    warmup: int
+    total: int
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    stderr: tuple[str, ...] = ()
+
+    @property
+    def epochs(self) -> int:
+        return self.total
+
+    steps_per_epoch = 1
+
+
+@dataclass(frozen=True)
 class Refusal:
     """Exit 2, one ``Error:`` line on stderr containing every needle (case-sensitive)."""
 
@@ -65,11 +83,12 @@ class Refusal:
 class Case:
     path: str  # relative to tests/realworld/configs (for a Hydra composition: its root config)
     command: str  # what the user types after `lrviz`, with {file}/{configs}/{metrics}
-    expect: Schedule | Refusal
-    item: str  # the issue-11 item the row exercises
+    expect: Schedule | HFSchedule | Refusal
+    item: str  # the issue item the row exercises
     metrics: tuple[float, ...] | None = None  # written to {metrics}
     requires: tuple[str, ...] = ()  # modules the row needs (pytest.importorskip)
     label: str = ""  # distinguishes several rows for one file
+    cwd: str = ""  # where the command runs, relative to tests/realworld/configs (default: a fresh tmp dir)
 
 
 def case_id(case: Case) -> str:
@@ -106,7 +125,9 @@ def _argv(case: Case, metrics_file: Path) -> list[str]:
     return out
 
 
-def expected_lrs(s: Schedule, metrics: tuple[float, ...] | None) -> list[float]:
+def expected_lrs(s: Schedule | HFSchedule, metrics: tuple[float, ...] | None) -> list[float]:
+    if isinstance(s, HFSchedule):
+        return _hf_lrs(s)
     if s.scheduler.startswith("deepspeed."):
         return _deepspeed_lrs(s)
     return reference_lrs(
@@ -119,6 +140,25 @@ def expected_lrs(s: Schedule, metrics: tuple[float, ...] | None) -> list[float]:
         interval=s.interval,
         metrics=list(metrics) if s.scheduler == "ReduceLROnPlateau" and metrics is not None else None,
     )[0]
+
+
+def _hf_lrs(s: HFSchedule) -> list[float]:
+    """Trainer.create_scheduler's call, stepped as the Trainer's loop does: optimizer.step(), then scheduler.step()."""
+    import torch
+
+    transformers = pytest.importorskip("transformers")
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.AdamW([param], lr=s.lr)
+    sched = transformers.get_scheduler(
+        s.type, opt, num_warmup_steps=s.warmup, num_training_steps=s.total, scheduler_specific_kwargs=dict(s.kwargs)
+    )
+    seen = []
+    for _ in range(s.total):
+        seen.append(opt.param_groups[0]["lr"])
+        param.grad = torch.zeros(1)
+        opt.step()
+        sched.step()
+    return seen
 
 
 def _deepspeed_lrs(s: Schedule) -> list[float]:
@@ -151,7 +191,7 @@ def run_case(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         pytest.importorskip(module)
     for var in ENV_VARS:
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(CONFIGS / case.cwd if case.cwd else tmp_path)
     metrics_file = tmp_path / "metrics.txt"
     if case.metrics is not None:
         metrics_file.write_text("".join(f"{m!r}\n" for m in case.metrics), encoding="utf-8")
@@ -185,7 +225,7 @@ def _check_refusal(case: Case, expect: Refusal, code: int, stderr: str, out: Pat
     assert not out.exists(), shown
 
 
-def _check_schedule(case: Case, expect: Schedule, code: int, stderr: str, out: Path, shown: str) -> None:
+def _check_schedule(case: Case, expect: Schedule | HFSchedule, code: int, stderr: str, out: Path, shown: str) -> None:
     assert code == 0, shown
     assert not _PY_WARNING.search(stderr), f"a Python warning reached the user\n{shown}"
     for needle in expect.stderr:

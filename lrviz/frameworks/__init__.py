@@ -1,0 +1,84 @@
+"""The frameworks lrviz reads and steps: one adapter each, registered in ``ADAPTERS``, chosen on evidence.
+
+Adding a framework is one package under ``lrviz/frameworks/`` with one ``Adapter``
+subclass (``base.Adapter`` documents the protocol) and one line below. Nothing outside
+an adapter's package switches on a framework's name: callers ask ``get(name)`` or
+``for_run(run)`` for the adapter and call its methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lrviz.errors import ConfigError, option
+from lrviz.frameworks import refused
+from lrviz.frameworks.base import STRONG, WEAK, Adapter, Evidence
+from lrviz.frameworks.deepspeed import DeepSpeed
+from lrviz.frameworks.hf import HuggingFace
+from lrviz.frameworks.timm import Timm
+from lrviz.frameworks.torch import Torch
+from lrviz.model import RunConfig
+
+#: Every adapter, the framework lrviz steps first; the refused ones are recognised so they are named.
+ADAPTERS: tuple[Adapter, ...] = (Torch(), HuggingFace(), Timm(), DeepSpeed(), *refused.ADAPTERS)
+_BY_NAME = {a.name: a for a in ADAPTERS}
+TORCH = "torch"
+
+
+def get(name: str) -> Adapter:
+    """The adapter registered as ``name``."""
+    return _BY_NAME[name]
+
+
+def for_run(run: RunConfig) -> Adapter:
+    """The adapter that read ``run`` (a run built by a user's own callable is torch's)."""
+    return _BY_NAME.get(run.scheduler.family, _BY_NAME[TORCH])
+
+
+def dialect_names() -> list[str]:
+    """What ``--dialect`` accepts: every adapter's name and its other spellings."""
+    return [n for a in ADAPTERS for n in (a.name, *a.dialects)]
+
+
+def choose(data: Mapping[str, Any], label: str, dialect: str | None = None) -> Evidence:
+    """The dialect ``data`` is written in, on evidence: one key never decides, close calls are refused.
+
+    The best-scoring adapter wins when its score is at least one unique key's worth and at
+    least twice the runner-up's; otherwise the candidates are listed with ``--dialect``.
+    A document no adapter recognises is torch's (lrviz's own format, or a training config
+    whose scheduler node torch's reader looks for).
+    """
+    evidence = [a.detect(data) for a in ADAPTERS]
+    if dialect is not None:
+        for adapter, found in zip(ADAPTERS, evidence, strict=True):
+            if dialect == adapter.name or dialect in adapter.dialects:
+                chosen = found.dialect if dialect == adapter.name and found.adapter == adapter.name else dialect
+                return Evidence(
+                    adapter.name, chosen, max(found.score, 1), (f"dialect {dialect} asked for", *found.keys)
+                )
+        raise ConfigError(
+            f"{option('dialect')} {dialect}: not a dialect lrviz knows; one of {', '.join(dialect_names())}"
+        )
+    ranked = sorted((e for e in evidence if e), key=lambda e: -e.score)
+    if not ranked or ranked[0].score < 2 * WEAK:  # one shared key is no evidence: torch's reading looks on
+        return Evidence(TORCH, "hydra")
+    best = ranked[0]
+    runner = ranked[1] if len(ranked) > 1 else None
+    if best.score >= STRONG and (runner is None or best.score >= 2 * runner.score):
+        return best
+    if runner is not None and best.beyond(runner) >= STRONG and best.beyond(runner) >= 2 * runner.beyond(best):
+        return best  # the keys they share say nothing; the ones only the best has decide
+    shown = "; ".join(f"{e.dialect} (score {e.score}: {', '.join(e.keys)})" for e in ranked[:4])
+    why = (
+        "two dialects fit about as well"
+        if runner is not None and best.score < 2 * runner.score
+        else "the evidence is weak"
+    )
+    raise ConfigError(
+        f"{label}: cannot tell which framework this file is for ({why}): {shown}; choose with "
+        f"{option('dialect')} NAME (one of {', '.join(dialect_names())})"
+    )
+
+
+__all__ = ["ADAPTERS", "Adapter", "Evidence", "choose", "dialect_names", "for_run", "get"]

@@ -1,0 +1,114 @@
+"""Hugging Face transformers: ``TrainingArguments`` files, as LLaMA-Factory, TRL and axolotl spell them.
+
+Read by ``read`` (the Trainer's step and warmup arithmetic), stepped by ``step``
+(``get_scheduler``, as ``Trainer.create_scheduler`` calls it), checked by ``rules``,
+written out by ``code``; ``keys`` classifies every key these files hold.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping
+from typing import Any
+
+from lrviz.config.layer import Layer
+from lrviz.frameworks.base import WEAK, Adapter, Evidence, Inventory, Progress, score_keys
+from lrviz.frameworks.hf import code, keys, read, rules
+from lrviz.model import Curve, Finding, RunConfig
+
+#: TrainingArguments fields that no other format uses.
+_HF_STRONG = ("lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs", "lr_scheduler_kwargs")
+_HF_WEAK = ("learning_rate", "warmup_steps", "warmup_ratio", "max_steps", "gradient_accumulation_steps", "output_dir")
+#: LLaMA-Factory's classic layout: TrainingArguments plus its own model/data/finetuning arguments.
+_LLAMAFACTORY = ("stage", "finetuning_type", "template", "lora_target", "cutoff_len", "dataset_dir")
+#: TRL / alignment-handbook recipes: TrainingArguments plus TRL's config fields.
+_TRL = ("dataset_text_field", "max_seq_length", "dataset_mixture", "use_peft", "dataset_name", "beta", "loss_type")
+#: axolotl's own spellings.
+_AXOLOTL_STRONG = (
+    "micro_batch_size",
+    "cosine_min_lr_ratio",
+    "cosine_constant_lr_ratio",
+    "base_model",
+    "sequence_len",
+    "sample_packing",
+    "val_set_size",
+    "lr_quadratic_warmup",
+)
+_AXOLOTL_WEAK = (
+    "relora",
+    "num_epochs",
+    "lr_scheduler",
+    "datasets",
+    "adapter",
+    "lora_r",
+    "wandb_project",
+    "special_tokens",
+)
+
+
+class HuggingFace(Adapter):
+    name = "hf"
+    title = "Hugging Face TrainingArguments"
+    dialects = ("axolotl", "llamafactory", "trl")
+    package = "transformers"
+    extra = "hf"
+    log_convention = "transformers"
+    applies = frozenset({"dataset_size", "world_size", "metrics"})
+    own_keys = {
+        "optimizer": "learning_rate=VALUE (and optim=...)",
+        "lr": "learning_rate=VALUE",
+        "epochs": "num_train_epochs=N (or max_steps=N)",
+        "batch_size": "per_device_train_batch_size=N",
+        "grad_accum": "gradient_accumulation_steps=N",
+    }
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        hf = score_keys(self.name, "hf", data, _HF_STRONG, _HF_WEAK)
+        axolotl = score_keys(self.name, "axolotl", data, _AXOLOTL_STRONG, _AXOLOTL_WEAK + _HF_WEAK)
+        strong_axolotl = axolotl.score > WEAK * len(axolotl.keys)  # at least one key only axolotl spells so
+        if isinstance(data.get("lr_scheduler"), Mapping):  # a scheduler node, not axolotl's scheduler name
+            strong_axolotl = False
+        if strong_axolotl and axolotl.score > hf.score:
+            return axolotl
+        if not hf:
+            return Evidence(self.name, "hf")
+        if hf.score == len(hf.weak):  # only shared keys: no sub-dialect on top of that
+            return hf
+        for dialect, marks in (("llamafactory", _LLAMAFACTORY), ("trl", _TRL)):
+            found = tuple(k for k in marks if k in data)
+            if found:
+                return Evidence(self.name, dialect, hf.score + WEAK * len(found), hf.keys + found, hf.weak + found)
+        return hf
+
+    def inventory(self, dialect: str) -> Inventory:
+        base = keys.TRAINING_ARGUMENTS
+        extra = {"llamafactory": keys.LLAMAFACTORY, "trl": keys.TRL, "axolotl": keys.AXOLOTL}.get(dialect)
+        caveats = frozenset(keys.CAVEATS_BY_DIALECT.get(dialect, {}))
+        return (base | extra if extra else base) | Inventory(no_effect=caveats)
+
+    def caveats(self, dialect: str) -> Mapping[str, str]:
+        return keys.CAVEATS_BY_DIALECT.get(dialect, keys.CAVEATS)
+
+    def build(self, layer: Layer) -> RunConfig:
+        return read.build(layer)
+
+    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
+        from lrviz.frameworks import _stepping
+        from lrviz.frameworks.hf.step import Trainer  # the framework and torch: only now
+
+        return _stepping.simulate(Trainer(), run, momentum=momentum, progress=progress)
+
+    def simulate_resume(self, run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
+        from lrviz.frameworks import _stepping
+        from lrviz.frameworks.hf.step import Trainer
+
+        return _stepping.simulate_resume(Trainer(), run, resume_at)
+
+    def run_findings(self, run: RunConfig) -> list[Finding]:
+        return rules.run_findings(run)
+
+    def curve_findings(self, curve: Curve) -> list[Finding]:
+        return rules.curve_findings(curve)
+
+    def code(self, run: RunConfig) -> str:
+        return code.code(run).text

@@ -1,0 +1,493 @@
+"""Hugging Face ``TrainingArguments`` (and the LLaMA-Factory, TRL and axolotl spellings) -> a run.
+
+The run counts optimizer steps (``RunConfig.unit == "step"``): point k is the LR the
+Trainer's k-th optimizer step uses. Total and warmup steps follow the installed
+Trainer's own rules; line numbers are those of transformers 5.24.0:
+
+* ``len(train_dataloader)`` is measured after accelerate shards it: ``ceil(N / batch)``
+  batches (``floor`` with ``dataloader_drop_last``), then per process ``ceil(batches / world)``
+  (``floor`` with drop_last) (``accelerate/data_loader.py`` 170-186, ``BatchSamplerShard.__len__``
+  with the Trainer's ``even_batches=True``);
+* ``num_update_steps_per_epoch = max(ceil(len_dataloader / gradient_accumulation_steps), 1)``
+  and ``max_steps = ceil(num_train_epochs * num_update_steps_per_epoch)`` unless
+  ``max_steps > 0`` overrides it (``trainer.py`` 2509-2529, ``set_initial_training_values``);
+  transformers 4.x used ``floor`` for the first (4.50.3 ``trainer.py`` 5265);
+* ``TrainingArguments.get_warmup_steps(T)``: ``int(warmup_steps)`` when it is >= 1, else
+  ``ceil(T * warmup_steps)`` (``training_args.py`` 2154-2161); transformers 4.x took
+  ``warmup_steps`` when > 0, else ``ceil(T * warmup_ratio)`` (4.51.0 ``training_args.py`` 2493-2500);
+  ``warmup_ratio`` is gone since 5.2 and is read here as ``warmup_steps`` < 1, with a note;
+* ``reduce_lr_on_plateau`` and ``greedy`` step on evaluation metrics: after every
+  ``eval_steps``-th step (``trainer_callback.py`` 576-581) or at each epoch's end.
+
+``tests/test_hf.py`` pins this arithmetic against ``TrainingArguments.get_warmup_steps``.
+Nothing here imports transformers or torch: ``lrviz.frameworks`` builds the scheduler
+with ``transformers.get_scheduler`` and steps it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lrviz.config.layer import Layer
+from lrviz.config.values import MAX_POINTS, describe_value, read_metrics
+from lrviz.errors import ConfigError, option
+from lrviz.frameworks.base import Fields, require
+from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
+from lrviz.schedules import suggest
+
+
+@dataclass(frozen=True)
+class HFSettings(FrameworkSettings):
+    """What ``Trainer.create_scheduler`` passes to ``get_scheduler``, and how the run was measured."""
+
+    type: str
+    num_warmup_steps: int
+    num_training_steps: int
+    scheduler_specific_kwargs: dict[str, Any] = field(default_factory=dict)
+    evaluations: tuple[int, ...] = ()  # steps after which reduce_lr_on_plateau/greedy see a metric
+    warmup_given: bool = False
+    max_steps_overrides: bool = False
+    num_train_epochs: float = 3.0
+    version: str = ""
+
+
+#: ``transformers.SchedulerType`` of 5.24.0 (``trainer_utils.py`` 561-591); tests compare with the installed enum.
+SCHEDULER_TYPES = (
+    "linear",
+    "cosine",
+    "cosine_with_restarts",
+    "polynomial",
+    "constant",
+    "constant_with_warmup",
+    "inverse_sqrt",
+    "reduce_lr_on_plateau",
+    "cosine_with_min_lr",
+    "cosine_warmup_with_min_lr",
+    "warmup_stable_decay",
+    "greedy",
+)
+#: Types the Trainer steps on an evaluation metric instead of every optimizer step (trainer.py 1951, 3302-3340).
+METRIC_TYPES = ("reduce_lr_on_plateau", "greedy")
+#: Types ``get_scheduler`` builds without a warmup (optimization.py 1014-1025).
+NO_WARMUP = ("constant", "reduce_lr_on_plateau", "greedy")
+
+#: TrainingArguments fields read here: (key, kind, flag help). The same table makes ``lrviz hf``'s flags.
+ARGS: tuple[tuple[str, str, str], ...] = (
+    ("learning_rate", "float", "Peak learning rate (AdamW's lr). (default: 5e-05)"),
+    ("warmup_steps", "float", "Warmup steps; a float < 1 is a ratio of the total steps. (default: 0)"),
+    ("warmup_ratio", "float", "Warmup as a ratio of the total steps (transformers < 5.2)."),
+    ("num_train_epochs", "float", "Epochs (fractional allowed). (default: 3)"),
+    ("max_steps", "int", "Total optimizer steps; > 0 overrides num_train_epochs. (default: -1)"),
+    ("per_device_train_batch_size", "int", "Batch size per device. (default: 8)"),
+    ("gradient_accumulation_steps", "int", "Batches per optimizer step. (default: 1)"),
+    ("dataloader_drop_last", "bool", "Drop the last incomplete batch. (default: false)"),
+    ("lr_scheduler_kwargs", "json", "Scheduler arguments as JSON, e.g. '{\"num_cycles\": 2}'."),
+    ("eval_strategy", "str", "no, steps or epoch: when reduce_lr_on_plateau/greedy see a metric. (default: no)"),
+    ("eval_steps", "float", "Evaluate every N steps (a float < 1 is a ratio). (default: logging_steps, 500)"),
+)
+_DEFAULTS: dict[str, Any] = {
+    "learning_rate": 5e-5,
+    "warmup_steps": 0,
+    "num_train_epochs": 3.0,
+    "max_steps": -1,
+    "per_device_train_batch_size": 8,
+    "gradient_accumulation_steps": 1,
+    "dataloader_drop_last": False,
+    "eval_strategy": "no",
+    "logging_steps": 500,
+}
+#: axolotl's own schedulers (``axolotl/core/trainers/base.py`` create_scheduler, ``utils/schedulers.py``).
+_AXOLOTL_OWN = {
+    "one_cycle": "torch's OneCycleLR built with axolotl's lr_div_factor and pct_start",
+    "rex": "RexLR in axolotl/utils/schedulers.py",
+    "log_sweep": "an exponential LR sweep for LR range tests",
+}
+#: axolotl's names for TrainingArguments fields.
+_AXOLOTL_NAMES = {
+    "lr_scheduler": "lr_scheduler_type",
+    "num_epochs": "num_train_epochs",
+    "micro_batch_size": "per_device_train_batch_size",
+}
+#: Keys that look like run settings but are not TrainingArguments fields: reading past them would mislead.
+_LOOK_ALIKES = {
+    "num_epochs": "num_train_epochs",
+    "epochs": "num_train_epochs",
+    "batch_size": "per_device_train_batch_size",
+}
+
+
+def installed_version() -> tuple[int, int]:
+    """(major, minor) of the installed transformers, read from its metadata (nothing is imported)."""
+    import importlib.metadata
+
+    text = importlib.metadata.version("transformers")
+    parts = [int("".join(ch for ch in p if ch.isdigit()) or 0) for p in text.split(".")[:2]]
+    return parts[0], parts[1] if len(parts) > 1 else 0
+
+
+def build(layer: Layer) -> RunConfig:
+    """Validate an HF layer into a run counted in optimizer steps."""
+    require("transformers", "hf")
+    f = Fields(layer)
+    notes: list[str] = []
+    if layer.dialect == "axolotl":
+        _rename_axolotl(f, notes)
+    for key, right in _LOOK_ALIKES.items():
+        if f.given(key) and not f.given(right):
+            raise ConfigError(
+                f"{f.at(key)}: not a TrainingArguments field (did you mean {right}?); "
+                "lrviz reads TrainingArguments names only, so this file would be read with the Trainer's defaults"
+            )
+    for key in ("epochs", "steps_per_epoch", "batch_size", "grad_accum", "interval", "warmup"):
+        if layer.data.get(key) is not None:
+            raise ConfigError(
+                f"{f.override_at(key)}: an HF run is measured by num_train_epochs, max_steps and the batch sizes "
+                "in its arguments; set those instead"
+            )
+    version = installed_version()
+    name = _scheduler_type(f, notes)
+    lr = _number(f, "learning_rate", low=0.0)
+    epochs = _number(f, "num_train_epochs", low=0.0, open_low=True)
+    max_steps = int(_number(f, "max_steps", integer=True))
+    batch = int(_number(f, "per_device_train_batch_size", integer=True, low=1))
+    accum = int(_number(f, "gradient_accumulation_steps", integer=True, low=1))
+    drop_last = f.doc.get("dataloader_drop_last", False)
+    if not isinstance(drop_last, bool):
+        raise ConfigError(f"{f.at('dataloader_drop_last')}: expected true or false, got {describe_value(drop_last)}")
+    kwargs = _kwargs(f)
+    dataset = _whole(f, "dataset_size")
+    world = _whole(f, "world_size") or 1
+
+    upe: int | None = None
+    text = ""
+    if dataset is not None:
+        batches = dataset // batch if drop_last else -(-dataset // batch)
+        per_rank = batches // world if drop_last else -(-batches // world)
+        if per_rank == 0:
+            raise ConfigError(
+                f"{f.override_at('dataset_size')}: {dataset:,} samples make no full batch of {batch} per device "
+                "with dataloader_drop_last"
+            )
+        upe = max(-(-per_rank // accum) if version >= (5, 0) else per_rank // accum, 1)
+        text = f"steps per epoch: {dataset:,} samples / batch {batch} = {batches:,} batches ({'floor' if drop_last else 'ceil'})"
+        if world > 1:
+            text += f" / {world} ranks = {per_rank:,} per rank ({'floor' if drop_last else 'ceil'})"
+        if accum > 1:
+            rounding = "ceil" if version >= (5, 0) else "floor, transformers 4.x"
+            text += f" / accumulate {accum} = {upe:,} optimizer steps ({rounding})"
+        else:
+            text += f" = {upe:,} optimizer steps"
+    epochs_given = f.given("num_train_epochs")
+    if max_steps > 0:
+        total = max_steps
+        text = (text + "; " if text else "") + f"max_steps = {total:,} steps"
+        if upe is not None:
+            text += f" ({-(-total // upe)} epochs of {upe:,})"
+    elif upe is None:
+        raise ConfigError(
+            f"{f.prefix}the number of steps follows from the dataset size: pass {option('dataset_size')} N "
+            f"(the training samples), or set {f.at('max_steps').split(': ')[-1]}"
+        )
+    else:
+        total = math.ceil(epochs * upe)
+        text += f"; {epochs:g} epochs = {total:,} steps (ceil)"
+    if total > MAX_POINTS:
+        raise ConfigError(f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,}")
+
+    warmup, warmup_text = _warmup(f, total, version, notes)
+    if name in NO_WARMUP and warmup:
+        notes.append(f"{name}: get_scheduler ignores the warmup of {warmup} steps for this type")
+    text += f"; warmup {warmup_text}"
+    metrics, evaluations = _evaluations(f, name, total, upe)
+
+    args: dict[str, Any] = {}
+    if name not in NO_WARMUP:
+        args["num_warmup_steps"] = warmup
+        if name != "inverse_sqrt":
+            args["num_training_steps"] = total
+    if name != "constant":
+        args.update(kwargs)
+    deepspeed = _deepspeed_scheduler(f, notes)
+    if deepspeed is not None:
+        raise ConfigError(
+            f"{f.at('deepspeed')}: the DeepSpeed config has a scheduler block (type {deepspeed}), which replaces the "
+            f'Trainer\'s {name} schedule in the real run (its "auto" values filled from these arguments); lrviz does '
+            f"not draw that combination yet; to see the Trainer's own schedule: {option('overrides')} deepspeed=null"
+        )
+    if f.layer.dialect == "llamafactory" and f.doc.get("stage") == "pt":
+        notes.append(
+            f"{f.at('stage')}: pre-training packs the text into cutoff_len blocks, so the steps follow the token "
+            "count: give --dataset-size as the number of blocks"
+        )
+    settings = HFSettings(
+        type=name,
+        num_warmup_steps=warmup,
+        num_training_steps=total,
+        scheduler_specific_kwargs=kwargs,
+        evaluations=tuple(evaluations),
+        warmup_given=f.given("warmup_steps") or f.given("warmup_ratio"),
+        max_steps_overrides=max_steps > 0 and (epochs_given or dataset is not None),
+        num_train_epochs=epochs,
+        version=".".join(map(str, version)),
+    )
+    label = layer.data.get("label")
+    title = layer.data.get("title")
+    for key, default in (("learning_rate", "5e-05"), ("num_train_epochs", "3")):
+        if not f.given(key) and (key != "num_train_epochs" or max_steps <= 0):
+            notes.append(f"{key} is not set: lrviz used the Trainer's default, {default}")
+    sources = tuple(
+        (key, str(f.doc.get(key, _DEFAULTS.get(key))), f.source(key))
+        for key in (
+            "lr_scheduler_type",
+            "learning_rate",
+            "num_train_epochs",
+            "max_steps",
+            "per_device_train_batch_size",
+            "gradient_accumulation_steps",
+            "warmup_steps",
+            "warmup_ratio",
+            "lr_scheduler_kwargs",
+        )
+        if f.given(key) or key in _DEFAULTS
+    ) + tuple(
+        (key, str(f.override(key)), f.override_at(key)) for key in ("dataset_size", "world_size") if f.override(key)
+    )
+    return RunConfig(
+        scheduler=SchedulerConfig(name, args, family="hf"),
+        optimizer=OptimizerConfig("AdamW", float(lr), {}, (GroupConfig("group 0", float(lr), {}),)),
+        epochs=total,
+        steps_per_epoch=1,
+        interval="step",
+        metrics=metrics,
+        label=str(label) if label is not None else (Path(f.origin).stem if f.origin != "flags" else f"hf {name}"),
+        title=title if isinstance(title, str) else None,
+        geometry=text,
+        unit="step",
+        notes=tuple(notes),
+        settings=settings,
+        sources=sources,
+    )
+
+
+def _rename_axolotl(f: Fields, notes: list[str]) -> None:
+    """axolotl's names -> TrainingArguments', keeping where each came from."""
+    for old, new in _AXOLOTL_NAMES.items():
+        if old in f.doc and new not in f.doc:
+            f.doc[new] = f.doc.pop(old)
+            where = f.layer.where.get(("document", old))
+            if where is not None:
+                f.layer.where[("document", new)] = where
+    if "lr_scheduler_type" not in f.doc:
+        f.doc["lr_scheduler_type"] = "cosine"  # axolotl's default
+    for key in ("cosine_constant_lr_ratio",):
+        if f.doc.get(key):
+            raise ConfigError(
+                f"{f.at(key)}: axolotl's own constant-then-cosine scheduler is not in transformers; "
+                "lrviz shows transformers' schedulers only (lr_scheduler_type: cosine_with_min_lr is the closest)"
+            )
+    ratio = f.doc.get("cosine_min_lr_ratio")
+    if ratio is not None and f.doc.get("lr_scheduler_type") == "cosine":
+        raise ConfigError(
+            f"{f.at('cosine_min_lr_ratio')}: axolotl steps its own cosine-with-min-LR function here, which lrviz "
+            "does not step; transformers' equivalent is lr_scheduler_type: cosine_with_min_lr with "
+            f"lr_scheduler_kwargs: {{min_lr_rate: {ratio}}}"
+        )
+    if f.given("optimizer"):
+        notes.append(f"optimizer {f.doc['optimizer']}: the LR curve does not depend on it; lrviz steps a dummy AdamW")
+
+
+def _scheduler_type(f: Fields, notes: list[str]) -> str:
+    if "lr_scheduler_type" not in f.doc:
+        notes.append("lr_scheduler_type is not set: lrviz used the Trainer's default, linear")
+    raw = f.doc.get("lr_scheduler_type", "linear")
+    if isinstance(raw, str) and raw.startswith("SchedulerType."):
+        raw = raw[len("SchedulerType.") :].lower()
+    if f.layer.dialect == "axolotl" and raw in _AXOLOTL_OWN:
+        raise ConfigError(
+            f"{f.at('lr_scheduler_type')}: lr_scheduler: {raw} is axolotl's own scheduler ({_AXOLOTL_OWN[raw]}), "
+            "not one of transformers'; lrviz does not step axolotl's own schedulers yet"
+        )
+    if not isinstance(raw, str) or raw not in SCHEDULER_TYPES:
+        raise ConfigError(
+            f"{f.at('lr_scheduler_type')}: expected a transformers SchedulerType{suggest(str(raw), SCHEDULER_TYPES)}; "
+            f"one of {', '.join(SCHEDULER_TYPES)}"
+        )
+    return raw
+
+
+def _number(
+    f: Fields,
+    key: str,
+    *,
+    integer: bool = False,
+    low: float | None = None,
+    open_low: bool = False,
+    high: float | None = None,
+) -> float:
+    value = f.doc.get(key, _DEFAULTS.get(key))
+    if isinstance(value, str):  # PyYAML 1.1 reads `3e-6` as a string; HfArgumentParser takes it as a number
+        try:
+            value = float(value)
+        except ValueError:
+            raise ConfigError(f"{f.at(key)}: expected a number, got {describe_value(value)}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(
+            f"{f.at(key)}: expected {'an integer' if integer else 'a number'}, got {describe_value(value)}"
+        )
+    if integer and not float(value).is_integer():
+        raise ConfigError(f"{f.at(key)}: expected an integer, got {value!r}")
+    if low is not None and (value <= low if open_low else value < low):
+        raise ConfigError(f"{f.at(key)}: must be {'>' if open_low else '>='} {low:g}, got {value!r}")
+    if high is not None and value > high:
+        raise ConfigError(f"{f.at(key)}: must be <= {high:g}, got {value!r}")
+    return int(value) if integer else value
+
+
+def _whole(f: Fields, key: str) -> int | None:
+    value = f.override(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{f.override_at(key)}: expected an integer >= 1, got {describe_value(value)}")
+    return value
+
+
+def _kwargs(f: Fields) -> dict[str, Any]:
+    raw = f.doc.get("lr_scheduler_kwargs")
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):  # TrainingArguments.__post_init__ parses a JSON string starting with `{`
+        try:
+            raw = json.loads(raw) if raw.strip().startswith("{") else raw
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{f.at('lr_scheduler_kwargs')}: not valid JSON: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{f.at('lr_scheduler_kwargs')}: expected a mapping like {{num_cycles: 2}}, got {describe_value(raw)}"
+        )
+    out: dict[str, Any] = {}
+    for k, v in raw.items():
+        if not isinstance(k, str) or not k.isidentifier():
+            raise ConfigError(f"{f.at('lr_scheduler_kwargs')}: {k!r} is not an argument name")
+        if not (v is None or isinstance(v, bool | int | float | str)) or isinstance(v, float) and not math.isfinite(v):
+            raise ConfigError(
+                f"{f.at('lr_scheduler_kwargs', k)}: expected a number, string or true/false, got {describe_value(v)}"
+            )
+        out[k] = v
+    return out
+
+
+def _warmup(f: Fields, total: int, version: tuple[int, int], notes: list[str]) -> tuple[int, str]:
+    """Warmup steps as ``TrainingArguments.get_warmup_steps(total)`` gives them, and the arithmetic."""
+    steps = _number(f, "warmup_steps", low=0.0)
+    ratio = None
+    if f.given("warmup_ratio"):
+        ratio = _number(f, "warmup_ratio", low=0.0, high=1.0)
+    if version < (5, 0):
+        if not float(steps).is_integer():
+            raise ConfigError(f"{f.at('warmup_steps')}: transformers 4.x takes an integer; use warmup_ratio")
+        if steps > 0 or not ratio:
+            return int(steps), f"{int(steps):,} steps"
+        return math.ceil(total * ratio), f"ceil({ratio:g} x {total:,}) = {math.ceil(total * ratio):,} steps"
+    if ratio is not None:
+        if steps > 0:
+            notes.append(f"warmup_ratio {ratio:g} is ignored: warmup_steps {steps:g} is set")
+        else:
+            steps = ratio
+            if version >= (5, 2):
+                notes.append(
+                    f"warmup_ratio {ratio:g} read as warmup_steps {ratio:g}: transformers 5.2 removed warmup_ratio; "
+                    "a warmup_steps below 1 is a ratio of the total steps"
+                )
+    if steps == 0:
+        return 0, "0 steps"
+    if steps >= 1:
+        return int(steps), f"{int(steps):,} steps" + (" (int)" if not float(steps).is_integer() else "")
+    return math.ceil(total * steps), f"ceil({steps:g} x {total:,}) = {math.ceil(total * steps):,} steps"
+
+
+def _evaluations(f: Fields, name: str, total: int, upe: int | None) -> tuple[tuple[float, ...] | None, list[int]]:
+    """For metric-driven types: the metric of each evaluation, and the steps after which they happen."""
+    if name not in METRIC_TYPES:
+        return None, []
+    strategy = f.doc.get("eval_strategy", f.doc.get("evaluation_strategy", "no"))
+    if strategy not in ("steps", "epoch"):
+        raise ConfigError(
+            f"{f.at('eval_strategy')}: lr_scheduler_type {name} requires an eval strategy (steps or epoch), "
+            f"as TrainingArguments does; got {describe_value(strategy)}"
+        )
+    if strategy == "steps":
+        every = _number(f, "eval_steps", low=0.0, open_low=True) if f.given("eval_steps") else None
+        if every is None:
+            every = _number(f, "logging_steps", low=0.0, open_low=True)
+        every = math.ceil(total * every) if every < 1 else int(every)
+        at = list(range(every, total, every))
+    else:
+        if upe is None:
+            raise ConfigError(
+                f"{f.at('eval_strategy')}: evaluating every epoch needs the dataset size: pass {option('dataset_size')} N"
+            )
+        at = list(range(upe, total, upe))
+    raw = f.override("metrics")
+    if raw is None:
+        raw = f.doc.get("metrics")
+    where = f.override_at("metrics") if f.override("metrics") is not None else f.at("metrics")
+    if isinstance(raw, Path):
+        raw = read_metrics(raw)
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(
+            f"{where}: {name} steps on an evaluation metric: give one value per evaluation "
+            f"({len(at)} before the last step) with {option('metrics')} FILE or `metrics: [...]`"
+        )
+    values = []
+    for i, v in enumerate(raw):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ConfigError(f"{where}[{i}]: expected a number, got {describe_value(v)}")
+        values.append(float(v))
+    if len(values) < len(at):
+        raise ConfigError(f"{where}: {len(values)} metric values for {len(at)} evaluations; give one per evaluation")
+    return tuple(values[: len(at)]), at
+
+
+def _deepspeed_scheduler(f: Fields, notes: list[str]) -> str | None:
+    """The type of a ``scheduler`` block in the DeepSpeed config the run references, which replaces HF's."""
+    raw = f.doc.get("deepspeed")
+    block: Any = None
+    if isinstance(raw, dict):
+        block = raw.get("scheduler")
+    elif isinstance(raw, str) and raw.strip().endswith(".json") and f.origin != "flags":
+        given = Path(raw.strip())
+        # the Trainer opens the path from the directory it was launched in; configs often sit elsewhere
+        candidates = [given] if given.is_absolute() else [Path.cwd() / given, Path(f.origin).parent / given]
+        path = next((p for p in candidates if p.is_file()), None)
+        if path is None:
+            notes.append(
+                f"{f.at('deepspeed')}: {raw.strip()} is not found from the current directory (where the Trainer "
+                "opens it) nor beside the config; if it has a scheduler block, that block replaces the schedule "
+                "drawn here: run lrviz from the training's launch directory"
+            )
+            return None
+        from lrviz.config.files import read_yaml
+
+        try:
+            data, _ = read_yaml(path)
+        except ConfigError:
+            return None
+        block = data.get("scheduler")
+    if isinstance(block, dict):
+        return str(block.get("type"))
+    return None
+
+
+__all__ = ["ARGS", "SCHEDULER_TYPES", "build", "installed_version", "settings"]
+
+
+def settings(run: RunConfig) -> HFSettings:
+    """The run's hf settings (``run.settings``, typed)."""
+    if not isinstance(run.settings, HFSettings):
+        raise TypeError(f"not a hf run: {run.scheduler.describe()}")
+    return run.settings

@@ -1,0 +1,73 @@
+"""transformers' scheduler, built and stepped as the ``Trainer`` does.
+
+``transformers.get_scheduler(type, optimizer, num_warmup_steps, num_training_steps,
+scheduler_specific_kwargs)``, exactly the call of ``Trainer.create_scheduler`` (trainer.py
+1347-1376 of transformers 5.24), stepped once per optimizer step after ``optimizer.step()``
+(trainer.py 1943-1952); ``reduce_lr_on_plateau`` and ``greedy`` are stepped with a metric
+after each evaluation instead (trainer.py 3302-3340). Point k is the LR of param group 0
+read before optimizer step k, the value the Trainer logs for ``step = k + 1``
+(transformers >= 4.51). Resuming loads both ``state_dict()``s, as
+``Trainer._load_optimizer_and_scheduler`` does. transformers is imported only here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+from array import array
+from typing import TYPE_CHECKING, Any
+
+from lrviz.dummy import _TORCH_ERRORS
+from lrviz.errors import ConfigError
+from lrviz.frameworks._stepping import nothing_to_quiet, per_update_loop, rises_after
+from lrviz.frameworks.base import one_line
+from lrviz.frameworks.hf.read import settings
+from lrviz.model import RunConfig
+
+if TYPE_CHECKING:
+    from lrviz.frameworks._stepping import Progress, Stepped
+
+
+class Trainer:
+    """The HF Trainer's way of building, stepping and resuming its scheduler."""
+
+    def build_scheduler(self, run: RunConfig, optimizer: Any) -> tuple[Any, RunConfig]:
+        if importlib.util.find_spec("transformers") is None:
+            raise ConfigError("needs transformers: pip install 'lrviz[hf]'")
+        transformers = importlib.import_module("transformers")
+        fw = settings(run)
+        installed = [t.value for t in transformers.SchedulerType]
+        if fw.type not in installed:
+            raise ConfigError(
+                f"lr_scheduler_type {fw.type}: not a SchedulerType of the installed transformers "
+                f"{transformers.__version__}; it has {', '.join(installed)}"
+            )
+        try:
+            scheduler = transformers.get_scheduler(
+                fw.type,
+                optimizer,
+                num_warmup_steps=fw.num_warmup_steps,
+                num_training_steps=fw.num_training_steps,
+                scheduler_specific_kwargs=dict(fw.scheduler_specific_kwargs),
+            )
+        except _TORCH_ERRORS as exc:
+            raise ConfigError(
+                f"lr_scheduler_kwargs: transformers' {fw.type} scheduler rejected them: {one_line(exc)}"
+            ) from None
+        return scheduler, run
+
+    def loop(
+        self, run: RunConfig, optimizer: Any, scheduler: Any, span: range, momentum: bool, progress: Progress | None
+    ) -> Stepped:
+        return per_update_loop(run, optimizer, scheduler, span, momentum, progress, settings(run).evaluations)
+
+    def resume(self, run: RunConfig, scheduler: Any, state: Any, resume_at: int) -> None:
+        scheduler.load_state_dict(state)
+
+    def restarts(self, run: RunConfig, series: array[float]) -> tuple[int, ...]:
+        fw = settings(run)
+        return rises_after(series, fw.num_warmup_steps) if fw.type == "cosine_with_restarts" else ()
+
+    def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:
+        return nothing_to_quiet(into)

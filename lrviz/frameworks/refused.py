@@ -1,0 +1,345 @@
+"""Frameworks lrviz recognises but does not step yet: each refusal names the framework, the keys and what to do.
+
+Each is an adapter whose ``detect`` scores its framework's own keys, so a file is named
+for what it is (never read as another framework's on one shared key), and whose ``build``
+refuses in one line. No refusal suggests a torch schedule "close to" the framework's:
+a different curve is not the run's.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from lrviz.config.layer import Layer
+from lrviz.errors import ConfigError
+from lrviz.frameworks.base import STRONG, Adapter, Evidence, Fields, Progress, score_keys
+from lrviz.keys import KeyPath
+from lrviz.model import Curve, RunConfig
+
+
+class Refused(Adapter):
+    """An adapter that recognises its framework's files and refuses to draw them."""
+
+    #: top-level keys unique to the framework, and keys it shares with others
+    strong: ClassVar[tuple[str, ...]] = ()
+    weak: ClassVar[tuple[str, ...]] = ()
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        """Its own keys' score; shared keys count only beside at least one key unique to the framework."""
+        evidence = score_keys(self.name, self.name, data, self.strong, self.weak)
+        return evidence if any(k in self.strong for k in evidence.keys) else Evidence(self.name, self.name)
+
+    def build(self, layer: Layer) -> RunConfig:
+        raise ConfigError(self.refusal(Fields(layer)))
+
+    def refusal(self, f: Fields) -> str:
+        raise NotImplementedError
+
+    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
+        raise ConfigError(f"lrviz does not step {self.title} schedules")
+
+    def simulate_resume(self, run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
+        raise ConfigError(f"lrviz does not step {self.title} schedules")
+
+    def code(self, run: RunConfig) -> str:
+        raise ConfigError(f"lrviz does not step {self.title} schedules")
+
+    def refuse_options(self, layer: Layer) -> None:
+        """The refusal itself says what to do; flags are not the problem."""
+
+
+def _nodes(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyPath, Mapping[str, Any]]]:
+    if isinstance(node, Mapping) and depth <= 8:
+        yield base, node
+        for k, v in node.items():
+            yield from _nodes(v, (*base, k), depth + 1)
+    elif isinstance(node, list) and depth <= 8:
+        for i, v in enumerate(node):
+            yield from _nodes(v, (*base, i), depth + 1)
+
+
+def _nemo_sched(data: Mapping[str, Any]) -> tuple[KeyPath, str] | None:
+    for path, node in _nodes(data):
+        sched = node.get("sched")
+        if isinstance(sched, Mapping) and isinstance(sched.get("name"), str):
+            return (*path, "sched", "name"), sched["name"]
+    return None
+
+
+class NeMo(Refused):
+    name = "nemo"
+    title = "NVIDIA NeMo"
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        found = _nemo_sched(data)
+        if found is None:
+            return Evidence(self.name, self.name)
+        # optim.sched.name is NeMo's alone; its configs also hold Hydra class nodes (models), which must not tie
+        return Evidence(self.name, self.name, 5 * STRONG, (".".join(map(str, found[0])),))
+
+    def refusal(self, f: Fields) -> str:
+        found = _nemo_sched(f.doc)
+        path, name = found if found else (("sched",), "?")
+        return (
+            f"{f.at(*map(str, path))}: a NeMo scheduler (sched.name: {name}) is NeMo's own class "
+            "(nemo.core.optim.lr_scheduler), built by NeMo's prepare_lr_scheduler from warmup_steps/warmup_ratio, "
+            "min_lr, constant_steps and the trainer's max_steps; lrviz does not step NeMo schedules yet, and no "
+            "torch schedule gives the same curve (NeMo's warmup does not start at 0)"
+        )
+
+
+class ESPnet(Refused):
+    name = "espnet"
+    title = "ESPnet"
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        if isinstance(data.get("scheduler"), str) and "scheduler_conf" in data:
+            return Evidence(self.name, self.name, 2 * STRONG, ("scheduler", "scheduler_conf"))
+        return score_keys(self.name, self.name, data, ("scheduler_conf", "optim_conf", "encoder_conf"), ())
+
+    def refusal(self, f: Fields) -> str:
+        return (
+            f"{f.at('scheduler')}: an ESPnet scheduler (scheduler: {f.doc.get('scheduler')}, with scheduler_conf) "
+            "is ESPnet's own class (espnet2.schedulers), stepped per batch or per epoch by its trainer; lrviz does "
+            "not step ESPnet schedules yet"
+        )
+
+
+class Yacs(Refused):
+    name = "yacs"
+    title = "yacs/detectron2"
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        keys = [k for k in data if isinstance(k, str)]
+        if not keys or not all(k.isupper() for k in keys if k.isalpha() or "_" in k):
+            return Evidence(self.name, self.name)
+        found = tuple(k for k in ("SOLVER", "SCHEDULER", "MODEL", "DATASETS", "INPUT") if k in data)
+        return Evidence(self.name, self.name, STRONG * len(found), found)
+
+    def refusal(self, f: Fields) -> str:
+        solver = f.doc.get("SOLVER")
+        if isinstance(solver, Mapping) and "LR_POLICY" in solver:
+            return (
+                f"{f.at('SOLVER', 'LR_POLICY')}: a yacs config with SOLVER.LR_POLICY: {solver['LR_POLICY']} "
+                "(PySlowFast's lr_policy.py computes the LR per iteration itself); lrviz does not step it"
+            )
+        if isinstance(solver, Mapping):
+            name = solver.get("LR_SCHEDULER_NAME", "WarmupMultiStepLR")
+            return (
+                f"{f.at('SOLVER')}: a yacs/detectron2 config (SOLVER.LR_SCHEDULER_NAME: {name}) is read by "
+                "detectron2's own build_lr_scheduler (its warmup is its own, per iteration); lrviz does not step "
+                "detectron2 schedules yet"
+            )
+        where = f.at("SCHEDULER") if "SCHEDULER" in f.doc else f.prefix.rstrip(": ")
+        return (
+            f"{where}: an upper-case yacs-style config (SCHEDULER: ...) is read by the project's own code, which maps its keys to "
+            "a scheduler; lrviz does not guess that mapping; write the torch scheduler as "
+            "`scheduler: {name: CosineAnnealingLR, T_max: ...}` or use the matching lrviz command"
+        )
+
+
+class Ultralytics(Refused):
+    name = "ultralytics"
+    title = "Ultralytics/YOLO"
+    strong = ("lr0", "lrf", "warmup_bias_lr", "warmup_momentum", "cos_lr", "nbs")
+    weak = ("warmup_epochs", "imgsz", "mosaic", "close_mosaic")
+
+    def refusal(self, f: Fields) -> str:
+        auto = " (optimizer: auto ignores lr0 and picks the LR itself)" if f.doc.get("optimizer") == "auto" else ""
+        if "cos_lr" not in f.doc and "optimizer" not in f.doc:  # a YOLOv5/v7 hyp file: train.py's flags pick lf
+            return (
+                f"{f.at('lr0')}: a YOLO hyperparameter file (lr0, lrf, warmup_epochs: {f.doc.get('warmup_epochs')}): "
+                "the repository's train.py builds its scheduler in code (a LambdaLR, linear or one-cycle by its "
+                "--cos-lr flag) and warms it up per iteration; lrviz does not step YOLO schedules yet"
+            )
+        return (
+            f"{f.at('lr0')}: an Ultralytics args file (lr0, lrf, cos_lr: {f.doc.get('cos_lr')}, warmup_epochs: "
+            f"{f.doc.get('warmup_epochs')}){auto}: Ultralytics' trainer builds its scheduler in code (a LambdaLR) and "
+            "warms it up per iteration inside BaseTrainer._do_train; lrviz does not step Ultralytics schedules yet"
+        )
+
+
+class LlamaFactoryV1(Refused):
+    name = "llamafactory-v1"
+    title = "LLaMA-Factory v1"
+    strong = ("model_class", "train_dataset", "optim_config", "lr_scheduler_config", "dist_config", "sampler_config")
+    weak = ("micro_batch_size", "global_batch_size", "cutoff_len", "num_train_epochs", "max_steps")
+
+    def refusal(self, f: Fields) -> str:
+        where = f.at("lr_scheduler_config") if f.given("lr_scheduler_config") else f.prefix.rstrip(": ") or "flags"
+        what = (
+            "its lr_scheduler_config names the scheduler"
+            if f.given("lr_scheduler_config")
+            else "with no lr_scheduler_config, its BaseTrainer trains at a constant LR (a constant LambdaLR)"
+        )
+        return (
+            f"{where}: a LLaMA-Factory v1 config (model_class, optim_config, ...): {what}; lrviz does not read "
+            "the v1 layout yet (the classic layout with TrainingArguments keys is read)"
+        )
+
+
+class TorchTune(Refused):
+    name = "torchtune"
+    title = "torchtune"
+    strong = ("checkpointer", "max_steps_per_epoch", "clip_grad_norm", "resume_from_checkpoint")
+    weak = ("gradient_accumulation_steps", "enable_activation_checkpointing", "log_every_n_steps")
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        components = [k for k, v in data.items() if isinstance(v, Mapping) and "_component_" in v]
+        if not components:
+            return Evidence(self.name, self.name)
+        base = super().detect(data)
+        return Evidence(self.name, self.name, base.score + STRONG * len(components), tuple(components) + base.keys)
+
+    def refusal(self, f: Fields) -> str:
+        node = f.doc.get("lr_scheduler")
+        component = node.get("_component_") if isinstance(node, Mapping) else None
+        what = f"lr_scheduler._component_: {component}" if component else "no lr_scheduler (a constant LR)"
+        where = f.at("lr_scheduler", "_component_") if component else f.prefix.rstrip(": ") or "flags"
+        return (
+            f"{where}: a torchtune recipe config ({what}): the recipe computes the steps from epochs, "
+            "gradient_accumulation_steps and max_steps_per_epoch; lrviz does not read torchtune recipes yet"
+        )
+
+
+class Verl(Refused):
+    name = "verl"
+    title = "verl"
+    strong = (
+        "actor_rollout_ref",
+        "critic",
+        "algorithm",
+        "reward_model",
+        "lr_warmup_steps_ratio",
+        "warmup_style",
+        "ulysses_sequence_parallel_size",
+        "use_remove_padding",
+    )
+    weak = ("trainer", "data", "optim", "total_training_steps", "lr_warmup_steps", "min_lr_ratio")
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        base = super().detect(data)
+        optim = data.get("optim")
+        if isinstance(optim, Mapping):  # verl's SFT trainer: optim.{lr_warmup_steps_ratio, warmup_style}
+            own = tuple(f"optim.{k}" for k in ("lr_warmup_steps_ratio", "warmup_style", "lr_scheduler") if k in optim)
+            if own:
+                return Evidence(self.name, self.name, base.score + STRONG * len(own), (*own, *base.keys))
+        return base
+
+    def refusal(self, f: Fields) -> str:
+        return (
+            f"{f.prefix}a verl config (its optim blocks: lr, lr_warmup_steps_ratio, warmup_style, min_lr_ratio, "
+            "total_training_steps): verl's trainers build their own warmup and decay (verl/utils/torch_functional.py); "
+            "lrviz does not step verl schedules yet"
+        ).lstrip()
+
+
+class Megatron(Refused):
+    name = "megatron"
+    title = "Megatron-LM / GPT-NeoX"
+    strong = (
+        "lr_decay_style",
+        "lr-decay-style",
+        "lr_decay_iters",
+        "lr-decay-iters",
+        "train_iters",
+        "train-iters",
+        "lr_warmup_iters",
+        "lr-warmup-iters",
+    )
+    weak = ("min_lr", "min-lr", "warmup", "seq_length", "seq-length", "num_layers", "num-layers")
+
+    def refusal(self, f: Fields) -> str:
+        key = next((k for k in ("lr_decay_style", "lr-decay-style", "train_iters", "train-iters") if f.given(k)), "")
+        where = f.at(key) if key else f.prefix.rstrip(": ")
+        return (
+            f"{where}: a Megatron-LM/GPT-NeoX config (lr_decay_style, train_iters, lr_decay_iters, warmup): its "
+            "OptimizerParamScheduler counts iterations or samples itself; lrviz does not step Megatron schedules yet"
+        )
+
+
+class Fairseq(Refused):
+    name = "fairseq"
+    title = "fairseq"
+    strong = ("optimization", "criterion", "distributed_training")
+    weak = ("common", "dataset", "checkpoint", "task", "lr_scheduler", "optimizer")
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        node = data.get("lr_scheduler")
+        base = super().detect(data)
+        if isinstance(node, Mapping) and isinstance(node.get("_name"), str):
+            return Evidence(self.name, self.name, base.score + STRONG, ("lr_scheduler._name", *base.keys))
+        return base
+
+    def refusal(self, f: Fields) -> str:
+        node = f.doc.get("lr_scheduler")
+        name = node.get("_name") if isinstance(node, Mapping) else None
+        where = f.at("lr_scheduler", "_name") if name else f.prefix.rstrip(": ")
+        return (
+            f"{where}: a fairseq config (lr_scheduler._name: {name}): fairseq's own scheduler "
+            "(fairseq/optim/lr_scheduler), stepped per update by its trainer; lrviz does not step fairseq "
+            "schedules yet"
+        )
+
+
+class OpenInstruct(Refused):
+    name = "open-instruct"
+    title = "open-instruct"
+    strong = (
+        "dataset_mixer_list",
+        "max_train_samples",
+        "with_tracking",
+        "use_flash_attn",
+        "reduce_loss",
+        "chat_template_name",
+        "dataset_mix_dir",
+        "use_slow_tokenizer",
+        "add_bos",
+    )
+    weak = (
+        "dataset_mixer",
+        "learning_rate",
+        "lr_scheduler_type",
+        "warmup_ratio",
+        "num_train_epochs",
+        "num_epochs",
+        "per_device_train_batch_size",
+        "gradient_accumulation_steps",
+    )
+
+    def refusal(self, f: Fields) -> str:
+        return (
+            f"{f.prefix}an open-instruct config: its own finetune.py/dpo loop builds the scheduler (warmup = "
+            "int(total x warmup_ratio), rounded down, where the Trainer rounds up), so reading it as "
+            "TrainingArguments would be wrong by a step; lrviz does not step open-instruct's loop yet"
+        ).lstrip()
+
+
+class Dinov2(Refused):
+    name = "dinov2"
+    title = "DINOv2"
+    strong = ("dino", "ibot", "student", "teacher", "crops")
+    weak = ("optim", "train", "evaluation")
+
+    def refusal(self, f: Fields) -> str:
+        return (
+            f"{f.at('optim')}: a DINOv2 config (optim.base_lr, warmup_epochs, scaling_rule): DINOv2 builds its "
+            "own CosineScheduler arrays per iteration (dinov2/train/train.py); lrviz does not step them yet"
+        )
+
+
+ADAPTERS: tuple[Refused, ...] = (
+    NeMo(),
+    ESPnet(),
+    Yacs(),
+    Ultralytics(),
+    LlamaFactoryV1(),
+    TorchTune(),
+    Verl(),
+    Megatron(),
+    Fairseq(),
+    OpenInstruct(),
+    Dinov2(),
+)

@@ -1,0 +1,136 @@
+"""A config file, a Hydra project or a parsed document -> the adapter that reads it -> a validated run.
+
+``config`` turns text into documents (YAML/JSON, OmegaConf interpolation, Hydra's
+compose); ``lrviz.frameworks`` chooses the adapter on evidence (``choose``), and that
+adapter reads the document into a layer and builds the run. This is the only place the
+two meet: ``config`` knows no framework, and no adapter reads files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from lrviz import frameworks
+from lrviz.config.layer import Layer
+from lrviz.errors import ConfigError, option
+from lrviz.keys import KeyPath
+from lrviz.model import RunConfig
+
+#: Suffixes of configs that are programs: reading one means running it.
+_CODE_SUFFIXES = {".py": "a Python config (OpenMMLab/mmengine, detectron2 LazyConfig)"}
+#: Config formats lrviz does not parse.
+_OTHER_FORMATS = {
+    ".toml": "a TOML config (torchtitan, ...)",
+    ".ini": "an INI config",
+    ".cfg": "an INI config",
+    ".sh": "a shell script (a launch command's flags)",
+}
+
+
+def load_file(
+    path: Path,
+    key: str | None = None,
+    *,
+    sets: Sequence[str] = (),
+    allow_import: tuple[str, ...] = (),
+    dialect: str | None = None,
+) -> Layer:
+    """Read a YAML or JSON config (optionally the node at dotted ``key``) into a layer of the adapter it is for.
+
+    ``sets`` are ``KEY=VALUE`` overrides applied to the document first (OmegaConf's dotlist);
+    OmegaConf is imported only when they are given or the file interpolates (``${...}``, ``???``).
+    ``dialect`` picks the adapter when the file's evidence does not (``--dialect``).
+    """
+    from lrviz.config.files import read_document  # PyYAML only when a file is read
+    from lrviz.config.interpolation import needs_resolution, resolve
+
+    kind = _CODE_SUFFIXES.get(Path(path).suffix.lower())
+    if kind is not None:
+        raise ConfigError(
+            f"{path}: {kind} is a program: reading it means running it, and lrviz does not run config files; "
+            "lrviz reads YAML and JSON configs"
+        )
+    other = _OTHER_FORMATS.get(Path(path).suffix.lower())
+    if other is not None:
+        raise ConfigError(f"{path}: {other}: lrviz reads YAML and JSON configs only")
+    data, lines = read_document(path)
+    notes = []
+    if isinstance(data.get("defaults"), list):
+        notes.append(
+            f"{path}: its `defaults:` list is not composed when the file is read on its own; to compose it as "
+            f"Hydra does, use {option('config_dir')} DIR {option('config_name')} NAME"
+        )
+    if sets or needs_resolution(data):
+        data = resolve(data, sets, str(path), lines)
+    layer = from_document(data, path, key, lines, allow_import=allow_import, dialect=dialect)
+    layer.notes[:0] = notes
+    return layer
+
+
+def load_composed(
+    config_dir: Path,
+    config_name: str,
+    key: str | None = None,
+    *,
+    sets: Sequence[str] = (),
+    allow_import: tuple[str, ...] = (),
+    dialect: str | None = None,
+) -> Layer:
+    """A Hydra project's config, composed by Hydra as the training script sees it, as a layer."""
+    from lrviz.config.interpolation import compose
+
+    data, label, notes = compose(config_dir, config_name, sets)
+    layer = from_document(data, label, key, {}, allow_import=allow_import, dialect=dialect)
+    layer.notes[:0] = notes
+    return layer
+
+
+def from_document(
+    data: Mapping[str, Any],
+    path: Path | str = "<config>",
+    key: str | None = None,
+    lines: Mapping[KeyPath, int] | None = None,
+    *,
+    allow_import: tuple[str, ...] = (),
+    dialect: str | None = None,
+) -> Layer:
+    """A layer from an already-parsed document, read by the adapter its keys point to."""
+    label = str(path)
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{label}: the top level must be a mapping")
+    if isinstance(data.get("log_history"), list):
+        raise ConfigError(
+            f"{label}: a trainer_state.json is a run's log, not its config; compare it with the plan: "
+            f"lrviz check CONFIG {option('against')} {label}"
+        )
+    if key and dialect is None:  # --key picks a scheduler node: torch's reading
+        evidence = frameworks.Evidence(frameworks.TORCH, "hydra", 0, (f"the node picked by key {key}",))
+    else:
+        evidence = frameworks.choose(data, label, dialect)
+    adapter = frameworks.get(evidence.adapter)
+    layer = adapter.read_document(data, path, key, lines or {}, allow_import)
+    layer.adapter, layer.dialect, layer.decided_by = adapter.name, evidence.dialect, evidence.keys
+    layer.top_keys = tuple(str(k) for k in data)
+    return layer
+
+
+def build_run(layer: Layer) -> RunConfig:
+    """Validate a merged layer into a run: the adapter that read it builds it."""
+    return frameworks.get(layer.adapter).read(layer)
+
+
+def explain(run: RunConfig) -> list[str]:
+    """Where every number of the run came from, which dialect was read and why, and what each key did."""
+    lines = list(run.accounting) or ["dialect: torch (decided by flags)"]
+    width = max((len(what) for what, _, _ in run.sources), default=0)
+    for what, value, source in run.sources:
+        shown = f"{what} = {value}" if value else what
+        lines.append(f"{shown.ljust(width + 3 + max(len(v) for _, v, _ in run.sources))}  from {source}")
+    if run.geometry:
+        lines.append(f"arithmetic: {run.geometry}")
+    return lines
+
+
+__all__ = ["build_run", "explain", "from_document", "load_composed", "load_file"]

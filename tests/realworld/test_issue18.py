@@ -1,0 +1,248 @@
+"""Evidence for issue 18 ("never a silent wrong curve") on 73 configs lrviz had never seen.
+
+Each row is the command a new user types on one file of ``tests/realworld/configs`` added for
+the issue (``SOURCES.md``: provenance; ``GROUND_TRUTH.md``: what the framework does with each
+file, from its own source). A row either renders and is compared ``==`` with a loop written here
+with the framework's own class (``HFSchedule``: ``transformers.get_scheduler`` stepped as the
+Trainer steps it; ``Schedule``: the torch class stepped as a training loop does), and the notes
+that say what lrviz could not see; or is refused in one line naming the framework and the key.
+
+``test_every_new_config_has_a_row`` keeps the table complete: a config added to the corpus
+without a row fails.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.realworld.helpers import CONFIGS, Case, HFSchedule, Refusal, Schedule, case_id, run_case
+
+HF = ("transformers",)
+MAX_SAMPLES = "max_samples caps the training set"
+WARMUP_RATIO = "warmup_ratio 0.1 read as warmup_steps 0.1"
+N = "--dataset-size 1000"
+
+CASES: list[Case] = [
+    # ---------------------------------------------------------------- LLaMA-Factory, classic layout (HF Trainer)
+    Case("llm_llamafactory/lf_qwen3_lora_dpo_cosine.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 5e-6, 38, 375, stderr=(WARMUP_RATIO, MAX_SAMPLES)), "max_samples said", HF),
+    Case("llm_llamafactory/lf_qwen3_lora_sft_ds3_deepspeed_relative.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 1e-4, 150, 1500, stderr=("examples/deepspeed/ds_z3_config.json is not found",)),
+         "a deepspeed: file the Trainer opens from the launch directory, not found: said", HF),
+    Case("llm_llamafactory/lf_llama3_galore_layerwise_full_sft.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 1e-5, 300, 3000, stderr=("galore_layerwise builds one optimizer and scheduler",)),
+         "caveat key said", HF),
+    Case("llm_llamafactory/lf_llama3_loraplus_lr_ratio.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 1e-4, 38, 375, stderr=("loraplus_lr_ratio gives the LoRA B matrices",)),
+         "a key that gives other groups their own LR: said", HF),
+    Case("llm_llamafactory/lf_llama3_badam_full_sft.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 1e-5, 38, 375, stderr=(MAX_SAMPLES,)), "read as TrainingArguments", HF),
+    Case("llm_llamafactory/lf_qwen2_muon_full_sft.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 1e-5, 38, 375), "read as TrainingArguments", HF),
+    Case("llm_llamafactory/lf_qwen3_lora_pretrain.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 1e-4, 38, 375, stderr=("pre-training packs the text into cutoff_len blocks",)),
+         "stage: pt packing said", HF),
+    # ---------------------------------------------------------------- LLaMA-Factory v1 layout: never axolotl
+    *(
+        Case(f"llm_llamafactory/{name}", "render {file}",
+             Refusal(("a LLaMA-Factory v1 config", "constant LR", "does not read the v1 layout yet")),
+             "dialect by evidence: micro_batch_size is no axolotl evidence beside model_class")
+        for name in (
+            "lf_v1_dynamic_batching.yaml",
+            "lf_v1_train_full_deepspeed_dist_config.yaml",
+            "lf_v1_train_full_muon_optim_config.yaml",
+            "lf_v1_train_lora_sft_constant.yaml",
+        )
+    ),
+    # ---------------------------------------------------------------- axolotl
+    Case("llm_axolotl/axolotl_btlm_ft_quadratic_warmup.yml", "render {file}",
+         Refusal(("axolotl_btlm_ft_quadratic_warmup.yml:51: lr_quadratic_warmup", "quadratic", "--set lr_quadratic_warmup=null")),
+         "a key the framework reads, unmodelled: refused"),
+    Case("llm_axolotl/axolotl_llama2_gptq_lora_quadratic_warmup.yml", "render {file}",
+         Refusal(("axolotl_llama2_gptq_lora_quadratic_warmup.yml:47: lr_quadratic_warmup", "quadratic")),
+         "a key the framework reads, unmodelled: refused"),
+    Case("llm_axolotl/axolotl_llama2_relora_jagged_restart.yml", "render {file}",
+         Refusal(("axolotl_llama2_relora_jagged_restart.yml:28: relora", "ReLoRAScheduler")),
+         "relora: refused"),
+    Case("llm_axolotl/axolotl_llama3_3b_fp8_cosine_constant_lr_ratio_0.yaml", "render {file}",
+         Refusal(("cosine_min_lr_ratio", "axolotl steps its own cosine-with-min-LR function")),
+         "axolotl's own scheduler function: refused"),
+    Case("llm_axolotl/axolotl_glm47_qlora_rex.yaml", "render {file}",
+         Refusal(("axolotl_glm47_qlora_rex.yaml:51: lr_scheduler", "rex is axolotl's own scheduler")),
+         "axolotl's own scheduler name, not a bad SchedulerType"),
+    Case("deepspeed/axolotl_yi34b_pair/examples/01-ai/config-34b.yml", f"render {{file}} {N}",
+         Refusal(("config-34b.yml:64: deepspeed", "scheduler block (type WarmupDecayLR)", "--set deepspeed=null")),
+         "the DeepSpeed file found from the launch directory replaces the schedule: refused",
+         HF, cwd="deepspeed/axolotl_yi34b_pair", label="launch-dir"),
+    Case("deepspeed/axolotl_yi34b_pair/examples/01-ai/config-34b.yml", f"render {{file}} {N} --set deepspeed=null",
+         HFSchedule("cosine", 2e-5, 100, 96, stderr=("val_set_size splits part of the dataset off", "batch_size: axolotl derives")),
+         "without the DeepSpeed block: the Trainer's cosine, caveats said", HF, label="no-deepspeed"),
+    # ---------------------------------------------------------------- TRL, alignment-handbook, open-r1
+    Case("llm_trl/trl_cli_example_config_cosine.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 1e-4, 0, 375, stderr=("num_train_epochs is not set: lrviz used the Trainer's default, 3",)),
+         "a default that shapes the curve: said", HF),
+    Case("llm_trl/openr1_distill_7b_sft_cosine_with_min_lr.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine_with_min_lr", 4e-5, 10, 315, {"min_lr_rate": 0.1}), "TRL SFTConfig", HF),
+    Case("llm_trl/openr1_olympiccoder_7b_sft.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine_with_min_lr", 1e-5, 19, 630, {"min_lr_rate": 0.1}), "TRL SFTConfig", HF),
+    Case("llm_trl/openr1_qwen25_grpo_demo.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 2e-5, 2, 16, stderr=("GRPO: each prompt is generated num_generations times",)),
+         "GRPO's generations: said", HF),
+    Case("llm_alignment_handbook/ah_smollm3_sft.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine_with_min_lr", 2e-5, 75, 2500, {"min_lr_rate": 0.1}, stderr=("packing joins samples",)),
+         "TRL packing: said", HF),
+    Case("llm_alignment_handbook/ah_zephyr_7b_dpo_qlora.yaml", f"render {{file}} {N}",
+         HFSchedule("cosine", 5e-6, 7, 63), "alignment-handbook's dataset_mixer is no open-instruct evidence", HF),
+    # ---------------------------------------------------------------- frameworks with their own loops: named
+    Case("llm_openinstruct/oi_sft_default_linear_max_train_samples.yaml", "render {file}",
+         Refusal(("an open-instruct config", "rounded down")), "own loop: refused, not read as TrainingArguments"),
+    Case("llm_openinstruct/oi_olmo2_7b_sft.yaml", "render {file}",
+         Refusal(("an open-instruct config",)), "own loop: refused"),
+    Case("llm_openinstruct/oi_dpo_default.yaml", "render {file}",
+         Refusal(("cannot tell which framework", "open-instruct", "--dialect NAME")),
+         "two dialects close: both listed with --dialect"),
+    Case("llm_openinstruct/oi_dpo_default.yaml", "render {file} --dialect open-instruct",
+         Refusal(("an open-instruct config",)), "--dialect decides", label="dialect"),
+    *(
+        Case(f"llm_torchtune/{name}", "render {file}", Refusal(("a torchtune recipe config", "max_steps_per_epoch")),
+             "torchtune is not TrainingArguments")
+        for name in (
+            "tt_11b_lora_multi_dataset_max_steps_per_epoch.yaml",
+            "tt_3b_full_grpo_dev.yaml",
+            "tt_llama2_7b_lora_dpo.yaml",
+            "tt_llama31_8b_full_no_scheduler.yaml",
+            "tt_llama32_1b_lora_single_device_cosine.yaml",
+        )
+    ),
+    *(
+        Case(f"llm_verl/{name}", "render {file}", Refusal(("a verl config", "lr_warmup_steps_ratio")), "verl named")
+        for name in ("easyr1_config.yaml", "verl_optim_fsdp_group.yaml", "verl_ppo_trainer_warmup_style_2025.yaml",
+                     "verl_sft_trainer_cosine.yaml")
+    ),
+    *(
+        Case(f"llm_openrlhf/{name}", "render {file}", Refusal(("a shell script", "YAML and JSON configs only")),
+             "a launch script is not parsed as YAML")
+        for name in ("openrlhf_train_dpo_llama.sh", "openrlhf_train_sft.sh")
+    ),
+    Case("llm_relora/relora_1b_cosine_restarts.yaml", "render {file}",
+         Refusal(("'cosine_restarts' is not a torch.optim.lr_scheduler class",)),
+         "a project's registry name, not lrviz's own names"),
+    Case("llm_xtuner/xtuner_qwen_1_8b_qlora_alpaca_e3.py", "render {file}",
+         Refusal(("a Python config", "lrviz does not run config files")), "a Python config, never a YAML error"),
+    *(
+        Case(f"other_frameworks/{name}", "render {file}",
+             Refusal(("a Python config", "lrviz does not run config files")), "a Python config, never a YAML error")
+        for name in ("mmdet_schedule_1x_param_scheduler.py", "mmpretrain_bs256_200e_coslr_warmup.py",
+                     "mmpretrain_bs256_epochstep.py", "mmseg_schedule_160k_lr_config_poly.py",
+                     "nanogpt_train_gpt2_config.py", "yolox_s_exp.py")
+    ),
+    Case("other_frameworks/torchtitan_llama3_8b.toml", "render {file}", Refusal(("a TOML config",)), "TOML named"),
+    Case("other_frameworks/gptneox_125M.yml", "render {file}",
+         Refusal(("gptneox_125M.yml:82: lr_decay_style", "Megatron-LM/GPT-NeoX")), "NeoX, not DeepSpeed"),
+    Case("other_frameworks/fairseq_wav2vec2_base_polynomial_decay.yaml", "render {file}",
+         Refusal(("lr_scheduler._name", "fairseq's own scheduler")), "fairseq named"),
+    Case("other_frameworks/dinov2_ssl_default_config.yaml", "render {file}", Refusal(("a DINOv2 config",)), "DINOv2"),
+    Case("other_frameworks/dinov2_vitl16_short_optim.yaml", "render {file}", Refusal(("a DINOv2 config",)), "DINOv2"),
+    Case("other_frameworks/ldm_lsun_churches_scheduler_config.yaml", "render {file}",
+         Refusal(("scheduler_config.target", "ldm.lr_scheduler.LambdaLinearScheduler")), "ldm target/params"),
+    Case("other_frameworks/sgm_imagenet_f8_cond_scheduler_config.yaml", "render {file}",
+         Refusal(("scheduler_config.target", "sgm.lr_scheduler.LambdaLinearScheduler")), "sgm target/params"),
+    Case("other_frameworks/slowfast_charades_yacs_lr_policy.yaml", "render {file}",
+         Refusal(("SOLVER.LR_POLICY", "PySlowFast")), "SlowFast's own policy, not detectron2's"),
+    Case("other_frameworks/swin_base_384_finetune_yacs.yaml", "render {file}",
+         Refusal(("upper-case yacs-style config",)), "yacs"),
+    Case("other_frameworks/olmo2_7b_stage1_scheduler_name.yaml", "render {file}",
+         Refusal(("'cosine_with_warmup' is not a torch.optim.lr_scheduler class",)), "a trainer's own name"),
+    Case("other_frameworks/speechbrain_aishell_transformer_noam.yaml", "render {file}",
+         Refusal(("!apply:speechbrain.utils.seed_everything is not allowed",)), "code tags never run"),
+    Case("other_frameworks/ultralytics_yolo11_seg_args_optimizer_auto.yaml", "render {file}",
+         Refusal(("an Ultralytics args file", "optimizer: auto ignores lr0")), "Ultralytics, no differing hint"),
+    Case("other_frameworks/yolov5_hyp_scratch_low.yaml", "render {file}",
+         Refusal(("a YOLO hyperparameter file", "--cos-lr flag")), "YOLOv5 hyp"),
+    Case("other_frameworks/yolov7_hyp_scratch_p5.yaml", "render {file}",
+         Refusal(("a YOLO hyperparameter file",)), "YOLOv7 hyp"),
+    # ---------------------------------------------------------------- torch layouts read, not refused
+    Case("other_frameworks/rtdetr_optimizer_multisteplr_type.yml", "render {file}",
+         Schedule("MultiStepLR", {"milestones": [1000], "gamma": 0.1}, epochs=72, optimizer="AdamW", lr=1e-4,
+                  options={"betas": [0.9, 0.999], "weight_decay": 1e-4},
+                  stderr=("epoches: read as the number of epochs (72)", "the project's own param groups")),
+         "`lr_scheduler: {type: MultiStepLR}` read (RT-DETR's registry names a torch class)"),
+    Case("other_frameworks/rtdetrv2_optimizer_multisteplr_linearwarmup.yml", "render {file}",
+         Schedule("MultiStepLR", {"milestones": [1000], "gamma": 0.1}, epochs=72, optimizer="AdamW", lr=1e-4,
+                  options={"betas": [0.9, 0.999], "weight_decay": 1e-4},
+                  stderr=("lr_warmup_scheduler: not read; it looks like part of the schedule",)),
+         "an unread warmup wrapper: said"),
+    Case("hydra_more/hotpp_amazon_optimizer_partial_steplr.yaml", "render {file}",
+         Schedule("StepLR", {"step_size": 5, "gamma": 0.8}, epochs=60, optimizer="Adam", lr=1e-3,
+                  options={"weight_decay": 0.0}),
+         "optimizer_partial: found (not SGD(lr=0.1))"),
+    Case("hydra_more/hotpp_mimiciv_optimizer_partial.yaml", "render {file}",
+         Schedule("StepLR", {"step_size": 5, "gamma": 0.8}, epochs=30, optimizer="Adam", lr=1e-3,
+                  options={"weight_decay": 0.0}),
+         "optimizer_partial: found"),
+    Case("hydra_more/flashattn_scheduler_target_transformers_linear_warmup.yaml", "render {file}",
+         Refusal(("give the number of epochs (--epochs)", "outside torch.optim.lr_scheduler")),
+         "a transformers function node is read, not refused as a project class", HF),
+    Case("hydra_more/flashattn_scheduler_target_transformers_linear_warmup.yaml",
+         "render {file} --set num_warmup_steps=10 --set num_training_steps=100 --epochs 100",
+         HFSchedule("linear", 0.1, 10, 100, stderr=("no optimizer node found",)),
+         "transformers.get_linear_schedule_with_warmup stepped as the node says", HF, label="set"),
+    Case("hydra_more/flashattn_scheduler_target_project_timm_wrapper.yaml", "render {file}",
+         Refusal(("the project's own scheduler class", "--allow-import src")), "a project class needs the opt-in"),
+    Case("hydra_more/flashattn_owt_base_experiment_eval_resolvers.yaml", "render {file}",
+         Refusal(("train.scheduler sets arguments but names no class", "--config-dir")), "classless node"),
+    Case("hydra_more/hyenadna_genomic_benchmark_eval_resolvers.yaml", "render {file}",
+         Refusal(("scheduler sets arguments but names no class",)), "a model's _name_ is not the scheduler's"),
+    Case("hydra_more/safari_scheduler_name_cosine_warmup_timm.yaml", "render {file}",
+         Refusal(("_name_: cosine_warmup_timm",)), "registry name"),
+    Case("hydra_more/safari_scheduler_name_multistep.yaml", "render {file}",
+         Refusal(("_name_: multistep",)), "registry name"),
+    # ---------------------------------------------------------------- DeepSpeed
+    Case("deepspeed/dsexamples_cifar_ds_config_warmuplr.json", "render {file}",
+         Refusal(("WarmupLR runs until training stops", "--epochs N")), "a run length DeepSpeed does not have", ("deepspeed",)),
+    Case("deepspeed/llava_zero3_offload_warmuplr_auto.json", "render {file}",
+         Refusal(('"auto" is filled in by the Hugging Face Trainer', "--set scheduler.params.warmup_min_lr=VALUE")),
+         "auto named", ("deepspeed",)),
+]
+
+
+def _param(case: Case) -> object:
+    return pytest.param(case, id=case_id(case))
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_issue18_config(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_case(case, tmp_path, monkeypatch)
+
+
+def _new_configs() -> set[str]:
+    """The files issue 18 added: every config under the categories it introduced, plus its DeepSpeed pair."""
+    categories = ("llm_", "hydra_more", "other_frameworks", "timm_more", "deepspeed")
+    out = set()
+    for path in CONFIGS.rglob("*"):
+        rel = path.relative_to(CONFIGS).as_posix()
+        if path.is_file() and rel.startswith(categories) and "/deepspeed/zero" not in rel:
+            out.add(rel)
+    return out
+
+
+def test_every_new_config_has_a_row() -> None:
+    rows = {c.path for c in CASES} | {"timm_more/gcvit_small_timm_yml.yml"}  # gcvit: test below
+    assert sorted(_new_configs() - rows) == []
+
+
+def test_an_unknown_lr_key_in_a_timm_args_file_is_named() -> None:
+    """GCViT's args.yaml carries `lr_ep`, which timm's train.py does not have: drawn, and named."""
+    if importlib.util.find_spec("timm") is None:  # timm's own __init__ needs torchvision; lrviz does not
+        pytest.skip("timm is not installed")
+    path = CONFIGS / "timm_more/gcvit_small_timm_yml.yml"
+    result = subprocess.run(
+        [sys.executable, "-m", "lrviz", "render", str(path), "-o", "-"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "note: lr_ep: not a key timm is known to read" in result.stderr
