@@ -13,7 +13,7 @@ and names not listed here may change between releases.
 from __future__ import annotations
 
 from lrviz._version import __version__
-from lrviz.api import check, code, compare, diagnose, load, plan_restarts, plot, simulate
+from lrviz.api import check, code, compare, diagnose, explain, load, plan_restarts, plot, simulate
 from lrviz.errors import ConfigError, LrvizError, OutputError, ScheduleError
 from lrviz.model import Curve, Finding, Run
 
@@ -30,6 +30,7 @@ __all__ = [
     "code",
     "compare",
     "diagnose",
+    "explain",
     "load",
     "plan_restarts",
     "plot",

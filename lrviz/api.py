@@ -46,11 +46,14 @@ def load(
     *,
     key: str | None = None,
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
+    dialect: str | None = None,
     **options: Any,
 ) -> RunConfig:
     """A validated run from a config file (YAML or JSON) or a mapping shaped like one.
 
     ``key`` picks the scheduler node in a larger training config (``"model.scheduler"``).
+    ``dialect`` names the framework the file is for (``"hf"``, ``"axolotl"``, ``"timm"``, ...) when its
+    keys do not say so clearly enough (``lrviz.frameworks.dialect_names()`` lists them).
     ``overrides`` set keys of the document before it is read, as dotted paths:
     ``{"trainer.max_epochs": 100}`` or ``["trainer.max_epochs=100"]``. Keyword
     ``options`` set the run itself, as the command's flags do: ``epochs``, ``steps_per_epoch``,
@@ -71,9 +74,9 @@ def load(
         data = dict(source)
         if sets or needs_resolution(data):
             data = resolve(data, sets, "<config>", {})
-        layer = from_document(data, "<config>", key)
+        layer = from_document(data, "<config>", key, dialect=dialect)
     else:
-        layer = load_file(Path(source), key, sets=sets)
+        layer = load_file(Path(source), key, sets=sets, dialect=dialect)
     run = build_run(layer if over is None else merge(layer, over))
     # notes name keys for library users (the command line spells them as its flags)
     return dataclasses.replace(run, notes=tuple(render_options(n) for n in run.notes))
@@ -111,6 +114,19 @@ def simulate(
     if resume_at is not None:
         curve = dataclasses.replace(curve, resume_at=resume_at, resumed=adapter.simulate_resume(run, resume_at))
     return dataclasses.replace(curve, findings=tuple(diagnose(curve)))
+
+
+def explain(source: Source, *, key: str | None = None, dialect: str | None = None, **options: Any) -> list[str]:
+    """Where every number of the run came from, which dialect was read and why, and what was done with each key.
+
+    The lines ``lrviz render --explain`` prints: the dialect and the keys that decided it, the keys
+    read, those that do not affect the LR and those lrviz does not know (framework files), then
+    each value with its ``file:line key``, flag or default, and the step arithmetic.
+    """
+    from lrviz.reading import explain as lines
+
+    run = source if isinstance(source, RunConfig) else load(source, key=key, dialect=dialect, **options)
+    return lines(run)
 
 
 def diagnose(curve: Curve) -> list[Finding]:

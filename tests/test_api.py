@@ -33,6 +33,7 @@ def test_all_is_the_documented_api() -> None:
             "code",
             "compare",
             "diagnose",
+            "explain",
             "load",
             "plan_restarts",
             "plot",
@@ -186,3 +187,27 @@ def test_import_lrviz_is_light() -> None:
     code = "import sys, lrviz; print(sorted(m for m in ('torch', 'matplotlib', 'typer', 'yaml') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_explain_says_where_each_number_came_from(tmp_path: Path) -> None:
+    path = tmp_path / "args.yaml"
+    path.write_text(
+        "lr_scheduler_type: cosine\nlearning_rate: 3.0e-4\nmax_steps: 20\nwarmup_steps: 2\nreport_to: none\n"
+    )
+    lines = lrviz.explain(path)
+    assert lines[0] == "dialect: hf (decided by lr_scheduler_type, learning_rate, warmup_steps, max_steps)"
+    assert "read: lr_scheduler_type, learning_rate, max_steps, warmup_steps" in lines
+    assert "no effect on the LR: report_to" in lines
+    assert any(
+        line.startswith("learning_rate = 0.0003") and line.endswith(f"{path}:2: learning_rate") for line in lines
+    )
+    assert any(line.startswith("num_train_epochs = 3") and line.endswith("from default") for line in lines)
+
+
+def test_load_takes_the_dialect_when_the_keys_do_not_decide(tmp_path: Path) -> None:
+    path = tmp_path / "args.yaml"
+    path.write_text("learning_rate: 1.0e-4\nnum_epochs: 2\nwarmup_steps: 1\n")
+    with pytest.raises(lrviz.ConfigError, match="cannot tell which framework"):
+        lrviz.load(path, dataset_size=40)
+    run = lrviz.load(path, dialect="axolotl", dataset_size=40)  # axolotl: 2 epochs of 5 steps, its default cosine
+    assert run.scheduler.describe() == "hf cosine(num_warmup_steps=1, num_training_steps=10)"

@@ -20,6 +20,7 @@ import lrviz
 from lrviz.cli.commands import app
 from lrviz.errors import ConfigError
 from lrviz.frameworks.hf import read as hf_config
+from lrviz.frameworks.hf import values as hf_values
 
 transformers = pytest.importorskip("transformers")
 
@@ -54,7 +55,7 @@ def reference(
         param.grad = torch.zeros(1)
         optimizer.step()
         out.append(optimizer.param_groups[0]["lr"])
-        if name in hf_config.METRIC_TYPES:
+        if name in hf_values.METRIC_TYPES:
             if step + 1 in evals:
                 scheduler.step(evals[step + 1])
         else:
@@ -77,7 +78,7 @@ def test_every_scheduler_type_equals_the_trainers_loop(name: str) -> None:
         "lr_scheduler_kwargs": kwargs,
     }
     evals: dict[int, float] = {}
-    if name in hf_config.METRIC_TYPES:
+    if name in hf_values.METRIC_TYPES:
         doc.update(eval_strategy="steps", eval_steps=9, metrics=METRICS)
         evals = {9 * (i + 1): m for i, m in enumerate(METRICS) if 9 * (i + 1) < 100}
     curve = lrviz.simulate(doc)
@@ -349,7 +350,8 @@ def test_bad_flags_exit_2_with_one_line_and_write_nothing(tmp_path: Path, argv: 
         ),
         (
             "learning_rate: 1.0e-4\nnum_epochs: 3\nwarmup_steps: 5\n",
-            "args.yaml:2: num_epochs: not a TrainingArguments field (did you mean num_train_epochs?)",
+            "args.yaml: cannot tell which framework this file is for (the evidence is weak): hf (score 2: "
+            "learning_rate, warmup_steps)",
         ),
         (
             "lr_scheduler: cosine\nnum_epochs: 1\nmicro_batch_size: 2\ncosine_min_lr_ratio: 0.1\n",
@@ -364,6 +366,17 @@ def test_bad_keys_in_a_file_exit_2_naming_the_line(tmp_path: Path, text: str, me
     assert result.exit_code == 2, result.output
     assert result.stderr.count("Error:") == 1 and message in result.stderr.replace(str(tmp_path) + "/", "")
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_weak_evidence_is_refused_until_the_dialect_is_chosen(tmp_path: Path) -> None:
+    path = tmp_path / "args.yaml"
+    path.write_text("learning_rate: 1.0e-4\nnum_epochs: 3\nwarmup_steps: 5\n")
+    result = runner.invoke(app, ["render", str(path), "--dataset-size", "100", "--dialect", "hf"])
+    assert result.exit_code == 2
+    assert "args.yaml:2: num_epochs: not a TrainingArguments field (did you mean num_train_epochs?)" in result.stderr
+    result = runner.invoke(app, ["render", str(path), "--dataset-size", "100", "--dialect", "axolotl", "-o", "-"])
+    assert result.exit_code == 0, result.stderr  # axolotl spells it num_epochs: 3 epochs of 13 steps
+    assert len(result.stdout.splitlines()) == 1 + 3 * 13
 
 
 def test_training_args_bin_is_refused_without_unpickling(tmp_path: Path) -> None:
@@ -419,7 +432,7 @@ REAL_CASES = {
     "llamafactory_megatron_qwen3_moe_constant.yaml": None,
     "llamafactory_qwen3_full_sft_deepspeed.yaml": None,
     "llamafactory_qwen3_lora_sft.yaml": None,
-    "swin_eurosat_training_args_not_trainingarguments_keys.json": "num_epochs: not a TrainingArguments field",
+    "swin_eurosat_training_args_not_trainingarguments_keys.json": "cannot tell which framework this file is for",
 }
 
 

@@ -48,8 +48,16 @@ def test_import_layers_catch_an_upward_import(tmp_path: Path) -> None:
 
 def test_no_module_is_a_grab_bag() -> None:
     """About 400 lines a module unless it holds one concept (the registry, the codegen, the diagnostics)."""
-    # one concept each: the registry, the code generator, the diagnostics, reading a run's logs
-    one_concept = {"schedules.py", "codegen.py", "diagnostics.py", "runlog.py"}
+    # one concept each: the registry, torch's code generator and its rules, reading a run's logs, and the
+    # Hugging Face key inventory (a table of data: every field of every dialect, classified)
+    one_concept = {
+        "lrviz/schedules.py",
+        "lrviz/frameworks/torch/code.py",
+        "lrviz/frameworks/torch/rules.py",
+        "lrviz/runlog.py",
+        "lrviz/frameworks/hf/keys.py",
+    }
     for path in (ROOT / "lrviz").rglob("*.py"):
         lines = len(path.read_text().splitlines())
-        assert path.name in one_concept or lines <= 450, f"{path.relative_to(ROOT)}: {lines} lines"
+        name = path.relative_to(ROOT).as_posix()
+        assert name in one_concept or lines <= 450, f"{name}: {lines} lines"

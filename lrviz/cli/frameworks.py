@@ -22,7 +22,6 @@ from lrviz.cli.show import show_command
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
-from lrviz.reading import build_run
 
 #: The common options these commands take (the rest do not apply to a framework's run).
 _SHARED = (
@@ -161,6 +160,8 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: 
         where[("metrics",)] = "--metrics"
     if kwargs.get("title") is not None:
         data["title"] = kwargs["title"]
+    from lrviz.reading import build_run
+
     run = build_run(Layer(data, where, "flags", foreign=True, adapter=family, dialect=family))
     show_command(run, outputs, kwargs)
 

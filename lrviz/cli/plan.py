@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from lrviz.cli.options import DpiOption, LrOption, OutOption, SizeOption, StyleOption, _typed, plot_options
-from lrviz.reading import build_run
 from lrviz.render import PLOT_SUFFIXES, check_outputs
 
 
@@ -59,7 +58,7 @@ def plan_command(
                     (write_plans_json if path.suffix.lower() == ".json" else write_plans_csv)(plans, handle)
     if figures:
         from lrviz.cli._torch import simulate
-        from lrviz.reading import from_document
+        from lrviz.reading import build_run, from_document
         from lrviz.render import write_figure
         from lrviz.render.plot import build_small_multiples
 

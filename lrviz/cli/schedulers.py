@@ -18,7 +18,6 @@ from lrviz.cli.show import show_command
 from lrviz.config import Layer, from_flags, parse_flag_value
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
-from lrviz.reading import build_run
 from lrviz.render import check_outputs
 from lrviz.schedules import OPTIMIZERS, REQUIRED, SCHEDULERS, SchedulerSpec
 
@@ -101,6 +100,8 @@ def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     check_outputs(outputs, stdout=True)
     plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))  # bad plot flags: before any work
     flags = _flag_layer(spec, kwargs)
+    from lrviz.reading import build_run  # the registry of frameworks: only once a run is read
+
     if kwargs.get("config") is not None:
         from lrviz.config import merge
         from lrviz.reading import load_file

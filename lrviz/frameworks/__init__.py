@@ -1,4 +1,4 @@
-"""The frameworks lrviz reads and steps: one adapter each, registered in ``ADAPTERS``, chosen on evidence.
+"""The frameworks lrviz reads and steps: one adapter each, registered in ``adapters()``, chosen on evidence.
 
 Adding a framework is one package under ``lrviz/frameworks/`` with one ``Adapter``
 subclass (``base.Adapter`` documents the protocol) and one line below. Nothing outside
@@ -8,37 +8,55 @@ an adapter's package switches on a framework's name: callers ask ``get(name)`` o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from lrviz.errors import ConfigError, option
-from lrviz.frameworks import refused
 from lrviz.frameworks.base import STRONG, WEAK, Adapter, Evidence
-from lrviz.frameworks.deepspeed import DeepSpeed
-from lrviz.frameworks.hf import HuggingFace
-from lrviz.frameworks.timm import Timm
-from lrviz.frameworks.torch import Torch
 from lrviz.model import RunConfig
 
-#: Every adapter, the framework lrviz steps first; the refused ones are recognised so they are named.
-ADAPTERS: tuple[Adapter, ...] = (Torch(), HuggingFace(), Timm(), DeepSpeed(), *refused.ADAPTERS)
-_BY_NAME = {a.name: a for a in ADAPTERS}
 TORCH = "torch"
+
+
+@functools.cache
+def adapters() -> tuple[Adapter, ...]:
+    """Every adapter, the framework lrviz steps first; the refused ones are recognised so they are named.
+
+    Built on first use, so that importing one adapter's module (``lrviz hf``'s flag table) does not
+    import them all.
+    """
+    from lrviz.frameworks import refused
+    from lrviz.frameworks.deepspeed import DeepSpeed
+    from lrviz.frameworks.hf import HuggingFace
+    from lrviz.frameworks.timm import Timm
+    from lrviz.frameworks.torch import Torch
+
+    return (Torch(), HuggingFace(), Timm(), DeepSpeed(), *refused.ADAPTERS)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ADAPTERS":
+        return adapters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get(name: str) -> Adapter:
     """The adapter registered as ``name``."""
-    return _BY_NAME[name]
+    found = next((a for a in adapters() if a.name == name), None)
+    if found is None:
+        raise KeyError(name)
+    return found
 
 
 def for_run(run: RunConfig) -> Adapter:
     """The adapter that read ``run`` (a run built by a user's own callable is torch's)."""
-    return _BY_NAME.get(run.scheduler.family, _BY_NAME[TORCH])
+    return next((a for a in adapters() if a.name == run.scheduler.family), adapters()[0])
 
 
 def dialect_names() -> list[str]:
     """What ``--dialect`` accepts: every adapter's name and its other spellings."""
-    return [n for a in ADAPTERS for n in (a.name, *a.dialects)]
+    return [n for a in adapters() for n in (a.name, *a.dialects)]
 
 
 def choose(data: Mapping[str, Any], label: str, dialect: str | None = None) -> Evidence:
@@ -49,9 +67,10 @@ def choose(data: Mapping[str, Any], label: str, dialect: str | None = None) -> E
     A document no adapter recognises is torch's (lrviz's own format, or a training config
     whose scheduler node torch's reader looks for).
     """
-    evidence = [a.detect(data) for a in ADAPTERS]
+    registry = adapters()
+    evidence = [a.detect(data) for a in registry]
     if dialect is not None:
-        for adapter, found in zip(ADAPTERS, evidence, strict=True):
+        for adapter, found in zip(registry, evidence, strict=True):
             if dialect == adapter.name or dialect in adapter.dialects:
                 chosen = found.dialect if dialect == adapter.name and found.adapter == adapter.name else dialect
                 return Evidence(
@@ -81,4 +100,4 @@ def choose(data: Mapping[str, Any], label: str, dialect: str | None = None) -> E
     )
 
 
-__all__ = ["ADAPTERS", "Adapter", "Evidence", "choose", "dialect_names", "for_run", "get"]
+__all__ = ["Adapter", "Evidence", "adapters", "choose", "dialect_names", "for_run", "get"]

@@ -72,7 +72,7 @@ def test_the_dialect_flag_decides() -> None:
         frameworks.choose(doc, "both.yaml", dialect="keras")
 
 
-@pytest.mark.parametrize("adapter", frameworks.ADAPTERS, ids=lambda a: a.name)
+@pytest.mark.parametrize("adapter", frameworks.adapters(), ids=lambda a: a.name)
 def test_every_adapter_is_registered_once_and_implements_the_protocol(adapter: Adapter) -> None:
     assert frameworks.get(adapter.name) is adapter
     assert adapter.title

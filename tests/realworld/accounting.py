@@ -30,7 +30,9 @@ def configs() -> list[Path]:
     return sorted(
         p
         for p in CONFIGS.rglob("*")
-        if p.is_file() and not p.relative_to(CONFIGS).as_posix().startswith(SKIP_DIRS) and "/deepspeed/zero" not in p.as_posix()
+        if p.is_file()
+        and not p.relative_to(CONFIGS).as_posix().startswith(SKIP_DIRS)
+        and "/deepspeed/zero" not in p.as_posix()
     )
 
 
@@ -45,7 +47,9 @@ def record(path: Path) -> list[str]:
             try:
                 run = build_run(layer)
             except LrvizError as exc:
-                if "--dataset-size" not in exc.render({"dataset_size": "--dataset-size"}) and "dataset_size" not in str(exc):
+                if "--dataset-size" not in exc.render({"dataset_size": "--dataset-size"}) and "dataset_size" not in str(
+                    exc
+                ):
                     raise
                 run = build_run(merge(layer, from_flags({("dataset_size",): ("--dataset-size", 1000)})))
                 return ["(read with --dataset-size 1000)", *_lines(run)]

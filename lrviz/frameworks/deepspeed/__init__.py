@@ -15,7 +15,6 @@ from typing import Any
 
 from lrviz.config.layer import Layer
 from lrviz.frameworks.base import STRONG, Adapter, Evidence, Inventory, Progress, score_keys
-from lrviz.frameworks.deepspeed import code, read, rules
 from lrviz.model import Curve, Finding, RunConfig
 
 _STRONG = (
@@ -103,6 +102,8 @@ class DeepSpeed(Adapter):
     own_keys = {"optimizer": "optimizer.params.lr=VALUE", "lr": "optimizer.params.lr=VALUE"}
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
+        from lrviz.frameworks.deepspeed import read
+
         if read.is_block(data.get("scheduler")):
             evidence = score_keys(self.name, self.name, data, _STRONG)
             return Evidence(self.name, self.name, evidence.score + 3 * STRONG, ("scheduler", *evidence.keys))
@@ -116,6 +117,8 @@ class DeepSpeed(Adapter):
         return CAVEATS
 
     def build(self, layer: Layer) -> RunConfig:
+        from lrviz.frameworks.deepspeed import read
+
         return read.build(layer)
 
     def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
@@ -131,10 +134,16 @@ class DeepSpeed(Adapter):
         return _stepping.simulate_resume(Engine(), run, resume_at)
 
     def run_findings(self, run: RunConfig) -> list[Finding]:
+        from lrviz.frameworks.deepspeed import rules
+
         return rules.run_findings(run)
 
     def curve_findings(self, curve: Curve) -> list[Finding]:
+        from lrviz.frameworks.deepspeed import rules
+
         return rules.curve_findings(curve)
 
     def code(self, run: RunConfig) -> str:
+        from lrviz.frameworks.deepspeed import code
+
         return code.code(run).text

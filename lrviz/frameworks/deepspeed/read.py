@@ -157,6 +157,25 @@ ARGS: tuple[tuple[str, str, str], ...] = tuple(
 _DS_OPTIMIZERS = {"adamw": "AdamW", "adagrad": "Adagrad"}
 
 
+#: Parameters whose default changes the curve (not the momentum ones, which lrviz does not draw by default).
+_SHAPING = {
+    "warmup_min_lr",
+    "warmup_max_lr",
+    "warmup_num_steps",
+    "warmup_type",
+    "warmup_min_ratio",
+    "cos_min_ratio",
+    "decay_lr_rate",
+    "cycle_first_step_size",
+    "cycle_first_stair_count",
+    "decay_step_size",
+    "lr_range_test_min_lr",
+    "lr_range_test_step_size",
+    "lr_range_test_step_rate",
+    "lr_range_test_staircase",
+}
+
+
 def is_block(node: Any) -> bool:
     """A DeepSpeed ``scheduler: {type: Name, params: {...}}`` node (no other keys)."""
     return isinstance(node, Mapping) and isinstance(node.get("type"), str) and set(node) <= {"type", "params"}
@@ -207,6 +226,10 @@ def build(layer: Layer) -> RunConfig:
             raise ConfigError(f"{f.at('scheduler', 'params', key)}: DeepSpeed's {kind} requires {key}")
 
     notes: list[str] = []
+    if f.origin != "flags":  # a file: the defaults DeepSpeed fills in shape the curve, so they are said
+        taken = [f"{k}={v}" for k, v in known.items() if k not in params and v is not None and k in _SHAPING]
+        if taken:
+            notes.append(f"{f.at('scheduler', 'params')}: not set, DeepSpeed's defaults: {', '.join(taken)}")
     name, lr = _optimizer(f, kind, notes)
     total, geometry = _length(layer, f, kind, params, notes)
     warmup = (

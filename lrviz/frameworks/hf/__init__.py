@@ -13,7 +13,6 @@ from typing import Any
 
 from lrviz.config.layer import Layer
 from lrviz.frameworks.base import WEAK, Adapter, Evidence, Inventory, Progress, score_keys
-from lrviz.frameworks.hf import code, keys, read, rules
 from lrviz.model import Curve, Finding, RunConfig
 
 #: TrainingArguments fields that no other format uses.
@@ -81,15 +80,21 @@ class HuggingFace(Adapter):
         return hf
 
     def inventory(self, dialect: str) -> Inventory:
+        from lrviz.frameworks.hf import keys
+
         base = keys.TRAINING_ARGUMENTS
         extra = {"llamafactory": keys.LLAMAFACTORY, "trl": keys.TRL, "axolotl": keys.AXOLOTL}.get(dialect)
         caveats = frozenset(keys.CAVEATS_BY_DIALECT.get(dialect, {}))
         return (base | extra if extra else base) | Inventory(no_effect=caveats)
 
     def caveats(self, dialect: str) -> Mapping[str, str]:
+        from lrviz.frameworks.hf import keys
+
         return keys.CAVEATS_BY_DIALECT.get(dialect, keys.CAVEATS)
 
     def build(self, layer: Layer) -> RunConfig:
+        from lrviz.frameworks.hf import read
+
         return read.build(layer)
 
     def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
@@ -105,10 +110,16 @@ class HuggingFace(Adapter):
         return _stepping.simulate_resume(Trainer(), run, resume_at)
 
     def run_findings(self, run: RunConfig) -> list[Finding]:
+        from lrviz.frameworks.hf import rules
+
         return rules.run_findings(run)
 
     def curve_findings(self, curve: Curve) -> list[Finding]:
+        from lrviz.frameworks.hf import rules
+
         return rules.curve_findings(curve)
 
     def code(self, run: RunConfig) -> str:
+        from lrviz.frameworks.hf import code
+
         return code.code(run).text

@@ -26,16 +26,23 @@ with ``transformers.get_scheduler`` and steps it.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lrviz.config.layer import Layer
-from lrviz.config.values import MAX_POINTS, describe_value, read_metrics
+from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks.base import Fields, require
+from lrviz.frameworks.hf.values import (
+    DEFAULTS,
+    deepspeed_scheduler,
+    evaluations,
+    number,
+    scheduler_kwargs,
+    whole,
+)
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 from lrviz.schedules import suggest
 
@@ -70,8 +77,6 @@ SCHEDULER_TYPES = (
     "warmup_stable_decay",
     "greedy",
 )
-#: Types the Trainer steps on an evaluation metric instead of every optimizer step (trainer.py 1951, 3302-3340).
-METRIC_TYPES = ("reduce_lr_on_plateau", "greedy")
 #: Types ``get_scheduler`` builds without a warmup (optimization.py 1014-1025).
 NO_WARMUP = ("constant", "reduce_lr_on_plateau", "greedy")
 
@@ -89,17 +94,6 @@ ARGS: tuple[tuple[str, str, str], ...] = (
     ("eval_strategy", "str", "no, steps or epoch: when reduce_lr_on_plateau/greedy see a metric. (default: no)"),
     ("eval_steps", "float", "Evaluate every N steps (a float < 1 is a ratio). (default: logging_steps, 500)"),
 )
-_DEFAULTS: dict[str, Any] = {
-    "learning_rate": 5e-5,
-    "warmup_steps": 0,
-    "num_train_epochs": 3.0,
-    "max_steps": -1,
-    "per_device_train_batch_size": 8,
-    "gradient_accumulation_steps": 1,
-    "dataloader_drop_last": False,
-    "eval_strategy": "no",
-    "logging_steps": 500,
-}
 #: axolotl's own schedulers (``axolotl/core/trainers/base.py`` create_scheduler, ``utils/schedulers.py``).
 _AXOLOTL_OWN = {
     "one_cycle": "torch's OneCycleLR built with axolotl's lr_div_factor and pct_start",
@@ -141,6 +135,11 @@ def build(layer: Layer) -> RunConfig:
             raise ConfigError(
                 f"{f.at(key)}: not a TrainingArguments field (did you mean {right}?); "
                 "lrviz reads TrainingArguments names only, so this file would be read with the Trainer's defaults"
+                + (
+                    f"; if the file is another framework's, name it with {option('dialect')} NAME"
+                    if key != "epochs"
+                    else ""
+                )
             )
     for key in ("epochs", "steps_per_epoch", "batch_size", "grad_accum", "interval", "warmup"):
         if layer.data.get(key) is not None:
@@ -150,17 +149,17 @@ def build(layer: Layer) -> RunConfig:
             )
     version = installed_version()
     name = _scheduler_type(f, notes)
-    lr = _number(f, "learning_rate", low=0.0)
-    epochs = _number(f, "num_train_epochs", low=0.0, open_low=True)
-    max_steps = int(_number(f, "max_steps", integer=True))
-    batch = int(_number(f, "per_device_train_batch_size", integer=True, low=1))
-    accum = int(_number(f, "gradient_accumulation_steps", integer=True, low=1))
+    lr = number(f, "learning_rate", low=0.0)
+    epochs = number(f, "num_train_epochs", low=0.0, open_low=True)
+    max_steps = int(number(f, "max_steps", integer=True))
+    batch = int(number(f, "per_device_train_batch_size", integer=True, low=1))
+    accum = int(number(f, "gradient_accumulation_steps", integer=True, low=1))
     drop_last = f.doc.get("dataloader_drop_last", False)
     if not isinstance(drop_last, bool):
         raise ConfigError(f"{f.at('dataloader_drop_last')}: expected true or false, got {describe_value(drop_last)}")
-    kwargs = _kwargs(f)
-    dataset = _whole(f, "dataset_size")
-    world = _whole(f, "world_size") or 1
+    kwargs = scheduler_kwargs(f)
+    dataset = whole(f, "dataset_size")
+    world = whole(f, "world_size") or 1
 
     upe: int | None = None
     text = ""
@@ -202,7 +201,7 @@ def build(layer: Layer) -> RunConfig:
     if name in NO_WARMUP and warmup:
         notes.append(f"{name}: get_scheduler ignores the warmup of {warmup} steps for this type")
     text += f"; warmup {warmup_text}"
-    metrics, evaluations = _evaluations(f, name, total, upe)
+    metrics, evaluated_at = evaluations(f, name, total, upe)
 
     args: dict[str, Any] = {}
     if name not in NO_WARMUP:
@@ -211,7 +210,7 @@ def build(layer: Layer) -> RunConfig:
             args["num_training_steps"] = total
     if name != "constant":
         args.update(kwargs)
-    deepspeed = _deepspeed_scheduler(f, notes)
+    deepspeed = deepspeed_scheduler(f, notes)
     if deepspeed is not None:
         raise ConfigError(
             f"{f.at('deepspeed')}: the DeepSpeed config has a scheduler block (type {deepspeed}), which replaces the "
@@ -228,7 +227,7 @@ def build(layer: Layer) -> RunConfig:
         num_warmup_steps=warmup,
         num_training_steps=total,
         scheduler_specific_kwargs=kwargs,
-        evaluations=tuple(evaluations),
+        evaluations=tuple(evaluated_at),
         warmup_given=f.given("warmup_steps") or f.given("warmup_ratio"),
         max_steps_overrides=max_steps > 0 and (epochs_given or dataset is not None),
         num_train_epochs=epochs,
@@ -236,11 +235,11 @@ def build(layer: Layer) -> RunConfig:
     )
     label = layer.data.get("label")
     title = layer.data.get("title")
-    for key, default in (("learning_rate", "5e-05"), ("num_train_epochs", "3")):
+    for key, default in (("learning_rate", "5e-05"), ("num_train_epochs", "3"), ("per_device_train_batch_size", "8")):
         if not f.given(key) and (key != "num_train_epochs" or max_steps <= 0):
             notes.append(f"{key} is not set: lrviz used the Trainer's default, {default}")
     sources = tuple(
-        (key, str(f.doc.get(key, _DEFAULTS.get(key))), f.source(key))
+        (key, str(f.doc.get(key, DEFAULTS.get(key))), f.source(key))
         for key in (
             "lr_scheduler_type",
             "learning_rate",
@@ -252,7 +251,7 @@ def build(layer: Layer) -> RunConfig:
             "warmup_ratio",
             "lr_scheduler_kwargs",
         )
-        if f.given(key) or key in _DEFAULTS
+        if f.given(key) or key in DEFAULTS
     ) + tuple(
         (key, str(f.override(key)), f.override_at(key)) for key in ("dataset_size", "world_size") if f.override(key)
     )
@@ -319,74 +318,12 @@ def _scheduler_type(f: Fields, notes: list[str]) -> str:
     return raw
 
 
-def _number(
-    f: Fields,
-    key: str,
-    *,
-    integer: bool = False,
-    low: float | None = None,
-    open_low: bool = False,
-    high: float | None = None,
-) -> float:
-    value = f.doc.get(key, _DEFAULTS.get(key))
-    if isinstance(value, str):  # PyYAML 1.1 reads `3e-6` as a string; HfArgumentParser takes it as a number
-        try:
-            value = float(value)
-        except ValueError:
-            raise ConfigError(f"{f.at(key)}: expected a number, got {describe_value(value)}") from None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(
-            f"{f.at(key)}: expected {'an integer' if integer else 'a number'}, got {describe_value(value)}"
-        )
-    if integer and not float(value).is_integer():
-        raise ConfigError(f"{f.at(key)}: expected an integer, got {value!r}")
-    if low is not None and (value <= low if open_low else value < low):
-        raise ConfigError(f"{f.at(key)}: must be {'>' if open_low else '>='} {low:g}, got {value!r}")
-    if high is not None and value > high:
-        raise ConfigError(f"{f.at(key)}: must be <= {high:g}, got {value!r}")
-    return int(value) if integer else value
-
-
-def _whole(f: Fields, key: str) -> int | None:
-    value = f.override(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{f.override_at(key)}: expected an integer >= 1, got {describe_value(value)}")
-    return value
-
-
-def _kwargs(f: Fields) -> dict[str, Any]:
-    raw = f.doc.get("lr_scheduler_kwargs")
-    if raw is None or raw == "":
-        return {}
-    if isinstance(raw, str):  # TrainingArguments.__post_init__ parses a JSON string starting with `{`
-        try:
-            raw = json.loads(raw) if raw.strip().startswith("{") else raw
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{f.at('lr_scheduler_kwargs')}: not valid JSON: {exc.msg}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(
-            f"{f.at('lr_scheduler_kwargs')}: expected a mapping like {{num_cycles: 2}}, got {describe_value(raw)}"
-        )
-    out: dict[str, Any] = {}
-    for k, v in raw.items():
-        if not isinstance(k, str) or not k.isidentifier():
-            raise ConfigError(f"{f.at('lr_scheduler_kwargs')}: {k!r} is not an argument name")
-        if not (v is None or isinstance(v, bool | int | float | str)) or isinstance(v, float) and not math.isfinite(v):
-            raise ConfigError(
-                f"{f.at('lr_scheduler_kwargs', k)}: expected a number, string or true/false, got {describe_value(v)}"
-            )
-        out[k] = v
-    return out
-
-
 def _warmup(f: Fields, total: int, version: tuple[int, int], notes: list[str]) -> tuple[int, str]:
     """Warmup steps as ``TrainingArguments.get_warmup_steps(total)`` gives them, and the arithmetic."""
-    steps = _number(f, "warmup_steps", low=0.0)
+    steps = number(f, "warmup_steps", low=0.0)
     ratio = None
     if f.given("warmup_ratio"):
-        ratio = _number(f, "warmup_ratio", low=0.0, high=1.0)
+        ratio = number(f, "warmup_ratio", low=0.0, high=1.0)
     if version < (5, 0):
         if not float(steps).is_integer():
             raise ConfigError(f"{f.at('warmup_steps')}: transformers 4.x takes an integer; use warmup_ratio")
@@ -408,79 +345,6 @@ def _warmup(f: Fields, total: int, version: tuple[int, int], notes: list[str]) -
     if steps >= 1:
         return int(steps), f"{int(steps):,} steps" + (" (int)" if not float(steps).is_integer() else "")
     return math.ceil(total * steps), f"ceil({steps:g} x {total:,}) = {math.ceil(total * steps):,} steps"
-
-
-def _evaluations(f: Fields, name: str, total: int, upe: int | None) -> tuple[tuple[float, ...] | None, list[int]]:
-    """For metric-driven types: the metric of each evaluation, and the steps after which they happen."""
-    if name not in METRIC_TYPES:
-        return None, []
-    strategy = f.doc.get("eval_strategy", f.doc.get("evaluation_strategy", "no"))
-    if strategy not in ("steps", "epoch"):
-        raise ConfigError(
-            f"{f.at('eval_strategy')}: lr_scheduler_type {name} requires an eval strategy (steps or epoch), "
-            f"as TrainingArguments does; got {describe_value(strategy)}"
-        )
-    if strategy == "steps":
-        every = _number(f, "eval_steps", low=0.0, open_low=True) if f.given("eval_steps") else None
-        if every is None:
-            every = _number(f, "logging_steps", low=0.0, open_low=True)
-        every = math.ceil(total * every) if every < 1 else int(every)
-        at = list(range(every, total, every))
-    else:
-        if upe is None:
-            raise ConfigError(
-                f"{f.at('eval_strategy')}: evaluating every epoch needs the dataset size: pass {option('dataset_size')} N"
-            )
-        at = list(range(upe, total, upe))
-    raw = f.override("metrics")
-    if raw is None:
-        raw = f.doc.get("metrics")
-    where = f.override_at("metrics") if f.override("metrics") is not None else f.at("metrics")
-    if isinstance(raw, Path):
-        raw = read_metrics(raw)
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(
-            f"{where}: {name} steps on an evaluation metric: give one value per evaluation "
-            f"({len(at)} before the last step) with {option('metrics')} FILE or `metrics: [...]`"
-        )
-    values = []
-    for i, v in enumerate(raw):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ConfigError(f"{where}[{i}]: expected a number, got {describe_value(v)}")
-        values.append(float(v))
-    if len(values) < len(at):
-        raise ConfigError(f"{where}: {len(values)} metric values for {len(at)} evaluations; give one per evaluation")
-    return tuple(values[: len(at)]), at
-
-
-def _deepspeed_scheduler(f: Fields, notes: list[str]) -> str | None:
-    """The type of a ``scheduler`` block in the DeepSpeed config the run references, which replaces HF's."""
-    raw = f.doc.get("deepspeed")
-    block: Any = None
-    if isinstance(raw, dict):
-        block = raw.get("scheduler")
-    elif isinstance(raw, str) and raw.strip().endswith(".json") and f.origin != "flags":
-        given = Path(raw.strip())
-        # the Trainer opens the path from the directory it was launched in; configs often sit elsewhere
-        candidates = [given] if given.is_absolute() else [Path.cwd() / given, Path(f.origin).parent / given]
-        path = next((p for p in candidates if p.is_file()), None)
-        if path is None:
-            notes.append(
-                f"{f.at('deepspeed')}: {raw.strip()} is not found from the current directory (where the Trainer "
-                "opens it) nor beside the config; if it has a scheduler block, that block replaces the schedule "
-                "drawn here: run lrviz from the training's launch directory"
-            )
-            return None
-        from lrviz.config.files import read_yaml
-
-        try:
-            data, _ = read_yaml(path)
-        except ConfigError:
-            return None
-        block = data.get("scheduler")
-    if isinstance(block, dict):
-        return str(block.get("type"))
-    return None
 
 
 __all__ = ["ARGS", "SCHEDULER_TYPES", "build", "installed_version", "settings"]

@@ -13,7 +13,6 @@ from typing import Any
 
 from lrviz.config.layer import Layer
 from lrviz.frameworks.base import Adapter, Evidence, Inventory, Progress, score_keys
-from lrviz.frameworks.timm import code, keys, read, rules
 from lrviz.model import Curve, Finding, RunConfig
 
 #: train.py arguments that no other format uses.
@@ -46,12 +45,18 @@ class Timm(Adapter):
         return evidence
 
     def inventory(self, dialect: str) -> Inventory:
+        from lrviz.frameworks.timm import keys
+
         return keys.INVENTORY
 
     def caveats(self, dialect: str) -> Mapping[str, str]:
+        from lrviz.frameworks.timm import keys
+
         return keys.CAVEATS
 
     def build(self, layer: Layer) -> RunConfig:
+        from lrviz.frameworks.timm import read
+
         return read.build(layer)
 
     def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
@@ -67,10 +72,16 @@ class Timm(Adapter):
         return _stepping.simulate_resume(TrainPy(), run, resume_at)
 
     def run_findings(self, run: RunConfig) -> list[Finding]:
+        from lrviz.frameworks.timm import rules
+
         return rules.run_findings(run)
 
     def curve_findings(self, curve: Curve) -> list[Finding]:
+        from lrviz.frameworks.timm import rules
+
         return rules.curve_findings(curve)
 
     def code(self, run: RunConfig) -> str:
+        from lrviz.frameworks.timm import code
+
         return code.code(run).text

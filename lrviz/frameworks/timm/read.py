@@ -94,6 +94,15 @@ def build(layer: Layer) -> RunConfig:
             f"{f.at('sched')}: expected a timm scheduler name{suggest(str(sched), SCHEDULERS)}; "
             f"one of {', '.join(SCHEDULERS)}"
         )
+    if f.origin != "flags":  # an args file missing keys train.py would have dumped: its defaults shape the curve
+        shaping = ("sched", "epochs", "lr", "warmup_epochs", "warmup_lr", "min_lr", "decay_epochs", "decay_rate")
+        missing = [k for k in shaping if k not in f.doc and k not in layer.data]
+        if missing:
+            taken = ", ".join(f"{k}={_DEFAULTS.get(k, 'cosine')}" for k in missing if k != "lr")
+            notes.append(
+                f"{f.prefix}not set, train.py's defaults: {taken}"
+                + ("; lr from lr_base and the batch size" if "lr" in missing else "")
+            )
     args: dict[str, Any] = {"sched": sched}
     for key, kind, default, _ in ARGS:
         args[key] = _value(f, key, kind, default)

@@ -16,7 +16,7 @@ from typing import Any
 
 from lrviz.config.layer import Layer
 from lrviz.frameworks.base import STRONG, Adapter, Evidence, Progress
-from lrviz.frameworks.torch import build, code, document, rules, training
+from lrviz.frameworks.torch import document, training
 from lrviz.keys import KeyPath
 from lrviz.model import Curve, Finding, RunConfig
 
@@ -53,10 +53,12 @@ class Torch(Adapter):
         return document.from_document(data, path, key, lines, allow_import=allow_import)
 
     def read(self, layer: Layer) -> RunConfig:
-        return build.build_run(layer)
+        return self.build(layer)
 
     def build(self, layer: Layer) -> RunConfig:
-        return build.build_run(layer)
+        from lrviz.frameworks.torch.build import build_run
+
+        return build_run(layer)
 
     def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
         from lrviz import engine  # torch: only now that a schedule is stepped
@@ -69,13 +71,19 @@ class Torch(Adapter):
         return engine.simulate_resume(run, resume_at)
 
     def run_findings(self, run: RunConfig) -> list[Finding]:
+        from lrviz.frameworks.torch import rules
+
         return rules.run_findings(run)
 
     def curve_findings(self, curve: Curve) -> list[Finding]:
+        from lrviz.frameworks.torch import rules
+
         return rules.check_curve(curve)
 
     def code(self, run: RunConfig) -> str:
-        return code.pytorch_code(run).text
+        from lrviz.frameworks.torch.code import pytorch_code
+
+        return pytorch_code(run).text
 
 
 def _class_nodes(node: Any, path: KeyPath = (), depth: int = 0) -> tuple[str, ...]:

@@ -218,7 +218,9 @@ def _unread_lr_keys(
     from lrviz.frameworks.base import looks_like_lr_key
 
     used = {sched_path[:1], sched_path, *(() if optimizer_path is None else (optimizer_path[:1], optimizer_path))}
-    places: list[tuple[KeyPath, Mapping[str, Any]]] = [((), data)] if sched_path else []  # a root node's keys are its own
+    places: list[tuple[KeyPath, Mapping[str, Any]]] = (
+        [((), data)] if sched_path else []
+    )  # a root node's keys are its own
     if len(sched_path) > 1 and isinstance(get(data, sched_path[:-1]), Mapping):
         places.append((sched_path[:-1], get(data, sched_path[:-1])))
     skip = {"trainer", "defaults", "interval", "frequency", *EPOCH_KEYS, *CONFIG_SIBLINGS, *OPTIMIZER_KEYS}
