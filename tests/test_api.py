@@ -210,4 +210,5 @@ def test_load_takes_the_dialect_when_the_keys_do_not_decide(tmp_path: Path) -> N
     with pytest.raises(lrviz.ConfigError, match="cannot tell which framework"):
         lrviz.load(path, dataset_size=40)
     run = lrviz.load(path, dialect="axolotl", dataset_size=40)  # axolotl: 2 epochs of 5 steps, its default cosine
-    assert run.scheduler.describe() == "hf cosine(num_warmup_steps=1, num_training_steps=10)"
+    # axolotl: 2 epochs x 40 samples / (micro 8 x 1) = 10 steps; its warmup of 1 becomes 2 (core/builders/base.py)
+    assert run.scheduler.describe() == "hf cosine(num_warmup_steps=2, num_training_steps=10)"

@@ -136,8 +136,11 @@ class Accounting:
         def join(keys: tuple[str, ...]) -> str:
             return ", ".join(keys) if keys else "(none)"
 
+        decided = join(self.decided_by[:6]) + (
+            f" and {len(self.decided_by) - 6} more" if len(self.decided_by) > 6 else ""
+        )
         return [
-            f"dialect: {self.dialect} (decided by {join(self.decided_by)})",
+            f"dialect: {self.dialect} (decided by {decided})",
             f"read: {join(self.read)}",
             f"no effect on the LR: {join(self.no_effect)}",
             f"unknown to lrviz (not read): {join(self.unknown)}",
@@ -170,6 +173,7 @@ def refuse_unmodelled(inventory: Inventory, fields: Fields, title: str) -> None:
     """A ConfigError naming the first key that changes the schedule in a way lrviz does not step."""
     for key, what in inventory.unmodelled.items():
         value = fields.doc.get(key)
+        what = what.removeprefix(f"{key}: ")  # the location already names the key
         if value not in (None, False, "", 0, [], {}):
             raise ConfigError(
                 f"{fields.at(key)}: {what}; lrviz does not step that ({title}), so it refuses to draw a curve the "

@@ -92,7 +92,7 @@ class NeMo(Refused):
 
 class ESPnet(Refused):
     name = "espnet"
-    title = "ESPnet"
+    title = "ESPnet/WeNet"
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         if isinstance(data.get("scheduler"), str) and "scheduler_conf" in data:
@@ -100,10 +100,12 @@ class ESPnet(Refused):
         return score_keys(self.name, self.name, data, ("scheduler_conf", "optim_conf", "encoder_conf"), ())
 
     def refusal(self, f: Fields) -> str:
+        framework = "WeNet" if "dataset_conf" in f.doc or "model_conf" in f.doc and "tokenizer" in f.doc else "ESPnet"
+        module = "wenet.utils.scheduler" if framework == "WeNet" else "espnet2.schedulers"
         return (
-            f"{f.at('scheduler')}: an ESPnet scheduler (scheduler: {f.doc.get('scheduler')}, with scheduler_conf) "
-            "is ESPnet's own class (espnet2.schedulers), stepped per batch or per epoch by its trainer; lrviz does "
-            "not step ESPnet schedules yet"
+            f"{f.at('scheduler')}: a {framework} scheduler (scheduler: {f.doc.get('scheduler')}, with scheduler_conf) "
+            f"is {framework}'s own class ({module}), stepped by its trainer; lrviz does not step {framework} "
+            "schedules yet"
         )
 
 

@@ -133,6 +133,14 @@ CASES: list[Case] = [
     Case(
         "deepspeed/axolotl_yi34b_pair/examples/01-ai/config-34b.yml",
         f"render {{file}} {N}",
+        Refusal(("config-34b.yml:39: batch_size", "please set only one of gradient_accumulation_steps or batch_size")),
+        "axolotl's own validation: this 2023 file sets both",
+        HF,
+        label="as-is",
+    ),
+    Case(
+        "deepspeed/axolotl_yi34b_pair/examples/01-ai/config-34b.yml",
+        f"render {{file}} {N} --set batch_size=null",
         Refusal(("config-34b.yml:64: deepspeed", "scheduler block (type WarmupDecayLR)", "--set deepspeed=null")),
         "the DeepSpeed file found from the launch directory replaces the schedule: refused",
         HF,
@@ -141,15 +149,9 @@ CASES: list[Case] = [
     ),
     Case(
         "deepspeed/axolotl_yi34b_pair/examples/01-ai/config-34b.yml",
-        f"render {{file}} {N} --set deepspeed=null",
-        HFSchedule(
-            "cosine",
-            2e-5,
-            100,
-            96,
-            stderr=("val_set_size splits part of the dataset off", "batch_size: axolotl derives"),
-        ),
-        "without the DeepSpeed block: the Trainer's cosine, caveats said",
+        f"render {{file}} {N} --set batch_size=null --set deepspeed=null",
+        HFSchedule("cosine", 2e-5, 100, 94, stderr=("val_set_size splits part of the dataset off",)),
+        "axolotl's arithmetic: one ceil over the run (ceil(1000 x 3 / 32) = 94, not the Trainer's 96)",
         HF,
         label="no-deepspeed",
     ),
@@ -354,6 +356,30 @@ CASES: list[Case] = [
         Refusal(("a YOLO hyperparameter file",)),
         "YOLOv7 hyp",
     ),
+    Case(
+        "other_frameworks/wenet_aishell_conformer_scheduler_warmuplr_conf.yaml",
+        "render {file}",
+        Refusal(("a WeNet scheduler (scheduler: warmuplr", "wenet.utils.scheduler")),
+        "WeNet, not ESPnet",
+    ),
+    Case(
+        "other_frameworks/wenet_librispeech_squeezeformer_noamholdannealing.yaml",
+        "render {file}",
+        Refusal(("a WeNet scheduler (scheduler: NoamHoldAnnealing",)),
+        "WeNet, not ESPnet",
+    ),
+    Case(
+        "lightning_cli_more/torchgeo_l7irish_lr_patience_plateau.yaml",
+        "render {file}",
+        Refusal(("model.class_path: SemanticSegmentationTask builds its optimizer and scheduler", "(lr, patience)")),
+        "a LightningCLI task that fixes its scheduler in code: named, with its LR arguments",
+    ),
+    Case(
+        "lightning_cli_more/torchgeo_mocov2_model_init_args_schedule.yaml",
+        "render {file}",
+        Refusal(("model.class_path: MoCoTask builds its optimizer and scheduler", "(lr, schedule)")),
+        "a LightningCLI task that fixes its scheduler in code",
+    ),
     # ---------------------------------------------------------------- torch layouts read, not refused
     Case(
         "other_frameworks/rtdetr_optimizer_multisteplr_type.yml",
@@ -483,7 +509,7 @@ def test_issue18_config(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def _new_configs() -> set[str]:
     """The files issue 18 added: every config under the categories it introduced, plus its DeepSpeed pair."""
-    categories = ("llm_", "hydra_more", "other_frameworks", "timm_more", "deepspeed")
+    categories = ("llm_", "hydra_more", "other_frameworks", "timm_more", "deepspeed", "lightning_cli_more")
     out = set()
     for path in CONFIGS.rglob("*"):
         rel = path.relative_to(CONFIGS).as_posix()

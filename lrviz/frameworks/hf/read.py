@@ -163,7 +163,9 @@ def build(layer: Layer) -> RunConfig:
 
     upe: int | None = None
     text = ""
-    if dataset is not None:
+    if layer.dialect == "axolotl":
+        total, warmup_value, text = axolotl_steps(f, epochs, max_steps, batch, dataset, world)
+    elif dataset is not None:
         batches = dataset // batch if drop_last else -(-dataset // batch)
         per_rank = batches // world if drop_last else -(-batches // world)
         if per_rank == 0:
@@ -181,7 +183,9 @@ def build(layer: Layer) -> RunConfig:
         else:
             text += f" = {upe:,} optimizer steps"
     epochs_given = f.given("num_train_epochs")
-    if max_steps > 0:
+    if layer.dialect == "axolotl":
+        pass  # axolotl passes its own total as max_steps
+    elif max_steps > 0:
         total = max_steps
         text = (text + "; " if text else "") + f"max_steps = {total:,} steps"
         if upe is not None:
@@ -197,7 +201,12 @@ def build(layer: Layer) -> RunConfig:
     if total > MAX_POINTS:
         raise ConfigError(f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,}")
 
-    warmup, warmup_text = _warmup(f, total, version, notes)
+    if layer.dialect == "axolotl":
+        # axolotl hands its warmup to TrainingArguments.warmup_steps; get_warmup_steps then reads it
+        warmup = int(warmup_value) if warmup_value >= 1 else math.ceil(total * warmup_value)
+        warmup_text = f"{warmup:,} steps (axolotl's rule)"
+    else:
+        warmup, warmup_text = _warmup(f, total, version, notes)
     if name in NO_WARMUP and warmup:
         notes.append(f"{name}: get_scheduler ignores the warmup of {warmup} steps for this type")
     text += f"; warmup {warmup_text}"
@@ -270,6 +279,59 @@ def build(layer: Layer) -> RunConfig:
         settings=settings,
         sources=sources,
     )
+
+
+def axolotl_steps(
+    f: Fields, epochs: float, max_steps: int, micro: int, dataset: int | None, world: int
+) -> tuple[int, float, str]:
+    """axolotl's total steps and the warmup it passes to TrainingArguments (axolotl 067b021).
+
+    ``normalize_config`` (``utils/config/__init__.py`` 200-230): ``gradient_accumulation_steps``, else
+    ``batch_size // micro_batch_size``; ``batch_size``, else ``micro x accumulation``, times the ranks.
+    ``calculate_total_num_steps`` (``utils/trainer.py``, without sample packing): ``ceil(N x num_epochs /
+    batch_size)``, one ceil over the whole run; the builder passes it as ``max_steps`` unless ``max_steps``
+    is set (``core/builders/base.py`` 677). Warmup (``_configure_warmup_and_logging``, 235-257):
+    ``warmup_steps``; else ``int(warmup_ratio x T)`` (a floor); else ``min(int(0.03 x T), 100)``; 1 becomes 2.
+    """
+    given_batch = f.doc.get("batch_size")
+    accum = f.doc.get("gradient_accumulation_steps")
+    # axolotl's own validation (utils/schemas/validation.py check_gas_bsz, check_batch_size_fields)
+    if accum and given_batch:
+        raise ConfigError(
+            f'{f.at("batch_size")}: axolotl refuses this file: "please set only one of gradient_accumulation_steps '
+            f'or batch_size"; remove one ({option("overrides")} batch_size=null)'
+        )
+    if not accum:
+        accum = given_batch // micro if isinstance(given_batch, int) and not isinstance(given_batch, bool) else 1
+    per_step = (given_batch if isinstance(given_batch, int) and given_batch > 0 else micro * int(accum)) * world
+    if max_steps > 0:
+        total = max_steps
+        text = f"max_steps = {total:,} steps"
+    elif dataset is None:
+        raise ConfigError(
+            f"{f.prefix}axolotl counts the steps from the dataset size: pass {option('dataset_size')} N "
+            f"(the training samples after val_set_size), or set {f.at('max_steps').split(': ')[-1]}"
+        )
+    else:
+        total = max(math.ceil(dataset * epochs / per_step), 1)
+        text = (
+            f"axolotl: ceil({dataset:,} samples x {epochs:g} epochs / {per_step:,} per step "
+            f"(micro_batch_size {micro} x accumulation {accum}"
+            + (f" x {world} ranks" if world > 1 else "")
+            + f")) = {total:,} steps"
+        )
+    if total > MAX_POINTS:
+        raise ConfigError(f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,}")
+    warmup: float
+    if f.given("warmup_steps"):
+        warmup = number(f, "warmup_steps", low=0.0)
+    elif f.given("warmup_ratio"):
+        warmup = max(int(number(f, "warmup_ratio", low=0.0, high=1.0) * total), 0)
+    else:
+        warmup = min(int(0.03 * total), 100)
+    if warmup == 1:
+        warmup = 2
+    return total, warmup, text
 
 
 def _rename_axolotl(f: Fields, notes: list[str]) -> None:

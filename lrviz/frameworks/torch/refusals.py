@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks.base import looks_like_lr_key
 from lrviz.keys import KeyPath, dotted
 
 Where = Callable[[KeyPath], str]
@@ -26,7 +27,15 @@ def refuse(data: Mapping[str, Any], label: str, where: Where, *, strong_only: bo
     (checked before anything else is read); the rest once no scheduler node was found.
     """
     strong = (_root_registry,)
-    weak = (_class_name_params, _type_args, _registry_name, _class_as_key, _target_params, _classless_node)
+    weak = (
+        _class_name_params,
+        _type_args,
+        _registry_name,
+        _class_as_key,
+        _target_params,
+        _classless_node,
+        _scheduler_in_code,
+    )
     for check in strong if strong_only else (*strong, *weak):
         message = check(data, where)
         if message is not None:
@@ -130,6 +139,22 @@ def _target_params(data: Mapping[str, Any], where: Where) -> str | None:
                 "function); lrviz cannot step the project's class"
             )
     return None
+
+
+def _scheduler_in_code(data: Mapping[str, Any], where: Where) -> str | None:
+    """LightningCLI's ``model: {class_path: Task, init_args: {lr, patience, ...}}``: the task builds its scheduler."""
+    model = data.get("model")
+    if not isinstance(model, Mapping) or not isinstance(model.get("class_path"), str):
+        return None
+    init: Mapping[str, Any] = model["init_args"] if isinstance(model.get("init_args"), Mapping) else {}
+    shaping = [str(k) for k in init if looks_like_lr_key(str(k)) or str(k) in ("patience", "schedule", "lr")]
+    given = f" ({', '.join(shaping)})" if shaping else ""
+    return (
+        f"{where(('model', 'class_path'))}: {model['class_path']} builds its optimizer and scheduler in its own "
+        f"configure_optimizers; the config gives only its arguments{given}, so lrviz cannot see which scheduler "
+        "runs; name it in the config (LightningCLI's lr_scheduler: {class_path: torch.optim.lr_scheduler...}) or "
+        "use the matching lrviz command"
+    )
 
 
 def _schedule_path(path: KeyPath) -> bool:
