@@ -1,7 +1,10 @@
-"""Markdown for GitHub Actions' job summary: a table per run and a Unicode sparkline per schedule.
+"""GitHub Actions output: Markdown for the job summary, and annotations on the config line of a failed check.
 
 ``append_step_summary`` appends (never overwrites) to the file named by
 ``GITHUB_STEP_SUMMARY`` when that variable is set, and does nothing otherwise.
+``github_annotations`` turns failed checks into ``::error file=...,line=...::``
+workflow commands when ``GITHUB_ACTIONS=true`` (the runner sets it), so each shows
+on the pull request's diff at the line of the expectation or scheduler that failed.
 """
 
 from __future__ import annotations
@@ -71,3 +74,57 @@ def append_step_summary(title: str, lines: Sequence[str], env: dict[str, str] | 
     except OSError as exc:
         raise OutputError(f"GITHUB_STEP_SUMMARY={path}: cannot append: {exc.strerror or exc}") from None
     return path
+
+
+#: The keys where a config states its schedule, in the order they are looked for (torch/Lightning/Hydra,
+#: Hugging Face TrainingArguments, timm args.yaml); the annotation of a failed baseline or log points there.
+SCHEDULE_KEYS = ("scheduler", "lr_scheduler", "lr_scheduler_type", "sched")
+
+
+def github_annotations(
+    config: Path, failures: Sequence[str], key: str | None = None, env: dict[str, str] | None = None
+) -> list[str]:
+    """One ``::error`` workflow command per failure, at the config line it concerns; [] outside GitHub Actions.
+
+    A failed expectation points at its ``expect.NAME`` line (when the config states it); a
+    baseline or log that differs points at the scheduler node (``--key`` when given), else line 1.
+    """
+    if (env if env is not None else os.environ).get("GITHUB_ACTIONS") != "true":
+        return []
+    lines = _key_lines(config)
+    node: tuple[str | int, ...] | None = None
+    if key:
+        node = tuple(int(p) if p.isdigit() else p for p in key.split("."))
+    else:
+        found = [k for k in lines if k and k[-1] in SCHEDULE_KEYS]
+        node = min(found, key=len) if found else None
+    out = []
+    for failure in failures:
+        name = failure.split(":", 1)[0]
+        line = lines.get(("expect", name)) or (lines.get(node) if node else None) or 1
+        out.append(
+            f"::error file={_property(config.as_posix())},line={line},title={_property('lrviz check')}::"
+            f"{_data(f'{config}: {failure}')}"
+        )
+    return out
+
+
+def _key_lines(config: Path) -> dict[tuple[str | int, ...], int]:
+    """Key path -> line of a YAML/JSON config; empty when it cannot be read (the check itself said why)."""
+    from lrviz.config.files import read_yaml
+    from lrviz.errors import LrvizError
+
+    try:
+        return dict(read_yaml(config)[1])
+    except (LrvizError, OSError):
+        return {}
+
+
+def _data(text: str) -> str:
+    """Escape a workflow command's message, as the runner's toolkit does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    """Escape a workflow command's property value (file, title)."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")

@@ -21,8 +21,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from lrviz._version import __version__
-from lrviz.cli import files, frameworks, plan, schedulers, watch
+from lrviz.cli import doctor, files, frameworks, hooks, plan, schedulers, watch
 from lrviz.cli._platform import state
 from lrviz.cli.options import FLAGS
 from lrviz.cli.show import _error, _one_line
@@ -254,14 +253,14 @@ app = typer.Typer(**_APP_SETTINGS)
 
 def _version(value: bool) -> None:
     if value:
-        print(f"lrviz {__version__}")
+        doctor.print_versions()
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the versions and exit.")
     ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks (also LRVIZ_DEBUG=1), for bug reports.")
@@ -309,6 +308,8 @@ app.command("watch", epilog="Example: lrviz watch runs/exp1 --plan train.yaml --
 app.command("plan", epilog="Example: lrviz plan --epochs 75 --max-cycles 5 -o plans.png")(plan.plan_command)
 app.command("code", epilog="Example: lrviz code configs/warmup_cosine.yaml > train_schedule.py")(files.code_command)
 app.command("list")(schedulers.list_schedulers)
+app.command("doctor")(doctor.doctor_command)
+app.command("precommit-check", hidden=True)(hooks.precommit_check)  # the pre-commit hook lrviz-check
 
 
 def _app_for(argv: Sequence[str]) -> typer.Typer:

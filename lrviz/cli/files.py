@@ -412,6 +412,10 @@ def check_command(
     if failures:
         for failure in failures:
             print(f"{config}: {failure}", file=sys.stderr)
+        from lrviz.summary import github_annotations
+
+        for annotation in github_annotations(config, failures, key):  # GitHub Actions only
+            print(annotation)
         raise _Failed(f"{config}: {len(failures)} check(s) failed", 1)
     what = [f"baseline {baseline} ({len(base[1])} points)"] if base is not None else []
     what += [f"log {against}"] if against is not None else []
