@@ -63,6 +63,12 @@ EXTRAS: tuple[Extra, ...] = (
         "`lrviz check --against` TensorBoard event files",
         "pip install 'lrviz[tensorboard]'",
     ),
+    Extra(
+        "wandb",
+        ("wandb",),
+        "`lrviz check --against` W&B offline runs (run-*.wandb), read with wandb's own record definitions",
+        "pip install 'lrviz[wandb]'",
+    ),
 )
 
 

@@ -179,9 +179,17 @@ def _compare_with_logs(
 
 
 def write_annotations(
-    config: Path, found: list[tuple[str | None, str]], sarif: list[Path], annotate: bool | None
+    config: Path,
+    found: list[tuple[str | None, str]],
+    sarif: list[Path],
+    annotate: bool | None,
+    *,
+    kinds_only: bool = False,
 ) -> None:
-    """The failures as SARIF files and (``--annotate``, or on GitHub Actions) workflow commands on stdout."""
+    """The failures as SARIF files and (``--annotate``, or on GitHub Actions) workflow commands on stdout.
+
+    ``kinds_only``: print workflow commands only for the log diagnoses (the caller annotates the rest).
+    """
     import os
 
     from lrviz._version import __version__
@@ -190,7 +198,7 @@ def write_annotations(
 
     notes = place(config, found)
     if annotate or (annotate is None and os.environ.get("GITHUB_ACTIONS") == "true"):
-        for line in github(notes):
+        for line in github([n for n in notes if n.kind or not kinds_only]):
             print(line)
     if sarif:
         from lrviz.output import AtomicWriter
