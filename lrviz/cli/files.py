@@ -402,27 +402,15 @@ def check_command(
         from lrviz.cli.logs import check_discovered
 
         failures += check_discovered(curve, against, several, x, y, rtol, atol, found=found)
-    import os
+    from lrviz.cli.logs import annotate_check
 
-    on_actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    annotate_on = bool(annotate) or (annotate is None and on_actions)
-    if sarif or (annotate_on and failures):
-        from lrviz.cli.logs import write_annotations
-
-        # the log diagnoses here (at the key that explains them); expectations and baselines below
-        write_annotations(config, found, sarif, annotate_on, kinds_only=True)
+    annotate_check(config, found, sarif, annotate, key)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
     append_step_summary(f"lrviz check {config}", lines)
     if failures:
         for failure in failures:
             print(f"{config}: {failure}", file=sys.stderr)
-        from lrviz.summary import github_annotations
-
-        plain = [message for kind, message in found if kind is None]  # expectations and baselines
-        if annotate_on:  # at the expect.NAME line, or the scheduler node
-            for annotation in github_annotations(config, plain, key, env={"GITHUB_ACTIONS": "true"}):
-                print(annotation)
         raise _Failed(f"{config}: {len(failures)} check(s) failed", 1)
     what = [f"baseline {baseline} ({len(base[1])} points)"] if base is not None else []
     what += [f"log {against}"] if against is not None else []

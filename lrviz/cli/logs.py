@@ -178,6 +178,27 @@ def _compare_with_logs(
                 print(f"wrote {target}")
 
 
+def annotate_check(
+    config: Path, found: list[tuple[str | None, str]], sarif: list[Path], annotate: bool | None, key: str | None
+) -> None:
+    """``check``'s failures as SARIF and, with ``--annotate`` or on GitHub Actions, one workflow command each.
+
+    A log diagnosis is placed at the key that explains it (``lrviz.annotations``); a failed expectation at
+    its ``expect.NAME`` line and a baseline at the scheduler node (``lrviz.summary.github_annotations``).
+    """
+    import os
+
+    from lrviz.summary import github_annotations
+
+    on = bool(annotate) or (annotate is None and os.environ.get("GITHUB_ACTIONS") == "true")
+    if sarif or (on and found):
+        write_annotations(config, found, sarif, on, kinds_only=True)
+    if on:
+        plain = [message for kind, message in found if kind is None]
+        for annotation in github_annotations(config, plain, key, env={"GITHUB_ACTIONS": "true"}):
+            print(annotation)
+
+
 def write_annotations(
     config: Path,
     found: list[tuple[str | None, str]],
