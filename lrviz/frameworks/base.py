@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib
 import importlib.util
 import re
 from abc import ABC, abstractmethod
@@ -335,3 +336,49 @@ class Adapter(ABC):
             value = layer.data[key]
             path = (key, next(iter(value))) if isinstance(value, dict) and value else (key,)
             raise ConfigError(f"{layer.at(path)}: does not apply to a {self.title} file; {fix}")
+
+
+class LibraryAdapter(Adapter):
+    """An adapter whose package follows the layout ``read``, ``step``, ``rules``, ``code``.
+
+    ``read.build`` reads a layer; ``step.<stepper>`` builds and steps the library's scheduler for
+    ``lrviz.frameworks._stepping``; ``rules.run_findings``/``curve_findings`` are its traps;
+    ``code.code`` writes its snippet. Each module is imported when first needed, so detecting a
+    document imports none of them, and only stepping imports the framework and torch.
+    """
+
+    #: the adapter's package (``lrviz.frameworks.hf``) and the class in its ``step`` module
+    modules: ClassVar[str]
+    stepper: ClassVar[str]
+
+    def _module(self, name: str) -> Any:
+        return importlib.import_module(f"{self.modules}.{name}")
+
+    def build(self, layer: Layer) -> RunConfig:
+        run: RunConfig = self._module("read").build(layer)
+        return run
+
+    def _library(self) -> Any:
+        return getattr(self._module("step"), self.stepper)()
+
+    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
+        from lrviz.frameworks import _stepping
+
+        return _stepping.simulate(self._library(), run, momentum=momentum, progress=progress)
+
+    def simulate_resume(self, run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
+        from lrviz.frameworks import _stepping
+
+        return _stepping.simulate_resume(self._library(), run, resume_at)
+
+    def run_findings(self, run: RunConfig) -> list[Finding]:
+        found: list[Finding] = self._module("rules").run_findings(run)
+        return found
+
+    def curve_findings(self, curve: Curve) -> list[Finding]:
+        found: list[Finding] = self._module("rules").curve_findings(curve)
+        return found
+
+    def code(self, run: RunConfig) -> str:
+        text: str = self._module("code").code(run).text
+        return text

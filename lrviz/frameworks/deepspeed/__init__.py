@@ -9,13 +9,10 @@ whose length is ``total_num_steps`` or the run's.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Mapping
 from typing import Any
 
-from lrviz.config.layer import Layer
-from lrviz.frameworks.base import STRONG, Adapter, Evidence, Inventory, Progress, score_keys
-from lrviz.model import Curve, Finding, RunConfig
+from lrviz.frameworks.base import STRONG, Evidence, Inventory, LibraryAdapter, score_keys
 
 _STRONG = (
     "zero_optimization",
@@ -93,7 +90,9 @@ CAVEATS = {
 }
 
 
-class DeepSpeed(Adapter):
+class DeepSpeed(LibraryAdapter):
+    modules = "lrviz.frameworks.deepspeed"
+    stepper = "Engine"
     name = "deepspeed"
     title = "DeepSpeed"
     package = "deepspeed"
@@ -115,35 +114,3 @@ class DeepSpeed(Adapter):
 
     def caveats(self, dialect: str) -> Mapping[str, str]:
         return CAVEATS
-
-    def build(self, layer: Layer) -> RunConfig:
-        from lrviz.frameworks.deepspeed import read
-
-        return read.build(layer)
-
-    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
-        from lrviz.frameworks import _stepping
-        from lrviz.frameworks.deepspeed.step import Engine  # the framework and torch: only now
-
-        return _stepping.simulate(Engine(), run, momentum=momentum, progress=progress)
-
-    def simulate_resume(self, run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
-        from lrviz.frameworks import _stepping
-        from lrviz.frameworks.deepspeed.step import Engine
-
-        return _stepping.simulate_resume(Engine(), run, resume_at)
-
-    def run_findings(self, run: RunConfig) -> list[Finding]:
-        from lrviz.frameworks.deepspeed import rules
-
-        return rules.run_findings(run)
-
-    def curve_findings(self, curve: Curve) -> list[Finding]:
-        from lrviz.frameworks.deepspeed import rules
-
-        return rules.curve_findings(curve)
-
-    def code(self, run: RunConfig) -> str:
-        from lrviz.frameworks.deepspeed import code
-
-        return code.code(run).text

@@ -7,13 +7,10 @@ written out by ``code``; ``keys`` classifies every key these files hold.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Mapping
 from typing import Any
 
-from lrviz.config.layer import Layer
-from lrviz.frameworks.base import WEAK, Adapter, Evidence, Inventory, Progress, score_keys
-from lrviz.model import Curve, Finding, RunConfig
+from lrviz.frameworks.base import WEAK, Evidence, Inventory, LibraryAdapter, score_keys
 
 #: TrainingArguments fields that no other format uses.
 _HF_STRONG = ("lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs", "lr_scheduler_kwargs")
@@ -45,7 +42,9 @@ _AXOLOTL_WEAK = (
 )
 
 
-class HuggingFace(Adapter):
+class HuggingFace(LibraryAdapter):
+    modules = "lrviz.frameworks.hf"
+    stepper = "Trainer"
     name = "hf"
     title = "Hugging Face TrainingArguments"
     dialects = ("axolotl", "llamafactory", "trl")
@@ -91,35 +90,3 @@ class HuggingFace(Adapter):
         from lrviz.frameworks.hf import keys
 
         return keys.CAVEATS_BY_DIALECT.get(dialect, keys.CAVEATS)
-
-    def build(self, layer: Layer) -> RunConfig:
-        from lrviz.frameworks.hf import read
-
-        return read.build(layer)
-
-    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
-        from lrviz.frameworks import _stepping
-        from lrviz.frameworks.hf.step import Trainer  # the framework and torch: only now
-
-        return _stepping.simulate(Trainer(), run, momentum=momentum, progress=progress)
-
-    def simulate_resume(self, run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
-        from lrviz.frameworks import _stepping
-        from lrviz.frameworks.hf.step import Trainer
-
-        return _stepping.simulate_resume(Trainer(), run, resume_at)
-
-    def run_findings(self, run: RunConfig) -> list[Finding]:
-        from lrviz.frameworks.hf import rules
-
-        return rules.run_findings(run)
-
-    def curve_findings(self, curve: Curve) -> list[Finding]:
-        from lrviz.frameworks.hf import rules
-
-        return rules.curve_findings(curve)
-
-    def code(self, run: RunConfig) -> str:
-        from lrviz.frameworks.hf import code
-
-        return code.code(run).text

@@ -7,13 +7,10 @@ stepped by ``step`` (``create_scheduler_v2``), checked by ``rules``, written out
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Mapping
 from typing import Any
 
-from lrviz.config.layer import Layer
-from lrviz.frameworks.base import Adapter, Evidence, Inventory, Progress, score_keys
-from lrviz.model import Curve, Finding, RunConfig
+from lrviz.frameworks.base import Evidence, Inventory, LibraryAdapter, score_keys
 
 #: train.py arguments that no other format uses.
 _STRONG = (
@@ -30,7 +27,9 @@ _STRONG = (
 _WEAK = ("opt", "warmup_lr", "warmup_epochs", "min_lr", "decay_rate", "smoothing", "mixup", "opt_eps")
 
 
-class Timm(Adapter):
+class Timm(LibraryAdapter):
+    modules = "lrviz.frameworks.timm"
+    stepper = "TrainPy"
     name = "timm"
     title = "timm args.yaml"
     package = "timm"
@@ -53,35 +52,3 @@ class Timm(Adapter):
         from lrviz.frameworks.timm import keys
 
         return keys.CAVEATS
-
-    def build(self, layer: Layer) -> RunConfig:
-        from lrviz.frameworks.timm import read
-
-        return read.build(layer)
-
-    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
-        from lrviz.frameworks import _stepping
-        from lrviz.frameworks.timm.step import TrainPy  # the framework and torch: only now
-
-        return _stepping.simulate(TrainPy(), run, momentum=momentum, progress=progress)
-
-    def simulate_resume(self, run: RunConfig, resume_at: int) -> tuple[array[float], ...]:
-        from lrviz.frameworks import _stepping
-        from lrviz.frameworks.timm.step import TrainPy
-
-        return _stepping.simulate_resume(TrainPy(), run, resume_at)
-
-    def run_findings(self, run: RunConfig) -> list[Finding]:
-        from lrviz.frameworks.timm import rules
-
-        return rules.run_findings(run)
-
-    def curve_findings(self, curve: Curve) -> list[Finding]:
-        from lrviz.frameworks.timm import rules
-
-        return rules.curve_findings(curve)
-
-    def code(self, run: RunConfig) -> str:
-        from lrviz.frameworks.timm import code
-
-        return code.code(run).text
