@@ -16,11 +16,15 @@ from lrviz.cli.options import (
     DpiOption,
     EveryOption,
     KeyOption,
+    LogXColumnOption,
+    LogYColumnOption,
     LogYOption,
     MomentumOption,
     OutOption,
     QuietOption,
+    RunNameOption,
     SizeOption,
+    SkippedStepsOption,
     StyleOption,
     TitleOption,
     flag_values,
@@ -280,14 +284,9 @@ def check_command(
             "dir), or a CSV/JSONL with --x/--y. Exit 1 with a diagnosis when it differs from the plan.",
         ),
     ] = None,
-    x: Annotated[str | None, typer.Option("--x", metavar="COLUMN", help="The step column of a CSV/JSONL log.")] = None,
-    y: Annotated[
-        str | None, typer.Option("--y", metavar="COLUMN", help="The LR column (or TensorBoard tag) of a log.")
-    ] = None,
-    run_name: Annotated[
-        str | None,
-        typer.Option("--run", metavar="NAME", help="The run of a tracker's store (MLflow, W&B, trackio): name or id."),
-    ] = None,
+    x: LogXColumnOption = None,
+    y: LogYColumnOption = None,
+    run_name: RunNameOption = None,
     out: OutOption = None,
     rtol: Annotated[
         float | None,
@@ -308,15 +307,7 @@ def check_command(
     restarts: Annotated[
         str | None, typer.Option("--restarts", metavar="E,E,...", help="Expect restarts at exactly these epochs.")
     ] = None,
-    skipped_steps: Annotated[
-        str | None,
-        typer.Option(
-            "--skipped-steps",
-            metavar="K[@STEP],...",
-            help="The run's scheduler did not step on K optimizer steps at STEP (default 0): AMP's GradScaler "
-            "skips steps whose gradients overflow. Comma-separated for several.",
-        ),
-    ] = None,
+    skipped_steps: SkippedStepsOption = None,
     annotate: Annotated[
         bool | None,
         typer.Option(

@@ -157,6 +157,25 @@ AllowEnvOption = Annotated[
         "Without it, lrviz reads no environment variable a config names. Repeatable.",
     ),
 ]
+#: The log options ``check`` and ``watch`` share.
+LogXColumnOption = Annotated[
+    str | None, typer.Option("--x", metavar="COLUMN", help="The step column of a CSV/JSONL log.")
+]
+LogYColumnOption = Annotated[
+    str | None, typer.Option("--y", metavar="COLUMN", help="The LR column (or tag, or metric) of a log.")
+]
+RunNameOption = Annotated[
+    str | None, typer.Option("--run", metavar="NAME", help="The run of a tracker's store: name or id.")
+]
+SkippedStepsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--skipped-steps",
+        metavar="K[@STEP],...",
+        help="The run's scheduler did not step on K optimizer steps at STEP (default 0): AMP's GradScaler "
+        "skips steps whose gradients overflow. Comma-separated for several.",
+    ),
+]
 DialectOption = Annotated[
     str | None,
     typer.Option(

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from lrviz.cli.options import KeyOption, QuietOption, with_file_options
+from lrviz.cli.options import (
+    KeyOption,
+    LogXColumnOption,
+    LogYColumnOption,
+    QuietOption,
+    RunNameOption,
+    SkippedStepsOption,
+    with_file_options,
+)
 from lrviz.cli.show import _Failed, notes
 from lrviz.errors import ConfigError
 
@@ -51,13 +59,9 @@ def watch_command(
         typer.Option("--idle", metavar="SECONDS", min=0.0, help="End after SECONDS without a new logged step."),
     ] = 600.0,
     once: Annotated[bool, typer.Option("--once", help="Read the log once, check what is there, and exit.")] = False,
-    x: Annotated[str | None, typer.Option("--x", metavar="COLUMN", help="The step column of a CSV/JSONL log.")] = None,
-    y: Annotated[
-        str | None, typer.Option("--y", metavar="COLUMN", help="The LR column (or tag, or metric) of a log.")
-    ] = None,
-    run_name: Annotated[
-        str | None, typer.Option("--run", metavar="NAME", help="The run of a tracker's store: name or id.")
-    ] = None,
+    x: LogXColumnOption = None,
+    y: LogYColumnOption = None,
+    run_name: RunNameOption = None,
     rtol: Annotated[
         float | None,
         typer.Option("--rtol", min=0.0, help="Relative tolerance. (default: 1e-6, or what the log's digits allow)"),
@@ -76,15 +80,7 @@ def watch_command(
             show_default=False,
         ),
     ] = None,
-    skipped_steps: Annotated[
-        str | None,
-        typer.Option(
-            "--skipped-steps",
-            metavar="K[@STEP],...",
-            help="The run's scheduler did not step on K optimizer steps at STEP (default 0): AMP's GradScaler "
-            "skips steps whose gradients overflow. Comma-separated for several.",
-        ),
-    ] = None,
+    skipped_steps: SkippedStepsOption = None,
     key: KeyOption = None,
     quiet: QuietOption = False,
     options: dict[str, Any] | None = None,
