@@ -30,7 +30,7 @@ import importlib.util
 import re
 from abc import ABC, abstractmethod
 from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -240,6 +240,17 @@ class Fields:
         return "default"
 
 
+def mappings(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyPath, Mapping[str, Any]]]:
+    """Every mapping in a document with its key path, outermost first, at most 8 levels deep."""
+    if isinstance(node, Mapping) and depth <= 8:
+        yield base, node
+        for k, v in node.items():
+            yield from mappings(v, (*base, k), depth + 1)
+    elif isinstance(node, list) and depth <= 8:
+        for i, v in enumerate(node):
+            yield from mappings(v, (*base, i), depth + 1)
+
+
 class Adapter(ABC):
     """One framework. Subclasses set the class attributes and implement the abstract methods.
 
@@ -322,9 +333,7 @@ class Adapter(ABC):
             if fields.doc.get(key) not in (None, False, "", 0, [], {}):
                 notes.append(f"{fields.at(key)}: {what}")
         run = self.build(layer)
-        return dataclasses.replace(
-            run, notes=(*run.notes, *notes), accounting=tuple(accounting.lines()), sources=run.sources
-        )
+        return dataclasses.replace(run, notes=(*run.notes, *notes), accounting=tuple(accounting.lines()))
 
     def refuse_options(self, layer: Layer) -> None:
         """A run option that does not apply to this framework's file is refused, naming its own key."""

@@ -9,12 +9,12 @@ a different curve is not the run's.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
-from lrviz.frameworks.base import STRONG, Adapter, Evidence, Fields, Progress, score_keys
+from lrviz.frameworks.base import STRONG, Adapter, Evidence, Fields, Progress, mappings, score_keys
 from lrviz.keys import KeyPath
 from lrviz.model import Curve, RunConfig
 
@@ -50,18 +50,8 @@ class Refused(Adapter):
         """The refusal itself says what to do; flags are not the problem."""
 
 
-def _nodes(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyPath, Mapping[str, Any]]]:
-    if isinstance(node, Mapping) and depth <= 8:
-        yield base, node
-        for k, v in node.items():
-            yield from _nodes(v, (*base, k), depth + 1)
-    elif isinstance(node, list) and depth <= 8:
-        for i, v in enumerate(node):
-            yield from _nodes(v, (*base, i), depth + 1)
-
-
 def _nemo_sched(data: Mapping[str, Any]) -> tuple[KeyPath, str] | None:
-    for path, node in _nodes(data):
+    for path, node in mappings(data):
         sched = node.get("sched")
         if isinstance(sched, Mapping) and isinstance(sched.get("name"), str):
             return (*path, "sched", "name"), sched["name"]

@@ -10,11 +10,11 @@ adapters before this (``lrviz.frameworks.refused``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lrviz.errors import ConfigError, option
-from lrviz.frameworks.base import looks_like_lr_key
+from lrviz.frameworks.base import looks_like_lr_key, mappings
 from lrviz.keys import KeyPath, dotted
 
 Where = Callable[[KeyPath], str]
@@ -42,18 +42,8 @@ def refuse(data: Mapping[str, Any], label: str, where: Where, *, strong_only: bo
             raise ConfigError(message)
 
 
-def _nodes(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyPath, Mapping[str, Any]]]:
-    if isinstance(node, Mapping) and depth <= 8:
-        yield base, node
-        for k, v in node.items():
-            yield from _nodes(v, (*base, k), depth + 1)
-    elif isinstance(node, list) and depth <= 8:
-        for i, v in enumerate(node):
-            yield from _nodes(v, (*base, i), depth + 1)
-
-
 def _class_name_params(data: Mapping[str, Any], where: Where) -> str | None:
-    for path, node in _nodes(data):
+    for path, node in mappings(data):
         lowered = {str(k).lower(): k for k in node}
         if "class_name" in lowered and ("params" in lowered or "args" in lowered):
             name = node[lowered["class_name"]]
@@ -80,7 +70,7 @@ def _root_registry(data: Mapping[str, Any], where: Where) -> str | None:
 
 
 def _type_args(data: Mapping[str, Any], where: Where) -> str | None:
-    for path, node in _nodes(data):
+    for path, node in mappings(data):
         kind = node.get("type")
         if isinstance(kind, str) and isinstance(node.get("args"), Mapping) and path and "sched" in str(path[-1]):
             return (
@@ -95,7 +85,7 @@ def _class_as_key(data: Mapping[str, Any], where: Where) -> str | None:
     from lrviz.schedules import SCHEDULERS
 
     names = {s.name for s in SCHEDULERS}
-    for path, node in _nodes(data):
+    for path, node in mappings(data):
         for k, v in node.items():
             if k in names and isinstance(v, Mapping):
                 return (
@@ -108,7 +98,7 @@ def _class_as_key(data: Mapping[str, Any], where: Where) -> str | None:
 
 def _classless_node(data: Mapping[str, Any], where: Where) -> str | None:
     """A scheduler node with arguments but no class: the class is fixed in code or chosen by a defaults list."""
-    for path, node in _nodes(data):
+    for path, node in mappings(data):
         for key in ("lr_scheduler", "scheduler"):
             sched = node.get(key)
             if not isinstance(sched, Mapping) or any(k in sched for k in ("class_path", "_target_", "name", "type")):
@@ -130,7 +120,7 @@ def _classless_node(data: Mapping[str, Any], where: Where) -> str | None:
 
 def _target_params(data: Mapping[str, Any], where: Where) -> str | None:
     """latent-diffusion/sgm's ``scheduler_config: {target: ldm.lr_scheduler.X, params: {...}}``."""
-    for path, node in _nodes(data):
+    for path, node in mappings(data):
         target = node.get("target")
         if isinstance(target, str) and "." in target and path and "sched" in str(path[-1]).lower():
             return (
@@ -163,7 +153,7 @@ def _schedule_path(path: KeyPath) -> bool:
 
 
 def _registry_name(data: Mapping[str, Any], where: Where) -> str | None:
-    for path, node in _nodes(data):
+    for path, node in mappings(data):
         if isinstance(node.get("_name_"), str) and _schedule_path(path):
             name = node["_name_"]
             return (
