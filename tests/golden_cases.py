@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 #: The commit whose lrviz made the recording (main before issue 24's change).
-RECORDED_AT = "eddda91"
+RECORDED_AT = "3a049b3"
 LIBRARIES = ("torch", "matplotlib", "rich", "typer", "transformers", "pyyaml", "omegaconf")
 
 
@@ -97,7 +97,7 @@ CASES = [
     _case("help_bare", needs=("typer",)),
     _case("help_cosine", "cosine", "--help", needs=("typer",)),
     _case("help_render", "render", "--help", needs=("typer",)),
-    _case("version", "--version", needs=()),
+    _case("version", "--version", needs=("environment",)),
     # bad input: one line, exit 2, nothing written
     _case("error_value", "cosine", "--t-max", "0", "-o", "x.png"),
     _case("error_epochs", "cosine", "--epochs", "abc"),
@@ -117,7 +117,10 @@ CASES = [
 
 
 def versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {}
+    """Each library's installed version, and ``environment``: what ``lrviz --version`` lists."""
+    from lrviz.environment import versions as environment
+
+    found: dict[str, str | None] = {"environment": "; ".join(environment())}
     for name in LIBRARIES:
         try:
             found[name] = metadata.version(name)
