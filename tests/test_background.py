@@ -192,7 +192,7 @@ background.prestart()
 spare = background._SPARE[0].pid
 
 from lrviz.cli._torch import simulate_one
-from lrviz.config import build_run, from_document
+from lrviz.reading import build_run, from_document
 
 def step(n):
     run = build_run(from_document({{"scheduler": {{"name": "StepLR", "step_size": 2}}, "epochs": n}}, "x"))
