@@ -47,9 +47,14 @@ def load(
     key: str | None = None,
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
     dialect: str | None = None,
+    allow_exec: bool = False,
     **options: Any,
 ) -> RunConfig:
     """A validated run from a config file (YAML or JSON) or a mapping shaped like one.
+
+    ``allow_exec`` lets an OpenMMLab/mmengine Python config (``config.py``) be read: that RUNS
+    the file and its ``_base_`` files (mmengine's ``Config.fromfile``); ``overrides`` are then
+    mmengine's ``--cfg-options``.
 
     ``key`` picks the scheduler node in a larger training config (``"model.scheduler"``).
     ``dialect`` names the framework the file is for (``"hf"``, ``"axolotl"``, ``"timm"``, ...) when its
@@ -79,7 +84,7 @@ def load(
             data = resolve(data, sets, "<config>", {})
         layer = from_document(data, "<config>", key, dialect=dialect)
     else:
-        layer = load_file(Path(source), key, sets=sets, dialect=dialect)
+        layer = load_file(Path(source), key, sets=sets, dialect=dialect, allow_exec=allow_exec)
     run = build_run(layer if over is None else merge(layer, over))
     # notes name keys for library users (the command line spells them as its flags)
     return dataclasses.replace(run, notes=tuple(render_options(n) for n in run.notes))

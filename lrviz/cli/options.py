@@ -148,6 +148,14 @@ AllowImportOption = Annotated[
         "project's code, from the current directory. Repeatable.",
     ),
 ]
+AllowExecOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-exec",
+        help="Read an OpenMMLab/mmengine Python config (config.py): RUNS the file and its _base_ files with "
+        "mmengine's Config.fromfile, as OpenMMLab's tools do; --set then works as their --cfg-options.",
+    ),
+]
 AllowEnvOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -243,6 +251,7 @@ FILE_OPTIONS: dict[str, Any] = {
     "config_dir": ConfigDirOption,
     "config_name": ConfigNameOption,
     "allow_import": AllowImportOption,
+    "allow_exec": AllowExecOption,
     "allow_env": AllowEnvOption,
     "dialect": DialectOption,
     "explain": ExplainOption,
@@ -321,6 +330,7 @@ FLAGS: dict[str, str] = {
     "x": "--x",
     "y": "--y",
     "allow_import": "--allow-import",
+    "allow_exec": "--allow-exec",
     "allow_env": "--allow-env",
     "dialect": "--dialect",
     "config_dir": "--config-dir",

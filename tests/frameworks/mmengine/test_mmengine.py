@@ -1,0 +1,210 @@
+"""mmengine: a Python config's schedulers equal a loop written with mmengine's own scheduler classes.
+
+The reference loop is written here the way mmengine's Runner runs: each ``param_scheduler``
+entry built from its class (``build_iter_from_epoch`` for ``convert_to_iter_based``, ``end``
+defaulted to the loop's length), the LR read before every iteration (RuntimeInfoHook), the
+``by_epoch=False`` schedulers stepped after every iteration and the others after every epoch
+(ParamSchedulerHook).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import lrviz
+from lrviz.cli.commands import app
+from lrviz.errors import ConfigError
+
+if importlib.util.find_spec("mmengine") is None:
+    pytest.skip("mmengine is not installed", allow_module_level=True)
+
+import torch  # noqa: E402
+
+from lrviz.frameworks.mmengine.step import registry  # noqa: E402
+
+registry()  # imports mmengine.optim as lrviz does (its torch.jit deprecation warning dropped)
+from mmengine.optim import scheduler as mm  # noqa: E402
+
+runner = CliRunner()
+REAL = Path(__file__).parents[2] / "realworld" / "configs" / "mmengine"
+SCHEDULE_1X = REAL / "mmdetection/configs/_base_/schedules/schedule_1x.py"
+SCHEDULE_80K = REAL / "mmsegmentation/configs/_base_/schedules/schedule_80k.py"
+SWIN = REAL / "mmpretrain/configs/_base_/schedules/imagenet_bs1024_adamw_swin.py"
+BS256 = REAL / "mmpretrain/configs/_base_/schedules/imagenet_bs256.py"
+RTMDET_S = REAL / "mmyolo/configs/rtmdet/rtmdet_s_syncbn_fast_8xb32-300e_coco.py"
+YOLOV5 = REAL / "mmyolo/configs/yolov5/yolov5_s-v61_syncbn_8xb16-300e_coco.py"
+
+
+def reference(
+    schedulers: list[dict[str, Any]], lr: float, *, by_epoch: bool, length: int, epoch_length: int
+) -> list[float]:
+    """The Runner's loop over mmengine's classes; ``length`` is max_epochs (by_epoch) or max_iters."""
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=lr, momentum=0.9)
+    max_epochs, max_iters = (length, length * epoch_length) if by_epoch else (1, length)
+    built = []
+    for cfg in schedulers:
+        cfg = dict(cfg)
+        cls = getattr(mm, cfg.pop("type"))
+        cfg.setdefault("end", max_epochs if cfg.get("by_epoch", True) else max_iters)
+        if cfg.pop("convert_to_iter_based", False):
+            built.append(cls.build_iter_from_epoch(optimizer, epoch_length=epoch_length, **cfg))
+        else:
+            built.append(cls(optimizer, **cfg))
+    out: list[float] = []
+    epochs, iters = (length, epoch_length) if by_epoch else (1, length)
+    for _ in range(epochs):
+        for _ in range(iters):
+            out.append(optimizer.param_groups[0]["lr"])
+            param.grad = torch.zeros(1)
+            optimizer.step()
+            for s in built:
+                if not s.by_epoch:
+                    s.step()
+        for s in built:
+            if s.by_epoch and by_epoch:
+                s.step()
+    return out
+
+
+def curve(path: Path, **options: Any) -> lrviz.Curve:
+    return lrviz.simulate(path, allow_exec=True, **options)
+
+
+def test_mmdet_schedule_1x_equals_the_runner_loop() -> None:
+    got = curve(SCHEDULE_1X, batch_size=2, dataset_size=1000, world_size=8)
+    # 1000 samples / 8 GPUs = 125 per GPU, batch 2 -> 63 iterations (the last batch kept)
+    assert got.run.steps_per_epoch == 63 and got.points == 12 * 63
+    want = reference(
+        [
+            {"type": "LinearLR", "start_factor": 0.001, "by_epoch": False, "begin": 0, "end": 500},
+            {"type": "MultiStepLR", "begin": 0, "end": 12, "by_epoch": True, "milestones": [8, 11], "gamma": 0.1},
+        ],
+        0.02,
+        by_epoch=True,
+        length=12,
+        epoch_length=63,
+    )
+    assert got.lr == want
+
+
+def test_linear_warmup_ending_at_500_peaks_at_iteration_499_and_says_so() -> None:
+    got = curve(SCHEDULE_1X, steps_per_epoch=1000)
+    lrs = got.lr
+    # mmengine: total_iters = end - begin - 1, so the ramp is over at 499 and 500 runs at the same LR
+    assert lrs[499] == pytest.approx(0.02) and lrs[500] == lrs[499] and lrs[498] < lrs[499]
+    found = [f for f in got.findings if f.code == "mmengine-ramp-ends-early"]
+    assert len(found) == 1 and found[0].data["reached_at"] == 499
+    assert "iteration 499, not 500" in found[0].message and "end=501" in found[0].message
+
+
+def test_mmseg_iteration_based_poly_equals_the_runner_loop() -> None:
+    got = curve(SCHEDULE_80K, epochs=3000)  # --epochs replaces max_iters: a short run of the same file
+    assert got.run.unit == "step" and got.points == 3000
+    want = reference(
+        [{"type": "PolyLR", "eta_min": 1e-4, "power": 0.9, "begin": 0, "end": 80000, "by_epoch": False}],
+        0.01,
+        by_epoch=False,
+        length=3000,
+        epoch_length=0,
+    )
+    assert got.lr == want
+
+
+def test_mmpretrain_swin_convert_to_iter_based_and_default_end() -> None:
+    got = curve(SWIN, steps_per_epoch=5, epochs=40)
+    want = reference(
+        [
+            {"type": "LinearLR", "start_factor": 1e-3, "by_epoch": True, "end": 20, "convert_to_iter_based": True},
+            {"type": "CosineAnnealingLR", "eta_min": 1e-5, "by_epoch": True, "begin": 20},
+        ],
+        5e-4 * 1024 / 512,
+        by_epoch=True,
+        length=40,
+        epoch_length=5,
+    )
+    assert got.lr == want
+
+
+def test_epoch_schedulers_alone_need_no_dataset_size() -> None:
+    got = curve(BS256)
+    assert got.run.steps_per_epoch == 1 and got.points == 100
+    assert got.lr == reference(
+        [{"type": "MultiStepLR", "by_epoch": True, "milestones": [30, 60, 90], "gamma": 0.1}],
+        0.1,
+        by_epoch=True,
+        length=100,
+        epoch_length=1,
+    )
+
+
+def test_mmyolo_rtmdet_inherits_through_two_bases() -> None:
+    got = curve(RTMDET_S, dataset_size=4000, world_size=8)  # batch 32 per GPU from train_dataloader
+    assert got.run.steps_per_epoch == 16 and got.run.epochs == 300
+    want = reference(
+        [
+            {"type": "LinearLR", "start_factor": 1e-5, "by_epoch": False, "begin": 0, "end": 1000},
+            {
+                "type": "CosineAnnealingLR",
+                "eta_min": 0.004 * 0.05,
+                "begin": 150,
+                "end": 300,
+                "T_max": 150,
+                "by_epoch": True,
+                "convert_to_iter_based": True,
+            },
+        ],
+        0.004,
+        by_epoch=True,
+        length=300,
+        epoch_length=16,
+    )
+    assert got.lr == want
+
+
+def test_mmyolo_yolov5_param_scheduler_hook_is_refused_by_name() -> None:
+    with pytest.raises(ConfigError, match="YOLOv5ParamSchedulerHook steps the LR its own way"):
+        curve(YOLOV5, dataset_size=1000)
+
+
+def test_the_iterations_needed_are_asked_for_with_the_flags() -> None:
+    with pytest.raises(ConfigError, match="LinearLR \\(by_epoch=False\\) steps every iteration.*--dataset-size"):
+        curve(SCHEDULE_1X)
+
+
+def test_set_works_as_cfg_options() -> None:
+    got = lrviz.simulate(
+        SCHEDULE_1X, allow_exec=True, overrides=["optim_wrapper.optimizer.lr=0.04"], steps_per_epoch=100
+    )
+    assert got.run.optimizer.lr == 0.04 and max(got.lr) == pytest.approx(0.04)
+
+
+def test_a_python_config_is_not_run_without_allow_exec() -> None:
+    result = runner.invoke(app, ["render", str(SCHEDULE_1X)])
+    assert result.exit_code == 2
+    assert "--allow-exec" in result.output and "runs it" in result.output
+
+
+def test_render_through_the_cli() -> None:
+    result = runner.invoke(app, ["render", str(BS256), "--allow-exec", "--every", "30"])
+    assert result.exit_code == 0, result.output
+    assert "MultiStepLR" in result.output
+
+
+def test_code_runs_and_prints_the_same_lrs() -> None:
+    run = lrviz.load(SCHEDULE_1X, allow_exec=True, steps_per_epoch=50)
+    source = lrviz.code(run)
+    printed: list[float] = []
+    namespace: dict[str, Any] = {"print": lambda text: printed.append(float(text.rsplit(" ", 1)[1]))}
+    exec(compile(source, "snippet", "exec"), namespace)  # noqa: S102 - our own output
+    assert printed == lrviz.simulate(run).lr
+
+
+def test_resume_loads_every_scheduler_state() -> None:
+    got = curve(SCHEDULE_1X, steps_per_epoch=100, resume_at=5)
+    assert got.resumed is not None and list(got.resumed[0]) == got.lr
