@@ -15,6 +15,7 @@ from typing import Any
 from lrviz import frameworks
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks.base import STRONG
 from lrviz.frameworks.mmengine import document as _mmengine_document
 from lrviz.keys import KeyPath
 from lrviz.model import RunConfig
@@ -96,7 +97,7 @@ def _python_config(
     data = _mmengine_document.load(path, sets)
     adapter = frameworks.get("mmengine")
     evidence = adapter.detect(data)
-    if evidence.score < frameworks.STRONG:
+    if evidence.score < STRONG:
         raise ConfigError(
             f"{path}: mmengine ran it, but it sets none of an mmengine config's keys (param_scheduler, "
             "optim_wrapper, train_cfg)"

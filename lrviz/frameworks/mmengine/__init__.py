@@ -20,7 +20,9 @@ _STRONG = ("param_scheduler", "optim_wrapper", "default_hooks", "default_scope")
 _WEAK = ("train_cfg", "train_dataloader", "val_evaluator", "env_cfg", "log_processor", "auto_scale_lr", "vis_backends")
 
 #: The keys ``Runner.from_cfg`` reads (mmengine/runner/runner.py); the LR follows from the first group.
-_READ = frozenset({"param_scheduler", "optim_wrapper", "train_cfg", "train_dataloader", "auto_scale_lr", "default_hooks"})
+_READ = frozenset(
+    {"param_scheduler", "optim_wrapper", "train_cfg", "train_dataloader", "auto_scale_lr", "default_hooks"}
+)
 _RUNNER = frozenset(
     {
         "model",

@@ -42,7 +42,9 @@ def code(run: RunConfig) -> Snippet:
         loop = [
             f"for epoch in range({fw.max_epochs}):",
             f"    for i in range({run.steps_per_epoch}):",
-            "        print(f\"iter {epoch * " + str(run.steps_per_epoch) + " + i}: lr {optimizer.param_groups[0]['lr']}\")",
+            '        print(f"iter {epoch * '
+            + str(run.steps_per_epoch)
+            + " + i}: lr {optimizer.param_groups[0]['lr']}\")",
             "        optimizer.step()",
             step_iter,
             "            if not s.by_epoch:  # ParamSchedulerHook.after_train_iter",

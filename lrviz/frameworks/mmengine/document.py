@@ -10,6 +10,7 @@ any other. Only ``lrviz.reading`` calls this, and only when ``--allow-exec`` was
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +35,8 @@ def looks_like_mmengine(path: Path) -> bool:
 def load(path: Path, sets: Sequence[str]) -> dict[str, Any]:
     """Run the config (and its ``_base_`` files) with mmengine and return it as plain dicts and lists."""
     require("mmengine", "mmengine")
-    from mmengine.config import Config, DictAction
+    config = importlib.import_module("mmengine.config")
+    Config, DictAction = config.Config, config.DictAction  # noqa: N806 - mmengine's class names
 
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,9 @@ def _schedulers(f: Fields) -> tuple[list[dict[str, Any]], list[str]]:
         cfg = dict(item)
         kind = cfg["type"]
         if isinstance(kind, type):  # a lazy config names the class itself
-            cfg["type"] = kind.__name__ if kind.__module__.startswith("mmengine.") else f"{kind.__module__}.{kind.__name__}"
+            cfg["type"] = (
+                kind.__name__ if kind.__module__.startswith("mmengine.") else f"{kind.__module__}.{kind.__name__}"
+            )
         if not isinstance(cfg["type"], str):
             raise ConfigError(f"{at}: type: expected a scheduler name, got {describe_value(kind)}")
         out.append(cfg)
@@ -220,9 +222,7 @@ def _custom_hooks(f: Fields) -> None:
             )
 
 
-def _epoch_length(
-    f: Fields, layer: Layer, needed: bool, first: Mapping[str, Any]
-) -> tuple[int, str | None]:
+def _epoch_length(f: Fields, layer: Layer, needed: bool, first: Mapping[str, Any]) -> tuple[int, str | None]:
     """``len(train_dataloader)`` from --steps-per-epoch, or --dataset-size, the batch size and --world-size."""
     given = layer.data.get("steps_per_epoch")
     dataset = layer.data.get("dataset_size")
@@ -278,7 +278,9 @@ def _optimizer(f: Fields, notes: list[str]) -> tuple[float, str, dict[str, Any]]
     opt = wrapper["optimizer"]
     lr = opt.get("lr")
     if isinstance(lr, bool) or not isinstance(lr, int | float) or lr < 0:
-        raise ConfigError(f"{f.at('optim_wrapper', 'optimizer', 'lr')}: expected a number >= 0, got {describe_value(lr)}")
+        raise ConfigError(
+            f"{f.at('optim_wrapper', 'optimizer', 'lr')}: expected a number >= 0, got {describe_value(lr)}"
+        )
     name = str(getattr(opt.get("type"), "__name__", opt.get("type")))
     torch_name = name if name in _OPTIONS else "SGD"
     if torch_name != name:
@@ -322,7 +324,11 @@ def _sources(f: Fields, by_epoch: bool, epoch_length: int, geometry: str | None)
     out = [
         ("train loop", "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop", f.at("train_cfg")),
         (loop, str(train.get(loop)), f.at("train_cfg", loop)),
-        ("lr", str((f.doc.get("optim_wrapper") or {}).get("optimizer", {}).get("lr")), f.at("optim_wrapper", "optimizer", "lr")),
+        (
+            "lr",
+            str((f.doc.get("optim_wrapper") or {}).get("optimizer", {}).get("lr")),
+            f.at("optim_wrapper", "optimizer", "lr"),
+        ),
     ]
     if epoch_length:
         out.append(("iterations per epoch", str(epoch_length), geometry or "given"))

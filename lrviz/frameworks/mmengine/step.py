@@ -58,10 +58,9 @@ def registry() -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             importlib.import_module("mmengine.optim")
-        from mmengine.registry import PARAM_SCHEDULERS
+        return importlib.import_module("mmengine.registry").PARAM_SCHEDULERS
     except ImportError as exc:
         raise ConfigError(f"mmengine is installed but does not import: {one_line(exc)}") from None
-    return PARAM_SCHEDULERS
 
 
 class RunnerLoop:
@@ -80,7 +79,9 @@ class RunnerLoop:
                 )
             args = {k: v for k, v in cfg.items()}
             try:
-                built.append(schedulers.build(args, default_args={"optimizer": optimizer, "epoch_length": fw.epoch_length}))
+                built.append(
+                    schedulers.build(args, default_args={"optimizer": optimizer, "epoch_length": fw.epoch_length})
+                )
             except LrvizError:
                 raise
             except (*_TORCH_ERRORS, AssertionError, KeyError) as exc:
