@@ -53,7 +53,7 @@ def load_file(
     from lrviz.config.interpolation import needs_resolution, resolve
 
     kind = _CODE_SUFFIXES.get(Path(path).suffix.lower())
-    if kind is not None and (allow_exec or _mmengine_document.looks_like_mmengine(Path(path))):
+    if kind is not None and _mmengine_document.looks_like_mmengine(Path(path)):
         if not allow_exec:
             raise ConfigError(
                 f"{path}: an OpenMMLab/mmengine Python config is a program: reading it runs it and its _base_ "
@@ -64,6 +64,11 @@ def load_file(
         raise ConfigError(
             f"{path}: {kind} is a program: reading it means running it, and lrviz does not run config files; "
             "lrviz reads YAML and JSON configs"
+            + (
+                f" ({option('allow_exec')} runs mmengine configs only: this file sets none of their keys)"
+                if allow_exec
+                else ""
+            )
         )
     other = _OTHER_FORMATS.get(Path(path).suffix.lower())
     if other is not None:

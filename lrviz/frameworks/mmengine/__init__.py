@@ -16,7 +16,7 @@ from typing import Any
 from lrviz.frameworks.base import Evidence, Inventory, KeyKind, LibraryAdapter, score_keys
 
 #: Top-level names only an mmengine config assigns.
-_STRONG = ("param_scheduler", "optim_wrapper", "default_hooks", "default_scope")
+_STRONG = ("param_scheduler", "optim_wrapper", "default_hooks", "default_scope", "lr_config")
 _WEAK = ("train_cfg", "train_dataloader", "val_evaluator", "env_cfg", "log_processor", "auto_scale_lr", "vis_backends")
 
 #: The keys ``Runner.from_cfg`` reads (mmengine/runner/runner.py); the LR follows from the first group.
@@ -51,6 +51,11 @@ _RUNNER = frozenset(
         "vis_backends",
         "strategy",
         "model_wrapper_cfg",
+        # mmcv 1.x keys beside lr_config (refused): no LR of their own
+        "optimizer_config",
+        "checkpoint_config",
+        "runner",
+        "evaluation",
     }
 )
 

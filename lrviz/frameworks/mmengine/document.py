@@ -19,8 +19,13 @@ from typing import Any
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks.base import one_line, require
 
-#: Names an mmengine config assigns at its top level (``_base_`` and the Runner's keys).
-_MARKS = re.compile(r"^(_base_|param_scheduler|optim_wrapper|train_cfg|default_hooks|train_dataloader)\s*=", re.M)
+#: Names an mmengine config assigns at its top level (``_base_``, the Runner's keys, and the mmcv 1.x
+#: keys mmengine's Config still reads, so that an mmdet 2.x schedule is named for what it is).
+_MARKS = re.compile(
+    r"^(_base_|param_scheduler|optim_wrapper|train_cfg|default_hooks|train_dataloader|lr_config|runner|"
+    r"optimizer_config|checkpoint_config)\s*=",
+    re.M,
+)
 
 
 def looks_like_mmengine(path: Path) -> bool:

@@ -208,3 +208,96 @@ def test_code_runs_and_prints_the_same_lrs() -> None:
 def test_resume_loads_every_scheduler_state() -> None:
     got = curve(SCHEDULE_1X, steps_per_epoch=100, resume_at=5)
     assert got.resumed is not None and list(got.resumed[0]) == got.lr
+
+
+OTHER = Path(__file__).parents[2] / "realworld" / "configs" / "other_frameworks"
+
+
+def test_mmpretrain_warmup_then_cosine_with_t_max_equals_the_runner_loop() -> None:
+    got = curve(OTHER / "mmpretrain_bs256_200e_coslr_warmup.py", steps_per_epoch=3)
+    want = reference(
+        [
+            {
+                "type": "LinearLR",
+                "start_factor": 0.25,
+                "by_epoch": True,
+                "begin": 0,
+                "end": 5,
+                "convert_to_iter_based": True,
+            },
+            {"type": "CosineAnnealingLR", "T_max": 195, "by_epoch": True, "begin": 5, "end": 200},
+        ],
+        0.1,
+        by_epoch=True,
+        length=200,
+        epoch_length=3,
+    )
+    assert got.lr == want
+
+
+def test_auto_scale_lr_applies_only_when_enabled() -> None:
+    path = OTHER / "mmpretrain_bs256_epochstep.py"
+    plain = curve(path)
+    assert plain.run.optimizer.lr == 0.045
+    scaled = lrviz.simulate(
+        path,
+        allow_exec=True,
+        overrides=["auto_scale_lr.enable=True"],
+        batch_size=64,
+        world_size=8,
+    )
+    assert scaled.run.optimizer.lr == 0.045 * (8 * 64 / 256)  # Runner.scale_lr: world x batch / base
+    assert any("base_batch_size 256" in n for n in scaled.run.notes)
+    assert scaled.lr == reference(
+        [{"type": "StepLR", "by_epoch": True, "step_size": 1, "gamma": 0.98}],
+        0.045 * (8 * 64 / 256),
+        by_epoch=True,
+        length=300,
+        epoch_length=1,
+    )
+
+
+def test_an_mmcv_1x_lr_config_is_refused_by_name() -> None:
+    with pytest.raises(ConfigError, match="lr_config: the LR hook of mmcv 1.x configs"):
+        curve(OTHER / "mmseg_schedule_160k_lr_config_poly.py")
+
+
+def test_xtuner_train_loop_is_refused_by_name() -> None:
+    path = REAL.parent / "llm_xtuner" / "xtuner_qwen_1_8b_qlora_alpaca_e3.py"
+    with pytest.raises(ConfigError, match="xtuner.engine.runner.TrainLoop is not one of mmengine's train loops"):
+        curve(path)
+
+
+def test_allow_exec_runs_mmengine_configs_only() -> None:
+    with pytest.raises(ConfigError, match="runs mmengine configs only"):
+        curve(OTHER / "nanogpt_train_gpt2_config.py")
+
+
+FAST_START = """
+import sys
+import typer
+from lrviz.cli import app
+try:
+    typer.main.get_command(app).main({args!r}, prog_name="lrviz")
+except SystemExit as exc:
+    code = exc.code
+print(code, sorted(m for m in ("torch", "mmengine") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "want"),
+    [
+        (["render", "--help"], "0 []"),
+        (["render", str(SCHEDULE_1X)], "2 []"),  # refused before anything is run or imported
+        (["cosine", "--t-max", "3"], "0 ['torch']"),
+    ],
+)
+def test_help_errors_and_torch_runs_import_no_mmengine(args: list[str], want: str) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", FAST_START.format(args=args)], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip().splitlines()[-1] == want, result.stderr
