@@ -301,3 +301,31 @@ def test_help_errors_and_torch_runs_import_no_mmengine(args: list[str], want: st
         [sys.executable, "-c", FAST_START.format(args=args)], capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip().splitlines()[-1] == want, result.stderr
+
+
+def _real_run(tmp_path: Path, config: Path, iters: int, *options: str) -> Path:
+    import subprocess
+    import sys
+
+    work = tmp_path / "work_dir"
+    script = Path(__file__).with_name("realrun.py")
+    done = subprocess.run(
+        [sys.executable, str(script), str(config), str(work), str(iters), *options],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return work
+
+
+def test_check_against_a_real_runner_log(tmp_path: Path) -> None:
+    """The Runner's own scalars.json (LoggerHook, step = iter + 1) matches the plan at every iteration."""
+    work = _real_run(tmp_path, SCHEDULE_1X, 20, "train_cfg.max_epochs=4", "param_scheduler.0.end=30")
+    args = ["check", str(SCHEDULE_1X), "--allow-exec", "--steps-per-epoch", "20", "--against", str(work)]
+    sets = ["--set", "train_cfg.max_epochs=4", "--set", "param_scheduler.0.end=30"]
+    result = runner.invoke(app, [*args, *sets])
+    assert result.exit_code == 0, result.output
+    assert "matches the plan at all 80 logged steps" in result.output
+    wrong = runner.invoke(app, [*args[:-2], "--against", str(work), "--set", "train_cfg.max_epochs=4"])
+    assert wrong.exit_code == 1  # the warmup's end left at 500: the log disagrees with that plan
