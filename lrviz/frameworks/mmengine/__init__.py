@@ -90,8 +90,13 @@ class MMEngine(LibraryAdapter):
     dialects = ("openmmlab",)
     package = "mmengine"
     extra = "mmengine"
-    applies = frozenset({"epochs", "steps_per_epoch", "dataset_size", "batch_size", "world_size", "lr"})
-    own_keys = {"optimizer": "optim_wrapper.optimizer.type=NAME", "grad_accum": "optim_wrapper.accumulative_counts=N"}
+    applies = frozenset({"epochs", "steps_per_epoch", "dataset_size", "batch_size", "world_size"})
+    own_keys = {
+        "optimizer": "optim_wrapper.optimizer.lr=VALUE (or optim_wrapper.optimizer.type=NAME)",
+        "grad_accum": "optim_wrapper.accumulative_counts=N (mmengine still steps the schedulers every iteration)",
+        "warmup": "param_scheduler='[dict(type=\"LinearLR\", by_epoch=False, begin=0, end=N), ...]'",
+        "interval": "param_scheduler.0.by_epoch=False",
+    }
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         return score_keys(self.name, self.name, data, _STRONG, _WEAK)

@@ -75,9 +75,6 @@ def build(layer: Layer) -> RunConfig:
     require("mmengine", "mmengine")
     f = Fields(layer)
     notes: list[str] = []
-    for key in ("interval", "warmup", "grad_accum", "optimizer", "accelerate_processes", "split_batches"):
-        if layer.data.get(key) is not None:
-            raise ConfigError(f"{f.override_at(key)}: an mmengine run takes its config's keys; set those with --set")
     by_epoch, max_epochs, max_iters = _loop(f, layer)
     schedulers, where = _schedulers(f)
     stepped = _hook(f)
@@ -91,6 +88,10 @@ def build(layer: Layer) -> RunConfig:
         cfg = dict(s)
         cfg.setdefault("end", max_epochs if cfg.get("by_epoch", True) else max_iters)  # Runner._build_param_scheduler
         built.append(cfg)
+    for cfg, at in zip(schedulers, where, strict=True):
+        param = cfg.get("param_name")
+        if param not in (None, "lr", "momentum"):
+            notes.append(f"{at}: {cfg['type']} schedules {param}, stepped with the others; the curve shows the LR")
     lr, optimizer, options = _optimizer(f, notes)
     lr = _scaled(f, layer, lr, notes)
     spe = epoch_length if by_epoch and epoch_length else 1

@@ -329,3 +329,34 @@ def test_check_against_a_real_runner_log(tmp_path: Path) -> None:
     assert "matches the plan at all 80 logged steps" in result.output
     wrong = runner.invoke(app, [*args[:-2], "--against", str(work), "--set", "train_cfg.max_epochs=4"])
     assert wrong.exit_code == 1  # the warmup's end left at 500: the log disagrees with that plan
+
+
+def test_momentum_schedulers_and_a_weight_decay_scheduler(tmp_path: Path) -> None:
+    config = tmp_path / "momentum.py"
+    config.write_text(
+        "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.95, weight_decay=1e-4))\n"
+        "param_scheduler = [\n"
+        "    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=10),\n"
+        "    dict(type='CosineAnnealingMomentum', eta_min=0.85, by_epoch=True, begin=0, end=10),\n"
+        "    dict(type='LinearParamScheduler', param_name='weight_decay', start_factor=0.5, by_epoch=True, end=10),\n"
+        "]\n"
+        "train_cfg = dict(by_epoch=True, max_epochs=10)\n"
+    )
+    got = lrviz.simulate(config, allow_exec=True, momentum=True)
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=0.1, momentum=0.95, weight_decay=1e-4)
+    built = [
+        mm.CosineAnnealingLR(optimizer, by_epoch=True, begin=0, end=10),
+        mm.CosineAnnealingMomentum(optimizer, eta_min=0.85, by_epoch=True, begin=0, end=10),
+        mm.LinearParamScheduler(optimizer, param_name="weight_decay", start_factor=0.5, by_epoch=True, end=10),
+    ]
+    lrs, moms = [], []
+    for _ in range(10):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        moms.append(optimizer.param_groups[0]["momentum"])
+        param.grad = torch.zeros(1)
+        optimizer.step()
+        for s in built:
+            s.step()
+    assert got.lr == lrs and got.momenta is not None and list(got.momenta[0]) == moms
+    assert any("LinearParamScheduler schedules weight_decay" in n for n in got.run.notes)
