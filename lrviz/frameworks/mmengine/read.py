@@ -84,10 +84,16 @@ def build(layer: Layer) -> RunConfig:
     needs_length = bool(converted) or (by_epoch and bool(per_iter))
     epoch_length, geometry = _epoch_length(f, layer, needs_length, (converted or per_iter or [{}])[0])
     built = []
-    for s in schedulers:
+    for s, at in zip(schedulers, where, strict=True):
         cfg = dict(s)
+        unset = [k for k in ("by_epoch", "begin", "end") if k not in cfg]
         cfg.setdefault("end", max_epochs if cfg.get("by_epoch", True) else max_iters)  # Runner._build_param_scheduler
+        if unset:  # the defaults that place the scheduler on the run
+            shown = {"by_epoch": "by_epoch=True", "begin": "begin=0", "end": f"end={cfg['end']} (the train loop's)"}
+            notes.append(f"{at}: {cfg['type']} not set, mmengine's defaults: {', '.join(shown[k] for k in unset)}")
         built.append(cfg)
+    if layer.data.get("dataset_size") is not None and layer.data.get("world_size") is None and epoch_length:
+        notes.append(f"{f.prefix}iterations per epoch for 1 GPU; give {option('world_size')} for more")
     for cfg, at in zip(schedulers, where, strict=True):
         param = cfg.get("param_name")
         if param not in (None, "lr", "momentum"):
@@ -303,7 +309,14 @@ def _optimizer(f: Fields, notes: list[str]) -> tuple[float, str, dict[str, Any]]
 def _scaled(f: Fields, layer: Layer, lr: float, notes: list[str]) -> float:
     """``Runner.scale_lr``: only with ``auto_scale_lr.enable`` (tools/train.py's --auto-scale-lr sets it)."""
     auto = f.doc.get("auto_scale_lr")
-    if not isinstance(auto, Mapping) or not auto.get("enable"):
+    if not isinstance(auto, Mapping):
+        return lr
+    if not auto.get("enable"):
+        notes.append(
+            f"{f.at('auto_scale_lr')}: not enabled, so lr is drawn as written; OpenMMLab's tools/train.py "
+            f"--auto-scale-lr enables it (lr x GPUs x batch / base_batch_size {auto.get('base_batch_size')}): "
+            f"{option('overrides')} auto_scale_lr.enable=True draws that"
+        )
         return lr
     base = _positive(auto.get("base_batch_size"), f.at("auto_scale_lr", "base_batch_size"))
     loader = f.doc.get("train_dataloader")
@@ -332,7 +345,7 @@ def _sources(f: Fields, by_epoch: bool, epoch_length: int, geometry: str | None)
         ),
     ]
     if epoch_length:
-        out.append(("iterations per epoch", str(epoch_length), geometry or "given"))
+        out.append(("iterations per epoch", str(epoch_length), "the arithmetic below" if geometry else "given"))
     return tuple(out)
 
 
