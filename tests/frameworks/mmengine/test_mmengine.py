@@ -360,3 +360,13 @@ def test_momentum_schedulers_and_a_weight_decay_scheduler(tmp_path: Path) -> Non
             s.step()
     assert got.lr == lrs and got.momenta is not None and list(got.momenta[0]) == moms
     assert any("LinearParamScheduler schedules weight_decay" in n for n in got.run.notes)
+
+
+def test_code_of_an_iteration_based_loop_runs_and_prints_the_same_lrs() -> None:
+    run = lrviz.load(SCHEDULE_80K, allow_exec=True, overrides=["param_scheduler.0.end=300"], epochs=300)
+    source = lrviz.code(run)
+    assert "for i in range(300):" in source
+    printed: list[float] = []
+    namespace: dict[str, Any] = {"print": lambda text: printed.append(float(text.rsplit(" ", 1)[1]))}
+    exec(compile(source, "snippet", "exec"), namespace)  # noqa: S102 - our own output
+    assert printed == lrviz.simulate(run).lr and printed[-1] < printed[0]
