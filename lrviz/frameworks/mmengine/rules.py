@@ -29,6 +29,16 @@ def run_findings(run: RunConfig) -> list[Finding]:
                     {"scheduler": kind, "begin": begin, "end": end, "reached_at": end - 1},
                 )
             )
+        if fw.by_epoch and not by_epoch and end == fw.max_epochs and fw.max_iters > fw.max_epochs:
+            found.append(
+                Finding(
+                    "mmengine-iterations-as-epochs",
+                    f"{where}: {kind}(by_epoch=False, end={end}) counts iterations, and {end} is max_epochs: it ends "
+                    f"{end} iterations into a run of {fw.max_iters:,}; for epochs set by_epoch=True "
+                    "(convert_to_iter_based=True to step it every iteration)",
+                    {"scheduler": kind, "end": end, "max_iters": fw.max_iters},
+                )
+            )
         if not fw.by_epoch and by_epoch and not converted:
             found.append(
                 Finding(

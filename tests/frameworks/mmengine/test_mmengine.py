@@ -370,3 +370,15 @@ def test_code_of_an_iteration_based_loop_runs_and_prints_the_same_lrs() -> None:
     namespace: dict[str, Any] = {"print": lambda text: printed.append(float(text.rsplit(" ", 1)[1]))}
     exec(compile(source, "snippet", "exec"), namespace)  # noqa: S102 - our own output
     assert printed == lrviz.simulate(run).lr and printed[-1] < printed[0]
+
+
+def test_an_iteration_scheduler_ending_at_max_epochs_is_named() -> None:
+    got = lrviz.simulate(
+        SCHEDULE_1X,
+        allow_exec=True,
+        overrides=["param_scheduler.1.by_epoch=False"],  # MultiStepLR(end=12) now counts iterations
+        steps_per_epoch=50,
+    )
+    (found,) = [f for f in got.findings if f.code == "mmengine-iterations-as-epochs"]
+    assert "end=12" in found.message and found.data["max_iters"] == 600
+    assert not [f for f in curve(SCHEDULE_1X, steps_per_epoch=50).findings if f.code == "mmengine-iterations-as-epochs"]
