@@ -382,3 +382,16 @@ def test_an_iteration_scheduler_ending_at_max_epochs_is_named() -> None:
     (found,) = [f for f in got.findings if f.code == "mmengine-iterations-as-epochs"]
     assert "end=12" in found.message and found.data["max_iters"] == 600
     assert not [f for f in curve(SCHEDULE_1X, steps_per_epoch=50).findings if f.code == "mmengine-iterations-as-epochs"]
+
+
+def test_a_scheduler_the_registry_cannot_find_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "yolox_like.py"
+    config.write_text(
+        "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))\n"
+        "param_scheduler = [dict(type='mmdet.QuadraticWarmupLR', by_epoch=True, end=5, convert_to_iter_based=True)]\n"
+        "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10)\n"
+    )
+    if importlib.util.find_spec("mmdet") is not None:
+        pytest.skip("mmdet is installed: its QuadraticWarmupLR is found and stepped")
+    with pytest.raises(ConfigError, match=r"param_scheduler\[0\]: mmdet.QuadraticWarmupLR is not one of mmengine's"):
+        curve(config, steps_per_epoch=10)
