@@ -83,6 +83,8 @@ def build(layer: Layer) -> RunConfig:
     per_iter = [s for s in schedulers if not s.get("by_epoch", True)]
     needs_length = bool(converted) or (by_epoch and bool(per_iter))
     epoch_length, geometry = _epoch_length(f, layer, needs_length, (converted or per_iter or [{}])[0])
+    if by_epoch and epoch_length:
+        max_iters = max_epochs * epoch_length  # EpochBasedTrainLoop: max_epochs x len(train_dataloader)
     built = []
     for s, at in zip(schedulers, where, strict=True):
         cfg = dict(s)
@@ -103,8 +105,6 @@ def build(layer: Layer) -> RunConfig:
     spe = epoch_length if by_epoch and epoch_length else 1
     if by_epoch:
         epochs, unit = max_epochs, "epoch"
-        if epoch_length and max_epochs * epoch_length != max_iters:
-            max_iters = max_epochs * epoch_length
     else:
         epochs, unit = max_iters, "step"
     if epochs * spe > MAX_POINTS:

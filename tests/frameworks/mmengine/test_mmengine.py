@@ -395,3 +395,17 @@ def test_a_scheduler_the_registry_cannot_find_is_refused(tmp_path: Path) -> None
         pytest.skip("mmdet is installed: its QuadraticWarmupLR is found and stepped")
     with pytest.raises(ConfigError, match=r"param_scheduler\[0\]: mmdet.QuadraticWarmupLR is not one of mmengine's"):
         curve(config, steps_per_epoch=10)
+
+
+def test_an_iteration_scheduler_without_end_runs_to_max_epochs_times_the_epoch_length(tmp_path: Path) -> None:
+    config = tmp_path / "no_end.py"
+    config.write_text(
+        "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9))\n"
+        "param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False, begin=0)]\n"
+        "train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=4)\n"
+    )
+    got = curve(config, steps_per_epoch=25)
+    assert got.run.settings.schedulers[0]["end"] == 100  # type: ignore[union-attr]
+    assert got.lr == reference(
+        [{"type": "CosineAnnealingLR", "by_epoch": False, "begin": 0}], 0.1, by_epoch=True, length=4, epoch_length=25
+    )
