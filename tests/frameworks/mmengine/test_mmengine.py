@@ -409,3 +409,10 @@ def test_an_iteration_scheduler_without_end_runs_to_max_epochs_times_the_epoch_l
     assert got.lr == reference(
         [{"type": "CosineAnnealingLR", "by_epoch": False, "begin": 0}], 0.1, by_epoch=True, length=4, epoch_length=25
     )
+
+
+def test_without_the_extra_the_refusal_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mmengine" else real(name, *a))
+    with pytest.raises(ConfigError, match=r"needs mmengine: pip install 'lrviz\[mmengine\]'"):
+        curve(BS256)
