@@ -64,7 +64,8 @@ def load(
     ``options`` set the run itself, as the command's flags do: ``epochs``, ``steps_per_epoch``,
     ``interval``, ``lr``, ``optimizer``, ``warmup``, ``warmup_start_factor``, ``dataset_size``,
     ``batch_size``, ``grad_accum``, ``world_size``, ``accelerate_processes``, ``split_batches``,
-    ``metrics``, ``label``, ``title`` (``lrviz.config.layer.RUN_OPTIONS``).
+    ``metrics``, ``label``, ``title``, ``param`` (``"weight_decay"``: record the weight decay mmengine's
+    schedulers set, in ``Curve.momenta``, named by ``Curve.second``) (``lrviz.config.layer.RUN_OPTIONS``).
 
     Raises ``lrviz.ConfigError`` naming the file, line and key of anything invalid.
     """

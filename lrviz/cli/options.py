@@ -148,6 +148,15 @@ AllowImportOption = Annotated[
         "project's code, from the current directory. Repeatable.",
     ),
 ]
+ParamOption = Annotated[
+    str,
+    typer.Option(
+        "--param",
+        metavar="lr|momentum|weight_decay",
+        help="The optimizer value drawn beside the LR, as vis_scheduler.py's -p: momentum (as --momentum), or "
+        "weight_decay where the framework's schedulers change it (mmengine's param_name='weight_decay').",
+    ),
+]
 AllowExecOption = Annotated[
     bool,
     typer.Option(

@@ -9,11 +9,13 @@ them), checked by ``rules``, written out by ``code``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lrviz.frameworks.base import Evidence, Inventory, KeyKind, LibraryAdapter, score_keys
+from lrviz.frameworks.base import Evidence, Inventory, KeyKind, LibraryAdapter, Progress, score_keys
+from lrviz.model import Curve, RunConfig
 
 #: Top-level names only an mmengine config assigns.
 _STRONG = ("param_scheduler", "optim_wrapper", "default_hooks", "default_scope", "lr_config")
@@ -90,13 +92,21 @@ class MMEngine(LibraryAdapter):
     dialects = ("openmmlab",)
     package = "mmengine"
     extra = "mmengine"
-    applies = frozenset({"epochs", "steps_per_epoch", "dataset_size", "batch_size", "world_size"})
+    applies = frozenset({"epochs", "steps_per_epoch", "dataset_size", "batch_size", "world_size", "param"})
     own_keys = {
         "optimizer": "optim_wrapper.optimizer.lr=VALUE (or optim_wrapper.optimizer.type=NAME)",
         "grad_accum": "optim_wrapper.accumulative_counts=N (mmengine still steps the schedulers every iteration)",
         "warmup": "param_scheduler='[dict(type=\"LinearLR\", by_epoch=False, begin=0, end=N), ...]'",
         "interval": "param_scheduler.0.by_epoch=False",
     }
+
+    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
+        """The LRs, and beside them momentum or (``param: weight_decay``) the weight decay mmengine's schedulers set."""
+        from lrviz.frameworks.mmengine.read import settings
+
+        second = settings(run).second
+        curve = super().simulate(run, momentum=momentum or second != "momentum", progress=progress)
+        return curve if second == "momentum" else dataclasses.replace(curve, second=second)
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         return score_keys(self.name, self.name, data, _STRONG, _WEAK)

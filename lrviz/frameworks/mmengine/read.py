@@ -59,6 +59,8 @@ class MMEngineSettings(FrameworkSettings):
     #: ``len(train_dataloader)``: the ``epoch_length`` given to the schedulers (0: not known, not needed)
     epoch_length: int = 0
     stepped: bool = True  # False when default_hooks.param_scheduler is None: nothing steps them
+    #: the optimizer value recorded beside the LR: ``momentum`` (or Adam's beta1), or ``weight_decay``
+    second: str = "momentum"
     #: where each scheduler came from (``config.py: param_scheduler[1]``), for mmengine's own rejections
     where: tuple[str, ...] = ()
 
@@ -76,6 +78,9 @@ def build(layer: Layer) -> RunConfig:
     f = Fields(layer)
     notes: list[str] = []
     by_epoch, max_epochs, max_iters = _loop(f, layer)
+    second = layer.data.get("param") or "momentum"
+    if second not in ("momentum", "weight_decay"):
+        raise ConfigError(f"{f.override_at('param')}: one of lr, momentum, weight_decay, got {describe_value(second)}")
     schedulers, where = _schedulers(f)
     stepped = _hook(f)
     _custom_hooks(f)
@@ -98,8 +103,11 @@ def build(layer: Layer) -> RunConfig:
         notes.append(f"{f.prefix}iterations per epoch for 1 GPU; give {option('world_size')} for more")
     for cfg, at in zip(schedulers, where, strict=True):
         param = cfg.get("param_name")
-        if param not in (None, "lr", "momentum"):
-            notes.append(f"{at}: {cfg['type']} schedules {param}, stepped with the others; the curve shows the LR")
+        if param not in (None, "lr", "momentum", second):
+            notes.append(
+                f"{at}: {cfg['type']} schedules {param}, stepped with the others; the curve shows the LR"
+                + (f" ({option('param')} {param} draws it)" if param == "weight_decay" else "")
+            )
     lr, optimizer, options = _optimizer(f, notes)
     lr = _scaled(f, layer, lr, notes)
     spe = epoch_length if by_epoch and epoch_length else 1
@@ -126,6 +134,7 @@ def build(layer: Layer) -> RunConfig:
         max_iters=max_iters,
         epoch_length=epoch_length,
         stepped=stepped,
+        second=second,
         where=tuple(where),
     )
     names = "+".join(str(s["type"]) for s in built) or "constant"

@@ -99,13 +99,14 @@ class RunnerLoop:
         per_epoch = [s for s in scheduler.items if s.by_epoch] if fw.stepped else []
         optimizer.step()  # a no-op on the dummy's grad-less parameters (see _stepping.per_update_loop)
         n = run.steps_per_epoch
+        second = fw.second
         try:
             for outer in span:
                 for _ in range(n):
                     for g, group in enumerate(groups):  # RuntimeInfoHook.before_train_iter
                         lrs[g].append(group["lr"])
                         if moms is not None:
-                            moms[g].append(_momentum(group))
+                            moms[g].append(_momentum(group) if second == "momentum" else float(group[second]))
                     for s in per_iter:  # ParamSchedulerHook.after_train_iter
                         s.step()
                 if fw.by_epoch:

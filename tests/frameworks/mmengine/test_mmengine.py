@@ -416,3 +416,61 @@ def test_without_the_extra_the_refusal_names_it(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mmengine" else real(name, *a))
     with pytest.raises(ConfigError, match=r"needs mmengine: pip install 'lrviz\[mmengine\]'"):
         curve(BS256)
+
+
+WEIGHT_DECAY = (
+    "optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))\n"
+    "param_scheduler = [\n"
+    "    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20),\n"
+    "    dict(type='CosineAnnealingParamScheduler', param_name='weight_decay', eta_min=0.5, by_epoch=False,\n"
+    "         begin=0, end=60),\n"
+    "]\n"
+    "train_cfg = dict(type='IterBasedTrainLoop', max_iters=60)\n"
+)
+
+
+def test_param_weight_decay_draws_what_mmengine_s_schedulers_set(tmp_path: Path) -> None:
+    config = tmp_path / "wd.py"
+    config.write_text(WEIGHT_DECAY)
+    got = lrviz.simulate(config, allow_exec=True, param="weight_decay")
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.AdamW([param], lr=1e-3, weight_decay=0.05)
+    built = [
+        mm.LinearLR(optimizer, start_factor=0.01, by_epoch=False, begin=0, end=20),
+        mm.CosineAnnealingParamScheduler(
+            optimizer, param_name="weight_decay", eta_min=0.5, by_epoch=False, begin=0, end=60
+        ),
+    ]
+    lrs, decays = [], []
+    for _ in range(60):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        decays.append(optimizer.param_groups[0]["weight_decay"])
+        param.grad = torch.zeros(1)
+        optimizer.step()
+        for s in built:
+            s.step()
+    assert got.second == "weight_decay" and got.momenta is not None
+    assert got.lr == lrs and list(got.momenta[0]) == decays and decays[-1] != decays[0]
+
+
+def test_param_weight_decay_on_the_command_line(tmp_path: Path) -> None:
+    config = tmp_path / "wd.py"
+    config.write_text(WEIGHT_DECAY)
+    out = tmp_path / "wd.csv"
+    result = runner.invoke(app, ["render", str(config), "--allow-exec", "--param", "weight_decay", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[0] == "step,lr,weight_decay,restart"
+    plain = runner.invoke(app, ["render", str(config), "--allow-exec"])
+    assert (
+        "CosineAnnealingParamScheduler schedules weight_decay" in plain.output
+        and "--param weight_decay" in plain.output
+    )
+
+
+def test_param_weight_decay_is_refused_where_the_schedulers_never_change_it(tmp_path: Path) -> None:
+    config = tmp_path / "torch.yaml"
+    config.write_text("scheduler: {name: StepLR, step_size: 2}\nepochs: 4\n")
+    result = runner.invoke(app, ["render", str(config), "--param", "weight_decay"])
+    assert result.exit_code == 2 and "PyTorch's schedulers change the LR" in result.output
+    wrong = runner.invoke(app, ["render", str(config), "--param", "wd"])
+    assert wrong.exit_code == 2 and "one of lr, momentum, weight_decay" in wrong.output
