@@ -154,7 +154,9 @@ ParamOption = Annotated[
         "--param",
         metavar="lr|momentum|weight_decay",
         help="The optimizer value drawn beside the LR, as vis_scheduler.py's -p: momentum (as --momentum), or "
-        "weight_decay where the framework's schedulers change it (mmengine's param_name='weight_decay').",
+        "weight_decay where the framework's schedulers change it (mmengine's param_name='weight_decay'). "
+        "(default: lr)",
+        show_default=False,
     ),
 ]
 AllowExecOption = Annotated[
