@@ -15,6 +15,7 @@ from typing import Any
 from lrviz import frameworks
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks import base
 from lrviz.keys import KeyPath
 from lrviz.model import RunConfig
 
@@ -25,8 +26,9 @@ _OTHER_FORMATS = {
     ".toml": "a TOML config (torchtitan, ...)",
     ".ini": "an INI config",
     ".cfg": "an INI config",
-    ".sh": "a shell script (a launch command's flags)",
 }
+#: Suffixes of launch scripts: their one training command's flags are the config (``load_command``).
+_SCRIPT_SUFFIXES = (".sh", ".bash")
 
 
 def load_file(
@@ -53,6 +55,10 @@ def load_file(
             f"{path}: {kind} is a program: reading it means running it, and lrviz does not run config files; "
             "lrviz reads YAML and JSON configs"
         )
+    if Path(path).suffix.lower() in _SCRIPT_SUFFIXES:
+        from lrviz.config.shell import script_text
+
+        return load_command(script_text(Path(path)), str(path), dialect=dialect, sets=sets)
     other = _OTHER_FORMATS.get(Path(path).suffix.lower())
     if other is not None:
         raise ConfigError(f"{path}: {other}: lrviz reads YAML and JSON configs only")
@@ -67,6 +73,51 @@ def load_file(
         data = resolve(data, sets, str(path), lines, allow_env=allow_env)
     layer = from_document(data, path, key, lines, allow_import=allow_import, dialect=dialect)
     layer.notes[:0] = notes
+    return layer
+
+
+def load_command(text: str, label: str = "--command", *, dialect: str | None = None, sets: Sequence[str] = ()) -> Layer:
+    """A launch script's (or ``--command``'s) training command read as a config of the framework its flags are for.
+
+    The command is found and expanded by ``config.shell``; its flags become a document
+    (``frameworks.command``) that ``frameworks.choose`` assigns on evidence; the adapter may
+    retype the words with its framework's own parser (``Adapter.read_command``). The
+    launcher's process count is the run's world size.
+    """
+    from lrviz.config.shell import read_script
+    from lrviz.frameworks import command
+
+    if sets:
+        raise ConfigError(f"{label}: {option('overrides')} does not apply to a launch command; edit its flags")
+    launch = read_script(text, label)
+    parsed = command.document(launch)
+    data = {**parsed.data, "__script__": launch.script}
+    evidence = frameworks.choose(data, f"{label} ({launch.script})", dialect)
+    adapter = frameworks.get(evidence.adapter)
+    if evidence.adapter == frameworks.TORCH:
+        raise ConfigError(
+            f"{label}:{launch.line}: {launch.script}: its flags are not those of a framework lrviz reads from a "
+            "command (Hugging Face TrainingArguments, diffusers' training scripts, Megatron-LM); choose one with "
+            f"{option('dialect')} NAME if it is one"
+        )
+    document = adapter.read_command(parsed)
+    for key in command.unresolved(parsed):
+        if key in document:
+            kind = adapter.inventory(evidence.dialect).kind(key)
+            if kind is not None and kind.name != "NO_EFFECT" or kind is None and base.looks_like_lr_key(key):
+                command.refuse_unresolved(parsed, key)
+    layer = adapter.read_document(document, label, None, {}, ())
+    for key in document:
+        layer.where[("document", key)] = parsed.at(key)
+    if launch.processes is not None and "world_size" in adapter.applies:
+        layer.data["world_size"] = launch.processes.value
+        layer.where[("world_size",)] = launch.processes.where
+    if "script" in adapter.applies:
+        layer.data["script"] = launch.script
+        layer.where[("script",)] = f"{label}:{launch.line}: {launch.script}"
+    layer.adapter, layer.dialect, layer.decided_by = adapter.name, evidence.dialect, evidence.keys
+    layer.top_keys = tuple(document)
+    layer.notes[:0] = list(launch.notes)
     return layer
 
 
@@ -135,4 +186,4 @@ def explain(run: RunConfig) -> list[str]:
     return lines
 
 
-__all__ = ["build_run", "explain", "from_document", "load_composed", "load_file"]
+__all__ = ["build_run", "explain", "from_document", "load_command", "load_composed", "load_file"]
