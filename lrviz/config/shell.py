@@ -189,93 +189,148 @@ def _word(text: str, i: int, line: int, word: _Raw, label: str) -> tuple[int, in
 _EXPANSION = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])|(?P<sub>\(.*\)))")
 
 
+#: A variable's value: its elements (one for a plain variable), each a list of (text, the unknown expansion in it).
+_Value = list[list[tuple[str, str]]]
+
+
+class _Word:
+    """A word being built from pieces: its text, the first unknown expansion in it, whether quotes made it."""
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.unknown = ""
+        self.quoted = False
+
+    def add(self, text: str, unknown: str = "") -> None:
+        self.chunks.append(text)
+        self.unknown = self.unknown or unknown
+
+
 class _Vars:
     def __init__(self) -> None:
-        self.values: dict[str, list[str]] = {}
-        self.unknown: set[str] = set()
+        self.values: dict[str, _Value] = {}
+        self.unknown: dict[str, int] = {}  # variables assigned inside a block: the block's first line
+
+    def why(self, m: re.Match[str]) -> str:
+        """What an unknown expansion is, for the message that refuses a flag holding it."""
+        text = m.group(0)
+        if m.group("sub") is not None:
+            return f"{text}, which bash computes when the script runs"
+        name = re.match(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]", m.group("braced") or m.group("name") or "")
+        if name and name.group(0) in self.unknown:
+            return f"{text}, which the script sets only inside the block at line {self.unknown[name.group(0)]}"
+        if name and name.group(0).isdigit():
+            return f"{text}, the script's argument {name.group(0)}"
+        return f"{text}, which the script does not set (an environment variable?)"
 
     def expand(self, raw: _Raw) -> list[Word]:
         """The words ``raw`` becomes: unquoted expansions split on whitespace, ``${A[@]}`` into its elements."""
-        words: list[list[str]] = [[]]
-        unknown = ""
+        words = [_Word()]
+
+        def split(text: str, unknown: str) -> None:
+            if unknown:  # an unknown part stays inside the word it is written in
+                words[-1].add(text, unknown)
+                return
+            for piece in re.split(r"(\s+)", text):
+                if not piece:
+                    continue
+                if piece.isspace():
+                    if words[-1].chunks or words[-1].quoted:
+                        words.append(_Word())
+                    continue
+                words[-1].add(piece)
+
         for text, quote in raw.parts:
             if quote == "'":
-                words[-1].append(text)
+                words[-1].add(text)
+                words[-1].quoted = True
                 continue
+            if quote:
+                words[-1].quoted = True
             pos = 0
             for m in _EXPANSION.finditer(text):
-                words[-1].append(text[pos : m.start()])
+                words[-1].add(text[pos : m.start()])
                 pos = m.end()
-                values, missing = self._lookup(m)
-                if missing:
-                    unknown = unknown or m.group(0)
-                    words[-1].append(m.group(0))
+                value = self._lookup(m)
+                if value is None:
+                    words[-1].add(m.group(0), self.why(m))
                     continue
-                if quote == '"':
-                    words[-1].append(" ".join(values))
-                    continue
-                pieces = [p for v in values for p in v.split()]
-                if not pieces:
-                    continue
-                words[-1].append(pieces[0])
-                for piece in pieces[1:]:
-                    words.append([piece])
-            words[-1].append(text[pos:])
-        quoted = any(q for _, q in raw.parts)
-        return [
-            Word("".join(w), raw.line, unknown)
-            for w in words
-            if "".join(w) or quoted or len(words) == 1 and raw.parts and not raw.plain.startswith("$")
-        ]
+                for k, element in enumerate(value):
+                    if k and (quote or words[-1].chunks):
+                        words.append(_Word())
+                        words[-1].quoted = bool(quote)
+                    for piece, unknown in element:
+                        if quote:
+                            words[-1].add(piece, unknown)
+                        else:
+                            split(piece, unknown)
+            words[-1].add(text[pos:])
+        return [Word("".join(w.chunks), raw.line, w.unknown) for w in words if "".join(w.chunks) or w.quoted]
 
-    def _lookup(self, m: re.Match[str]) -> tuple[list[str], bool]:
+    def _lookup(self, m: re.Match[str]) -> _Value | None:
+        """The value of an expansion, or None when the script does not set it."""
         if m.group("sub") is not None:
-            return [], True
+            return None
         body = m.group("braced") if m.group("braced") is not None else m.group("name")
         index = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[([@*]|\d+)\]", body)
         if index:
             name = index.group(1)
             if name in self.unknown or name not in self.values:
-                return [], True
+                return None
             found = self.values[name]
-            return (found if index.group(2) in "@*" else found[int(index.group(2)) : int(index.group(2)) + 1]), False
+            return found if index.group(2) in "@*" else found[int(index.group(2)) : int(index.group(2)) + 1]
         plain = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])(?:(:?[-=+?])(.*))?", body, re.S)
         if plain is None:
-            return [], True
+            return None
         name, op, default = plain.groups()
         if name in self.unknown:
-            return [], True
+            return None
         if name in self.values:
             value = self.values[name]
-            if op in (":-", ":=") and value in ([], [""]):
-                return [default or ""], False
-            return value[:1], False
+            if op in (":-", ":=") and all(not text for element in value for text, _ in element):
+                return [[(default or "", "")]]
+            return value[:1]
         if op in ("-", ":-", "=", ":="):
-            return [default or ""], False
-        return [], True
+            return [[(default or "", "")]]
+        return None
 
-    def assign(self, raw: _Raw, inside_block: bool) -> None:
+    def assign(self, raw: _Raw, inside_block: int) -> None:
         m = _ASSIGN.match(raw.plain)
         if m is None:
             return
         name, append = m.group(1), m.group(2)
         if inside_block:
-            self.unknown.add(name)
+            self.unknown[name] = inside_block
             return
+        new: _Value
         if raw.array is not None:
-            elements = [w for e in raw.array if isinstance(e, _Raw) for w in self.expand(e)]
-            if any(w.unknown for w in elements):
-                pass  # kept: each element is checked where it is used
-            new = [w.text for w in elements]
+            new = [[(w.text, w.unknown)] for e in raw.array if isinstance(e, _Raw) for w in self.expand(e)]
         else:
-            rest = _Raw([*self._drop_prefix(raw.parts, m.end())], raw.line)
-            expanded = self.expand(rest) if rest.parts else [Word("", raw.line)]
-            if any(w.unknown for w in expanded):
-                self.unknown.add(name)
-                return
-            new = [" ".join(w.text for w in expanded)]
-        self.unknown.discard(name)
+            new = [self._scalar(self._drop_prefix(raw.parts, m.end()))]
+        self.unknown.pop(name, None)
         self.values[name] = [*self.values.get(name, []), *new] if append else new
+
+    def _scalar(self, parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A plain assignment's value: expansions filled in, not split (bash does not split there)."""
+        out: list[tuple[str, str]] = []
+        for text, quote in parts:
+            if quote == "'":
+                out.append((text, ""))
+                continue
+            pos = 0
+            for m in _EXPANSION.finditer(text):
+                out.append((text[pos : m.start()], ""))
+                pos = m.end()
+                value = self._lookup(m)
+                if value is None:
+                    out.append((m.group(0), self.why(m)))
+                    continue
+                for k, element in enumerate(value):
+                    if k:
+                        out.append((" ", ""))
+                    out.extend(element)
+            out.append((text[pos:], ""))
+        return [piece for piece in out if piece[0]]
 
     @staticmethod
     def _drop_prefix(parts: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
@@ -340,12 +395,12 @@ def read_script(text: str, label: str) -> Launch:
         if words and words[0].plain in ("export", "declare", "local", "readonly"):
             words = [w for w in words[1:] if not w.plain.startswith("-")]
             for w in words:
-                variables.assign(w, depth > 0)
+                variables.assign(w, block_line if depth else 0)
             continue
         while words and (_ASSIGN.match(words[0].plain) or words[0].array is not None):
             if len(words) == len(assigning) or all(_ASSIGN.match(w.plain) for w in words):
                 for w in words:
-                    variables.assign(w, depth > 0)
+                    variables.assign(w, block_line if depth else 0)
                 words = []
                 break
             words = words[1:]  # VAR=x python ...: an environment for that command only

@@ -113,7 +113,6 @@ def refuse_unresolved(doc: CommandDocument, key: str) -> None:
     word = unresolved(doc).get(key)
     if word is not None:
         raise ConfigError(
-            f"{doc.at(key)} {word.text}: the value depends on {word.unknown}, which the script does not set; lrviz "
-            "does not run the script, so it cannot know it: set it in the script, or give the command with "
-            "--command '...'"
+            f"{doc.at(key)} {word.text}: the value depends on {word.unknown}; lrviz does not run the script, so "
+            "it cannot know it: set it in the script, or give the command with --command '...'"
         )
