@@ -87,10 +87,9 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
     from lrviz.config.shell import read_script
     from lrviz.frameworks import command
 
-    if sets:
-        raise ConfigError(f"{label}: {option('overrides')} does not apply to a launch command; edit its flags")
     launch = read_script(text, label)
     parsed = command.document(launch)
+    overridden = command.override(parsed, sets)
     data = {**parsed.data, "__script__": launch.script}
     evidence = frameworks.choose(data, f"{label} ({launch.script})", dialect)
     adapter = frameworks.get(evidence.adapter)
@@ -102,7 +101,7 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
         )
     document = adapter.read_command(parsed)
     for key in command.unresolved(parsed):
-        if key in document:
+        if key in document and key not in overridden:
             kind = adapter.inventory(evidence.dialect).kind(key)
             if kind is not None and kind.name != "NO_EFFECT" or kind is None and base.looks_like_lr_key(key):
                 command.refuse_unresolved(parsed, key)

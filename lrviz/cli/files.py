@@ -38,6 +38,10 @@ from lrviz.model import RunConfig
 from lrviz.render import check_outputs
 
 
+#: The source that stands for ``--command``'s text.
+COMMAND = Path("command")
+
+
 @with_file_options
 def render(
     files: Annotated[
@@ -61,6 +65,15 @@ def render(
     style: StyleOption = None,
     every: EveryOption = None,
     quiet: QuietOption = False,
+    command: Annotated[
+        str | None,
+        typer.Option(
+            "--command",
+            metavar="'CMD'",
+            help="A training command, as a launch script runs it (python/accelerate launch/torchrun/deepspeed "
+            "SCRIPT --flags): its flags are read as the framework's config. A .sh file is read the same way.",
+        ),
+    ] = None,
     options: dict[str, Any] | None = None,
 ) -> None:
     """Render the schedules of config files: lrviz's own, Hydra, LightningCLI, JSON (PyTorch's argument names).
@@ -70,6 +83,8 @@ def render(
     ${...} interpolation is resolved by OmegaConf; --set fills or overrides keys first.
     """
     options = options or {}
+    if command is not None:
+        options["command"] = command
     sources = _sources(files, options)
     plot = plot_options(dpi, size, style)
     outputs = list(out or [])
@@ -172,6 +187,8 @@ def _sources(files: Sequence[Path] | None, options: dict[str, Any]) -> list[Path
     sources: list[Path | None] = list(files or [])
     if config_dir is not None:
         sources.append(None)
+    if options.get("command") is not None:
+        sources.append(COMMAND)
     if not sources:
         raise ConfigError("give a config file, or a Hydra project: --config-dir DIR --config-name NAME")
     return sources
@@ -191,7 +208,11 @@ def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunC
     allow = tuple(options.get("allow_import") or ())
     env = tuple(options.get("allow_env") or ())
     dialect = options.get("dialect")
-    if source is None:
+    if source is COMMAND:
+        from lrviz.reading import load_command
+
+        layer = load_command(str(options["command"]), "--command", dialect=dialect, sets=sets)
+    elif source is None:
         layer = load_composed(
             Path(options["config_dir"]),
             str(options["config_name"]),

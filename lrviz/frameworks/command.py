@@ -12,7 +12,7 @@ TrainingArguments). Nothing here imports a framework.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,8 @@ class CommandDocument:
         flag = self.flags.get(key)
         if flag is None:
             return f"{self.launch.label}: {key}"
+        if not flag.line:  # --set
+            return flag.flag
         return f"{self.launch.label}:{flag.line}: {flag.flag}"
 
     @property
@@ -116,3 +118,22 @@ def refuse_unresolved(doc: CommandDocument, key: str) -> None:
             f"{doc.at(key)} {word.text}: the value depends on {word.unknown}; lrviz does not run the script, so "
             "it cannot know it: set it in the script, or give the command with --command '...'"
         )
+
+
+def override(doc: CommandDocument, sets: Sequence[str]) -> set[str]:
+    """``--set KEY=VALUE`` over the command's flags (``KEY=null`` removes one), as if the command said so."""
+    done: set[str] = set()
+    for item in sets:
+        name, eq, value = item.partition("=")
+        key = key_of(name.strip())
+        if not eq or not key:
+            raise ConfigError(f"--set {item}: expected KEY=VALUE, e.g. --set lr_warmup_steps=100")
+        done.add(key)
+        if value.strip().lower() in ("null", "none", "~", ""):
+            doc.data.pop(key, None)
+            doc.flags.pop(key, None)
+            continue
+        words = tuple(Word(v, 0) for v in value.split())
+        doc.data[key] = typed(value.strip()) if len(words) == 1 else [typed(w.text) for w in words]
+        doc.flags[key] = Flag(f"--set {name.strip()}", words, 0)
+    return done
