@@ -47,6 +47,7 @@ class DiffusersSettings(FrameworkSettings):
     processes: int = 1  # scheduler.step() calls per optimizer step (accelerate's prepared scheduler)
     factor: int = 1  # what the script multiplied lr_warmup_steps and the steps by before get_scheduler
     scale: str = "none"
+    warmup_given: bool = False
     #: where each argument came from, so diffusers' own rejection names the file, line and key
     where: dict[str, str] = field(default_factory=dict)
 
@@ -108,10 +109,11 @@ def build(layer: Layer) -> RunConfig:
             key == "train_batch_size" and args["scale_lr"]
         )
         if script_name and needed:
-            raise ConfigError(
-                f"{f.prefix}{script_name} does not get --{key} in the command, and lrviz does not know that script's "
-                f"default; give --{key}"
-            )
+            raise ConfigError(_unknown_script(f, str(script_name), key))
+    if script_name and script is None:
+        for key in ("lr_scheduler", "lr_warmup_steps"):
+            if not f.given(key) and (key == "lr_scheduler" or args["lr_scheduler"] != "constant"):
+                raise ConfigError(_unknown_script(f, str(script_name), key))
     batch = args["train_batch_size"]
     scale = script.scale if script is not None else ("processes" if script_name else "none")
     if script_name and script is None and (processes > 1 or accumulation > 1):
@@ -189,6 +191,7 @@ def build(layer: Layer) -> RunConfig:
         processes=processes,
         factor=factor,
         scale=scale,
+        warmup_given=f.given("lr_warmup_steps"),
         where={
             "": f.at("lr_scheduler"),
             "num_warmup_steps": f.at("lr_warmup_steps"),
@@ -221,6 +224,14 @@ def build(layer: Layer) -> RunConfig:
         notes=tuple(notes),
         settings=settings,
         sources=sources,
+    )
+
+
+def _unknown_script(f: Fields, script: str, key: str) -> str:
+    return (
+        f"{f.prefix}{script} is not one of the diffusers example scripts lrviz knows "
+        f"(lrviz/frameworks/diffusers/scripts.py), so it does not know its default for --{key}; give --{key} in "
+        "the command"
     )
 
 
