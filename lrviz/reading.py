@@ -8,6 +8,7 @@ two meet: ``config`` knows no framework, and no adapter reads files.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -99,12 +100,13 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
             "command (Hugging Face TrainingArguments, diffusers' training scripts, Megatron-LM); choose one with "
             f"{option('dialect')} NAME if it is one"
         )
-    document = adapter.read_command(parsed)
+    inventory = adapter.inventory(evidence.dialect)
     for key in command.unresolved(parsed):
-        if key in document and key not in overridden:
-            kind = adapter.inventory(evidence.dialect).kind(key)
+        if key not in overridden:
+            kind = inventory.kind(key)
             if kind is not None and kind.name != "NO_EFFECT" or kind is None and base.looks_like_lr_key(key):
                 command.refuse_unresolved(parsed, key)
+    document = adapter.read_command(parsed)
     layer = adapter.read_document(document, label, None, {}, ())
     for key in document:
         layer.where[("document", key)] = parsed.at(key)
@@ -116,7 +118,8 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
         layer.where[("script",)] = f"{label}:{launch.line}: {launch.script}"
     layer.adapter, layer.dialect, layer.decided_by = adapter.name, evidence.dialect, evidence.keys
     layer.top_keys = tuple(document)
-    layer.notes[:0] = list(launch.notes)
+    for note in launch.notes:  # the process count decided at run time: dropped when --world-size gives it
+        layer.note_unless_set((("world_size",),), note)
     return layer
 
 
@@ -169,8 +172,16 @@ def from_document(
 
 
 def build_run(layer: Layer) -> RunConfig:
-    """Validate a merged layer into a run: the adapter that read it builds it."""
-    return frameworks.get(layer.adapter).read(layer)
+    """Validate a merged layer into a run: the adapter that read it builds it.
+
+    A framework adapter builds its run from the document alone; what reading the file found
+    (a launch script's process count decided at run time) is added to its notes here."""
+    run = frameworks.get(layer.adapter).read(layer)
+    if layer.adapter != frameworks.TORCH:
+        found = [n for n in layer.live_notes() if n not in run.notes]
+        if found:
+            run = dataclasses.replace(run, notes=(*found, *run.notes))
+    return run
 
 
 def explain(run: RunConfig) -> list[str]:

@@ -45,8 +45,8 @@ def typed_flags(parsed: Any) -> dict[str, Any]:
         with contextlib.redirect_stderr(io.StringIO()):
             namespace, _ = parser.parse_known_args(words)
     except (argparse.ArgumentError, SystemExit, ValueError, TypeError) as exc:
-        name = getattr(exc, "argument_name", None) or ""
-        key = next((k for k in parsed.flags if "--" + k == name or parsed.flags[k].flag == name), "")
+        names = str(getattr(exc, "argument_name", None) or "").split("/")
+        key = next((k for k in parsed.flags if "--" + k in names or parsed.flags[k].flag in names), "")
         where = parsed.at(key) if key else parsed.launch.label
         raise ConfigError(f"{where}: HfArgumentParser(TrainingArguments) rejected it: {exc}") from None
     for dest, key in dests.items():
