@@ -37,7 +37,6 @@ from lrviz.errors import ConfigError, LrvizError
 from lrviz.model import RunConfig
 from lrviz.render import check_outputs
 
-
 #: The source that stands for ``--command``'s text.
 COMMAND = Path("command")
 

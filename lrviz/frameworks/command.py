@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lrviz.config.shell import Launch, Word
+from lrviz.config.bash import Word
+from lrviz.config.shell import Launch
 from lrviz.errors import ConfigError
 
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -108,7 +109,11 @@ def document(launch: Launch) -> CommandDocument:
 
 def unresolved(doc: CommandDocument) -> Mapping[str, Word]:
     """The keys whose value holds an expansion the script does not fill in (``$1``, ``$(nproc)``)."""
-    return {key: next(w for w in flag.values if w.unknown) for key, flag in doc.flags.items() if any(w.unknown for w in flag.values)}
+    return {
+        key: next(w for w in flag.values if w.unknown)
+        for key, flag in doc.flags.items()
+        if any(w.unknown for w in flag.values)
+    }
 
 
 def refuse_unresolved(doc: CommandDocument, key: str) -> None:

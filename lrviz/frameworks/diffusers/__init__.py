@@ -42,7 +42,9 @@ class Diffusers(LibraryAdapter):
         found = tuple(k for k in _MARKS if k in data)
         if isinstance(data.get("lr_scheduler"), str):
             found = ("lr_scheduler", *found)
-        return Evidence(self.name, self.name, evidence.score + len(found), (*evidence.keys, *found), (*evidence.weak, *found))
+        return Evidence(
+            self.name, self.name, evidence.score + len(found), (*evidence.keys, *found), (*evidence.weak, *found)
+        )
 
     def inventory(self, dialect: str) -> Inventory:
         from lrviz.frameworks.diffusers import keys

@@ -78,7 +78,14 @@ DEFAULTS: dict[str, Any] = {
     "train_batch_size": 16,
     "dataloader_drop_last": False,
 }
-_INTS = ("lr_warmup_steps", "lr_num_cycles", "max_train_steps", "num_train_epochs", "gradient_accumulation_steps", "train_batch_size")
+_INTS = (
+    "lr_warmup_steps",
+    "lr_num_cycles",
+    "max_train_steps",
+    "num_train_epochs",
+    "gradient_accumulation_steps",
+    "train_batch_size",
+)
 
 
 def build(layer: Layer) -> RunConfig:
@@ -105,8 +112,10 @@ def build(layer: Layer) -> RunConfig:
         if script is not None:
             args[key] = getattr(script, key)
             continue
-        needed = key in ("max_train_steps", "learning_rate") or args["max_train_steps"] is None or (
-            key == "train_batch_size" and args["scale_lr"]
+        needed = (
+            key in ("max_train_steps", "learning_rate")
+            or args["max_train_steps"] is None
+            or (key == "train_batch_size" and args["scale_lr"])
         )
         if script_name and needed:
             raise ConfigError(_unknown_script(f, str(script_name), key))
@@ -144,13 +153,17 @@ def build(layer: Layer) -> RunConfig:
                 f"{option('dataset_size')} N, or set max_train_steps"
             )
         if isinstance(dataset, bool) or not isinstance(dataset, int) or dataset < 1:
-            raise ConfigError(f"{f.override_at('dataset_size')}: expected an integer >= 1, got {describe_value(dataset)}")
+            raise ConfigError(
+                f"{f.override_at('dataset_size')}: expected an integer >= 1, got {describe_value(dataset)}"
+            )
         drop = bool(args["dataloader_drop_last"])
         batches = dataset // batch if drop else -(-dataset // batch)
         sharded = math.ceil(batches / processes)
         per_epoch = math.ceil(sharded / accumulation)
         steps = args["num_train_epochs"] * per_epoch
-        sized = steps if script is None or script.sharded else args["num_train_epochs"] * math.ceil(batches / accumulation)
+        sized = (
+            steps if script is None or script.sharded else args["num_train_epochs"] * math.ceil(batches / accumulation)
+        )
         geometry = (
             f"optimizer steps: {dataset:,} samples / train_batch_size {batch} = {batches:,} batches "
             f"({'floor' if drop else 'ceil'})"
@@ -209,7 +222,9 @@ def build(layer: Layer) -> RunConfig:
     label = layer.data.get("label")
     title = layer.data.get("title")
     sources = tuple(
-        (key, str(args[key]), f.source(key)) for key in DEFAULTS if f.given(key) or key in ("lr_scheduler", "lr_warmup_steps")
+        (key, str(args[key]), f.source(key))
+        for key in DEFAULTS
+        if f.given(key) or key in ("lr_scheduler", "lr_warmup_steps")
     ) + ((("processes", str(processes), f.override_at("world_size")),) if layer.data.get("world_size") else ())
     return RunConfig(
         scheduler=SchedulerConfig(name, shown, family="diffusers"),

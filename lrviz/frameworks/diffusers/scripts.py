@@ -86,7 +86,6 @@ SCRIPTS: dict[str, Script] = {
     "train_multi_subject_dreambooth.py": Script("processes", False, 5e-06, 4, 1, None),
     "train_multi_subject_dreambooth_inpainting.py": Script("processes", False, 5e-06, 4, None, None),
     "train_pixart_controlnet_hf.py": Script("processes", False, 1e-06, 16, 1, None),
-    "train_realfill.py": Script("accumulation", False, None, 4, 1, None),
     "train_sana_sprint_diffusers.py": Script("processes", False, 0.0001, 4, 1, None),
     "train_sdxl_lpl.py": Script("accumulation", False, 0.0001, 16, 100, None),
     "train_t2i_adapter_sdxl.py": Script("none", False, 5e-06, 4, 1, None),

@@ -44,7 +44,9 @@ class TrainingScript:
         fw = settings(run)
         installed = [t.value for t in module.SchedulerType]
         if fw.name not in installed:
-            raise ConfigError(f"lr_scheduler {fw.name}: not a scheduler of the installed diffusers; it has {', '.join(installed)}")
+            raise ConfigError(
+                f"lr_scheduler {fw.name}: not a scheduler of the installed diffusers; it has {', '.join(installed)}"
+            )
         try:
             scheduler = module.get_scheduler(
                 fw.name,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-from typing import Any
+from typing import Any, cast
 
 from lrviz.errors import ConfigError
 from lrviz.frameworks.base import require
@@ -24,13 +24,8 @@ def typed_flags(parsed: Any) -> dict[str, Any]:
     require("transformers", "hf")
     from transformers import HfArgumentParser, TrainingArguments
 
-    parser = HfArgumentParser(TrainingArguments, exit_on_error=False)
-    known = {
-        option: action
-        for action in parser._actions
-        for option in action.option_strings
-        if action.dest != "help"
-    }
+    parser = HfArgumentParser(cast(Any, TrainingArguments), exit_on_error=False)
+    known = {option: action for action in parser._actions for option in action.option_strings if action.dest != "help"}
     document = dict(parsed.data)
     words: list[str] = []
     dests: dict[str, str] = {}

@@ -50,7 +50,9 @@ class Megatron(LibraryAdapter):
         evidence = score_keys(self.name, self.name, data, _STRONG, _WEAK)
         script = str(data["__script__"]).rsplit("/", 1)[-1]
         if evidence and script.startswith("pretrain_"):
-            return Evidence(self.name, self.name, evidence.score + 1, (*evidence.keys, script), (*evidence.weak, script))
+            return Evidence(
+                self.name, self.name, evidence.score + 1, (*evidence.keys, script), (*evidence.weak, script)
+            )
         return evidence if any(k in _STRONG for k in evidence.keys) else Evidence(self.name, self.name)
 
     def inventory(self, dialect: str) -> Inventory:

@@ -96,73 +96,130 @@ def build(layer: Layer) -> RunConfig:
     notes: list[str] = []
     if a["lr"] is None:
         raise ConfigError(f"{f.prefix}--lr is not set: Megatron has no default learning rate; give --lr")
-    for key, choices in (("lr_decay_style", STYLES), ("lr_wsd_decay_style", WSD_STYLES), ("weight_decay_incr_style", ("constant", "linear", "cosine"))):
+    for key, choices in (
+        ("lr_decay_style", STYLES),
+        ("lr_wsd_decay_style", WSD_STYLES),
+        ("weight_decay_incr_style", ("constant", "linear", "cosine")),
+    ):
         if a[key] not in choices:
-            raise ConfigError(f"{f.at(key)}: expected one of {', '.join(choices)}{suggest(str(a[key]), choices)}, got {a[key]!r}")
+            raise ConfigError(
+                f"{f.at(key)}: expected one of {', '.join(choices)}{suggest(str(a[key]), choices)}, got {a[key]!r}"
+            )
     gbs = a["global_batch_size"]
     world = layer.data.get("world_size")
     if gbs is None:
         if a["micro_batch_size"] is None:
-            raise ConfigError(f"{f.prefix}--global-batch-size and --micro-batch-size are not set: Megatron needs one; give --global-batch-size")
+            raise ConfigError(
+                f"{f.prefix}--global-batch-size and --micro-batch-size are not set: Megatron needs one; give --global-batch-size"
+            )
         if world is None:
             raise ConfigError(
                 f"{f.at('micro_batch_size')}: without --global-batch-size Megatron uses micro_batch_size x the data "
                 f"parallel size, which needs the world size: give {option('world_size')} N or --global-batch-size"
             )
-        model_parallel = a["tensor_model_parallel_size"] * a["pipeline_model_parallel_size"] * a["context_parallel_size"]
+        model_parallel = (
+            a["tensor_model_parallel_size"] * a["pipeline_model_parallel_size"] * a["context_parallel_size"]
+        )
         if world % model_parallel:
-            raise ConfigError(f"{f.override_at('world_size')}: world size {world} is not divisible by tensor x pipeline x context parallel = {model_parallel}")
+            raise ConfigError(
+                f"{f.override_at('world_size')}: world size {world} is not divisible by tensor x pipeline x context parallel = {model_parallel}"
+            )
         gbs = a["micro_batch_size"] * (world // model_parallel)
-        notes.append(f"global batch size = micro_batch_size {a['micro_batch_size']} x data parallel {world // model_parallel} = {gbs} (Megatron's default)")
+        notes.append(
+            f"global batch size = micro_batch_size {a['micro_batch_size']} x data parallel {world // model_parallel} = {gbs} (Megatron's default)"
+        )
     by_samples = not a["train_iters"]
     # validate_args (arguments.py 1276-1302): the iteration and sample options do not mix
     if a["train_iters"]:
-        for key, bad in (("train_samples", a["train_samples"] is not None), ("lr_decay_samples", a["lr_decay_samples"] is not None), ("lr_warmup_samples", a["lr_warmup_samples"] != 0)):
+        for key, bad in (
+            ("train_samples", a["train_samples"] is not None),
+            ("lr_decay_samples", a["lr_decay_samples"] is not None),
+            ("lr_warmup_samples", a["lr_warmup_samples"] != 0),
+        ):
             if bad:
-                raise ConfigError(f"{f.at(key)}: Megatron refuses it with --train-iters (expected iteration-based training); use the -iters form")
+                raise ConfigError(
+                    f"{f.at(key)}: Megatron refuses it with --train-iters (expected iteration-based training); use the -iters form"
+                )
         if a["lr_warmup_fraction"] is not None and a["lr_warmup_iters"] != 0:
-            raise ConfigError(f"{f.at('lr_warmup_fraction')}: Megatron takes one of --lr-warmup-fraction and --lr-warmup-iters")
+            raise ConfigError(
+                f"{f.at('lr_warmup_fraction')}: Megatron takes one of --lr-warmup-fraction and --lr-warmup-iters"
+            )
         train_iters = a["train_iters"]
         decay_iters = a["lr_decay_iters"] if a["lr_decay_iters"] is not None else train_iters
         decay_steps = decay_iters * gbs
         wd_steps = train_iters * gbs
         wsd = a["lr_wsd_decay_iters"] * gbs if a["lr_wsd_decay_iters"] is not None else None
-        warmup: float = a["lr_warmup_fraction"] * decay_steps if a["lr_warmup_fraction"] is not None else a["lr_warmup_iters"] * gbs
+        warmup: float = (
+            a["lr_warmup_fraction"] * decay_steps if a["lr_warmup_fraction"] is not None else a["lr_warmup_iters"] * gbs
+        )
         geometry = f"samples: {train_iters:,} iterations x global batch {gbs:,}; decay over {decay_iters:,} iterations = {decay_steps:,} samples"
     elif a["train_samples"]:
-        for key, bad in (("lr_decay_iters", a["lr_decay_iters"] is not None), ("lr_warmup_iters", a["lr_warmup_iters"] != 0)):
+        for key, bad in (
+            ("lr_decay_iters", a["lr_decay_iters"] is not None),
+            ("lr_warmup_iters", a["lr_warmup_iters"] != 0),
+        ):
             if bad:
-                raise ConfigError(f"{f.at(key)}: Megatron refuses it with --train-samples (expected sample-based training); use the -samples form")
+                raise ConfigError(
+                    f"{f.at(key)}: Megatron refuses it with --train-samples (expected sample-based training); use the -samples form"
+                )
         if a["lr_warmup_fraction"] is not None and a["lr_warmup_samples"] != 0:
-            raise ConfigError(f"{f.at('lr_warmup_fraction')}: Megatron takes one of --lr-warmup-fraction and --lr-warmup-samples")
+            raise ConfigError(
+                f"{f.at('lr_warmup_fraction')}: Megatron takes one of --lr-warmup-fraction and --lr-warmup-samples"
+            )
         train_iters = a["train_samples"] // gbs
         decay_steps = a["lr_decay_samples"] if a["lr_decay_samples"] is not None else a["train_samples"]
         wd_steps = a["train_samples"]
         wsd = a["lr_wsd_decay_samples"]
-        warmup = a["lr_warmup_fraction"] * decay_steps if a["lr_warmup_fraction"] is not None else a["lr_warmup_samples"]
+        warmup = (
+            a["lr_warmup_fraction"] * decay_steps if a["lr_warmup_fraction"] is not None else a["lr_warmup_samples"]
+        )
         geometry = f"iterations: train_samples {a['train_samples']:,} // global batch {gbs:,} = {train_iters:,} (Megatron's update_train_iters)"
     else:
         raise ConfigError(f"{f.prefix}either --train-iters or --train-samples should be provided (Megatron's own rule)")
     if a["lr_decay_style"] == "WSD" and wsd is None:
         raise ConfigError(f"{f.at('lr_decay_style')}: WSD needs --lr-wsd-decay-{'samples' if by_samples else 'iters'}")
     if train_iters < 1:
-        raise ConfigError(f"{f.at('train_samples')}: {a['train_samples']} samples make no iteration of global batch {gbs}")
+        raise ConfigError(
+            f"{f.at('train_samples')}: {a['train_samples']} samples make no iteration of global batch {gbs}"
+        )
     if train_iters > MAX_POINTS:
-        raise ConfigError(f"{f.at('train_iters' if not by_samples else 'train_samples')}: {train_iters:,} iterations is more than {MAX_POINTS:,} values (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)")
+        raise ConfigError(
+            f"{f.at('train_iters' if not by_samples else 'train_samples')}: {train_iters:,} iterations is more than {MAX_POINTS:,} values (raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     start_wd, end_wd = a["start_weight_decay"], a["end_weight_decay"]
     if a["weight_decay_incr_style"] == "constant":
         start_wd = end_wd = a["weight_decay"]
     elif start_wd is None or end_wd is None:
-        raise ConfigError(f"{f.at('weight_decay_incr_style')}: a {a['weight_decay_incr_style']} weight decay needs --start-weight-decay and --end-weight-decay")
+        raise ConfigError(
+            f"{f.at('weight_decay_incr_style')}: a {a['weight_decay_incr_style']} weight decay needs --start-weight-decay and --end-weight-decay"
+        )
     for key in ("lr_decay_style", "min_lr"):
         if not f.given(key):
             notes.append(f"{key} is not set: Megatron's default is {a[key]}")
     settings = MegatronSettings(
-        init_lr=a["lr_warmup_init"], max_lr=a["lr"], min_lr=a["min_lr"], lr_warmup_steps=warmup, lr_decay_steps=decay_steps,
-        lr_decay_style=a["lr_decay_style"], start_wd=start_wd, end_wd=end_wd, wd_incr_steps=wd_steps,
-        wd_incr_style=a["weight_decay_incr_style"], wsd_decay_steps=wsd, lr_wsd_decay_style=a["lr_wsd_decay_style"],
-        increment=gbs, train_iters=train_iters, by_samples=by_samples,
-        where={"": f.at("lr_decay_style"), "lr_warmup_steps": f.at("lr_warmup_iters"), "lr_decay_steps": f.at("lr_decay_iters"), "min_lr": f.at("min_lr"), "max_lr": f.at("lr"), "init_lr": f.at("lr_warmup_init")},
+        init_lr=a["lr_warmup_init"],
+        max_lr=a["lr"],
+        min_lr=a["min_lr"],
+        lr_warmup_steps=warmup,
+        lr_decay_steps=decay_steps,
+        lr_decay_style=a["lr_decay_style"],
+        start_wd=start_wd,
+        end_wd=end_wd,
+        wd_incr_steps=wd_steps,
+        wd_incr_style=a["weight_decay_incr_style"],
+        wsd_decay_steps=wsd,
+        lr_wsd_decay_style=a["lr_wsd_decay_style"],
+        increment=gbs,
+        train_iters=train_iters,
+        by_samples=by_samples,
+        where={
+            "": f.at("lr_decay_style"),
+            "lr_warmup_steps": f.at("lr_warmup_iters"),
+            "lr_decay_steps": f.at("lr_decay_iters"),
+            "min_lr": f.at("min_lr"),
+            "max_lr": f.at("lr"),
+            "init_lr": f.at("lr_warmup_init"),
+        },
     )
     shown = {"lr_warmup_steps": warmup, "lr_decay_steps": decay_steps, "increment": gbs}
     if a["min_lr"]:
@@ -172,7 +229,9 @@ def build(layer: Layer) -> RunConfig:
     title = layer.data.get("title")
     return RunConfig(
         scheduler=SchedulerConfig(a["lr_decay_style"], shown, family="megatron"),
-        optimizer=OptimizerConfig("AdamW", float(a["lr"]), {"weight_decay": start_wd}, (GroupConfig("group 0", float(a["lr"]), {}),)),
+        optimizer=OptimizerConfig(
+            "AdamW", float(a["lr"]), {"weight_decay": start_wd}, (GroupConfig("group 0", float(a["lr"]), {}),)
+        ),
         epochs=train_iters,
         steps_per_epoch=1,
         interval="step",

@@ -13,7 +13,7 @@ def run_findings(run: RunConfig) -> list[Finding]:
     if fw.by_samples:
         found.append(
             Finding(
-            "megatron-counts-samples",
+                "megatron-counts-samples",
                 f"Megatron counts this schedule in samples ({fw.increment:,} per iteration, the global batch "
                 f"size): {fw.train_iters:,} iterations here; a different global batch size changes the number of "
                 "iterations and the iteration at which each LR comes",

@@ -72,7 +72,9 @@ def test_every_real_hf_script_is_covered() -> None:
 
 def test_an_unresolved_value_of_a_read_flag_is_refused_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "run.sh"
-    path.write_text("LR=$1\npython run_clm.py \\\n  --lr_scheduler_type linear \\\n  --learning_rate $LR --max_steps 9\n")
+    path.write_text(
+        "LR=$1\npython run_clm.py \\\n  --lr_scheduler_type linear \\\n  --learning_rate $LR --max_steps 9\n"
+    )
     with pytest.raises(ConfigError, match=r"run.sh:4: --learning_rate \$1: the value depends on \$1"):
         lrviz.simulate(path)
 
@@ -88,7 +90,9 @@ def test_render_command_and_script_through_the_cli(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["render", "--command", command.replace("--train-iters 20", "")])
     assert bad.exit_code == 2
     assert "either --train-iters or --train-samples" in bad.output
-    override = runner.invoke(app, ["render", "--command", command, "--set", "train_iters=5", "-o", str(tmp_path / "s.csv")])
+    override = runner.invoke(
+        app, ["render", "--command", command, "--set", "train_iters=5", "-o", str(tmp_path / "s.csv")]
+    )
     assert override.exit_code == 0, override.output
     assert (tmp_path / "s.csv").read_text().count("\n") == 6
 

@@ -32,10 +32,10 @@ def test_variables_arrays_and_defaults_expand_as_bash_does() -> None:
     script = (
         "LR=1e-4\n"
         'export NAME="a b"\n'
-        "ARGS=(\n  --lr $LR   # comment\n  --name \"$NAME\"\n)\n"
+        'ARGS=(\n  --lr $LR   # comment\n  --name "$NAME"\n)\n'
         "ARGS+=(--more)\n"
         'OPTS="--x 1 --y 2"\n'
-        "torchrun pretrain_gpt.py ${ARGS[@]} $OPTS \"$OPTS\" ${MISSING:-7} ${EMPTY:-}\n"
+        'torchrun pretrain_gpt.py ${ARGS[@]} $OPTS "$OPTS" ${MISSING:-7} ${EMPTY:-}\n'
     )
     # unquoted ${ARGS[@]} splits each element again, as bash does; "$OPTS" stays one word
     assert texts(script) == ["--lr", "1e-4", "--name", "a", "b", "--more", "--x", "1", "--y", "2", "--x 1 --y 2", "7"]
@@ -90,7 +90,10 @@ def test_python_module_scripts() -> None:
 @pytest.mark.parametrize(
     ("script", "message"),
     [
-        ("for lr in 1e-4 2e-4; do\n  python t.py --lr $lr\ndone\n", "t.sh:2: the training command is inside the block that starts at line 1"),
+        (
+            "for lr in 1e-4 2e-4; do\n  python t.py --lr $lr\ndone\n",
+            "t.sh:2: the training command is inside the block that starts at line 1",
+        ),
         ("if true; then\n  python t.py\nfi\n", "t.sh:2: the training command is inside the block"),
         ("python a.py --x 1\necho hi\ntorchrun b.py\n", "t.sh: 2 training commands (lines 1, 3)"),
         ("echo nothing here\n", "no training command found"),
