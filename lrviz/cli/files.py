@@ -37,8 +37,7 @@ from lrviz.errors import ConfigError, LrvizError
 from lrviz.model import RunConfig
 from lrviz.render import check_outputs
 
-#: The source that stands for ``--command``'s text.
-COMMAND = Path("command")
+COMMAND = Path("command")  # the source that stands for --command's text
 
 
 @with_file_options
@@ -69,8 +68,8 @@ def render(
         typer.Option(
             "--command",
             metavar="'CMD'",
-            help="A training command, as a launch script runs it (python/accelerate launch/torchrun/deepspeed "
-            "SCRIPT --flags): its flags are read as the framework's config. A .sh file is read the same way.",
+            help="A training command (python/accelerate launch/torchrun/"
+            "deepspeed SCRIPT --flags) read as its framework's config, as a .sh file is.",
         ),
     ] = None,
     options: dict[str, Any] | None = None,
@@ -81,9 +80,7 @@ def render(
     --key), the optimizer beside or above it, trainer.max_epochs and Lightning's interval.
     ${...} interpolation is resolved by OmegaConf; --set fills or overrides keys first.
     """
-    options = options or {}
-    if command is not None:
-        options["command"] = command
+    options = {**(options or {}), **({"command": command} if command is not None else {})}
     sources = _sources(files, options)
     plot = plot_options(dpi, size, style)
     outputs = list(out or [])
@@ -201,15 +198,13 @@ def _name(source: Path | None, options: dict[str, Any]) -> Path:
 def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
     """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
     from lrviz.config import merge
-    from lrviz.reading import build_run, load_composed, load_file
+    from lrviz.reading import build_run, load_command, load_composed, load_file
 
     sets = tuple(options.get("set") or ())
     allow = tuple(options.get("allow_import") or ())
     env = tuple(options.get("allow_env") or ())
     dialect = options.get("dialect")
     if source is COMMAND:
-        from lrviz.reading import load_command
-
         layer = load_command(str(options["command"]), "--command", dialect=dialect, sets=sets)
     elif source is None:
         layer = load_composed(
