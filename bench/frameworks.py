@@ -3,7 +3,7 @@
 DeepSpeed: ``import deepspeed.runtime.lr_schedules`` runs ``deepspeed/__init__.py`` (accelerator
 detection, ~400 modules); measured here through lrviz's loader, which also drops its stdout log line.
 
-    python bench/frameworks.py        # medians of 5 fresh processes each
+    python bench/frameworks.py        # medians of 5 fresh processes each, and as ratios to `import torch`
 
 The budget (issue 12): `lrviz hf cosine --max-steps 100000` costs no more than
 `import transformers` (with torch) + 0.3 s.
@@ -63,6 +63,41 @@ CASES = {
         "-o",
         "/tmp/lrviz_bench_hf.csv",
     ],
+    # fw-launch: diffusers and Megatron-LM, read from a launch command (lrviz[diffusers], lrviz[megatron])
+    "import torch + diffusers.optimization": [sys.executable, "-c", "import torch, diffusers.optimization"],
+    "import torch + megatron.core.optimizer_param_scheduler": [
+        sys.executable,
+        "-W",
+        "ignore",
+        "-c",
+        "import torch, megatron.core.optimizer_param_scheduler",
+    ],
+    "lrviz render --command 'accelerate launch train_text_to_image.py ...' (100,000 steps)": [
+        sys.executable,
+        "-m",
+        "lrviz",
+        "render",
+        "--command",
+        "accelerate launch --num_processes 2 train_text_to_image.py --lr_scheduler cosine --lr_warmup_steps 500 "
+        "--max_train_steps 100000 --learning_rate 1e-4",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_diffusers.csv",
+    ],
+    "lrviz render --command 'torchrun pretrain_gpt.py ...' (100,000 iterations)": [
+        sys.executable,
+        "-W",
+        "ignore",
+        "-m",
+        "lrviz",
+        "render",
+        "--command",
+        "torchrun --nproc_per_node 8 pretrain_gpt.py --lr 3e-4 --min-lr 3e-5 --lr-decay-style cosine "
+        "--lr-warmup-iters 2000 --train-iters 100000 --global-batch-size 512",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_megatron.csv",
+    ],
     "lrviz timm cosine --epochs 300 -o x.csv": [
         sys.executable,
         "-m",
@@ -85,8 +120,10 @@ def main() -> None:
             start = time.perf_counter()
             subprocess.run(argv, check=True, capture_output=True)
             times[name].append(time.perf_counter() - start)
+    torch_alone = statistics.median(times["import torch"])
     for name, values in times.items():
-        print(f"{statistics.median(values):6.2f} s  {name}")
+        median = statistics.median(values)
+        print(f"{median:6.2f} s  {median / torch_alone:5.2f} x import torch  {name}")
 
 
 if __name__ == "__main__":

@@ -209,6 +209,8 @@ def _processes(launcher: str, options: list[Word], label: str) -> tuple[Count | 
     per, nodes = _option(options, *names[0]), _option(options, *names[1])
     per_n = _count(per)
     nodes_n = _count(nodes) if nodes is not None else 1
+    if launcher == "torchrun" and per is None and nodes_n is not None:  # torchrun's default: one process per node
+        return Count(nodes_n, f"{label}: torchrun's default --nproc_per_node 1"), []
     include = _option(options, "--include", "-i") if launcher == "deepspeed" else None
     if per is None and include is not None and ":" in include.text and not include.unknown:
         per_n = len(include.text.split(":", 1)[1].split(","))
