@@ -5,6 +5,11 @@ detection, ~400 modules); measured here through lrviz's loader, which also drops
 
     python bench/frameworks.py        # medians of 5 fresh processes each, and as ratios to `import torch`
 
+diffusers and Megatron (issue 19), measured 2026-12-02 with 3 interleaved rounds under a load average
+of ~10 (import torch alone 13.9 s there): diffusers.optimization 2.12 x import torch, megatron.core's
+scheduler 3.41 x (megatron/core/__init__ imports ~150 modules), a 100,000-step diffusers render 2.35 x,
+a 100,000-iteration Megatron render 2.96 x.
+
 The budget (issue 12): `lrviz hf cosine --max-steps 100000` costs no more than
 `import transformers` (with torch) + 0.3 s.
 """
