@@ -3,7 +3,12 @@
 DeepSpeed: ``import deepspeed.runtime.lr_schedules`` runs ``deepspeed/__init__.py`` (accelerator
 detection, ~400 modules); measured here through lrviz's loader, which also drops its stdout log line.
 
-    python bench/frameworks.py        # medians of 5 fresh processes each
+    python bench/frameworks.py        # medians of 5 fresh processes each, and as ratios to `import torch`
+
+diffusers and Megatron (issue 19), measured 2026-12-02 with 3 interleaved rounds under a load average
+of ~10 (import torch alone 13.9 s there): diffusers.optimization 2.12 x import torch, megatron.core's
+scheduler 3.41 x (megatron/core/__init__ imports ~150 modules), a 100,000-step diffusers render 2.35 x,
+a 100,000-iteration Megatron render 2.96 x.
 
 The budget (issue 12): `lrviz hf cosine --max-steps 100000` costs no more than
 `import transformers` (with torch) + 0.3 s.
@@ -67,6 +72,41 @@ CASES = {
         "-q",
         "-o",
         "/tmp/lrviz_bench_hf.csv",
+    ],
+    # fw-launch: diffusers and Megatron-LM, read from a launch command (lrviz[diffusers], lrviz[megatron])
+    "import torch + diffusers.optimization": [sys.executable, "-c", "import torch, diffusers.optimization"],
+    "import torch + megatron.core.optimizer_param_scheduler": [
+        sys.executable,
+        "-W",
+        "ignore",
+        "-c",
+        "import torch, megatron.core.optimizer_param_scheduler",
+    ],
+    "lrviz render --command 'accelerate launch train_text_to_image.py ...' (100,000 steps)": [
+        sys.executable,
+        "-m",
+        "lrviz",
+        "render",
+        "--command",
+        "accelerate launch --num_processes 2 train_text_to_image.py --lr_scheduler cosine --lr_warmup_steps 500 "
+        "--max_train_steps 100000 --learning_rate 1e-4",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_diffusers.csv",
+    ],
+    "lrviz render --command 'torchrun pretrain_gpt.py ...' (100,000 iterations)": [
+        sys.executable,
+        "-W",
+        "ignore",
+        "-m",
+        "lrviz",
+        "render",
+        "--command",
+        "torchrun --nproc_per_node 8 pretrain_gpt.py --lr 3e-4 --min-lr 3e-5 --lr-decay-style cosine "
+        "--lr-warmup-iters 2000 --train-iters 100000 --global-batch-size 512",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_megatron.csv",
     ],
     "lrviz timm cosine --epochs 300 -o x.csv": [
         sys.executable,

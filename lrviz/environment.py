@@ -52,6 +52,18 @@ EXTRAS: tuple[Extra, ...] = (
         "DS_BUILD_OPS=0 pip install 'lrviz[deepspeed]'  (no op is compiled)",
     ),
     Extra(
+        "diffusers",
+        ("diffusers",),
+        "diffusers training-script commands (train.sh, --command) and configs that call get_scheduler",
+        "pip install 'lrviz[diffusers]'",
+    ),
+    Extra(
+        "megatron",
+        ("megatron-core",),
+        "Megatron-LM launch commands (pretrain_gpt.py --lr-decay-style ...)",
+        "pip install 'lrviz[megatron]'",
+    ),
+    Extra(
         "hydra",
         ("hydra-core",),
         "composing a Hydra project: --config-dir/--config-name",

@@ -8,6 +8,7 @@ two meet: ``config`` knows no framework, and no adapter reads files.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from lrviz import frameworks
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError, option
-from lrviz.frameworks.base import STRONG
+from lrviz.frameworks import base
 from lrviz.frameworks.mmengine import document as _mmengine_document
 from lrviz.keys import KeyPath
 from lrviz.model import RunConfig
@@ -27,8 +28,9 @@ _OTHER_FORMATS = {
     ".toml": "a TOML config (torchtitan, ...)",
     ".ini": "an INI config",
     ".cfg": "an INI config",
-    ".sh": "a shell script (a launch command's flags)",
 }
+#: Suffixes of launch scripts: their one training command's flags are the config (``load_command``).
+_SCRIPT_SUFFIXES = (".sh", ".bash")
 
 
 def load_file(
@@ -70,6 +72,10 @@ def load_file(
                 else ""
             )
         )
+    if Path(path).suffix.lower() in _SCRIPT_SUFFIXES:
+        from lrviz.config.shell import script_text
+
+        return load_command(script_text(Path(path)), str(path), dialect=dialect, sets=sets)
     other = _OTHER_FORMATS.get(Path(path).suffix.lower())
     if other is not None:
         raise ConfigError(f"{path}: {other}: lrviz reads YAML and JSON configs only")
@@ -102,7 +108,7 @@ def _python_config(
     data = _mmengine_document.load(path, sets)
     adapter = frameworks.get("mmengine")
     evidence = adapter.detect(data)
-    if evidence.score < STRONG:
+    if evidence.score < base.STRONG:
         raise ConfigError(
             f"{path}: mmengine ran it, but it sets none of an mmengine config's keys (param_scheduler, "
             "optim_wrapper, train_cfg)"
@@ -111,6 +117,52 @@ def _python_config(
     layer.adapter, layer.dialect = adapter.name, evidence.dialect
     layer.decided_by = ("mmengine's Config.fromfile", *evidence.keys)
     layer.top_keys = tuple(str(k) for k in data)
+    return layer
+
+
+def load_command(text: str, label: str = "--command", *, dialect: str | None = None, sets: Sequence[str] = ()) -> Layer:
+    """A launch script's (or ``--command``'s) training command read as a config of the framework its flags are for.
+
+    The command is found and expanded by ``config.shell``; its flags become a document
+    (``frameworks.command``) that ``frameworks.choose`` assigns on evidence; the adapter may
+    retype the words with its framework's own parser (``Adapter.read_command``). The
+    launcher's process count is the run's world size.
+    """
+    from lrviz.config.shell import read_script
+    from lrviz.frameworks import command
+
+    launch = read_script(text, label)
+    parsed = command.document(launch)
+    overridden = command.override(parsed, sets)
+    data = {**parsed.data, "__script__": launch.script}
+    evidence = frameworks.choose(data, f"{label} ({launch.script})", dialect)
+    adapter = frameworks.get(evidence.adapter)
+    if evidence.adapter == frameworks.TORCH:
+        raise ConfigError(
+            f"{label}:{launch.line}: {launch.script}: its flags are not those of a framework lrviz reads from a "
+            "command (Hugging Face TrainingArguments, diffusers' training scripts, Megatron-LM); choose one with "
+            f"{option('dialect')} NAME if it is one"
+        )
+    inventory = adapter.inventory(evidence.dialect)
+    for key in command.unresolved(parsed):
+        if key not in overridden:
+            kind = inventory.kind(key)
+            if kind is not None and kind.name != "NO_EFFECT" or kind is None and base.looks_like_lr_key(key):
+                command.refuse_unresolved(parsed, key)
+    document = adapter.read_command(parsed)
+    layer = adapter.read_document(document, label, None, {}, ())
+    for key in document:
+        layer.where[("document", key)] = parsed.at(key)
+    if launch.processes is not None and "world_size" in adapter.applies:
+        layer.data["world_size"] = launch.processes.value
+        layer.where[("world_size",)] = launch.processes.where
+    if "script" in adapter.applies:
+        layer.data["script"] = launch.script
+        layer.where[("script",)] = f"{label}:{launch.line}: {launch.script}"
+    layer.adapter, layer.dialect, layer.decided_by = adapter.name, evidence.dialect, evidence.keys
+    layer.top_keys = tuple(document)
+    for note in launch.notes:  # the process count decided at run time: dropped when --world-size gives it
+        layer.note_unless_set((("world_size",),), note)
     return layer
 
 
@@ -163,8 +215,16 @@ def from_document(
 
 
 def build_run(layer: Layer) -> RunConfig:
-    """Validate a merged layer into a run: the adapter that read it builds it."""
-    return frameworks.get(layer.adapter).read(layer)
+    """Validate a merged layer into a run: the adapter that read it builds it.
+
+    A framework adapter builds its run from the document alone; what reading the file found
+    (a launch script's process count decided at run time) is added to its notes here."""
+    run = frameworks.get(layer.adapter).read(layer)
+    if layer.adapter != frameworks.TORCH:
+        found = [n for n in layer.live_notes() if n not in run.notes]
+        if found:
+            run = dataclasses.replace(run, notes=(*found, *run.notes))
+    return run
 
 
 def explain(run: RunConfig) -> list[str]:
@@ -179,4 +239,4 @@ def explain(run: RunConfig) -> list[str]:
     return lines
 
 
-__all__ = ["build_run", "explain", "from_document", "load_composed", "load_file"]
+__all__ = ["build_run", "explain", "from_document", "load_command", "load_composed", "load_file"]

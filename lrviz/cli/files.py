@@ -13,6 +13,7 @@ from lrviz.cli._platform import may_fork
 from lrviz.cli._targets import _batch_targets, _inputs
 from lrviz.cli.options import (
     FLAGS,
+    CommandOption,
     DpiOption,
     EveryOption,
     KeyOption,
@@ -30,6 +31,7 @@ from lrviz.cli.options import (
     TitleOption,
     flag_values,
     plot_options,
+    second_series,
     with_file_options,
 )
 from lrviz.cli.show import _batch_bar, _error, _explain, _Failed, _print_comparison, _warn, notes, show
@@ -37,6 +39,8 @@ from lrviz.config import from_flags
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.model import RunConfig
 from lrviz.render import check_outputs
+
+COMMAND = Path("command")  # the source that stands for --command's text
 
 
 @with_file_options
@@ -63,6 +67,7 @@ def render(
     style: StyleOption = None,
     every: EveryOption = None,
     quiet: QuietOption = False,
+    command: CommandOption = None,
     options: dict[str, Any] | None = None,
 ) -> None:
     """Render the schedules of config files: lrviz's own, Hydra, LightningCLI, JSON (PyTorch's argument names).
@@ -71,13 +76,8 @@ def render(
     --key), the optimizer beside or above it, trainer.max_epochs and Lightning's interval.
     ${...} interpolation is resolved by OmegaConf; --set fills or overrides keys first.
     """
-    options = options or {}
-    if param not in ("lr", "momentum", "weight_decay"):
-        raise ConfigError(f"--param {param}: one of lr, momentum, weight_decay")
-    if param != "lr":
-        momentum = True  # the second series, drawn as --momentum draws momentum
-    if param == "weight_decay":
-        options["param"] = param
+    options = {**(options or {}), **({"command": command} if command is not None else {})}
+    momentum = second_series(param, options) or momentum
     sources = _sources(files, options)
     plot = plot_options(dpi, size, style)
     outputs = list(out or [])
@@ -180,6 +180,8 @@ def _sources(files: Sequence[Path] | None, options: dict[str, Any]) -> list[Path
     sources: list[Path | None] = list(files or [])
     if config_dir is not None:
         sources.append(None)
+    if options.get("command") is not None:
+        sources.append(COMMAND)
     if not sources:
         raise ConfigError("give a config file, or a Hydra project: --config-dir DIR --config-name NAME")
     return sources
@@ -193,31 +195,21 @@ def _name(source: Path | None, options: dict[str, Any]) -> Path:
 def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
     """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
     from lrviz.config import merge
-    from lrviz.reading import build_run, load_composed, load_file
+    from lrviz.reading import build_run, load_command, load_composed, load_file
 
     sets = tuple(options.get("set") or ())
     allow = tuple(options.get("allow_import") or ())
     env = tuple(options.get("allow_env") or ())
     dialect = options.get("dialect")
-    if source is None:
-        layer = load_composed(
-            Path(options["config_dir"]),
-            str(options["config_name"]),
-            key,
-            sets=sets,
-            allow_import=allow,
-            allow_env=env,
-            dialect=dialect,
-        )
+    if source is COMMAND:
+        layer = load_command(str(options["command"]), "--command", dialect=dialect, sets=sets)
+    elif source is None:
+        config = (Path(options["config_dir"]), str(options["config_name"]))
+        layer = load_composed(*config, key, sets=sets, allow_import=allow, allow_env=env, dialect=dialect)
     else:
+        exec_ok = bool(options.get("allow_exec"))
         layer = load_file(
-            source,
-            key,
-            sets=sets,
-            allow_import=allow,
-            allow_env=env,
-            dialect=dialect,
-            allow_exec=bool(options.get("allow_exec")),
+            source, key, sets=sets, allow_import=allow, allow_env=env, dialect=dialect, allow_exec=exec_ok
         )
     return build_run(merge(layer, from_flags(flag_values(options))))
 

@@ -159,6 +159,26 @@ ParamOption = Annotated[
         show_default=False,
     ),
 ]
+CommandOption = Annotated[
+    str | None,
+    typer.Option(
+        "--command",
+        metavar="'CMD'",
+        help="A training command (python/accelerate launch/torchrun/"
+        "deepspeed SCRIPT --flags) read as its framework's config, as a .sh file is.",
+    ),
+]
+
+
+def second_series(param: str, options: dict[str, Any]) -> bool:
+    """``--param``: whether a second series is recorded beside the LR (weight decay is passed to the reader)."""
+    if param not in ("lr", "momentum", "weight_decay"):
+        raise ConfigError(f"--param {param}: one of lr, momentum, weight_decay")
+    if param == "weight_decay":
+        options["param"] = param
+    return param != "lr"  # drawn as --momentum draws momentum
+
+
 AllowExecOption = Annotated[
     bool,
     typer.Option(

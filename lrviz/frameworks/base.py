@@ -320,6 +320,13 @@ class Adapter(ABC):
             layer.where[("document", *kp)] = f"{path}:{line}: {dotted(kp)}"
         return layer
 
+    def read_command(self, parsed: Any) -> dict[str, Any]:
+        """A launch command's flags (``frameworks.command.CommandDocument``) as this framework's document.
+
+        The generic reading by default; an adapter whose framework has its own argument parser
+        retypes the words with it."""
+        return dict(parsed.data)
+
     def read(self, layer: Layer) -> RunConfig:
         """Account for every key, refuse what changes the schedule unmodelled, then ``build``."""
         self.refuse_options(layer)

@@ -228,9 +228,11 @@ class Verl(Refused):
         ).lstrip()
 
 
-class Megatron(Refused):
-    name = "megatron"
-    title = "Megatron-LM / GPT-NeoX"
+class GptNeox(Refused):
+    """A YAML config with Megatron-style keys: GPT-NeoX's (a Megatron-LM launch command is read by ``megatron``)."""
+
+    name = "gpt-neox"
+    title = "GPT-NeoX"
     strong = (
         "lr_decay_style",
         "lr-decay-style",
@@ -243,12 +245,18 @@ class Megatron(Refused):
     )
     weak = ("min_lr", "min-lr", "warmup", "seq_length", "seq-length", "num_layers", "num-layers")
 
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        if "__script__" in data:  # a launch command's flags: Megatron-LM's, read by its adapter
+            return Evidence(self.name, self.name)
+        return super().detect(data)
+
     def refusal(self, f: Fields) -> str:
         key = next((k for k in ("lr_decay_style", "lr-decay-style", "train_iters", "train-iters") if f.given(k)), "")
         where = f.at(key) if key else f.prefix.rstrip(": ")
         return (
-            f"{where}: a Megatron-LM/GPT-NeoX config (lr_decay_style, train_iters, lr_decay_iters, warmup): its "
-            "OptimizerParamScheduler counts iterations or samples itself; lrviz does not step Megatron schedules yet"
+            f"{where}: a Megatron-LM/GPT-NeoX YAML config (lr_decay_style, train_iters, lr_decay_iters, warmup): "
+            "GPT-NeoX's own AnnealingLR counts iterations itself; lrviz does not step GPT-NeoX schedules yet (a "
+            "Megatron-LM launch command is read: lrviz render train.sh)"
         )
 
 
@@ -330,7 +338,7 @@ ADAPTERS: tuple[Refused, ...] = (
     LlamaFactoryV1(),
     TorchTune(),
     Verl(),
-    Megatron(),
+    GptNeox(),
     Fairseq(),
     OpenInstruct(),
     Dinov2(),

@@ -254,8 +254,8 @@ CASES: list[Case] = [
         Case(
             f"llm_openrlhf/{name}",
             "render {file}",
-            Refusal(("a shell script", "YAML and JSON configs only")),
-            "a launch script is not parsed as YAML",
+            Refusal(("the training command is inside the block that starts at line", "--command '...'")),
+            "a launch script is read as bash reads it; its command runs inside an `if`, so it is refused by line",
         )
         for name in ("openrlhf_train_dpo_llama.sh", "openrlhf_train_sft.sh")
     ),

@@ -86,6 +86,11 @@ class HuggingFace(LibraryAdapter):
         caveats = frozenset(keys.CAVEATS_BY_DIALECT.get(dialect, {}))
         return (base | extra if extra else base) | Inventory(no_effect=caveats)
 
+    def read_command(self, parsed: Any) -> dict[str, Any]:
+        from lrviz.frameworks.hf.command import typed_flags
+
+        return typed_flags(parsed)
+
     def caveats(self, dialect: str) -> Mapping[str, str]:
         from lrviz.frameworks.hf import keys
 
