@@ -80,22 +80,25 @@ class NeMo(Refused):
         )
 
 
-class ESPnet(Refused):
-    name = "espnet"
-    title = "ESPnet/WeNet"
+class WeNet(Refused):
+    """WeNet spells its scheduler as ESPnet does (``scheduler`` + ``scheduler_conf``) but builds it in its own code."""
+
+    name = "wenet"
+    title = "WeNet"
+    #: WeNet's keys beside ``scheduler`` (``lrviz.frameworks.espnet.WENET``, kept here so the packages stay apart)
+    own = ("dataset_conf", "tokenizer", "tokenizer_conf", "train_engine", "cmvn", "cmvn_conf")
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
-        if isinstance(data.get("scheduler"), str) and "scheduler_conf" in data:
-            return Evidence(self.name, self.name, 2 * STRONG, ("scheduler", "scheduler_conf"))
-        return score_keys(self.name, self.name, data, ("scheduler_conf", "optim_conf", "encoder_conf"), ())
+        marks = tuple(k for k in self.own if k in data)
+        if isinstance(data.get("scheduler"), str) and "scheduler_conf" in data and marks:
+            return Evidence(self.name, self.name, 2 * STRONG + STRONG * len(marks), ("scheduler", "scheduler_conf", *marks))
+        return Evidence(self.name, self.name)
 
     def refusal(self, f: Fields) -> str:
-        framework = "WeNet" if "dataset_conf" in f.doc or "model_conf" in f.doc and "tokenizer" in f.doc else "ESPnet"
-        module = "wenet.utils.scheduler" if framework == "WeNet" else "espnet2.schedulers"
         return (
-            f"{f.at('scheduler')}: a {framework} scheduler (scheduler: {f.doc.get('scheduler')}, with scheduler_conf) "
-            f"is {framework}'s own class ({module}), stepped by its trainer; lrviz does not step {framework} "
-            "schedules yet"
+            f"{f.at('scheduler')}: a WeNet scheduler (scheduler: {f.doc.get('scheduler')}, with scheduler_conf) "
+            "is WeNet's own class (wenet.utils.scheduler), stepped by its trainer; lrviz does not step WeNet "
+            "schedules yet (ESPnet's configs, which spell it the same way, are read)"
         )
 
 
@@ -324,7 +327,7 @@ class Dinov2(Refused):
 
 ADAPTERS: tuple[Refused, ...] = (
     NeMo(),
-    ESPnet(),
+    WeNet(),
     Yacs(),
     Ultralytics(),
     LlamaFactoryV1(),
