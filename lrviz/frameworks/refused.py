@@ -91,7 +91,9 @@ class WeNet(Refused):
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         marks = tuple(k for k in self.own if k in data)
         if isinstance(data.get("scheduler"), str) and "scheduler_conf" in data and marks:
-            return Evidence(self.name, self.name, 2 * STRONG + STRONG * len(marks), ("scheduler", "scheduler_conf", *marks))
+            return Evidence(
+                self.name, self.name, 2 * STRONG + STRONG * len(marks), ("scheduler", "scheduler_conf", *marks)
+            )
         return Evidence(self.name, self.name)
 
     def refusal(self, f: Fields) -> str:

@@ -47,7 +47,10 @@ class ESPnet(LibraryAdapter):
             # keys are ruled out above); lrviz's own format also takes a bare `scheduler: steplr`, at torch's
             # class-node weight (100), so this evidence must outweigh that twice over
             return Evidence(
-                self.name, self.name, DECISIVE + evidence.score, ("scheduler", "scheduler_conf", *evidence.keys),
+                self.name,
+                self.name,
+                DECISIVE + evidence.score,
+                ("scheduler", "scheduler_conf", *evidence.keys),
                 evidence.weak,
             )
         return evidence if any(k in _STRONG for k in evidence.keys) else Evidence(self.name, self.name)

@@ -29,11 +29,15 @@ def curve_findings(curve: Curve) -> list[Finding]:
     if fw.cls not in ("WarmupLR", "NoamLR") or not series:
         return []
     peak = max(series)
-    return [
-        Finding(
-            "espnet-inverse-sqrt-tail",
-            f"{fw.cls}: after the warmup the LR decays as 1/sqrt(step) with no floor and no end: at the last step it "
-            f"is {series[-1] / peak:.1%} of its peak, and it would keep falling if training ran longer",
-            {"last": series[-1], "peak": peak},
-        )
-    ] if peak > 0 else []
+    return (
+        [
+            Finding(
+                "espnet-inverse-sqrt-tail",
+                f"{fw.cls}: after the warmup the LR decays as 1/sqrt(step) with no floor and no end: at the last step it "
+                f"is {series[-1] / peak:.1%} of its peak, and it would keep falling if training ran longer",
+                {"last": series[-1], "peak": peak},
+            )
+        ]
+        if peak > 0
+        else []
+    )

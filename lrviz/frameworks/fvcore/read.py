@@ -203,7 +203,7 @@ def _node(f: Fields, module: Any, value: Any, path: KeyPath) -> Any:
             continue
         if key not in accepted:
             raise ConfigError(
-                f"{f.at(*map(str, (*path, key)))}: not an argument of fvcore's {name}{suggest(str(key), accepted)}; "
+                f"{f.at(*map(str, (*path, key)))}: not an argument of fvcore's {name}{suggest(str(key), sorted(accepted))}; "
                 f"it takes {', '.join(sorted(accepted))}"
             )
         args[str(key)] = _node(f, module, arg, (*path, key))

@@ -74,9 +74,13 @@ def test_scheduler_table_is_espnets_own() -> None:
     tree = ast.parse(source)
     found: dict[str, str] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "scheduler_classes" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "scheduler_classes" for t in node.targets
+        ):
             if isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "dict":
-                found = {kw.arg.lower(): ast.unparse(kw.value).rpartition(".")[2] for kw in node.value.keywords if kw.arg}
+                found = {
+                    kw.arg.lower(): ast.unparse(kw.value).rpartition(".")[2] for kw in node.value.keywords if kw.arg
+                }
     assert found == {name: cls for name, (_, cls, _) in SCHEDULERS.items()}
     for name, (_, _, kind) in SCHEDULERS.items():
         cls = espnet_class(name)
@@ -117,15 +121,29 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "conf"), CASES, ids=[c[0] for c in CASES])
 def test_each_scheduler_equals_the_trainer_loop(name: str, conf: dict[str, Any]) -> None:
-    doc = {"optim": "adam", "optim_conf": {"lr": 0.002}, "scheduler": name, "scheduler_conf": conf, "max_epoch": 5,
-           "num_iters_per_epoch": 40, "accum_grad": 2, "batch_bins": 100}
+    doc = {
+        "optim": "adam",
+        "optim_conf": {"lr": 0.002},
+        "scheduler": name,
+        "scheduler_conf": conf,
+        "max_epoch": 5,
+        "num_iters_per_epoch": 40,
+        "accum_grad": 2,
+        "batch_bins": 100,
+    }
     curve = lrviz.simulate(doc)
     assert curve.lrs[0].tolist() == reference(name, conf, 0.002, 5, 20)
     assert curve.run.points == 5 * 20
 
 
 def test_steps_per_epoch_when_the_config_has_no_num_iters() -> None:
-    doc = {"optim": "adam", "optim_conf": {"lr": 0.005}, "scheduler": "warmuplr", "scheduler_conf": {"warmup_steps": 50}, "max_epoch": 3}
+    doc = {
+        "optim": "adam",
+        "optim_conf": {"lr": 0.005},
+        "scheduler": "warmuplr",
+        "scheduler_conf": {"warmup_steps": 50},
+        "max_epoch": 3,
+    }
     with pytest.raises(ConfigError, match="steps after every optimizer step"):
         lrviz.load(doc)
     curve = lrviz.simulate(doc, steps_per_epoch=40)
@@ -166,7 +184,8 @@ def test_an4_transformer_needs_the_steps_per_epoch_and_then_renders() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["wenet_aishell_conformer_scheduler_warmuplr_conf.yaml", "wenet_librispeech_squeezeformer_noamholdannealing.yaml"]
+    "name",
+    ["wenet_aishell_conformer_scheduler_warmuplr_conf.yaml", "wenet_librispeech_squeezeformer_noamholdannealing.yaml"],
 )
 def test_wenet_is_still_refused_by_name(name: str) -> None:
     result = runner.invoke(app, ["render", str(REAL / "other_frameworks" / name)])
@@ -177,12 +196,43 @@ def test_wenet_is_still_refused_by_name(name: str) -> None:
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        ({"scheduler": "warmuplrr", "scheduler_conf": {}, "num_iters_per_epoch": 2, "batch_bins": 1}, "(did you mean warmuplr or"),
-        ({"scheduler": "reducelronplateau", "scheduler_conf": {}, "num_iters_per_epoch": 2, "batch_bins": 1}, "validation criterion"),
-        ({"scheduler": "warmuplr", "scheduler_conf": {"warmup_step": 3}, "num_iters_per_epoch": 2, "batch_bins": 1}, "not an argument of WarmupLR"),
-        ({"scheduler": "warmuplr", "scheduler_conf": {}, "optim": "adamm", "num_iters_per_epoch": 2, "batch_bins": 1}, "(did you mean adam or"),
-        ({"scheduler": "warmuplr", "scheduler_conf": {}, "num_iters_per_epoch": 1, "accum_grad": 2, "batch_bins": 1}, "fewer than accum_grad 2"),
-        ({"scheduler": "warmuplr", "scheduler_conf": {}, "optim2": "adam", "scheduler2": "warmuplr", "num_iters_per_epoch": 2, "batch_bins": 1}, "optim2"),
+        (
+            {"scheduler": "warmuplrr", "scheduler_conf": {}, "num_iters_per_epoch": 2, "batch_bins": 1},
+            "(did you mean warmuplr or",
+        ),
+        (
+            {"scheduler": "reducelronplateau", "scheduler_conf": {}, "num_iters_per_epoch": 2, "batch_bins": 1},
+            "validation criterion",
+        ),
+        (
+            {"scheduler": "warmuplr", "scheduler_conf": {"warmup_step": 3}, "num_iters_per_epoch": 2, "batch_bins": 1},
+            "not an argument of WarmupLR",
+        ),
+        (
+            {
+                "scheduler": "warmuplr",
+                "scheduler_conf": {},
+                "optim": "adamm",
+                "num_iters_per_epoch": 2,
+                "batch_bins": 1,
+            },
+            "(did you mean adam or",
+        ),
+        (
+            {"scheduler": "warmuplr", "scheduler_conf": {}, "num_iters_per_epoch": 1, "accum_grad": 2, "batch_bins": 1},
+            "fewer than accum_grad 2",
+        ),
+        (
+            {
+                "scheduler": "warmuplr",
+                "scheduler_conf": {},
+                "optim2": "adam",
+                "scheduler2": "warmuplr",
+                "num_iters_per_epoch": 2,
+                "batch_bins": 1,
+            },
+            "optim2",
+        ),
     ],
 )
 def test_bad_configs_are_refused_at_their_key(doc: dict[str, Any], message: str) -> None:
@@ -192,14 +242,23 @@ def test_bad_configs_are_refused_at_their_key(doc: dict[str, Any], message: str)
 
 
 def test_defaults_are_said() -> None:
-    run = lrviz.load({"scheduler": "warmuplr", "scheduler_conf": {"warmup_steps": 3}, "num_iters_per_epoch": 4, "batch_bins": 1})
+    run = lrviz.load(
+        {"scheduler": "warmuplr", "scheduler_conf": {"warmup_steps": 3}, "num_iters_per_epoch": 4, "batch_bins": 1}
+    )
     notes = " ".join(run.notes)
     assert "max_epoch=40" in notes and "adadelta" in notes and "default 1" in notes
 
 
 def test_resume_continues_the_same_curve() -> None:
-    doc = {"optim": "adam", "optim_conf": {"lr": 0.01}, "scheduler": "warmuplr", "scheduler_conf": {"warmup_steps": 7},
-           "max_epoch": 6, "num_iters_per_epoch": 5, "batch_bins": 1}
+    doc = {
+        "optim": "adam",
+        "optim_conf": {"lr": 0.01},
+        "scheduler": "warmuplr",
+        "scheduler_conf": {"warmup_steps": 7},
+        "max_epoch": 6,
+        "num_iters_per_epoch": 5,
+        "batch_bins": 1,
+    }
     curve = lrviz.simulate(doc, resume_at=2)
     assert curve.resumed is not None and curve.resumed[0].tolist() == curve.lrs[0].tolist()
 
@@ -207,8 +266,17 @@ def test_resume_continues_the_same_curve() -> None:
 @pytest.mark.parametrize("name", ["warmuplr", "steplr"])
 def test_code_runs_and_prints_the_rendered_curve(tmp_path: Path, name: str) -> None:
     conf = {"warmup_steps": 7} if name == "warmuplr" else {"step_size": 2}
-    run = lrviz.load({"optim": "adam", "optim_conf": {"lr": 0.01}, "scheduler": name, "scheduler_conf": conf,
-                      "max_epoch": 6, "num_iters_per_epoch": 5, "batch_bins": 1})
+    run = lrviz.load(
+        {
+            "optim": "adam",
+            "optim_conf": {"lr": 0.01},
+            "scheduler": name,
+            "scheduler_conf": conf,
+            "max_epoch": 6,
+            "num_iters_per_epoch": 5,
+            "batch_bins": 1,
+        }
+    )
     script = tmp_path / "snippet.py"
     script.write_text(lrviz.code(run))
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=120).stdout

@@ -42,9 +42,7 @@ SAM2_SETS = [
 ]
 
 
-def reference(
-    schedulers: list[Any], max_epochs: int, batches: int, divisor: int | None = None
-) -> list[list[float]]:
+def reference(schedulers: list[Any], max_epochs: int, batches: int, divisor: int | None = None) -> list[list[float]]:
     """SAM 2's train_epoch over fvcore's classes: the LR of each param group at each optimizer step."""
     divisor = divisor or batches
     groups = [{"params": [torch.zeros(1, requires_grad=True)]} for _ in schedulers]
@@ -66,7 +64,12 @@ def reference(
 
 
 def sam2_doc(lr: list[dict[str, Any]], max_epochs: int = 10) -> dict[str, Any]:
-    return {"trainer": {"max_epochs": max_epochs, "optim": {"optimizer": {"_target_": "torch.optim.AdamW"}, "options": {"lr": lr}}}}
+    return {
+        "trainer": {
+            "max_epochs": max_epochs,
+            "optim": {"optimizer": {"_target_": "torch.optim.AdamW"}, "options": {"lr": lr}},
+        }
+    }
 
 
 def node(name: str, **args: Any) -> dict[str, Any]:
@@ -90,7 +93,10 @@ CASES = [
     (
         node(
             "CompositeParamScheduler",
-            schedulers=[node("LinearParamScheduler", start_value=0.0, end_value=0.1), node("CosineParamScheduler", start_value=0.1, end_value=0.0)],
+            schedulers=[
+                node("LinearParamScheduler", start_value=0.0, end_value=0.1),
+                node("CosineParamScheduler", start_value=0.1, end_value=0.0),
+            ],
             lengths=[0.1, 0.9],
             interval_scaling=["rescaled", "fixed"],
         ),
@@ -113,7 +119,10 @@ def test_each_entry_is_a_param_group_named_by_its_patterns() -> None:
     doc = sam2_doc(
         [
             {"scheduler": node("CosineParamScheduler", start_value=0.1, end_value=0.01)},
-            {"scheduler": node("CosineParamScheduler", start_value=0.05, end_value=0.005), "param_names": ["image_encoder.*"]},
+            {
+                "scheduler": node("CosineParamScheduler", start_value=0.05, end_value=0.005),
+                "param_names": ["image_encoder.*"],
+            },
         ]
     )
     curve = lrviz.simulate(doc, steps_per_epoch=3)
@@ -149,7 +158,9 @@ def test_sam2_custom_resolvers_are_named_not_run() -> None:
 def test_vggt_full_finetune_runs_limit_train_batches_plus_one() -> None:
     curve = lrviz.simulate(VGGT)
     composite = ps.CompositeParamScheduler(
-        [ps.LinearParamScheduler(1e-8, 1e-4), ps.CosineParamScheduler(1e-4, 1e-8)], [0.05, 0.95], ["rescaled", "rescaled"]
+        [ps.LinearParamScheduler(1e-8, 1e-4), ps.CosineParamScheduler(1e-4, 1e-8)],
+        [0.05, 0.95],
+        ["rescaled", "rescaled"],
     )
     assert curve.lrs[0].tolist() == reference([composite], 100, 801, divisor=800)[0]
     assert curve.run.points == 100 * 801
@@ -162,14 +173,20 @@ def test_vggt_full_finetune_runs_limit_train_batches_plus_one() -> None:
 def test_vggt_with_a_shorter_loader() -> None:
     curve = lrviz.simulate(VGGT, steps_per_epoch=500)
     composite = ps.CompositeParamScheduler(
-        [ps.LinearParamScheduler(1e-8, 1e-4), ps.CosineParamScheduler(1e-4, 1e-8)], [0.05, 0.95], ["rescaled", "rescaled"]
+        [ps.LinearParamScheduler(1e-8, 1e-4), ps.CosineParamScheduler(1e-4, 1e-8)],
+        [0.05, 0.95],
+        ["rescaled", "rescaled"],
     )
     assert curve.lrs[0].tolist() == reference([composite], 100, 500, divisor=800)[0]
     assert "fvcore-extra-batch" not in {f.code for f in curve.findings}
 
 
 @pytest.mark.parametrize(
-    "name", ["sam3_roboflow_v100_full_ft_inverse_sqrt_project_class.yaml", "sam3_odinw_text_only_train_inverse_sqrt_project_class.yaml"]
+    "name",
+    [
+        "sam3_roboflow_v100_full_ft_inverse_sqrt_project_class.yaml",
+        "sam3_odinw_text_only_train_inverse_sqrt_project_class.yaml",
+    ],
 )
 def test_sam3_project_scheduler_is_refused_naming_it(name: str) -> None:
     result = runner.invoke(app, ["render", str(REAL / name)])
@@ -182,14 +199,32 @@ def test_sam3_project_scheduler_is_refused_naming_it(name: str) -> None:
 @pytest.mark.parametrize(
     ("lr", "message"),
     [
-        ([{"scheduler": node("CosineParamSchedular", start_value=1, end_value=0)}], "(did you mean CosineParamScheduler or"),
+        (
+            [{"scheduler": node("CosineParamSchedular", start_value=1, end_value=0)}],
+            "(did you mean CosineParamScheduler or",
+        ),
         ([{"scheduler": node("CosineParamScheduler", start_value=1, end_vlaue=0)}], "(did you mean end_value?)"),
         ([{"scheduler": node("CosineParamScheduler", start_value=1)}], "end_value"),
         (
-            [{"scheduler": node("CompositeParamScheduler", schedulers=[node("ConstantParamScheduler", value=1)], lengths=[0.5], interval_scaling=["fixed"])}],
+            [
+                {
+                    "scheduler": node(
+                        "CompositeParamScheduler",
+                        schedulers=[node("ConstantParamScheduler", value=1)],
+                        lengths=[0.5],
+                        interval_scaling=["fixed"],
+                    )
+                }
+            ],
             "lengths must be 1",
         ),
-        ([{"scheduler": node("ConstantParamScheduler", value=1)}, {"scheduler": node("ConstantParamScheduler", value=2)}], "allows one entry"),
+        (
+            [
+                {"scheduler": node("ConstantParamScheduler", value=1)},
+                {"scheduler": node("ConstantParamScheduler", value=2)},
+            ],
+            "allows one entry",
+        ),
     ],
 )
 def test_bad_nodes_are_refused_at_their_key(lr: list[dict[str, Any]], message: str) -> None:
@@ -201,11 +236,22 @@ def test_bad_nodes_are_refused_at_their_key(lr: list[dict[str, Any]], message: s
 
 def test_an_fvcore_node_outside_the_trainer_layout_is_refused() -> None:
     with pytest.raises(ConfigError, match="outside the SAM 2 trainer's layout"):
-        lrviz.load({"lr_multiplier": {"_target_": "detectron2.solver.WarmupParamScheduler", "scheduler": node("CosineParamScheduler", start_value=1.0, end_value=0.0)}})
+        lrviz.load(
+            {
+                "lr_multiplier": {
+                    "_target_": "detectron2.solver.WarmupParamScheduler",
+                    "scheduler": node("CosineParamScheduler", start_value=1.0, end_value=0.0),
+                }
+            }
+        )
 
 
 def test_resume_continues_the_same_curve() -> None:
-    curve = lrviz.simulate(sam2_doc([{"scheduler": node("CosineParamScheduler", start_value=0.1, end_value=0.0)}]), steps_per_epoch=4, resume_at=3)
+    curve = lrviz.simulate(
+        sam2_doc([{"scheduler": node("CosineParamScheduler", start_value=0.1, end_value=0.0)}]),
+        steps_per_epoch=4,
+        resume_at=3,
+    )
     assert curve.resumed is not None and curve.resumed[0].tolist() == curve.lrs[0].tolist()
 
 
