@@ -75,8 +75,10 @@ class NeMo(Refused):
         return (
             f"{f.at(*map(str, path))}: a NeMo scheduler (sched.name: {name}) is NeMo's own class "
             "(nemo.core.optim.lr_scheduler), built by NeMo's prepare_lr_scheduler from warmup_steps/warmup_ratio, "
-            "min_lr, constant_steps and the trainer's max_steps; lrviz does not step NeMo schedules yet, and no "
-            "torch schedule gives the same curve (NeMo's warmup does not start at 0)"
+            "min_lr, constant_steps/hold_steps and the trainer's max_steps (or max_epochs x the data's batches); lrviz "
+            "does not step NeMo schedules (nemo-toolkit's scheduler module does not import without its pinned "
+            "dependencies), and no torch schedule gives the same curve: NeMo's warmup starts at lr/(warmup_steps+1), "
+            "never at 0"
         )
 
 
