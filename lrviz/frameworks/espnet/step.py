@@ -39,6 +39,16 @@ def espnet_module(name: str) -> Any:
         raise ConfigError(f"espnet is installed but {name} does not import: {one_line(exc)}") from None
 
 
+def type_check_error() -> type[Exception]:
+    """What ESPnet's ``@typechecked`` constructors raise for an argument of the wrong type (typeguard 4's own
+    error; typeguard 2 raises TypeError)."""
+    try:
+        from typeguard import TypeCheckError
+    except ImportError:
+        return TypeError
+    return TypeCheckError
+
+
 def scheduler_class(run: RunConfig) -> tuple[Any, str]:
     """The class and how ESPnet's trainer steps it: ``batch`` or ``epoch``, by its base."""
     fw = settings(run)
@@ -70,7 +80,7 @@ class Trainer:
             )
         try:
             return cls(optimizer, **fw.conf), run
-        except (*_TORCH_ERRORS, AssertionError) as exc:
+        except (*_TORCH_ERRORS, AssertionError, type_check_error()) as exc:
             raise rejected(fw.where, exc, f"ESPnet's {fw.cls}") from None
 
     def loop(

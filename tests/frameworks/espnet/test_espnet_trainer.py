@@ -193,6 +193,17 @@ def test_wenet_is_still_refused_by_name(name: str) -> None:
     assert "a WeNet scheduler" in result.stderr and "wenet.utils.scheduler" in result.stderr
 
 
+def test_a_value_of_the_wrong_type_is_refused_by_espnets_own_check(tmp_path: Path) -> None:
+    """ESPnet's ``@typechecked`` constructors raise typeguard's own error: exit 2 at the key, not an internal error."""
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        "scheduler: warmuplr\nscheduler_conf: {warmup_steps: abc}\nnum_iters_per_epoch: 2\nbatch_bins: 1\n"
+    )
+    result = runner.invoke(app, ["render", str(config)])
+    assert result.exit_code == 2
+    assert "train.yaml:2: scheduler_conf.warmup_steps: ESPnet's WarmupLR rejected this value" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
