@@ -34,7 +34,7 @@ class ESPnet(LibraryAdapter):
     own_keys = {
         "epochs": "max_epoch=N",
         "lr": "optim_conf.lr=VALUE",
-        "optimizer": "optim=NAME",
+        "optimizer": "optim_conf.lr=VALUE (and optim=NAME)",
         "grad_accum": "accum_grad=N",
     }
 

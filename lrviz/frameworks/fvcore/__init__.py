@@ -50,12 +50,12 @@ class Fvcore(LibraryAdapter):
     modules = "lrviz.frameworks.fvcore"
     stepper = "Sam2Trainer"
     name = "fvcore"
-    title = "fvcore param schedulers (SAM 2 trainer)"
+    title = "SAM 2/VGGT trainer (fvcore)"
     dialects = ("sam2",)
     package = "fvcore"
     extra = "fvcore"
     applies = frozenset({"steps_per_epoch"})
-    own_keys = {"epochs": "trainer.max_epochs=N"}
+    own_keys = {"epochs": "trainer.max_epochs=N (VGGT's layout: max_epochs=N)"}
 
     def inventory(self, dialect: str) -> Inventory:
         return INVENTORY

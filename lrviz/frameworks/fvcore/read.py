@@ -99,16 +99,22 @@ def build(layer: Layer) -> RunConfig:
     if found is None:
         from lrviz.frameworks.fvcore import fvcore_targets
 
-        first = fvcore_targets(f.doc)[0].split(".")
+        targets = fvcore_targets(f.doc)
+        where = f.at(*targets[0].split(".")) if targets else f.prefix.rstrip(": ") or "flags"
         raise ConfigError(
-            f"{f.at(*first)}: an fvcore ParamScheduler outside the SAM 2 trainer's layout: which `where` it is "
+            f"{where}: an fvcore ParamScheduler outside the SAM 2 trainer's layout: which `where` it is "
             "called with, and how often, is the project's own code; lrviz reads the SAM 2 trainer's "
-            "trainer.optim.options.lr list"
+            "trainer.optim.options.lr list (VGGT's: optim.options.lr)"
         )
     optim_path, optim = found
     entries: list[Any] = optim["options"]["lr"]
     base = (*optim_path, "options", "lr")
     notes: list[str] = []
+    if not entries:
+        raise ConfigError(
+            f"{f.at(*map(str, base))}: no LR schedulers: the trainer keeps the optimizer's own lr, a constant; "
+            "there is no schedule to draw"
+        )
     schedulers, groups, places = [], [], []
     for i, entry in enumerate(entries):
         here = (*base, i)

@@ -234,6 +234,15 @@ def test_bad_nodes_are_refused_at_their_key(lr: list[dict[str, Any]], message: s
     assert "options.lr" in str(err.value)
 
 
+def test_an_empty_lr_list_and_a_forced_dialect_are_refused() -> None:
+    with pytest.raises(ConfigError, match="no LR schedulers: the trainer keeps the optimizer's own lr"):
+        doc = sam2_doc([])
+        doc["trainer"]["optim"]["options"]["weight_decay"] = [{"scheduler": node("ConstantParamScheduler", value=0.1)}]
+        lrviz.load(doc)
+    with pytest.raises(ConfigError, match="outside the SAM 2 trainer's layout"):
+        lrviz.load({"scheduler": {"name": "StepLR", "step_size": 3}}, dialect="fvcore")
+
+
 def test_an_fvcore_node_outside_the_trainer_layout_is_refused() -> None:
     with pytest.raises(ConfigError, match="outside the SAM 2 trainer's layout"):
         lrviz.load(
