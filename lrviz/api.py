@@ -47,9 +47,14 @@ def load(
     key: str | None = None,
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
     dialect: str | None = None,
+    allow_exec: bool = False,
     **options: Any,
 ) -> RunConfig:
     """A validated run from a config file (YAML or JSON) or a mapping shaped like one.
+
+    ``allow_exec`` lets an OpenMMLab/mmengine Python config (``config.py``) be read: that RUNS
+    the file and its ``_base_`` files (mmengine's ``Config.fromfile``); ``overrides`` are then
+    mmengine's ``--cfg-options``.
 
     ``key`` picks the scheduler node in a larger training config (``"model.scheduler"``).
     ``dialect`` names the framework the file is for (``"hf"``, ``"axolotl"``, ``"timm"``, ...) when its
@@ -59,7 +64,8 @@ def load(
     ``options`` set the run itself, as the command's flags do: ``epochs``, ``steps_per_epoch``,
     ``interval``, ``lr``, ``optimizer``, ``warmup``, ``warmup_start_factor``, ``dataset_size``,
     ``batch_size``, ``grad_accum``, ``world_size``, ``accelerate_processes``, ``split_batches``,
-    ``metrics``, ``label``, ``title`` (``lrviz.config.layer.RUN_OPTIONS``).
+    ``metrics``, ``label``, ``title``, ``param`` (``"weight_decay"``: record the weight decay mmengine's
+    schedulers set, in ``Curve.momenta``, named by ``Curve.second``) (``lrviz.config.layer.RUN_OPTIONS``).
 
     Raises ``lrviz.ConfigError`` naming the file, line and key of anything invalid.
     """
@@ -79,7 +85,7 @@ def load(
             data = resolve(data, sets, "<config>", {})
         layer = from_document(data, "<config>", key, dialect=dialect)
     else:
-        layer = load_file(Path(source), key, sets=sets, dialect=dialect)
+        layer = load_file(Path(source), key, sets=sets, dialect=dialect, allow_exec=allow_exec)
     run = build_run(layer if over is None else merge(layer, over))
     # notes name keys for library users (the command line spells them as its flags)
     return dataclasses.replace(run, notes=tuple(render_options(n) for n in run.notes))

@@ -168,6 +168,8 @@ class Curve:
     milestones: tuple[int, ...] = ()
     reductions: tuple[int, ...] = ()
     momenta: tuple[array[float], ...] | None = None
+    #: what ``momenta`` holds: ``momentum`` (Adam's beta1), or ``weight_decay`` (``--param weight_decay``)
+    second: str = "momentum"
     torch_warnings: tuple[str, ...] = field(default=())
     resume_at: int | None = None  # epoch of a simulated checkpoint-and-resume (--resume-at)
     resumed: tuple[array[float], ...] | None = None  # the LRs of that resumed run, every point

@@ -21,6 +21,7 @@ from lrviz.cli.options import (
     LogYOption,
     MomentumOption,
     OutOption,
+    ParamOption,
     QuietOption,
     RunNameOption,
     SizeOption,
@@ -55,6 +56,7 @@ def render(
     key: KeyOption = None,
     log_y: LogYOption = False,
     momentum: MomentumOption = False,
+    param: ParamOption = "lr",
     title: TitleOption = None,
     dpi: DpiOption = None,
     size: SizeOption = None,
@@ -70,6 +72,12 @@ def render(
     ${...} interpolation is resolved by OmegaConf; --set fills or overrides keys first.
     """
     options = options or {}
+    if param not in ("lr", "momentum", "weight_decay"):
+        raise ConfigError(f"--param {param}: one of lr, momentum, weight_decay")
+    if param != "lr":
+        momentum = True  # the second series, drawn as --momentum draws momentum
+    if param == "weight_decay":
+        options["param"] = param
     sources = _sources(files, options)
     plot = plot_options(dpi, size, style)
     outputs = list(out or [])
@@ -202,7 +210,15 @@ def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunC
             dialect=dialect,
         )
     else:
-        layer = load_file(source, key, sets=sets, allow_import=allow, allow_env=env, dialect=dialect)
+        layer = load_file(
+            source,
+            key,
+            sets=sets,
+            allow_import=allow,
+            allow_env=env,
+            dialect=dialect,
+            allow_exec=bool(options.get("allow_exec")),
+        )
     return build_run(merge(layer, from_flags(flag_values(options))))
 
 

@@ -31,10 +31,11 @@ def adapters() -> tuple[Adapter, ...]:
     from lrviz.frameworks.espnet import ESPnet
     from lrviz.frameworks.fvcore import Fvcore
     from lrviz.frameworks.hf import HuggingFace
+    from lrviz.frameworks.mmengine import MMEngine
     from lrviz.frameworks.timm import Timm
     from lrviz.frameworks.torch import Torch
 
-    return (Torch(), HuggingFace(), Timm(), DeepSpeed(), Fvcore(), ESPnet(), *refused.ADAPTERS)
+    return (Torch(), HuggingFace(), Timm(), DeepSpeed(), MMEngine(), Fvcore(), ESPnet(), *refused.ADAPTERS)
 
 
 def __getattr__(name: str) -> Any:
