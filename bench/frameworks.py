@@ -108,6 +108,47 @@ CASES = {
         "-o",
         "/tmp/lrviz_bench_megatron.csv",
     ],
+    # fvcore (SAM 2 trainer layout) and ESPnet: their scheduler modules' import, and a 100,000-step render of a
+    # real config (SAM 2's cosine with its resolvers' values given: 40 epochs x 2,500 batches; ESPnet's
+    # FastSpeech2 recipe: 1,000 epochs x 800 // 8 optimizer steps)
+    "import torch + fvcore.common.param_scheduler": [
+        sys.executable,
+        "-c",
+        "import torch; import fvcore.common.param_scheduler",
+    ],
+    "import torch + espnet2.schedulers (abs_scheduler, warmup_lr, noam_lr)": [
+        sys.executable,
+        "-c",
+        "import torch; import espnet2.schedulers.abs_scheduler, espnet2.schedulers.warmup_lr, espnet2.schedulers.noam_lr",
+    ],
+    "lrviz render sam2.1 MOSE finetune (fvcore cosine, 100,000 steps) -o x.csv": [
+        sys.executable,
+        "-m",
+        "lrviz",
+        "render",
+        "tests/realworld/configs/fvcore/sam2_1_hiera_b+_mose_finetune_cosine.yaml",
+        "--steps-per-epoch",
+        "2500",
+        "--set",
+        "trainer.max_epochs=40",
+        "--set",
+        "trainer.optim.options.lr.0.scheduler.end_value=5.0e-7",
+        "--set",
+        "trainer.optim.options.lr.1.scheduler.end_value=3.0e-7",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_fvcore.csv",
+    ],
+    "lrviz render espnet fastspeech2 (noamlr, 100,000 steps) -o x.csv": [
+        sys.executable,
+        "-m",
+        "lrviz",
+        "render",
+        "tests/realworld/configs/espnet/ljspeech_tts_fastspeech2_noamlr_num_iters.yaml",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_espnet.csv",
+    ],
     "lrviz timm cosine --epochs 300 -o x.csv": [
         sys.executable,
         "-m",

@@ -64,6 +64,18 @@ EXTRAS: tuple[Extra, ...] = (
         "pip install 'lrviz[megatron]'",
     ),
     Extra(
+        "fvcore",
+        ("fvcore",),
+        "SAM 2 / VGGT training configs: fvcore param schedulers in optim.options.lr",
+        "pip install 'lrviz[fvcore]'",
+    ),
+    Extra(
+        "espnet",
+        ("espnet", "typeguard"),
+        "ESPnet training configs: scheduler / scheduler_conf, stepped with espnet2.schedulers",
+        "pip install --no-deps espnet typeguard  (lrviz imports only espnet2.schedulers; --no-deps keeps your torch)",
+    ),
+    Extra(
         "hydra",
         ("hydra-core",),
         "composing a Hydra project: --config-dir/--config-name",

@@ -29,13 +29,26 @@ def adapters() -> tuple[Adapter, ...]:
     from lrviz.frameworks import refused
     from lrviz.frameworks.deepspeed import DeepSpeed
     from lrviz.frameworks.diffusers import Diffusers
+    from lrviz.frameworks.espnet import ESPnet
+    from lrviz.frameworks.fvcore import Fvcore
     from lrviz.frameworks.hf import HuggingFace
     from lrviz.frameworks.megatron import Megatron
     from lrviz.frameworks.mmengine import MMEngine
     from lrviz.frameworks.timm import Timm
     from lrviz.frameworks.torch import Torch
 
-    return (Torch(), HuggingFace(), Timm(), DeepSpeed(), MMEngine(), Diffusers(), Megatron(), *refused.ADAPTERS)
+    return (
+        Torch(),
+        HuggingFace(),
+        Timm(),
+        DeepSpeed(),
+        MMEngine(),
+        Diffusers(),
+        Megatron(),
+        Fvcore(),
+        ESPnet(),
+        *refused.ADAPTERS,
+    )
 
 
 def __getattr__(name: str) -> Any:

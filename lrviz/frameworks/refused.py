@@ -75,27 +75,34 @@ class NeMo(Refused):
         return (
             f"{f.at(*map(str, path))}: a NeMo scheduler (sched.name: {name}) is NeMo's own class "
             "(nemo.core.optim.lr_scheduler), built by NeMo's prepare_lr_scheduler from warmup_steps/warmup_ratio, "
-            "min_lr, constant_steps and the trainer's max_steps; lrviz does not step NeMo schedules yet, and no "
-            "torch schedule gives the same curve (NeMo's warmup does not start at 0)"
+            "min_lr, constant_steps/hold_steps and the trainer's max_steps (or max_epochs x the data's batches); lrviz "
+            "does not step NeMo schedules (nemo-toolkit's scheduler module does not import without its pinned "
+            "dependencies), and no torch schedule gives the same curve: NeMo's warmup starts at lr/(warmup_steps+1), "
+            "never at 0"
         )
 
 
-class ESPnet(Refused):
-    name = "espnet"
-    title = "ESPnet/WeNet"
+class WeNet(Refused):
+    """WeNet spells its scheduler as ESPnet does (``scheduler`` + ``scheduler_conf``) but builds it in its own code."""
+
+    name = "wenet"
+    title = "WeNet"
+    #: WeNet's keys beside ``scheduler`` (``lrviz.frameworks.espnet.WENET``, kept here so the packages stay apart)
+    own = ("dataset_conf", "tokenizer", "tokenizer_conf", "train_engine", "cmvn", "cmvn_conf")
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
-        if isinstance(data.get("scheduler"), str) and "scheduler_conf" in data:
-            return Evidence(self.name, self.name, 2 * STRONG, ("scheduler", "scheduler_conf"))
-        return score_keys(self.name, self.name, data, ("scheduler_conf", "optim_conf", "encoder_conf"), ())
+        marks = tuple(k for k in self.own if k in data)
+        if isinstance(data.get("scheduler"), str) and "scheduler_conf" in data and marks:
+            return Evidence(
+                self.name, self.name, 2 * STRONG + STRONG * len(marks), ("scheduler", "scheduler_conf", *marks)
+            )
+        return Evidence(self.name, self.name)
 
     def refusal(self, f: Fields) -> str:
-        framework = "WeNet" if "dataset_conf" in f.doc or "model_conf" in f.doc and "tokenizer" in f.doc else "ESPnet"
-        module = "wenet.utils.scheduler" if framework == "WeNet" else "espnet2.schedulers"
         return (
-            f"{f.at('scheduler')}: a {framework} scheduler (scheduler: {f.doc.get('scheduler')}, with scheduler_conf) "
-            f"is {framework}'s own class ({module}), stepped by its trainer; lrviz does not step {framework} "
-            "schedules yet"
+            f"{f.at('scheduler')}: a WeNet scheduler (scheduler: {f.doc.get('scheduler')}, with scheduler_conf) "
+            "is WeNet's own class (wenet.utils.scheduler), stepped by its trainer; lrviz does not step WeNet "
+            "schedules yet (ESPnet's configs, which spell it the same way, are read)"
         )
 
 
@@ -332,7 +339,7 @@ class Dinov2(Refused):
 
 ADAPTERS: tuple[Refused, ...] = (
     NeMo(),
-    ESPnet(),
+    WeNet(),
     Yacs(),
     Ultralytics(),
     LlamaFactoryV1(),

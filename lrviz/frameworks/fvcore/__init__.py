@@ -1,0 +1,70 @@
+"""fvcore param schedulers in the SAM 2 trainer's layout, stepped as that trainer steps them.
+
+A SAM 2 (or SAM 2-derived) training config gives each param group's LR as an fvcore
+``ParamScheduler`` Hydra node under ``trainer.optim.options.lr``; the trainer calls it with
+``where``, the fraction of training done, before every optimizer step. Read by ``read``,
+stepped by ``step`` (``fvcore.common.param_scheduler``), checked by ``rules``, written out
+by ``code``. ``INVENTORY`` names the top-level keys of these trainers' configs; any other key
+whose name looks like an LR setting gets a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lrviz.frameworks.base import Evidence, Inventory, LibraryAdapter, mappings
+
+#: The module whose classes lrviz steps, as a Hydra ``_target_`` names them.
+MODULE = "fvcore.common.param_scheduler"
+#: The evidence of a ``_target_`` in ``MODULE``: more than twice torch's weight for a class node (see ``detect``).
+DECISIVE = 250
+
+
+def fvcore_targets(data: Mapping[str, Any]) -> list[str]:
+    """The dotted paths of the document's ``_target_: fvcore.common.param_scheduler.*`` nodes."""
+    found = []
+    for path, node in mappings(data):
+        target = node.get("_target_")
+        if isinstance(target, str) and target.startswith(f"{MODULE}."):
+            found.append(".".join(map(str, (*path, "_target_"))))
+    return found
+
+
+#: Top-level keys of SAM 2 / SAM 3 / VGGT training configs: read (the trainer block, or VGGT's flat layout) or
+#: no effect on the LR (data, model, logging, launcher). Any other key is listed as unknown.
+INVENTORY = Inventory(
+    frozenset({"trainer", "optim", "max_epochs", "limit_train_batches"}),
+    frozenset(
+        (
+            "defaults scratch dataset vos launcher submitit paths data model logging checkpoint loss distributed "
+            "cuda exp_name img_size num_workers seed_value accum_steps patch_size limit_val_batches val_epoch_freq "
+            "mode device env_variables all_roboflow_supercategories"
+        ).split()
+    ),
+    {},
+)
+
+
+class Fvcore(LibraryAdapter):
+    modules = "lrviz.frameworks.fvcore"
+    stepper = "Sam2Trainer"
+    name = "fvcore"
+    title = "SAM 2/VGGT trainer (fvcore)"
+    dialects = ("sam2",)
+    package = "fvcore"
+    extra = "fvcore"
+    applies = frozenset({"steps_per_epoch"})
+    own_keys = {"epochs": "trainer.max_epochs=N (VGGT's layout: max_epochs=N)"}
+
+    def inventory(self, dialect: str) -> Inventory:
+        return INVENTORY
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        found = fvcore_targets(data)
+        if not found:
+            return Evidence(self.name, self.name)
+        # a _target_ naming fvcore's scheduler module is fvcore's alone. torch's reader claims every class node
+        # under a `scheduler` key (to refuse a project's class by name, at its class-node weight, 100), so this
+        # evidence must outweigh that twice over: the document is the fvcore trainer's, whatever else it holds
+        return Evidence(self.name, self.name, DECISIVE, tuple(found[:3]))
