@@ -52,6 +52,12 @@ EXTRAS: tuple[Extra, ...] = (
         "DS_BUILD_OPS=0 pip install 'lrviz[deepspeed]'  (no op is compiled)",
     ),
     Extra(
+        "torchtune",
+        ("torchtune",),
+        "torchtune recipe configs (lr_scheduler component, epochs, max_steps_per_epoch)",
+        "pip install --no-deps torchtune  (lrviz imports only torchtune.config and its scheduler module)",
+    ),
+    Extra(
         "hydra",
         ("hydra-core",),
         "composing a Hydra project: --config-dir/--config-name",

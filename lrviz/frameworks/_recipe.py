@@ -25,7 +25,9 @@ def number(f: Fields, key: str, default: Any, *, integer: bool = False, low: flo
         except ValueError:
             raise ConfigError(f"{f.at(key)}: expected a number, got {describe_value(value)}") from None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{f.at(key)}: expected {'an integer' if integer else 'a number'}, got {describe_value(value)}")
+        raise ConfigError(
+            f"{f.at(key)}: expected {'an integer' if integer else 'a number'}, got {describe_value(value)}"
+        )
     if integer:
         if not float(value).is_integer():
             raise ConfigError(f"{f.at(key)}: expected an integer, got {value!r}")

@@ -110,7 +110,7 @@ def choose(f: Fields, own: str | None, lr: float, total: int, warmup: int, notes
         if min_ratio is not None:
             notes.append(
                 f"{f.at('cosine_min_lr_ratio')}: axolotl uses the quadratic warmup and ignores the min LR ratio "
-                "(it logs \"Both cosine quadratic warmup and min lr detected\")"
+                '(it logs "Both cosine quadratic warmup and min lr detected")'
             )
         chosen = AxolotlScheduler(
             "get_cosine_schedule_with_quadratic_warmup", {"num_warmup_steps": warmup, "num_training_steps": total}
@@ -161,7 +161,7 @@ def _jagged(f: Fields, min_ratio: float | None) -> Mapping[str, Any] | None:
     if not f.doc.get("jagged_restart_steps"):
         if f.doc.get("relora"):
             raise ConfigError(
-                f"{f.at('relora')}: axolotl refuses this file: \"jagged_restart_steps must be set to use ReLoRA\""
+                f'{f.at("relora")}: axolotl refuses this file: "jagged_restart_steps must be set to use ReLoRA"'
             )
         return None
     steps = _whole(f, "jagged_restart_steps")

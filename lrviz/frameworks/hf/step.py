@@ -43,6 +43,7 @@ class Trainer:
                 f"lr_scheduler_type {fw.type}: not a SchedulerType of the installed transformers "
                 f"{transformers.__version__}; it has {', '.join(installed)}"
             )
+
         def trainers() -> Any:
             return transformers.get_scheduler(
                 fw.type,
@@ -72,8 +73,9 @@ class Trainer:
 
     def restarts(self, run: RunConfig, series: array[float]) -> tuple[int, ...]:
         fw = settings(run)
-        if fw.axolotl is not None and fw.axolotl.jagged is not None:
-            return rises_after(series, fw.axolotl.jagged["jagged_restart_steps"] - 1)
+        if fw.axolotl is not None and fw.axolotl.jagged is not None:  # JaggedLRRestartScheduler resets every N steps
+            every = fw.axolotl.jagged["jagged_restart_steps"]
+            return tuple(range(every, len(series), every))
         return rises_after(series, fw.num_warmup_steps) if fw.type == "cosine_with_restarts" and not fw.axolotl else ()
 
     def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:

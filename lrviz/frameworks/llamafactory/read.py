@@ -59,7 +59,7 @@ def build(layer: Layer) -> RunConfig:
         raise ConfigError(
             f"{f.at('lr_scheduler_config')}: LLaMA-Factory v1 builds this with LRSchedulerPlugin({name!r}), whose "
             "registry is empty in LLaMA-Factory (plugins/trainer_plugins/lr_scheduler.py registers no scheduler), so "
-            "BaseTrainer stops with \"Plugin ... is not registered under LRSchedulerPlugin\"; remove it for the "
+            'BaseTrainer stops with "Plugin ... is not registered under LRSchedulerPlugin"; remove it for the '
             f"constant LR BaseTrainer uses ({option('overrides')} lr_scheduler_config=null)"
         )
     lr, optimizer, optimizer_lr = _learning_rate(f, notes)
@@ -105,8 +105,8 @@ def _learning_rate(f: Fields, notes: list[str]) -> tuple[float, str, str | None]
     if name != "muon":
         raise ConfigError(
             f"{f.at('optim_config')}: LLaMA-Factory v1 builds this with OptimizerPlugin({name!r}), which is not "
-            "registered (muon is the only one), so BaseTrainer stops with \"Plugin ... is not registered under "
-            f"OptimizerPlugin\"; use name: muon or remove it for AdamW ({option('overrides')} optim_config=null)"
+            'registered (muon is the only one), so BaseTrainer stops with "Plugin ... is not registered under '
+            f'OptimizerPlugin"; use name: muon or remove it for AdamW ({option("overrides")} optim_config=null)'
         )
     raw = optim.get("lr", 1e-3)
     if isinstance(raw, str):
@@ -116,7 +116,11 @@ def _learning_rate(f: Fields, notes: list[str]) -> tuple[float, str, str | None]
             raise ConfigError(f"{f.at('optim_config', 'lr')}: expected a number, got {raw!r}") from None
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not raw >= 0:
         raise ConfigError(f"{f.at('optim_config', 'lr')}: expected a number >= 0, got {raw!r}")
-    given = f"optim_config.lr {float(raw):g}" if "lr" in optim else f"Muon's default lr {float(raw):g} (optim_config.lr unset)"
+    given = (
+        f"optim_config.lr {float(raw):g}"
+        if "lr" in optim
+        else f"Muon's default lr {float(raw):g} (optim_config.lr unset)"
+    )
     why = (
         f"{f.at('optim_config')}: the muon optimizer plugin builds Muon(lr=optim_config.get('lr', 1e-3)) and never "
         f"reads learning_rate"

@@ -32,7 +32,7 @@ def run_findings(run: RunConfig) -> list[Finding]:
             f"spans {fw.num_training_steps:,} steps ({epochs} x {fw.steps_per_epoch:,}), not "
             f"{epochs * fw.uncapped_steps_per_epoch:,}; set max_steps_per_epoch: null to train on all of it",
             {"steps_per_epoch": fw.steps_per_epoch, "uncapped": fw.uncapped_steps_per_epoch},
-        )
+        ),
     ]
 
 

@@ -59,7 +59,11 @@ def doc(**keys: Any) -> dict[str, Any]:
     [
         ({"micro_batch_size": 2}, {"dataset_size": 101}, 3 * 50),  # floor(101 / 2) = 50, default 3 epochs
         ({"micro_batch_size": 2, "num_train_epochs": 1}, {"dataset_size": 101, "world_size": 4}, 12),  # 25 // 2
-        ({"micro_batch_size": 1, "global_batch_size": 8, "num_train_epochs": 2}, {"dataset_size": 100, "world_size": 2}, 24),
+        (
+            {"micro_batch_size": 1, "global_batch_size": 8, "num_train_epochs": 2},
+            {"dataset_size": 100, "world_size": 2},
+            24,
+        ),
         ({"max_steps": 7, "num_train_epochs": 5}, {"dataset_size": 100}, 7),
     ],
 )
@@ -78,7 +82,9 @@ def test_the_steps_are_base_trainers(keys: dict[str, Any], options: dict[str, An
         ({"global_batch_size": 3, "micro_batch_size": 2}, {"dataset_size": 10}, "must be divisible"),
     ],
 )
-def test_what_llamafactory_would_not_run_is_refused(keys: dict[str, Any], options: dict[str, Any], message: str) -> None:
+def test_what_llamafactory_would_not_run_is_refused(
+    keys: dict[str, Any], options: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         lrviz.load(doc(**keys), **options)
 

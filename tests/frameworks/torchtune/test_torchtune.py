@@ -63,7 +63,9 @@ def test_each_real_recipe_config_is_the_recipes_loop(path: Path) -> None:
     assert choose(doc, path.name).adapter == "torchtune"
     curve = lrviz.simulate(str(path), dataset_size=3000)
     steps = expected_steps_per_epoch(doc, 3000)
-    assert list(curve.lrs[0]) == recipe_lrs(doc.get("lr_scheduler"), float(doc["optimizer"]["lr"]), doc["epochs"], steps)
+    assert list(curve.lrs[0]) == recipe_lrs(
+        doc.get("lr_scheduler"), float(doc["optimizer"]["lr"]), doc["epochs"], steps
+    )
 
 
 def recipe(**keys: Any) -> dict[str, Any]:
@@ -100,8 +102,16 @@ def test_ranks_and_steps_per_epoch() -> None:
     ("keys", "options", "message"),
     [
         ({}, {}, "pass dataset_size N"),
-        ({"lr_scheduler": {"_component_": "my.project.sched", "num_warmup_steps": 1}}, {"steps_per_epoch": 5}, "not torchtune's scheduler"),
-        ({"lr_scheduler": {"_component_": "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup"}}, {"steps_per_epoch": 5}, "needs num_warmup_steps"),
+        (
+            {"lr_scheduler": {"_component_": "my.project.sched", "num_warmup_steps": 1}},
+            {"steps_per_epoch": 5},
+            "not torchtune's scheduler",
+        ),
+        (
+            {"lr_scheduler": {"_component_": "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup"}},
+            {"steps_per_epoch": 5},
+            "needs num_warmup_steps",
+        ),
         ({"optimizer": {"_component_": "torch.optim.AdamW"}}, {"steps_per_epoch": 5}, "no lr"),
         ({"ppo_epochs": 2}, {"steps_per_epoch": 5}, "ppo_epochs"),
     ],
