@@ -182,12 +182,16 @@ def _steps_per_epoch(f: Fields, accum: int, cap: int | None) -> tuple[int, int |
             + f" / batch {batch} = {batches:,} batches (ceil)"
             + (f" // accumulate {accum} = {steps:,} optimizer steps (floor)" if accum > 1 else "")
         )
-    elif cap is not None:
-        return cap, None, f"steps per epoch: max_steps_per_epoch = {cap:,} (assuming the data has at least that many)"
     else:
+        capped = (
+            f"; with max_steps_per_epoch {cap}, {option('steps_per_epoch')} {cap} draws the capped run if the data "
+            "gives at least that many"
+            if cap is not None
+            else ""
+        )
         raise ConfigError(
             f"{f.prefix}the recipe counts the steps from the dataset: pass {option('dataset_size')} N (the samples, "
-            f"or packs with packed: true) or {option('steps_per_epoch')} N (optimizer steps per epoch)"
+            f"or packs with packed: true) or {option('steps_per_epoch')} N (optimizer steps per epoch){capped}"
         )
     if steps == 0:
         raise ConfigError(
