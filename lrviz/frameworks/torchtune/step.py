@@ -45,30 +45,27 @@ def instantiate(node: Any, optimizer: Any, num_training_steps: int, last_epoch: 
 def torchtune_modules() -> Iterator[Any]:
     """``torchtune.config``, with ``torchtune.training.lr_schedulers`` importable, even where ``import torchtune`` fails.
 
-    ``torchtune/__init__.py`` imports its datasets, models and torchao; ``torchtune.training``'s
-    imports its checkpointers. The scheduler module and ``torchtune.config`` need only torch and
-    omegaconf. When the normal import fails (torchtune installed with ``--no-deps``), ``torchtune``
-    and ``torchtune.training`` are registered as the real package modules, made from their own
-    import specs with ``__init__`` not run, while the two modules are imported and the scheduler
-    built; the entries are removed afterwards, so a later ``import torchtune`` behaves as before.
+    ``torchtune/__init__.py`` imports its datasets, models and torchao (seconds, and it fails where
+    torchtune is installed with ``--no-deps``); ``torchtune.training``'s imports its checkpointers.
+    The scheduler module and ``torchtune.config`` need only torch and omegaconf. Unless torchtune
+    is imported already, ``torchtune`` and ``torchtune.training`` are registered as the real package
+    modules, made from their own import specs with ``__init__`` not run, while the two modules are
+    imported and the scheduler built; the entries are removed afterwards, so a later ``import torchtune`` behaves as before.
     As for timm, no module is faked. torchao's import-time logging (a note that triton is missing)
     is kept out of the user's log.
     """
     if importlib.util.find_spec("torchtune") is None:
         raise ConfigError("needs torchtune: pip install --no-deps torchtune (see lrviz[torchtune] in the README)")
-    config = None
-    with _quiet_logger("torchao"):
-        try:
-            config = importlib.import_module("torchtune.config")
-            importlib.import_module("torchtune.training.lr_schedulers")
-        except ImportError:
-            config = None
-    if config is not None:
+    if "torchtune" in sys.modules:  # imported already (by the user's code): use it as it is
+        with _quiet_logger("torchao"):
+            try:
+                config = importlib.import_module("torchtune.config")
+                importlib.import_module("torchtune.training.lr_schedulers")
+            except ImportError as exc:
+                raise ConfigError(f"torchtune does not import: {one_line(exc)}") from None
         yield config
         return
-    for name in [m for m in sys.modules if m == "torchtune" or m.startswith("torchtune.")]:
-        del sys.modules[name]
-    bare = []
+    bare = []  # the submodules a previous call imported stay in sys.modules and are reused
     try:
         for name in ("torchtune", "torchtune.training"):
             spec = importlib.util.find_spec(name)
