@@ -124,10 +124,12 @@ def test_what_lrviz_cannot_follow_is_refused(keys: dict[str, Any], options: dict
 def test_code_instantiates_the_component_and_gives_the_same_lrs() -> None:
     from lrviz.frameworks.torchtune.step import torchtune_modules
 
-    source = lrviz.code(recipe(max_steps_per_epoch=15))
+    run = lrviz.load(recipe(max_steps_per_epoch=15), dataset_size=1000)
+    source = lrviz.code(run)
     assert "config.instantiate(" in source
     printed: list[float] = []
     namespace: dict[str, Any] = {"print": lambda text: printed.append(float(text.rsplit(" ", 1)[1]))}
     with torchtune_modules():  # `from torchtune import config` works here also with torchtune installed --no-deps
         exec(compile(source, "snippet", "exec"), namespace)  # noqa: S102 - our own output
-    assert printed == list(lrviz.simulate(recipe(max_steps_per_epoch=15)).lrs[0])
+    assert printed == list(lrviz.simulate(run).lrs[0])
+    assert len(printed) == 2 * 15
