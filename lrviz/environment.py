@@ -58,6 +58,12 @@ EXTRAS: tuple[Extra, ...] = (
         "pip install --no-deps torchtune  (lrviz imports only torchtune.config and its scheduler module)",
     ),
     Extra(
+        "litgpt",
+        ("litgpt",),
+        "litgpt finetune configs (train: lr_warmup_steps, epochs, global/micro batch sizes)",
+        "pip install 'lrviz[litgpt]'",
+    ),
+    Extra(
         "hydra",
         ("hydra-core",),
         "composing a Hydra project: --config-dir/--config-name",

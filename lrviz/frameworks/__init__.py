@@ -29,12 +29,13 @@ def adapters() -> tuple[Adapter, ...]:
     from lrviz.frameworks import refused
     from lrviz.frameworks.deepspeed import DeepSpeed
     from lrviz.frameworks.hf import HuggingFace
+    from lrviz.frameworks.litgpt import LitGPT
     from lrviz.frameworks.llamafactory import LlamaFactoryV1
     from lrviz.frameworks.timm import Timm
     from lrviz.frameworks.torch import Torch
     from lrviz.frameworks.torchtune import TorchTune
 
-    return (Torch(), HuggingFace(), Timm(), DeepSpeed(), LlamaFactoryV1(), TorchTune(), *refused.ADAPTERS)
+    return (Torch(), HuggingFace(), Timm(), DeepSpeed(), LlamaFactoryV1(), TorchTune(), LitGPT(), *refused.ADAPTERS)
 
 
 def __getattr__(name: str) -> Any:

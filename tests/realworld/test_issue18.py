@@ -223,6 +223,27 @@ CASES: list[Case] = [
             "tt_llama32_1b_lora_single_device_cosine.yaml",
         )
     ),
+    # litgpt: finetune configs are stepped with litgpt's get_lr_scheduler (tests/frameworks/litgpt compares each)
+    *(
+        Case(
+            f"llm_litgpt/{name}",
+            "render {file}",
+            Refusal(("litgpt counts the steps from the training set's length", "--dataset-size")),
+            "litgpt's finetune scripts: the step count needs the training split's size",
+        )
+        for name in (
+            "litgpt_gemma-2b_qlora.yaml",
+            "litgpt_llama-3.1-8b_full.yaml",
+            "litgpt_llama-3.2-1B_lora.yaml",
+            "litgpt_mistral-7b_lora.yaml",
+        )
+    ),
+    Case(
+        "llm_litgpt/litgpt_pretrain_tinyllama.yaml",
+        "render {file}",
+        Refusal(("train.max_tokens", "a litgpt pretraining config", "get_lr")),
+        "litgpt pretraining: get_lr per iteration from the token budget, refused naming max_tokens",
+    ),
     *(
         Case(f"llm_verl/{name}", "render {file}", Refusal(("a verl config", "lr_warmup_steps_ratio")), "verl named")
         for name in (
