@@ -77,7 +77,7 @@ CASES = {
     ],
 }
 
-# axolotl's own schedulers, LLaMA-Factory v1 and torchtune (issue 19): each import through lrviz's loader,
+# axolotl's own schedulers, LLaMA-Factory v1, torchtune and litgpt (issue 19): each import through lrviz's loader,
 # and each file's schedule over 100,000 optimizer steps
 YAML_FRAMEWORKS = {
     "tt.yaml": (
@@ -86,6 +86,10 @@ YAML_FRAMEWORKS = {
         "optimizer: {_component_: torch.optim.AdamW, lr: 3.0e-4}\n"
         "lr_scheduler: {_component_: torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup, "
         "num_warmup_steps: 100}\nbatch_size: 4\nepochs: 1\nmax_steps_per_epoch: null\n"
+    ),
+    "litgpt.yaml": (
+        "devices: 1\ntrain: {global_batch_size: 1, micro_batch_size: 1, lr_warmup_steps: 100, epochs: 1}\n"
+        "optimizer: {class_path: torch.optim.AdamW, init_args: {lr: 2.0e-4}}\n"
     ),
     "lf_v1.yaml": "model: Qwen/Qwen3-0.6B\nmodel_class: llm\ntrain_dataset: d.yaml\nlearning_rate: 1.0e-4\nmax_steps: 100000\n",
     "axolotl.yaml": (
@@ -101,6 +105,15 @@ CASES.update(
             "-c",
             "import torch; from lrviz.frameworks.torchtune.step import torchtune_modules\n"
             "with torchtune_modules(): pass",
+        ],
+        "import torch + litgpt.finetune.lora.get_lr_scheduler": [
+            sys.executable,
+            "-c",
+            "import torch; from lrviz.frameworks.litgpt.step import get_lr_scheduler; get_lr_scheduler()",
+        ],
+        "lrviz render litgpt finetune, 100,000 steps": [
+            *(sys.executable, "-m", "lrviz", "render", f"{BENCH_DIR}/litgpt.yaml", "--dataset-size", "100000"),
+            *("-q", "-o", f"{BENCH_DIR}/litgpt.csv"),
         ],
         "import torch + axolotl.utils.schedulers": [
             sys.executable,
