@@ -61,7 +61,8 @@ EXTRAS: tuple[Extra, ...] = (
         "litgpt",
         ("litgpt",),
         "litgpt finetune configs (train: lr_warmup_steps, epochs, global/micro batch sizes)",
-        "pip install 'lrviz[litgpt]'",
+        "pip install --no-deps litgpt  (it imports with lightning and jsonargparse; --no-deps keeps your torch "
+        "and huggingface-hub)",
     ),
     Extra(
         "hydra",

@@ -19,6 +19,7 @@ Nothing here imports torch or litgpt.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks._recipe import run_option
-from lrviz.frameworks.base import Fields, Inventory, require
+from lrviz.frameworks.base import Fields, Inventory
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 
 #: ``TrainArgs`` defaults that shape the curve
@@ -63,7 +64,8 @@ class FinetuneSettings(FrameworkSettings):
 
 def build(layer: Layer) -> RunConfig:
     """Validate a litgpt finetune layer into a run of the optimizer steps the script takes."""
-    require("litgpt", "litgpt")
+    if importlib.util.find_spec("litgpt") is None:
+        raise ConfigError("needs litgpt: pip install --no-deps litgpt (with lightning and jsonargparse installed)")
     f = Fields(layer)
     notes: list[str] = []
     train = f.doc.get("train")

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def get_lr_scheduler() -> Any:
     """``litgpt.finetune.lora.get_lr_scheduler`` of the installed litgpt."""
     if importlib.util.find_spec("litgpt") is None:
-        raise ConfigError("needs litgpt: pip install 'lrviz[litgpt]'")
+        raise ConfigError("needs litgpt: pip install --no-deps litgpt (with lightning and jsonargparse installed)")
     try:
         return importlib.import_module("litgpt.finetune.lora").get_lr_scheduler
     except (ImportError, AttributeError) as exc:
