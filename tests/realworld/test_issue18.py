@@ -89,7 +89,7 @@ CASES: list[Case] = [
         )
         for name, lr, stderr in (
             ("lf_v1_dynamic_batching.yaml", 1e-4, ()),
-            ("lf_v1_train_full_deepspeed_dist_config.yaml", 1e-4, ("handed to the distributed engine",)),
+            ("lf_v1_train_full_deepspeed_dist_config.yaml", 1e-4, ("hands its LambdaLR to deepspeed.initialize",)),
             ("lf_v1_train_full_muon_optim_config.yaml", 1e-3, ("never reads learning_rate (1e-05)",)),
             ("lf_v1_train_lora_sft_constant.yaml", 1e-4, ()),
         )

@@ -23,8 +23,8 @@ READ = frozenset(
     }
 )
 CAVEATS = {
-    "dist_config": "the LambdaLR is handed to the distributed engine unchanged (with DeepSpeed, to "
-    "deepspeed.initialize; a scheduler block in its config file would replace it)",
+    "dist_config": "with name: deepspeed, BaseTrainer hands its LambdaLR to deepspeed.initialize, and a scheduler "
+    "block in the DeepSpeed config file would replace it; FSDP2 and DDP step it as built",
     "resume_from_checkpoint": "the run resumes from a checkpoint: it continues this schedule from its step",
 }
 NO_EFFECT = frozenset(
