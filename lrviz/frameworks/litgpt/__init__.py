@@ -19,6 +19,11 @@ TRAIN_ARGS = (
 ).split()
 
 
+#: TrainArgs fields that say litgpt, and the finetune/pretrain scripts' own top-level arguments
+_OWN_TRAIN = ("global_batch_size", "micro_batch_size", "lr_warmup_steps", "lr_warmup_fraction", "max_tokens")
+_TOP = ("checkpoint_dir", "out_dir", "logger_name", "precision", "devices", "num_nodes", "initial_checkpoint_dir")
+
+
 class LitGPT(LibraryAdapter):
     modules = "lrviz.frameworks.litgpt"
     stepper = "Finetune"
@@ -36,22 +41,18 @@ class LitGPT(LibraryAdapter):
     }
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
-        """A ``train:`` block of TrainArgs fields, beside litgpt's own top-level keys."""
+        """A ``train:`` block of TrainArgs fields beside litgpt's own top-level keys; one shared key decides nothing.
+
+        ``global_batch_size`` alone is no evidence (Hydra projects have a ``train.global_batch_size`` too):
+        two TrainArgs fields and one of litgpt's script arguments (``checkpoint_dir``, ``out_dir``, ...)."""
         train = data.get("train")
         if not isinstance(train, Mapping):
             return Evidence(self.name, self.name)
-        own = [
-            f"train.{k}"
-            for k in ("global_batch_size", "micro_batch_size", "lr_warmup_steps", "max_tokens")
-            if k in train
-        ]
-        if not own:
+        own = [f"train.{k}" for k in _OWN_TRAIN if k in train]
+        top = [k for k in _TOP if k in data]
+        if len(own) < 2 or not top:
             return Evidence(self.name, self.name)
-        top = [
-            k for k in ("checkpoint_dir", "out_dir", "logger_name", "precision", "devices", "num_nodes") if k in data
-        ]
-        score = STRONG * len(own) + WEAK * len(top)
-        return Evidence(self.name, self.name, score, (*own, *top), tuple(top))
+        return Evidence(self.name, self.name, STRONG * len(own) + WEAK * len(top), (*own, *top), tuple(top))
 
     def inventory(self, dialect: str) -> Inventory:
         from lrviz.frameworks.litgpt import read
