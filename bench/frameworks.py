@@ -183,8 +183,73 @@ CASES = {
     ],
 }
 
+# axolotl's own schedulers, LLaMA-Factory v1, torchtune and litgpt (issue 19): each import through lrviz's loader,
+# and each file's schedule over 100,000 optimizer steps
+YAML_FRAMEWORKS = {
+    "tt.yaml": (
+        "model: {_component_: torchtune.models.llama3_2.lora_llama3_2_1b}\n"
+        "checkpointer: {_component_: torchtune.training.FullModelHFCheckpointer}\n"
+        "optimizer: {_component_: torch.optim.AdamW, lr: 3.0e-4}\n"
+        "lr_scheduler: {_component_: torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup, "
+        "num_warmup_steps: 100}\nbatch_size: 4\nepochs: 1\nmax_steps_per_epoch: null\n"
+    ),
+    "litgpt.yaml": (
+        "devices: 1\ntrain: {global_batch_size: 1, micro_batch_size: 1, lr_warmup_steps: 100, epochs: 1}\n"
+        "optimizer: {class_path: torch.optim.AdamW, init_args: {lr: 2.0e-4}}\n"
+    ),
+    "lf_v1.yaml": "model: Qwen/Qwen3-0.6B\nmodel_class: llm\ntrain_dataset: d.yaml\nlearning_rate: 1.0e-4\nmax_steps: 100000\n",
+    "axolotl.yaml": (
+        "base_model: m\nsequence_len: 2048\nmicro_batch_size: 1\nnum_epochs: 1\nlearning_rate: 2.0e-4\n"
+        "lr_scheduler: rex\nwarmup_steps: 100\nmax_steps: 100000\n"
+    ),
+}
+BENCH_DIR = "/tmp/lrviz_bench_yaml_frameworks"
+CASES.update(
+    {
+        "import torch + torchtune.config and its scheduler (lrviz's loader)": [
+            sys.executable,
+            "-c",
+            "import torch; from lrviz.frameworks.torchtune.step import torchtune_modules\n"
+            "with torchtune_modules(): pass",
+        ],
+        "import torch + litgpt.finetune.lora.get_lr_scheduler": [
+            sys.executable,
+            "-c",
+            "import torch; from lrviz.frameworks.litgpt.step import get_lr_scheduler; get_lr_scheduler()",
+        ],
+        "lrviz render litgpt finetune, 100,000 steps": [
+            *(sys.executable, "-m", "lrviz", "render", f"{BENCH_DIR}/litgpt.yaml", "--dataset-size", "100000"),
+            *("-q", "-o", f"{BENCH_DIR}/litgpt.csv"),
+        ],
+        "import torch + axolotl.utils.schedulers": [
+            sys.executable,
+            "-c",
+            "import torch; from lrviz.frameworks.hf.axolotl_step import schedulers_module; schedulers_module()",
+        ],
+        "lrviz render torchtune recipe, 100,000 steps": [
+            *(sys.executable, "-m", "lrviz", "render", f"{BENCH_DIR}/tt.yaml", "--steps-per-epoch", "100000"),
+            *("-q", "-o", f"{BENCH_DIR}/tt.csv"),
+        ],
+        "lrviz render LLaMA-Factory v1, 100,000 steps": [
+            *(sys.executable, "-m", "lrviz", "render", f"{BENCH_DIR}/lf_v1.yaml", "-q", "-o", f"{BENCH_DIR}/v1.csv"),
+        ],
+        "lrviz render axolotl rex, 100,000 steps": [
+            *(sys.executable, "-m", "lrviz", "render", f"{BENCH_DIR}/axolotl.yaml", "-q", "-o", f"{BENCH_DIR}/ax.csv"),
+        ],
+    }
+)
+
+
+def write_yaml_frameworks() -> None:
+    from pathlib import Path
+
+    Path(BENCH_DIR).mkdir(exist_ok=True)
+    for name, text in YAML_FRAMEWORKS.items():
+        (Path(BENCH_DIR) / name).write_text(text)
+
 
 def main() -> None:
+    write_yaml_frameworks()
     times: dict[str, list[float]] = {name: [] for name in CASES}
     for _ in range(5):
         for name, argv in CASES.items():  # alternating, so drift hits every case alike

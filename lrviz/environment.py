@@ -76,6 +76,19 @@ EXTRAS: tuple[Extra, ...] = (
         "pip install --no-deps espnet typeguard  (lrviz imports only espnet2.schedulers; --no-deps keeps your torch)",
     ),
     Extra(
+        "torchtune",
+        ("torchtune",),
+        "torchtune recipe configs (lr_scheduler component, epochs, max_steps_per_epoch)",
+        "pip install --no-deps torchtune  (lrviz imports only torchtune.config and its scheduler module)",
+    ),
+    Extra(
+        "litgpt",
+        ("litgpt",),
+        "litgpt finetune configs (train: lr_warmup_steps, epochs, global/micro batch sizes)",
+        "pip install --no-deps litgpt  (it imports with lightning and jsonargparse; --no-deps keeps your torch "
+        "and huggingface-hub)",
+    ),
+    Extra(
         "hydra",
         ("hydra-core",),
         "composing a Hydra project: --config-dir/--config-name",

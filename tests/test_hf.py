@@ -354,8 +354,8 @@ def test_bad_flags_exit_2_with_one_line_and_write_nothing(tmp_path: Path, argv: 
             "learning_rate, warmup_steps)",
         ),
         (
-            "lr_scheduler: cosine\nnum_epochs: 1\nmicro_batch_size: 2\ncosine_min_lr_ratio: 0.1\n",
-            "args.yaml:4: cosine_min_lr_ratio: axolotl steps its own cosine-with-min-LR function",
+            "lr_scheduler: cosine\nnum_epochs: 1\nmicro_batch_size: 2\ncosine_min_lr_ratio: 1.1\n",
+            "args.yaml:4: cosine_min_lr_ratio: axolotl asserts cosine_min_lr_ratio must be between 0.0 and 1.0",
         ),
     ],
 )
@@ -427,7 +427,6 @@ REAL_CASES = {
     "alignment_handbook_zephyr141b_orpo_inverse_sqrt.yaml": None,
     "alignment_handbook_zephyr7b_sft_full.yaml": None,
     "axolotl_gptoss20b_constant_with_warmup_deepspeed.yaml": None,
-    "axolotl_llama3_3b_qat_cosine_min_lr_ratio.yaml": "cosine_min_lr_ratio: axolotl steps its own cosine-with-min-LR",
     "axolotl_llama3_lora_1b_cosine.yml": None,
     "llamafactory_megatron_qwen3_moe_constant.yaml": None,
     "llamafactory_qwen3_full_sft_deepspeed.yaml": None,

@@ -32,10 +32,13 @@ def adapters() -> tuple[Adapter, ...]:
     from lrviz.frameworks.espnet import ESPnet
     from lrviz.frameworks.fvcore import Fvcore
     from lrviz.frameworks.hf import HuggingFace
+    from lrviz.frameworks.litgpt import LitGPT
+    from lrviz.frameworks.llamafactory import LlamaFactoryV1
     from lrviz.frameworks.megatron import Megatron
     from lrviz.frameworks.mmengine import MMEngine
     from lrviz.frameworks.timm import Timm
     from lrviz.frameworks.torch import Torch
+    from lrviz.frameworks.torchtune import TorchTune
 
     return (
         Torch(),
@@ -47,6 +50,9 @@ def adapters() -> tuple[Adapter, ...]:
         Megatron(),
         Fvcore(),
         ESPnet(),
+        LlamaFactoryV1(),
+        TorchTune(),
+        LitGPT(),
         *refused.ADAPTERS,
     )
 

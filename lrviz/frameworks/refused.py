@@ -160,49 +160,6 @@ class Ultralytics(Refused):
         )
 
 
-class LlamaFactoryV1(Refused):
-    name = "llamafactory-v1"
-    title = "LLaMA-Factory v1"
-    strong = ("model_class", "train_dataset", "optim_config", "lr_scheduler_config", "dist_config", "sampler_config")
-    weak = ("micro_batch_size", "global_batch_size", "cutoff_len", "num_train_epochs", "max_steps")
-
-    def refusal(self, f: Fields) -> str:
-        where = f.at("lr_scheduler_config") if f.given("lr_scheduler_config") else f.prefix.rstrip(": ") or "flags"
-        what = (
-            "its lr_scheduler_config names the scheduler"
-            if f.given("lr_scheduler_config")
-            else "with no lr_scheduler_config, its BaseTrainer trains at a constant LR (a constant LambdaLR)"
-        )
-        return (
-            f"{where}: a LLaMA-Factory v1 config (model_class, optim_config, ...): {what}; lrviz does not read "
-            "the v1 layout yet (the classic layout with TrainingArguments keys is read)"
-        )
-
-
-class TorchTune(Refused):
-    name = "torchtune"
-    title = "torchtune"
-    strong = ("checkpointer", "max_steps_per_epoch", "clip_grad_norm", "resume_from_checkpoint")
-    weak = ("gradient_accumulation_steps", "enable_activation_checkpointing", "log_every_n_steps")
-
-    def detect(self, data: Mapping[str, Any]) -> Evidence:
-        components = [k for k, v in data.items() if isinstance(v, Mapping) and "_component_" in v]
-        if not components:
-            return Evidence(self.name, self.name)
-        base = super().detect(data)
-        return Evidence(self.name, self.name, base.score + STRONG * len(components), tuple(components) + base.keys)
-
-    def refusal(self, f: Fields) -> str:
-        node = f.doc.get("lr_scheduler")
-        component = node.get("_component_") if isinstance(node, Mapping) else None
-        what = f"lr_scheduler._component_: {component}" if component else "no lr_scheduler (a constant LR)"
-        where = f.at("lr_scheduler", "_component_") if component else f.prefix.rstrip(": ") or "flags"
-        return (
-            f"{where}: a torchtune recipe config ({what}): the recipe computes the steps from epochs, "
-            "gradient_accumulation_steps and max_steps_per_epoch; lrviz does not read torchtune recipes yet"
-        )
-
-
 class Verl(Refused):
     name = "verl"
     title = "verl"
@@ -342,8 +299,6 @@ ADAPTERS: tuple[Refused, ...] = (
     WeNet(),
     Yacs(),
     Ultralytics(),
-    LlamaFactoryV1(),
-    TorchTune(),
     Verl(),
     GptNeox(),
     Fairseq(),

@@ -79,56 +79,38 @@ CASES: list[Case] = [
         HF,
     ),
     # ---------------------------------------------------------------- LLaMA-Factory v1 layout: never axolotl
+    # BaseTrainer's LambdaLR(lambda x: 1.0) over max_steps (tests/frameworks/llamafactory has the step arithmetic)
     *(
         Case(
             f"llm_llamafactory/{name}",
             "render {file}",
-            Refusal(("a LLaMA-Factory v1 config", "constant LR", "does not read the v1 layout yet")),
-            "dialect by evidence: micro_batch_size is no axolotl evidence beside model_class",
+            Schedule("LambdaLR", {"lr_lambda": "1.0"}, epochs=10, lr=lr, interval="step", stderr=stderr),
+            "dialect by evidence: micro_batch_size is no axolotl evidence beside model_class; v1's constant LambdaLR",
         )
-        for name in (
-            "lf_v1_dynamic_batching.yaml",
-            "lf_v1_train_full_deepspeed_dist_config.yaml",
-            "lf_v1_train_full_muon_optim_config.yaml",
-            "lf_v1_train_lora_sft_constant.yaml",
+        for name, lr, stderr in (
+            ("lf_v1_dynamic_batching.yaml", 1e-4, ()),
+            ("lf_v1_train_full_deepspeed_dist_config.yaml", 1e-4, ("hands its LambdaLR to deepspeed.initialize",)),
+            ("lf_v1_train_full_muon_optim_config.yaml", 1e-3, ("never reads learning_rate (1e-05)",)),
+            ("lf_v1_train_lora_sft_constant.yaml", 1e-4, ()),
         )
     ),
     # ---------------------------------------------------------------- axolotl
-    Case(
-        "llm_axolotl/axolotl_btlm_ft_quadratic_warmup.yml",
-        "render {file}",
-        Refusal(
-            (
-                "axolotl_btlm_ft_quadratic_warmup.yml:51: lr_quadratic_warmup",
-                "quadratic",
-                "--set lr_quadratic_warmup=null",
-            )
-        ),
-        "a key the framework reads, unmodelled: refused",
-    ),
-    Case(
-        "llm_axolotl/axolotl_llama2_gptq_lora_quadratic_warmup.yml",
-        "render {file}",
-        Refusal(("axolotl_llama2_gptq_lora_quadratic_warmup.yml:47: lr_quadratic_warmup", "quadratic")),
-        "a key the framework reads, unmodelled: refused",
-    ),
-    Case(
-        "llm_axolotl/axolotl_llama2_relora_jagged_restart.yml",
-        "render {file}",
-        Refusal(("axolotl_llama2_relora_jagged_restart.yml:28: relora", "ReLoRAScheduler")),
-        "relora: refused",
-    ),
-    Case(
-        "llm_axolotl/axolotl_llama3_3b_fp8_cosine_constant_lr_ratio_0.yaml",
-        "render {file}",
-        Refusal(("cosine_min_lr_ratio", "axolotl steps its own cosine-with-min-LR function")),
-        "axolotl's own scheduler function: refused",
-    ),
-    Case(
-        "llm_axolotl/axolotl_glm47_qlora_rex.yaml",
-        "render {file}",
-        Refusal(("axolotl_glm47_qlora_rex.yaml:51: lr_scheduler", "rex is axolotl's own scheduler")),
-        "axolotl's own scheduler name, not a bad SchedulerType",
+    # axolotl's own schedulers are stepped (tests/frameworks/axolotl compares each file's curve with axolotl's
+    # classes); without the dataset size the steps are unknown, and the refusal says what to pass
+    *(
+        Case(
+            f"llm_axolotl/{name}",
+            "render {file}",
+            Refusal(("axolotl counts the steps from the dataset size", "--dataset-size")),
+            "axolotl's own scheduler keys are read; the step count needs the dataset size",
+        )
+        for name in (
+            "axolotl_btlm_ft_quadratic_warmup.yml",
+            "axolotl_llama2_gptq_lora_quadratic_warmup.yml",
+            "axolotl_llama2_relora_jagged_restart.yml",
+            "axolotl_llama3_3b_fp8_cosine_constant_lr_ratio_0.yaml",
+            "axolotl_glm47_qlora_rex.yaml",
+        )
     ),
     Case(
         "deepspeed/axolotl_yi34b_pair/examples/01-ai/config-34b.yml",
@@ -230,8 +212,8 @@ CASES: list[Case] = [
         Case(
             f"llm_torchtune/{name}",
             "render {file}",
-            Refusal(("a torchtune recipe config", "max_steps_per_epoch")),
-            "torchtune is not TrainingArguments",
+            Refusal(("the recipe counts the steps from the dataset", "--dataset-size", "--steps-per-epoch")),
+            "torchtune is not TrainingArguments; its curve is torchtune's (tests/frameworks/torchtune)",
         )
         for name in (
             "tt_11b_lora_multi_dataset_max_steps_per_epoch.yaml",
@@ -240,6 +222,27 @@ CASES: list[Case] = [
             "tt_llama31_8b_full_no_scheduler.yaml",
             "tt_llama32_1b_lora_single_device_cosine.yaml",
         )
+    ),
+    # litgpt: finetune configs are stepped with litgpt's get_lr_scheduler (tests/frameworks/litgpt compares each)
+    *(
+        Case(
+            f"llm_litgpt/{name}",
+            "render {file}",
+            Refusal(("litgpt counts the steps from the training set's length", "--dataset-size")),
+            "litgpt's finetune scripts: the step count needs the training split's size",
+        )
+        for name in (
+            "litgpt_gemma-2b_qlora.yaml",
+            "litgpt_llama-3.1-8b_full.yaml",
+            "litgpt_llama-3.2-1B_lora.yaml",
+            "litgpt_mistral-7b_lora.yaml",
+        )
+    ),
+    Case(
+        "llm_litgpt/litgpt_pretrain_tinyllama.yaml",
+        "render {file}",
+        Refusal(("train.max_tokens", "a litgpt pretraining config", "get_lr")),
+        "litgpt pretraining: get_lr per iteration from the token budget, refused naming max_tokens",
     ),
     *(
         Case(f"llm_verl/{name}", "render {file}", Refusal(("a verl config", "lr_warmup_steps_ratio")), "verl named")

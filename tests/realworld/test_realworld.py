@@ -807,10 +807,11 @@ CASES: list[Case] = [
     Case(
         "other_dialects/litgpt_llama2_7b_lora_implicit_warmup_cosine.yaml",
         # Looks like LightningCLI (optimizer class_path) but litgpt's schedule is implied by
-        # train.lr_warmup_steps/min_lr, not a node.
+        # train.lr_warmup_steps, not a node: the litgpt adapter reads it (tests/frameworks/litgpt)
+        # once it knows the training split's size.
         "render {file}",
-        Refusal(("litgpt_llama2_7b_lora_implicit_warmup_cosine.yaml", "scheduler")),
-        item="no scheduler node -> exit 2",
+        Refusal(("litgpt_llama2_7b_lora_implicit_warmup_cosine.yaml", "litgpt counts the steps", "--dataset-size")),
+        item="litgpt finetune config -> the litgpt adapter, which needs the dataset size",
     ),
     Case(
         "other_dialects/llm_foundry_mpt125m_composer_cosine_with_warmup_ba.yaml",

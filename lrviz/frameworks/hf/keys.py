@@ -351,16 +351,15 @@ AXOLOTL_READ = frozenset(
         "cosine_min_lr_ratio",
         "cosine_constant_lr_ratio",
         "dataloader_drop_last",
+        "lr_quadratic_warmup",
+        "relora",
+        "jagged_restart_steps",
+        "jagged_restart_warmup_steps",
+        "jagged_restart_anneal_steps",
     }
 )
 #: axolotl keys that change the schedule in ways lrviz does not step (its own schedulers and wrappers).
 AXOLOTL_UNMODELLED = {
-    "lr_quadratic_warmup": "lr_quadratic_warmup: axolotl replaces the linear warmup with a quadratic one "
-    "(get_cosine_schedule_with_quadratic_warmup in axolotl/utils/schedulers.py)",
-    "relora": "relora: axolotl wraps the schedule in ReLoRAScheduler, which drops the LR and warms it up again "
-    "every relora_steps (axolotl/monkeypatch/relora.py)",
-    "jagged_restart_steps": "jagged_restart_steps: axolotl wraps the schedule in JaggedLRRestartScheduler, "
-    "which restarts the LR every N steps (axolotl/utils/schedulers.py)",
     "lr_groups": "lr_groups: axolotl gives these modules their own LR in separate param groups",
     # the names of older axolotl releases
     "relora_steps": "relora_steps: the ReLoRA restart period (axolotl restarts the LR every N steps)",
@@ -380,12 +379,8 @@ AXOLOTL_CAVEATS = {
     "embedding_lr": "embedding_lr gives the embeddings their own LR; the curve is the base group's",
     "embedding_lr_scale": "embedding_lr_scale gives the embeddings their own LR; the curve is the base group's",
     "dion_lr": "dion_lr gives the Dion optimizer's matrices their own LR; the curve is the base group's",
-    "lr_div_factor": "lr_div_factor: the initial LR division of axolotl's one_cycle scheduler",
-    "relora_prune_ratio": "part of ReLoRA, which lrviz does not step",
-    "relora_prune_method": "part of ReLoRA, which lrviz does not step",
-    "relora_cpu_offload": "part of ReLoRA, which lrviz does not step",
-    "jagged_restart_warmup_steps": "part of the jagged restarts, which lrviz does not step",
-    "jagged_restart_anneal_steps": "part of the jagged restarts, which lrviz does not step",
+    "lr_div_factor": "lr_div_factor: axolotl 067b021 does not pass it on; its one_cycle uses OneCycleLR's div_factor "
+    "(25) unless lr_scheduler_kwargs sets div_factor",
     "auto_find_batch_size": CAVEATS["auto_find_batch_size"],
     "resume_from_checkpoint": CAVEATS["resume_from_checkpoint"],
     "auto_resume_from_checkpoints": CAVEATS["resume_from_checkpoint"],

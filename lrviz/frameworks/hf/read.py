@@ -35,6 +35,7 @@ from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks.base import Fields, require
+from lrviz.frameworks.hf import axolotl
 from lrviz.frameworks.hf.values import (
     DEFAULTS,
     deepspeed_scheduler,
@@ -62,6 +63,8 @@ class HFSettings(FrameworkSettings):
     version: str = ""
     #: where each argument came from, so transformers' own rejection names the file, line and key
     where: dict[str, str] = field(default_factory=dict)
+    #: axolotl's own scheduler (``axolotl.utils.schedulers``), when its create_scheduler builds one
+    axolotl: axolotl.AxolotlScheduler | None = None
 
 
 #: ``transformers.SchedulerType`` of 5.24.0 (``trainer_utils.py`` 561-591); tests compare with the installed enum.
@@ -96,18 +99,6 @@ ARGS: tuple[tuple[str, str, str], ...] = (
     ("eval_strategy", "str", "no, steps or epoch: when reduce_lr_on_plateau/greedy see a metric. (default: no)"),
     ("eval_steps", "float", "Evaluate every N steps (a float < 1 is a ratio). (default: logging_steps, 500)"),
 )
-#: axolotl's own schedulers (``axolotl/core/trainers/base.py`` create_scheduler, ``utils/schedulers.py``).
-_AXOLOTL_OWN = {
-    "one_cycle": "torch's OneCycleLR built with axolotl's lr_div_factor and pct_start",
-    "rex": "RexLR in axolotl/utils/schedulers.py",
-    "log_sweep": "an exponential LR sweep for LR range tests",
-}
-#: axolotl's names for TrainingArguments fields.
-_AXOLOTL_NAMES = {
-    "lr_scheduler": "lr_scheduler_type",
-    "num_epochs": "num_train_epochs",
-    "micro_batch_size": "per_device_train_batch_size",
-}
 #: Keys that look like run settings but are not TrainingArguments fields: reading past them would mislead.
 _LOOK_ALIKES = {
     "num_epochs": "num_train_epochs",
@@ -130,8 +121,7 @@ def build(layer: Layer) -> RunConfig:
     require("transformers", "hf")
     f = Fields(layer)
     notes: list[str] = []
-    if layer.dialect == "axolotl":
-        _rename_axolotl(f, notes)
+    own = axolotl.rename(f, notes) if layer.dialect == "axolotl" else None
     for key, right in _LOOK_ALIKES.items():
         if f.given(key) and not f.given(right):
             raise ConfigError(
@@ -166,7 +156,7 @@ def build(layer: Layer) -> RunConfig:
     upe: int | None = None
     text = ""
     if layer.dialect == "axolotl":
-        total, warmup_value, text = axolotl_steps(f, epochs, max_steps, batch, dataset, world)
+        total, warmup_value, text = axolotl.axolotl_steps(f, epochs, max_steps, batch, dataset, world)
     elif dataset is not None:
         batches = dataset // batch if drop_last else -(-dataset // batch)
         per_rank = batches // world if drop_last else -(-batches // world)
@@ -211,7 +201,8 @@ def build(layer: Layer) -> RunConfig:
         warmup_text = f"{warmup:,} steps (axolotl's rule)"
     else:
         warmup, warmup_text = _warmup(f, total, version, notes)
-    if name in NO_WARMUP and warmup:
+    own_scheduler = axolotl.choose(f, own, lr, total, warmup, notes) if layer.dialect == "axolotl" else None
+    if name in NO_WARMUP and warmup and (own_scheduler is None or own_scheduler.kind == "transformers"):
         notes.append(f"{name}: get_scheduler ignores the warmup of {warmup} steps for this type")
     text += f"; warmup {warmup_text}"
     metrics, evaluated_at = evaluations(f, name, total, upe)
@@ -223,6 +214,9 @@ def build(layer: Layer) -> RunConfig:
             args["num_training_steps"] = total
     if name != "constant":
         args.update(kwargs)
+    shown = name
+    if own_scheduler is not None:
+        shown, args = own_scheduler.describe(name), own_scheduler.arguments(args)
     deepspeed = deepspeed_scheduler(f, notes)
     if deepspeed is not None:
         raise ConfigError(
@@ -245,6 +239,7 @@ def build(layer: Layer) -> RunConfig:
         max_steps_overrides=max_steps > 0 and (epochs_given or dataset is not None),
         num_train_epochs=epochs,
         version=".".join(map(str, version)),
+        axolotl=own_scheduler,
         where={
             "": f.at("lr_scheduler_type"),
             **{k: f.at("lr_scheduler_kwargs", k) for k in kwargs},
@@ -274,7 +269,7 @@ def build(layer: Layer) -> RunConfig:
         (key, str(f.override(key)), f.override_at(key)) for key in ("dataset_size", "world_size") if f.override(key)
     )
     return RunConfig(
-        scheduler=SchedulerConfig(name, args, family="hf"),
+        scheduler=SchedulerConfig(shown, args, family="hf"),
         optimizer=OptimizerConfig("AdamW", float(lr), {}, (GroupConfig("group 0", float(lr), {}),)),
         epochs=total,
         steps_per_epoch=1,
@@ -290,97 +285,12 @@ def build(layer: Layer) -> RunConfig:
     )
 
 
-def axolotl_steps(
-    f: Fields, epochs: float, max_steps: int, micro: int, dataset: int | None, world: int
-) -> tuple[int, float, str]:
-    """axolotl's total steps and the warmup it passes to TrainingArguments (axolotl 067b021).
-
-    ``normalize_config`` (``utils/config/__init__.py`` 200-230): ``gradient_accumulation_steps``, else
-    ``batch_size // micro_batch_size``; ``batch_size``, else ``micro x accumulation``, times the ranks.
-    ``calculate_total_num_steps`` (``utils/trainer.py``, without sample packing): ``ceil(N x num_epochs /
-    batch_size)``, one ceil over the whole run; the builder passes it as ``max_steps`` unless ``max_steps``
-    is set (``core/builders/base.py`` 677). Warmup (``_configure_warmup_and_logging``, 235-257):
-    ``warmup_steps``; else ``int(warmup_ratio x T)`` (a floor); else ``min(int(0.03 x T), 100)``; 1 becomes 2.
-    """
-    given_batch = f.doc.get("batch_size")
-    accum = f.doc.get("gradient_accumulation_steps")
-    # axolotl's own validation (utils/schemas/validation.py check_gas_bsz, check_batch_size_fields)
-    if accum and given_batch:
-        raise ConfigError(
-            f'{f.at("batch_size")}: axolotl refuses this file: "please set only one of gradient_accumulation_steps '
-            f'or batch_size"; remove one ({option("overrides")} batch_size=null)'
-        )
-    if not accum:
-        accum = given_batch // micro if isinstance(given_batch, int) and not isinstance(given_batch, bool) else 1
-    per_step = (given_batch if isinstance(given_batch, int) and given_batch > 0 else micro * int(accum)) * world
-    if max_steps > 0:
-        total = max_steps
-        text = f"max_steps = {total:,} steps"
-    elif dataset is None:
-        raise ConfigError(
-            f"{f.prefix}axolotl counts the steps from the dataset size: pass {option('dataset_size')} N "
-            f"(the training samples after val_set_size), or set {f.at('max_steps').split(': ')[-1]}"
-        )
-    else:
-        total = max(math.ceil(dataset * epochs / per_step), 1)
-        text = (
-            f"axolotl: ceil({dataset:,} samples x {epochs:g} epochs / {per_step:,} per step "
-            f"(micro_batch_size {micro} x accumulation {accum}"
-            + (f" x {world} ranks" if world > 1 else "")
-            + f")) = {total:,} steps"
-        )
-    if total > MAX_POINTS:
-        raise ConfigError(f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,}")
-    warmup: float
-    if f.given("warmup_steps"):
-        warmup = number(f, "warmup_steps", low=0.0)
-    elif f.given("warmup_ratio"):
-        warmup = max(int(number(f, "warmup_ratio", low=0.0, high=1.0) * total), 0)
-    else:
-        warmup = min(int(0.03 * total), 100)
-    if warmup == 1:
-        warmup = 2
-    return total, warmup, text
-
-
-def _rename_axolotl(f: Fields, notes: list[str]) -> None:
-    """axolotl's names -> TrainingArguments', keeping where each came from."""
-    for old, new in _AXOLOTL_NAMES.items():
-        if old in f.doc and new not in f.doc:
-            f.doc[new] = f.doc.pop(old)
-            where = f.layer.where.get(("document", old))
-            if where is not None:
-                f.layer.where[("document", new)] = where
-    if "lr_scheduler_type" not in f.doc:
-        f.doc["lr_scheduler_type"] = "cosine"  # axolotl's default
-    for key in ("cosine_constant_lr_ratio",):
-        if f.doc.get(key):
-            raise ConfigError(
-                f"{f.at(key)}: axolotl's own constant-then-cosine scheduler is not in transformers; "
-                "lrviz shows transformers' schedulers only (lr_scheduler_type: cosine_with_min_lr is the closest)"
-            )
-    ratio = f.doc.get("cosine_min_lr_ratio")
-    if ratio is not None and f.doc.get("lr_scheduler_type") == "cosine":
-        raise ConfigError(
-            f"{f.at('cosine_min_lr_ratio')}: axolotl steps its own cosine-with-min-LR function here, which lrviz "
-            "does not step; transformers' equivalent is lr_scheduler_type: cosine_with_min_lr with "
-            f"lr_scheduler_kwargs: {{min_lr_rate: {ratio}}}"
-        )
-    if f.given("optimizer"):
-        notes.append(f"optimizer {f.doc['optimizer']}: the LR curve does not depend on it; lrviz steps a dummy AdamW")
-
-
 def _scheduler_type(f: Fields, notes: list[str]) -> str:
     if "lr_scheduler_type" not in f.doc:
         notes.append("lr_scheduler_type is not set: lrviz used the Trainer's default, linear")
     raw = f.doc.get("lr_scheduler_type", "linear")
     if isinstance(raw, str) and raw.startswith("SchedulerType."):
         raw = raw[len("SchedulerType.") :].lower()
-    if f.layer.dialect == "axolotl" and raw in _AXOLOTL_OWN:
-        raise ConfigError(
-            f"{f.at('lr_scheduler_type')}: lr_scheduler: {raw} is axolotl's own scheduler ({_AXOLOTL_OWN[raw]}), "
-            "not one of transformers'; lrviz does not step axolotl's own schedulers yet"
-        )
     if not isinstance(raw, str) or raw not in SCHEDULER_TYPES:
         raise ConfigError(
             f"{f.at('lr_scheduler_type')}: expected a transformers SchedulerType{suggest(str(raw), SCHEDULER_TYPES)}; "

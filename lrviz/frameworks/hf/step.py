@@ -43,17 +43,25 @@ class Trainer:
                 f"lr_scheduler_type {fw.type}: not a SchedulerType of the installed transformers "
                 f"{transformers.__version__}; it has {', '.join(installed)}"
             )
-        try:
-            scheduler = transformers.get_scheduler(
+
+        def trainers() -> Any:
+            return transformers.get_scheduler(
                 fw.type,
                 optimizer,
                 num_warmup_steps=fw.num_warmup_steps,
                 num_training_steps=fw.num_training_steps,
                 scheduler_specific_kwargs=dict(fw.scheduler_specific_kwargs),
             )
+
+        who = f"transformers' {fw.type} scheduler" if fw.axolotl is None else f"axolotl's {run.scheduler.name}"
+        try:
+            if fw.axolotl is not None:  # axolotl's create_scheduler builds its own
+                from lrviz.frameworks.hf import axolotl_step
+
+                return axolotl_step.build(fw.axolotl, optimizer, trainers), run
+            return trainers(), run
         except _TORCH_ERRORS as exc:
-            raise rejected(fw.where, exc, f"transformers' {fw.type} scheduler") from None
-        return scheduler, run
+            raise rejected(fw.where, exc, who) from None
 
     def loop(
         self, run: RunConfig, optimizer: Any, scheduler: Any, span: range, momentum: bool, progress: Progress | None
@@ -65,7 +73,10 @@ class Trainer:
 
     def restarts(self, run: RunConfig, series: array[float]) -> tuple[int, ...]:
         fw = settings(run)
-        return rises_after(series, fw.num_warmup_steps) if fw.type == "cosine_with_restarts" else ()
+        if fw.axolotl is not None and fw.axolotl.jagged is not None:  # JaggedLRRestartScheduler resets every N steps
+            every = fw.axolotl.jagged["jagged_restart_steps"]
+            return tuple(range(every, len(series), every))
+        return rises_after(series, fw.num_warmup_steps) if fw.type == "cosine_with_restarts" and not fw.axolotl else ()
 
     def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:
         return nothing_to_quiet(into)

@@ -44,9 +44,11 @@ def test_lr_shaped_axolotl_fields_are_reviewed_one_by_one() -> None:
     assert sorted(lr_shaped - explicit - reviewed_harmless) == []
 
 
-def test_axolotl_refuses_what_it_does_not_step() -> None:
+def test_axolotl_reads_its_own_schedulers_and_refuses_what_it_does_not_step() -> None:
     inventory = HuggingFace().inventory("axolotl")
-    for key in ("lr_quadratic_warmup", "relora", "jagged_restart_steps"):
+    for key in ("lr_quadratic_warmup", "relora", "jagged_restart_steps", "cosine_constant_lr_ratio"):
+        assert inventory.kind(key) is KeyKind.MODELLED
+    for key in ("lr_groups", "relora_steps"):  # separate param groups; older releases' ReLoRA scheduler
         assert inventory.kind(key) is KeyKind.UNMODELLED
     assert inventory.kind("micro_batch_size") is KeyKind.MODELLED
     assert inventory.kind("lora_r") is KeyKind.NO_EFFECT

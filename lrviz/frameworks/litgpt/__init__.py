@@ -1,0 +1,65 @@
+"""litgpt finetune configs (``config_hub/finetune/*.yaml``: ``train:``, ``optimizer:``, ``devices``), as its scripts run them.
+
+Read by ``read`` (the finetune scripts' step count), stepped by ``step`` (litgpt's own
+``get_lr_scheduler``, once per optimizer step), checked by ``rules``, written out by ``code``.
+Pretraining configs (``train.max_tokens``, ``get_lr`` per iteration) are recognised and refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lrviz.frameworks.base import STRONG, WEAK, Evidence, Inventory, LibraryAdapter
+
+#: ``litgpt.args.TrainArgs`` fields (litgpt 26857050)
+TRAIN_ARGS = (
+    "save_interval log_interval global_batch_size micro_batch_size lr_warmup_steps lr_warmup_fraction epochs "
+    "max_tokens max_steps max_time max_seq_length tie_embeddings max_norm min_lr"
+).split()
+
+
+#: TrainArgs fields that say litgpt, and the finetune/pretrain scripts' own top-level arguments
+_OWN_TRAIN = ("global_batch_size", "micro_batch_size", "lr_warmup_steps", "lr_warmup_fraction", "max_tokens")
+_TOP = ("checkpoint_dir", "out_dir", "logger_name", "precision", "devices", "num_nodes", "initial_checkpoint_dir")
+
+
+class LitGPT(LibraryAdapter):
+    modules = "lrviz.frameworks.litgpt"
+    stepper = "Finetune"
+    name = "litgpt"
+    title = "litgpt"
+    package = "litgpt"
+    extra = "litgpt"
+    applies = frozenset({"dataset_size"})
+    own_keys = {
+        "optimizer": "optimizer.init_args.lr=VALUE",
+        "lr": "optimizer.init_args.lr=VALUE",
+        "epochs": "train.epochs=N",
+        "batch_size": "train.micro_batch_size=N",
+        "world_size": "devices=N (and num_nodes=N)",
+    }
+
+    def detect(self, data: Mapping[str, Any]) -> Evidence:
+        """A ``train:`` block of TrainArgs fields beside litgpt's own top-level keys; one shared key decides nothing.
+
+        ``global_batch_size`` alone is no evidence (Hydra projects have a ``train.global_batch_size`` too):
+        two TrainArgs fields and one of litgpt's script arguments (``checkpoint_dir``, ``out_dir``, ...)."""
+        train = data.get("train")
+        if not isinstance(train, Mapping):
+            return Evidence(self.name, self.name)
+        own = [f"train.{k}" for k in _OWN_TRAIN if k in train]
+        top = [k for k in _TOP if k in data]
+        if len(own) < 2 or not top:
+            return Evidence(self.name, self.name)
+        return Evidence(self.name, self.name, STRONG * len(own) + WEAK * len(top), (*own, *top), tuple(top))
+
+    def inventory(self, dialect: str) -> Inventory:
+        from lrviz.frameworks.litgpt import read
+
+        return read.INVENTORY
+
+    def caveats(self, dialect: str) -> Mapping[str, str]:
+        from lrviz.frameworks.litgpt import read
+
+        return read.CAVEATS

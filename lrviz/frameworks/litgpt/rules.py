@@ -1,0 +1,35 @@
+"""litgpt finetuning's traps: ``train.min_lr`` not read, and a run longer than its schedule."""
+
+from __future__ import annotations
+
+from lrviz.frameworks.litgpt.read import settings
+from lrviz.model import Curve, Finding, RunConfig
+
+
+def run_findings(run: RunConfig) -> list[Finding]:
+    fw = settings(run)
+    found = []
+    if fw.min_lr_ignored:
+        found.append(
+            Finding(
+                "litgpt-min-lr-ignored",
+                f"train.min_lr {fw.min_lr_ignored:g} is not read by litgpt's finetune scripts: their "
+                "CosineAnnealingLR decays to 0 (only litgpt/pretrain.py's get_lr uses min_lr)",
+                {"min_lr": fw.min_lr_ignored},
+            )
+        )
+    if fw.steps > fw.lr_max_steps:
+        found.append(
+            Finding(
+                "litgpt-steps-past-schedule",
+                f"the run takes {fw.steps:,} optimizer steps but the schedule is sized for {fw.lr_max_steps:,} "
+                "(steps_per_epoch floors each epoch, the accumulation runs across epochs): past its end the "
+                "CosineAnnealingLR rises again",
+                {"steps": fw.steps, "lr_max_steps": fw.lr_max_steps},
+            )
+        )
+    return found
+
+
+def curve_findings(curve: Curve) -> list[Finding]:
+    return []
