@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lrviz.config.interpolation import Unresolved
+from lrviz.config.lazy import children
 from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath
 
@@ -136,10 +137,10 @@ def _walk(node: Any, path: KeyPath = (), key: Any = None, depth: int = 0) -> Ite
     if isinstance(node, Mapping):
         if path:
             yield path, key, node
-        for k, v in node.items():
+        for k, v in children(node):  # on a lazy document, only values that may be mappings are read
             yield from _walk(v, (*path, k), k, depth + 1)
     elif isinstance(node, list):
-        for i, v in enumerate(node):
+        for i, v in children(node):
             yield from _walk(v, (*path, i), key, depth + 1)
 
 
