@@ -18,10 +18,11 @@ through Hydra's compose API. Both libraries are imported only when a file needs 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +153,9 @@ def compose(
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught, environment(allow_env):
         warnings.simplefilter("always")
-        cfg = _compose(config_dir, name, overrides, label, notes)  # a defaults list may say ${oc.env:...} too
+        cfg = _compose(
+            config_dir, name, overrides, label, notes, allow_import
+        )  # a defaults list may say ${oc.env:...} too
     notes += [f"{label}: Hydra: {first_line(Exception(str(w.message)))}" for w in caught or ()]
     from omegaconf import OmegaConf
 
@@ -222,7 +225,9 @@ def _check_project(config_dir: Path, name: str, sets: Sequence[str], allow_impor
         )
 
 
-def _compose(config_dir: Path, name: str, overrides: list[str], label: str, notes: list[str]) -> Any:
+def _compose(
+    config_dir: Path, name: str, overrides: list[str], label: str, notes: list[str], allow_import: Sequence[str]
+) -> Any:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
@@ -230,7 +235,10 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
 
     try:
         try:
-            with initialize_config_dir(config_dir=str(config_dir.resolve()), version_base=None):
+            with (
+                _core_plugins_only(allow_import),
+                initialize_config_dir(config_dir=str(config_dir.resolve()), version_base=None),
+            ):
                 cfg = hydra_compose(config_name=name, overrides=overrides)
         except HydraException as exc:
             # Hydra's own logging groups (hydra-colorlog) play no part in the schedule: use Hydra's defaults
@@ -238,7 +246,10 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
             if not missing:
                 raise
             overrides += [f"{group}=default" for group in ("hydra/job_logging", "hydra/hydra_logging")]
-            with initialize_config_dir(config_dir=str(config_dir.resolve()), version_base=None):
+            with (
+                _core_plugins_only(allow_import),
+                initialize_config_dir(config_dir=str(config_dir.resolve()), version_base=None),
+            ):
                 cfg = hydra_compose(config_name=name, overrides=overrides)
             notes.append(
                 f"{label}: a Hydra logging plugin it names is not installed; composed with Hydra's default logging"
@@ -249,6 +260,41 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
             text += " (to add a key the config does not have, write it as +key=value)"
         raise ConfigError(f"{label}: Hydra could not compose the config: {text}") from None
     return cfg
+
+
+@contextlib.contextmanager
+def _core_plugins_only(allow_import: Sequence[str]) -> Iterator[None]:
+    """While composing: Hydra finds its plugins among its own (``hydra._internal.core_plugins``) and the
+    ``hydra_plugins`` packages ``allow_import`` names (``hydra_plugins`` for all). Hydra otherwise imports
+    every installed ``hydra_plugins.*`` module to look for plugins: code no config asked for."""
+    import importlib
+
+    from hydra.core.plugins import Plugins
+    from hydra.core.singleton import Singleton
+
+    allowed = [a for a in allow_import if a == "hydra_plugins" or a.startswith("hydra_plugins.")]
+    original = Plugins._scan_all_plugins
+
+    def scan(modules: list[Any]) -> Any:
+        if "hydra_plugins" in allowed:
+            return original(modules)
+        chosen = [m for m in modules if m.__name__ != "hydra_plugins"]
+        for name in allowed:
+            try:
+                chosen.append(importlib.import_module(name))
+            except ImportError:
+                raise ConfigError(
+                    f"{option('allow_import')} {name}: no such Hydra plugin package is installed"
+                ) from None
+        return original(chosen)
+
+    Singleton._instances.pop(Plugins, None)  # plugins found before (another compose) are found again, here
+    Plugins._scan_all_plugins = staticmethod(scan)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Plugins._scan_all_plugins = staticmethod(original)  # type: ignore[method-assign]
+        Singleton._instances.pop(Plugins, None)  # a later Hydra app in this process scans as Hydra does
 
 
 def take(value: Any, where: str) -> Any:
