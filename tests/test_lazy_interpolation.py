@@ -65,10 +65,20 @@ def test_only_the_keys_read_are_resolved(tmp_path: Path, resolved: list[tuple[An
     assert set(resolved) == {("model", "scheduler", "init_args", "step_size"), ("trainer", "max_epochs")}
 
 
-def test_an_unread_bomb_is_never_resolved_even_when_the_budget_would_allow_it(tmp_path: Path) -> None:
+HF = "learning_rate: 0.0001\nlr_scheduler_type: cosine\nwarmup_steps: 10\nmax_steps: 100\n"
+TIMM = "sched: cosine\nepochs: 10\nlr: 0.1\nwarmup_epochs: 2\nmodel: resnet50\n"
+NESTED = "junk:\n  k0: xxxxxxxxxxxxxxxx\n" + "".join(f"  k{i + 1}: ${{junk.k{i}}}${{junk.k{i}}}\n" for i in range(30))
+TOP = "b0: xxxxxxxxxxxxxxxx\n" + "".join(f"b{i + 1}: ${{b{i}}}${{b{i}}}\n" for i in range(30))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [LIGHTNING + NESTED, LIGHTNING + TOP, HF + TOP, TIMM + TOP],
+    ids=["lightning-nested", "lightning-top-level", "transformers-top-level", "timm-top-level"],
+)
+def test_an_unread_bomb_is_never_resolved_even_when_the_budget_would_allow_it(tmp_path: Path, text: str) -> None:
     """With the size budget raised out of the way, an eager resolver would run for hours; lazily it is never touched."""
-    doubling = "".join(f"  k{i + 1}: ${{junk.k{i}}}${{junk.k{i}}}\n" for i in range(30))
-    (tmp_path / "b.yaml").write_text(LIGHTNING + "junk:\n  k0: xxxxxxxxxxxxxxxx\n" + doubling)
+    (tmp_path / "b.yaml").write_text(text)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),

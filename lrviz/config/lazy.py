@@ -117,6 +117,15 @@ class LazyMapping(dict[Any, Any]):
     def copy(self) -> dict[Any, Any]:
         return {key: self._read(key) for key in self}
 
+    def lazy_copy(self, deep: bool = False) -> LazyMapping:
+        """A copy that reads nothing: its values not read yet stay unread (``deep``: nested ones copied too)."""
+        new = LazyMapping({}, self._path, self._source)
+        for key in list(dict.keys(self)):
+            value = dict.__getitem__(self, key)
+            lazy = isinstance(value, LazyMapping | LazyList)
+            dict.__setitem__(new, key, value.lazy_copy(deep) if deep and lazy else value)
+        return new
+
     def __eq__(self, other: object) -> bool:
         return self.copy() == other
 
@@ -151,6 +160,15 @@ class LazyList(list[Any]):
                 if isinstance(value, Pending):
                     list.__setitem__(self, i, self._source.value((*self._path, i), value.raw))
         return self
+
+    def lazy_copy(self, deep: bool = False) -> LazyList:
+        """A copy that reads nothing (``deep``: nested mappings and lists copied too)."""
+        new = LazyList([], self._path, self._source)
+        for value in list.__iter__(self):
+            lazy = isinstance(value, LazyMapping | LazyList)
+            list.append(new, value.lazy_copy(deep) if deep and lazy else value)
+        new._read = self._read
+        return new
 
     def containers(self) -> Iterator[tuple[int, Any]]:
         """(index, item) for every item that is or may be a mapping or a list, reading only those."""
@@ -210,3 +228,8 @@ def children(node: Mapping[Any, Any] | list[Any]) -> Iterator[tuple[Any, Any]]:
     if isinstance(node, LazyMapping | LazyList):
         return node.containers()
     return iter(node.items()) if isinstance(node, Mapping) else enumerate(node)
+
+
+def shallow_copy(node: Mapping[Any, Any]) -> dict[Any, Any]:
+    """``dict(node)``, except that a lazy document's values not read yet stay unread."""
+    return node.lazy_copy() if isinstance(node, LazyMapping) else dict(node)

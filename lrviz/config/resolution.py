@@ -45,6 +45,7 @@ class Resolver:
         self.held: set[KeyPath] = set()  # interpolations not yet in ``cfg``
         self.rejected: dict[str, Unresolved] = {}  # placeholder in ``cfg`` -> why
         self.spent = 0
+        self.memo: dict[KeyPath, Any] = {}
 
     def document(self) -> dict[str, Any]:
         """The document as lazy containers: nothing is resolved until it is read."""
@@ -73,6 +74,12 @@ class Resolver:
 
     def value(self, path: KeyPath, raw: str) -> Any:
         """The resolved value at ``path`` (its raw text ``raw``), or an ``Unresolved`` saying why not."""
+        if path in self.memo:  # a copy of the document read it already
+            return self.memo[path]
+        self.memo[path] = value = self._value(path, raw)
+        return value
+
+    def _value(self, path: KeyPath, raw: str) -> Any:
         if raw.strip() == "???":
             return Unresolved("???", reason(None, "???", path))
         refused, work = cost.refusal(self.meter, path, self.spent)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from lrviz.config.layer import Layer
-from lrviz.config.lazy import children
+from lrviz.config.lazy import children, shallow_copy
 from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath, dotted
 from lrviz.model import Curve, Finding, RunConfig
@@ -210,7 +210,7 @@ class Fields:
 
     def __init__(self, layer: Layer) -> None:
         self.layer = layer
-        self.doc: dict[str, Any] = dict(layer.data["document"])
+        self.doc: dict[str, Any] = shallow_copy(layer.data["document"])
         self.origin = layer.origin
 
     def at(self, key: str, *more: str | int) -> str:
@@ -314,7 +314,7 @@ class Adapter(ABC):
         allow_import: tuple[str, ...],
     ) -> Layer:
         """A layer holding the whole document under ``document``, each key's ``file:line`` kept."""
-        layer = Layer({"document": dict(data)}, {}, str(path), foreign=True, adapter=self.name)
+        layer = Layer({"document": shallow_copy(data)}, {}, str(path), foreign=True, adapter=self.name)
         for kp, line in lines.items():
             layer.where[("document", *kp)] = f"{path}:{line}: {dotted(kp)}"
         return layer

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from lrviz.config.layer import Layer
+from lrviz.config.lazy import children
 from lrviz.errors import ConfigError
 from lrviz.frameworks.base import STRONG, Adapter, Evidence, Fields, Progress, mappings, score_keys
 from lrviz.keys import KeyPath
@@ -179,7 +180,7 @@ class TorchTune(Refused):
     weak = ("gradient_accumulation_steps", "enable_activation_checkpointing", "log_every_n_steps")
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
-        components = [k for k, v in data.items() if isinstance(v, Mapping) and "_component_" in v]
+        components = [k for k, v in children(data) if isinstance(v, Mapping) and "_component_" in v]
         if not components:
             return Evidence(self.name, self.name)
         base = super().detect(data)

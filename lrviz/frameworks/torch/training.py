@@ -226,12 +226,12 @@ def _unread_lr_keys(
         places.append((sched_path[:-1], get(data, sched_path[:-1])))
     skip = {"trainer", "defaults", "interval", "frequency", *EPOCH_KEYS, *CONFIG_SIBLINGS, *OPTIMIZER_KEYS}
     for base, node in places:
-        for key, value in node.items():
+        for key in node:  # by name first: a value is read (interpolation resolved) only for a key that may matter
             path = (*base, key)
             name = str(key)
             if path in used or name in skip or not looks_like_lr_key(name):
                 continue
-            if isinstance(value, Mapping) or _SCHEDULE_WORDS.search(name):
+            if _SCHEDULE_WORDS.search(name) or isinstance(node[key], Mapping):
                 layer.notes.append(
                     f"{doc.at(path)}: not read; it looks like part of the schedule (the project's own code reads "
                     "it), so the real run may differ from this curve"
