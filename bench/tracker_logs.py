@@ -7,7 +7,10 @@ metric rows go in with sqlite3's executemany, in MLflow's own ``metrics`` table 
 1,000 rows a second here, plus two summary records per row, so a million would take some 16 minutes);
 ``--wandb-real N`` also times a file wandb wrote itself, of N rows.
 
-Reported: simulating the plan, reading the log, comparing, and read + compare (the cost over the plan).
+Reported: simulating the plan, reading the log, comparing, and read + compare (the cost over the plan),
+and each read as a ratio to a baseline measured in the same run: Python's csv module reading the
+same million (step, lr) pairs from a CSV into two arrays (the least any reader of the numbers does),
+so the figure means something on a busy machine.
 
     python bench/tracker_logs.py [--points 1000000] [--rounds 3] [--wandb-real 20000]
 """
@@ -103,7 +106,31 @@ def wandb_file(out: Path, values: list[float]) -> Path:
     return path
 
 
-def timed(label: str, path: Path, curve: object, rounds: int) -> None:
+def baseline(out: Path, values: list[float], rounds: int) -> float:
+    """Median seconds for csv.reader to read the same (step, lr) pairs into two arrays."""
+    import csv
+    from array import array
+
+    path = out / "baseline.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", "lr"])
+        writer.writerows((k, repr(v)) for k, v in enumerate(values))
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        with path.open(newline="") as handle:
+            rows = csv.reader(handle)
+            next(rows)
+            steps, lrs = array("q"), array("d")
+            for step, lr in rows:
+                steps.append(int(step))
+                lrs.append(float(lr))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def timed(label: str, path: Path, curve: object, rounds: int, base: float) -> None:
     reads, compares, cpu = [], [], []
     for _ in range(rounds):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -117,7 +144,10 @@ def timed(label: str, path: Path, curve: object, rounds: int) -> None:
     r, c = statistics.median(reads), statistics.median(compares)
     n = len(log.series[0])
     size = path.stat().st_size / 2**20
-    print(f"{label}: {n:,} points, {size:.0f} MiB: read {r:.2f} s, compare {c:.2f} s, read + compare {r + c:.2f} s")
+    print(
+        f"{label}: {n:,} points, {size:.0f} MiB: read {r:.2f} s ({r / base:.2f}x the csv baseline), "
+        f"compare {c:.2f} s, read + compare {r + c:.2f} s"
+    )
 
 
 def main() -> None:
@@ -137,8 +167,10 @@ def main() -> None:
     import wandb.proto.wandb_internal_pb2  # noqa: F401  (imported once, as any W&B read does)
 
     print(f"import wandb.proto.wandb_internal_pb2: {time.perf_counter() - start:.2f} s (once per process)")
-    timed("MLflow mlflow.db", mlflow_db(out, values), curve, args.rounds)
-    timed("W&B run-*.wandb", wandb_file(out, values), curve, args.rounds)
+    base = baseline(out, values, args.rounds)
+    print(f"baseline: csv.reader of the same {n:,} (step, lr) pairs into arrays: {base:.2f} s")
+    timed("MLflow mlflow.db", mlflow_db(out, values), curve, args.rounds, base)
+    timed("W&B run-*.wandb", wandb_file(out, values), curve, args.rounds, base)
     if args.wandb_real:
         import wandb
 
@@ -149,7 +181,11 @@ def main() -> None:
             run.log({"lr": v}, step=k)
         run.finish()
         timed(
-            f"W&B written by wandb ({m:,} rows)", next(out.glob("wandb/offline-run-*/run-*.wandb")), small, args.rounds
+            f"W&B written by wandb ({m:,} rows)",
+            next(out.glob("wandb/offline-run-*/run-*.wandb")),
+            small,
+            args.rounds,
+            base * m / n,
         )
 
 

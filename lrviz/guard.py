@@ -371,13 +371,14 @@ def watch(
     """Follow a growing log (any format ``read_log`` reads) and hold each new logged LR against ``plan``.
 
     The log is re-read every ``poll`` seconds; a log not written yet, or cut mid-line by its writer,
-    is waited for. It ends at the plan's last step, after ``idle`` seconds without a new step (None:
+    is waited for; a run directory is searched as ``check`` searches one until its log appears. It ends at the plan's last step, after ``idle`` seconds without a new step (None:
     never), at the first verdict (``stop_at_verdict``), or after one read (``once``). ``rtol`` None
     follows the log's precision (``lrviz.logs.precision``). ``on_step(verdict_or_None, check)`` is
     called after each read that brought new steps.
     """
     import time
 
+    from lrviz.logs.layout import locate
     from lrviz.logs.precision import relative_precision
     from lrviz.runlog import read_log
 
@@ -385,9 +386,13 @@ def watch(
     last_growth = time.monotonic()
     last_error: ConfigError | None = None
     tolerance = rtol if rtol is not None else RTOL
+    target: Path | None = None  # a run directory's log, once it has one (logs.layout.locate)
     while True:
+        target = target or locate(path)
         try:
-            log = read_log(path, x=x, y=y, run=run)
+            if target is None:
+                raise ConfigError(f"{path}: no log under this directory yet; was the run logging yet?")
+            log = read_log(target, x=x, y=y, run=run)
             last_error = None
         except ConfigError as exc:
             log, last_error = None, exc

@@ -32,7 +32,7 @@ import operator
 import os
 import re
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, islice
 from pathlib import Path
@@ -656,39 +656,54 @@ def _read_jsonl(path: Path, x: str | None, y: str | None) -> RunLog:
 
 
 def _read_tensorboard(path: Path, files: list[Path], y: str | None) -> RunLog:
-    """Scalars from event files, merged in the order the writers started (later files win on a step)."""
+    """Scalars from event files, merged in the order the writers started (later files win on a step).
+
+    Read streaming, event by event, with tensorboard's own loader: only the LR tags' points are kept
+    (8 + 8 bytes each), the other tags by name, so memory follows the points compared, not the file."""
     try:
-        event_accumulator = importlib.import_module("tensorboard.backend.event_processing.event_accumulator")
+        loader = importlib.import_module("tensorboard.backend.event_processing.event_file_loader")
     except ImportError:
         raise ConfigError(
             f"{path}: reading TensorBoard event files needs the tensorboard package: pip install 'lrviz[tensorboard]'"
         ) from None
-    merged: dict[str, dict[int, float]] = {}
+    keep: Callable[[str], bool] = (lambda tag: tag == y) if y is not None else is_lr_name
+    columns: dict[str, tuple[array[int], array[float]]] = {}
     all_tags: dict[str, None] = {}
     for file in files:
-        for tag, points in _event_scalars(event_accumulator, file).items():
-            all_tags[tag] = None
-            merged.setdefault(tag, {}).update(points)
+        for tag, (steps, values) in _event_scalars(loader, file, keep, all_tags).items():
+            column = columns.setdefault(tag, (array("q"), array("d")))
+            column[0].extend(steps)
+            column[1].extend(values)
     if not all_tags:
         raise ConfigError(f"{path}: no scalars in the event file(s); was the run logging yet?")
     tags = list(all_tags)
     if y is not None:
-        if y not in merged:
+        if y not in columns:
             raise ConfigError(f"{path}: no scalar tag {y!r} for the LR (y); the tags are {_names(tags)}")
         names = [y]
     else:
-        names = [t for t in tags if is_lr_name(t)]
+        names = [t for t in tags if t in columns]
         if not names:
             raise ConfigError(
                 f"{path}: no learning-rate tag (lr, learning_rate, train/lr, lr-<Optimizer>); the tags are "
                 f"{_names(tags)}; name one with {option('y')}"
             )
-    columns = {n: (list(merged[n]), list(merged[n].values())) for n in names}
-    return _build(path, "tensorboard", _convention_for(names, "lrviz"), columns)
+    for name in names:
+        steps = columns[name][0]
+        if steps and max(abs(min(steps)), abs(max(steps))) > _MAX_STEP:
+            raise ConfigError(
+                f"{path}: {name}: a logged step of {_huge(max(steps, key=abs))} is beyond any run's length; is the "
+                f"step column right (name it with {option('x')})?"
+            )
+    return _build(path, "tensorboard", _convention_for(names, "lrviz"), {n: columns[n] for n in names})
 
 
-def _event_scalars(event_accumulator: Any, file: Path) -> dict[str, dict[int, float]]:
-    """Every scalar of one event file (``simple_value`` summaries and 0-d tensor summaries), by tag and step."""
+def _event_scalars(
+    loader: Any, file: Path, keep: Callable[[str], bool], all_tags: dict[str, None]
+) -> dict[str, tuple[array[int], array[float]]]:
+    """The scalars of one event file whose tag ``keep`` accepts (``simple_value`` summaries and 0-d tensor
+    summaries), by tag, in the order logged; every scalar tag's name goes into ``all_tags``. A tensor tag
+    with one value that is not a 0-d float is not a scalar: left out, as TensorBoard's scalars leave it."""
     try:
         size = file.stat().st_size
         with file.open("rb"):
@@ -699,38 +714,40 @@ def _event_scalars(event_accumulator: Any, file: Path) -> dict[str, dict[int, fl
         raise ConfigError(f"{file}: empty event file; was the run logging yet?")
     budget.LOG_EVENT_BYTES.check(size, str(file), f"an event file of {size:,} bytes")
     remember(file)
-    # size_guidance 0 keeps every event: the default samples 10,000 scalars per tag.
-    acc = event_accumulator.EventAccumulator(
-        str(file),
-        size_guidance={event_accumulator.SCALARS: 0, event_accumulator.TENSORS: 0},
-        purge_orphaned_data=False,
-    )
+    out: dict[str, tuple[array[int], array[float]]] = {}
+    tensors: dict[str, bool] = {}  # tensor tag -> every value so far a 0-d float
     try:
-        acc.Reload()
+        for event in loader.LegacyEventFileLoader(str(file)).Load():  # record by record, as EventAccumulator reads
+            if not event.HasField("summary"):
+                continue
+            for value in event.summary.value:
+                tag = value.tag
+                number: float | None = None
+                if value.HasField("simple_value"):
+                    number = float(value.simple_value)
+                elif value.HasField("tensor"):
+                    proto = value.tensor
+                    if not proto.tensor_shape.dim and proto.float_val:
+                        number = float(proto.float_val[0])
+                    elif not proto.tensor_shape.dim and proto.double_val:
+                        number = float(proto.double_val[0])
+                    if tensors.setdefault(tag, number is not None) and number is None:
+                        tensors[tag] = False
+                    if not tensors[tag]:
+                        out.pop(tag, None)
+                        all_tags.pop(tag, None)
+                if number is None or tensors.get(tag) is False:
+                    continue
+                all_tags[tag] = None
+                if keep(tag):
+                    column = out.setdefault(tag, (array("q"), array("d")))
+                    column[0].append(event.step)
+                    column[1].append(number)
         _check_records(file)
     except ConfigError:
         raise
     except Exception as exc:  # tensorboard's DataLossError, protobuf's DecodeError
         raise ConfigError(f"{file}: corrupt TensorBoard event file ({type(exc).__name__}: {exc})") from None
-    out: dict[str, dict[int, float]] = {}
-    tags = acc.Tags()
-    for tag in tags.get("scalars", []):
-        out[tag] = {e.step: float(e.value) for e in acc.Scalars(tag)}
-    for tag in tags.get("tensors", []):
-        points: dict[int, float] = {}
-        for e in acc.Tensors(tag):
-            proto = e.tensor_proto
-            if proto.tensor_shape.dim:
-                break
-            if proto.float_val:
-                points[e.step] = float(proto.float_val[0])
-            elif proto.double_val:
-                points[e.step] = float(proto.double_val[0])
-            else:
-                break
-        else:
-            if points:
-                out[tag] = points
     return out
 
 

@@ -378,7 +378,10 @@ SCHEDULERS: tuple[SchedulerSpec, ...] = (
         "SequentialLR",
         (
             Arg("schedulers", "schedulers", help="Schedulers run one after another.", cli=False),
-            Arg("milestones", "ints", help="Epochs where the next scheduler takes over.", bound=POSITIVE, cli=False),
+            # 0 is accepted, as PyTorch accepts it (its effect is a diagnosis: pytorch/pytorch#185872)
+            Arg(
+                "milestones", "ints", help="Epochs where the next scheduler takes over.", bound=NON_NEGATIVE, cli=False
+            ),
         ),
         "Run schedulers one after another, switching at the milestones (warmup, then decay).",
         composite=True,

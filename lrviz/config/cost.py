@@ -1,18 +1,18 @@
 """What resolving an interpolation costs, estimated from the raw text before OmegaConf resolves anything.
 
 OmegaConf re-resolves a key each time it is referenced, without memoizing, so 760 bytes of
-``${b}${b}`` doubling take an hour and ``${a}`` chains can recurse deep. ``within_budget``
-measures every interpolated value of a config (the characters it resolves to, how deep its
-references go, how many resolutions it takes, each memoized here) and replaces a value over
-the budget (``lrviz.budget``: ``RESOLVED_CHARS``, ``RESOLUTION_DEPTH``, ``RESOLUTIONS``) by a
-placeholder that is an error only if lrviz reads that key. The estimate follows references
+``${b}${b}`` doubling take an hour and ``${a}`` chains can recurse deep. ``refusal``
+measures a value lrviz reads (the characters it resolves to, how deep its references go, how
+many resolutions it takes, each memoized by the ``Meter``) against the budget (``lrviz.budget``:
+``RESOLVED_CHARS``, ``RESOLUTION_DEPTH``, ``RESOLUTIONS``); a value over it is an error, never
+resolved. The estimate follows references
 (``${a.b}``, ``${..x}``, ``${oc.select:a,default}``); a resolver's output counts as its text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from lrviz import budget
@@ -22,46 +22,26 @@ from lrviz.keys import KeyPath, dotted
 _REFERENCE = re.compile(r"\.*[A-Za-z_][\w\-]*(?:(?:\.[\w\-]+)|(?:\[\d+\]))*|\.+")
 
 
-def within_budget(cfg: Any, rejected: dict[str, Any], unresolved: Callable[[str, str], Any]) -> Any:
-    """``cfg`` with every value whose interpolation would exceed the budget replaced by a placeholder,
-    before OmegaConf resolves anything (it re-resolves a key each time it is referenced, so
-    ``${b}${b}`` doubling takes exponential time). The text each value resolves to, how deep the
-    references go and how many resolutions it takes are estimated from the raw text."""
-    from omegaconf import OmegaConf
+def refusal(meter: Meter, path: KeyPath, spent: int) -> tuple[str | None, int]:
+    """Why resolving the value at ``path`` is refused (or None), and what it costs in resolutions.
 
-    raw = OmegaConf.to_container(cfg, resolve=False)
-    meter = _Meter(raw)
-    over: dict[KeyPath, str] = {}
-    total = 0
-    limit_total = budget.RESOLUTIONS.value
-    for path, text in _strings(raw, ()):
-        if "${" not in text:
-            continue
-        size, depth, work = meter.measure(path)
-        reason = None
-        if budget.RESOLVED_CHARS.exceeded(size):
-            reason = budget.RESOLVED_CHARS.refusal("", f"its resolved text of {_count(size)} characters").message
-        elif budget.RESOLUTION_DEPTH.exceeded(depth):
-            reason = budget.RESOLUTION_DEPTH.refusal("", f"a chain of {_count(depth)} references").message
-        elif budget.RESOLUTIONS.exceeded(work) or total + work > limit_total:
-            reason = budget.RESOLUTIONS.refusal(
-                "",
-                f"resolving it (with the document's other values) in {_count(total + work)} steps",
-            ).message
-        if reason is None:
-            total += work
-        else:
-            over[path] = reason.lstrip(": ")
-    if not over:
-        return cfg
-    for path, reason in over.items():
-        placeholder = f"lrviz-rejected-{len(rejected)}"
-        me = dotted(path).replace("[", ".").replace("]", "")
-        rejected[placeholder] = unresolved(
-            _get(raw, path)[:80], f"is not resolved: {reason} (or set it with {option('overrides')} {me}=VALUE)"
-        )
-        _set(raw, path, placeholder)
-    return OmegaConf.create(raw)
+    ``spent`` is what the document's values read so far took: ``RESOLUTIONS`` bounds the total.
+    The text the value resolves to, how deep its references go and how many resolutions it takes
+    are estimated from the raw text, before OmegaConf resolves anything."""
+    size, depth, work = meter.measure(path)
+    reason = None
+    if budget.RESOLVED_CHARS.exceeded(size):
+        reason = budget.RESOLVED_CHARS.refusal("", f"its resolved text of {_count(size)} characters").message
+    elif budget.RESOLUTION_DEPTH.exceeded(depth):
+        reason = budget.RESOLUTION_DEPTH.refusal("", f"a chain of {_count(depth)} references").message
+    elif budget.RESOLUTIONS.exceeded(work) or spent + work > budget.RESOLUTIONS.value:
+        reason = budget.RESOLUTIONS.refusal(
+            "", f"resolving it (with the values read before it) in {_count(spent + work)} steps"
+        ).message
+    if reason is None:
+        return None, work
+    me = dotted(path).replace("[", ".").replace("]", "")
+    return f"is not resolved: {reason.lstrip(': ')} (or set it with {option('overrides')} {me}=VALUE)", 0
 
 
 def _count(n: int) -> str:
@@ -70,30 +50,15 @@ def _count(n: int) -> str:
     return f"more than {cap:,}" if n >= cap else f"{n:,}"
 
 
-def _strings(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
-    stack: list[tuple[Any, KeyPath]] = [(node, path)]
-    while stack:
-        item, here = stack.pop()
-        if isinstance(item, dict):
-            stack.extend((v, (*here, k)) for k, v in reversed(list(item.items())))
-        elif isinstance(item, list):
-            stack.extend((v, (*here, i)) for i, v in reversed(list(enumerate(item))))
-        elif isinstance(item, str):
-            yield here, item
-
-
-def _get(root: Any, path: KeyPath) -> Any:
+def at(root: Any, path: KeyPath) -> Any:
+    """The value at ``path`` in plain data (KeyError, IndexError or TypeError when there is none)."""
     node = root
     for key in path:
         node = node[key]
     return node
 
 
-def _set(root: Any, path: KeyPath, value: Any) -> None:
-    _get(root, path[:-1])[path[-1]] = value
-
-
-class _Meter:
+class Meter:
     """Estimates, without resolving, what resolving a value costs: (characters, depth, resolutions).
 
     Costs saturate a little above the largest limit, so the numbers stay small whatever the bomb."""
@@ -110,7 +75,7 @@ class _Meter:
         if path in self.active or len(self.active) > 10 * budget.RESOLUTION_DEPTH.value:
             return (0, len(self.active), 0)  # a cycle (OmegaConf reports it) or far too deep already
         try:
-            node = _get(self.root, path)
+            node = at(self.root, path)
         except (KeyError, IndexError, TypeError):
             return (0, 0, 0)
         self.active.add(path)
@@ -135,8 +100,8 @@ class _Meter:
         if not isinstance(node, str) or "${" not in node:
             return len(str(node)), 0, 0
         size, depth, work = len(node), 0, 0
-        for body in _interpolations(node):
-            target = self._target(body, path)
+        for body in interpolations(node):
+            target = self.target(body, path)
             if target is None:
                 continue
             s, d, w = self.measure(target)
@@ -145,7 +110,7 @@ class _Meter:
                 break
         return size, depth, work
 
-    def _target(self, body: str, path: KeyPath) -> KeyPath | None:
+    def target(self, body: str, path: KeyPath) -> KeyPath | None:
         body = body.strip()
         if ":" in body.split("${")[0]:  # a resolver: its arguments' references are found on their own
             name, _, args = body.partition(":")
@@ -160,7 +125,7 @@ class _Meter:
         return (*base, *parts)
 
 
-def _interpolations(text: str) -> Iterator[str]:
+def interpolations(text: str) -> Iterator[str]:
     """The body of every ``${...}`` in ``text``, nested ones too (``${oc.select:${a},1}`` gives both)."""
     starts: list[int] = []
     i = 0

@@ -3,10 +3,12 @@
 A training config may say ``T_max: ${trainer.max_epochs}``, ``${..epochs}``,
 ``${oc.env:EPOCHS,100}`` or ``???``. ``resolve`` hands the document to OmegaConf (the
 library Hydra and Lightning use), applies ``--set`` overrides as an OmegaConf dotlist,
-and returns plain data in which every value OmegaConf could resolve is resolved. A value
-it could not resolve becomes an ``Unresolved`` marker carrying the reason and the fix;
-it is an error only when lrviz reads that key (``take``), so a ``${...}`` or ``???`` in
-a part of the file lrviz never reads (model sizes, data paths) is left alone. Only
+and returns the document as lazy containers (``lrviz.config.lazy``): a value is resolved
+when lrviz reads it, within the budget, and never otherwise (``lrviz.config.resolution``).
+A value OmegaConf could not resolve reads as an ``Unresolved`` marker carrying the reason
+and the fix; it is an error only when lrviz takes that key (``take``), so a ``${...}``,
+``???`` or an interpolation bomb in a part of the file lrviz never reads (model sizes,
+data paths) is left alone, unresolved. Only
 OmegaConf's own resolvers (``oc.env``, ``oc.select``, ...) exist here: a project's
 custom resolvers are never registered, so they never run.
 
@@ -21,22 +23,15 @@ import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lrviz import budget
-from lrviz.config.cost import within_budget
-from lrviz.errors import ConfigError, option, redact
-from lrviz.keys import KeyPath, dotted
+from lrviz.config.resolution import ALLOW_ENV_VARIABLE, Resolver, Unresolved, environment, first_line
+from lrviz.errors import ConfigError, option
+from lrviz.keys import KeyPath
 
-
-@dataclass(frozen=True)
-class Unresolved:
-    """A value OmegaConf could not resolve: an error once lrviz reads it."""
-
-    raw: str  # the text in the file: ``${trainer.max_epochs}`` or ``???``
-    reason: str  # one sentence: what is wrong and how to fix it
+__all__ = ["ALLOW_ENV_VARIABLE", "Unresolved", "compose", "needs_resolution", "parse_sets", "resolve", "take"]
 
 
 def needs_resolution(data: Any) -> bool:
@@ -90,8 +85,28 @@ def resolve(
 
     from lrviz.config.files import parse_yaml
 
-    rejected: dict[str, Unresolved] = {}
-    cfg: Any = OmegaConf.create(_screen(data, (), rejected))
+    if not sets:
+        return Resolver(data, allow_env).document()
+    held: dict[str, str] = {}  # the file's interpolations stay out of OmegaConf until read
+
+    def hold(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            return {k: hold(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [hold(v) for v in node]
+        if isinstance(node, str) and "${" in node:
+            held[f"lrviz-held-{len(held)}"] = node
+            return f"lrviz-held-{len(held) - 1}"
+        return node
+
+    def restore(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: restore(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [restore(v) for v in node]
+        return held.get(node, node) if isinstance(node, str) else node
+
+    cfg: Any = OmegaConf.create(hold(data))
     for item in parse_sets(sets):
         key, _, text = item.partition("=")
         key = key.strip().lstrip("+")
@@ -103,13 +118,9 @@ def resolve(
             budget.nesting(value, f"{option('overrides')} {key}")
             OmegaConf.update(cfg, key, value, merge=True, force_add=True)  # list indices work: a.schedulers.1.T_max
         except (OmegaConfBaseException, ValueError) as exc:
-            raise ConfigError(f"{option('overrides')} {item[:200]!r}: {_first_line(exc)}") from None
-    if sets:
-        cfg = OmegaConf.create(_screen(OmegaConf.to_container(cfg, resolve=False), (), rejected))
-    cfg = within_budget(cfg, rejected, Unresolved)
-    with _environment(allow_env):
-        out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, lines)), rejected)
-    return out
+            raise ConfigError(f"{option('overrides')} {item[:200]!r}: {first_line(exc)}") from None
+    raw: dict[str, Any] = restore(OmegaConf.to_container(cfg, resolve=False))
+    return Resolver(raw, allow_env).document()
 
 
 def compose(
@@ -140,18 +151,16 @@ def compose(
         ) from None
     overrides = list(sets)
     notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught, _environment(allow_env):
+    with warnings.catch_warnings(record=True) as caught, environment(allow_env):
         warnings.simplefilter("always")
-        cfg = _compose(config_dir, name, overrides, label, notes)  # a defaults list may say ${oc.env:...} too
-    notes += [f"{label}: Hydra: {_first_line(Exception(str(w.message)))}" for w in caught or ()]
+        cfg = _compose(
+            config_dir, name, overrides, label, notes, allow_import
+        )  # a defaults list may say ${oc.env:...} too
+    notes += [f"{label}: Hydra: {first_line(Exception(str(w.message)))}" for w in caught or ()]
     from omegaconf import OmegaConf
 
-    rejected: dict[str, Unresolved] = {}
-    cfg = OmegaConf.create(_screen(OmegaConf.to_container(cfg, resolve=False), (), rejected))
-    cfg = within_budget(cfg, rejected, Unresolved)
-    with _environment(allow_env):
-        out: dict[str, Any] = _restore(_plain(cfg, (), _Where(label, {})), rejected)
-    return out, label, notes
+    raw: dict[str, Any] = OmegaConf.to_container(cfg, resolve=False)  # type: ignore[assignment]
+    return Resolver(raw, allow_env).document(), label, notes
 
 
 def _check_project(config_dir: Path, name: str, sets: Sequence[str], allow_import: Sequence[str]) -> None:
@@ -216,7 +225,9 @@ def _check_project(config_dir: Path, name: str, sets: Sequence[str], allow_impor
         )
 
 
-def _compose(config_dir: Path, name: str, overrides: list[str], label: str, notes: list[str]) -> Any:
+def _compose(
+    config_dir: Path, name: str, overrides: list[str], label: str, notes: list[str], allow_import: Sequence[str]
+) -> Any:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
@@ -224,7 +235,10 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
 
     try:
         try:
-            with initialize_config_dir(config_dir=str(config_dir.resolve()), version_base=None):
+            with (
+                _core_plugins_only(allow_import),
+                initialize_config_dir(config_dir=str(config_dir.resolve()), version_base=None),
+            ):
                 cfg = hydra_compose(config_name=name, overrides=overrides)
         except HydraException as exc:
             # Hydra's own logging groups (hydra-colorlog) play no part in the schedule: use Hydra's defaults
@@ -232,7 +246,10 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
             if not missing:
                 raise
             overrides += [f"{group}=default" for group in ("hydra/job_logging", "hydra/hydra_logging")]
-            with initialize_config_dir(config_dir=str(config_dir.resolve()), version_base=None):
+            with (
+                _core_plugins_only(allow_import),
+                initialize_config_dir(config_dir=str(config_dir.resolve()), version_base=None),
+            ):
                 cfg = hydra_compose(config_name=name, overrides=overrides)
             notes.append(
                 f"{label}: a Hydra logging plugin it names is not installed; composed with Hydra's default logging"
@@ -245,46 +262,39 @@ def _compose(config_dir: Path, name: str, overrides: list[str], label: str, note
     return cfg
 
 
-#: Environment variables ``${oc.env:NAME}`` may read, besides those given to ``resolve``: a comma-separated list.
-ALLOW_ENV_VARIABLE = "LRVIZ_ALLOW_ENV"
-
-
-class EnvNotAllowed(KeyError):
-    """``${oc.env:NAME}`` of a variable nobody allowed."""
-
-
 @contextlib.contextmanager
-def _environment(allow_env: Sequence[str]) -> Iterator[None]:
-    """While resolving: ``oc.env`` reads only allowed variables, and every value it returns is redacted
-    from error messages. OmegaConf's own resolver is put back afterwards."""
-    from omegaconf.basecontainer import BaseContainer
-    from omegaconf.omegaconf import OmegaConf
+def _core_plugins_only(allow_import: Sequence[str]) -> Iterator[None]:
+    """While composing: Hydra finds its plugins among its own (``hydra._internal.core_plugins``) and the
+    ``hydra_plugins`` packages ``allow_import`` names (``hydra_plugins`` for all). Hydra otherwise imports
+    every installed ``hydra_plugins.*`` module to look for plugins: code no config asked for."""
+    import importlib
 
-    allowed = {n.strip() for n in allow_env if n.strip()}
-    allowed |= {n.strip() for n in os.environ.get(ALLOW_ENV_VARIABLE, "").split(",") if n.strip()}
-    marker = object()
+    from hydra.core.plugins import Plugins
+    from hydra.core.singleton import Singleton
 
-    def env(key: str, default: Any = marker) -> str | None:
-        if key not in allowed:
-            raise EnvNotAllowed(key)
-        if key in os.environ:
-            value = os.environ[key]
-            redact(value, key)
-            return value
-        if default is marker:
-            raise KeyError(f"Environment variable '{key}' not found")
-        return str(default) if default is not None else None
+    allowed = [a for a in allow_import if a == "hydra_plugins" or a.startswith("hydra_plugins.")]
+    original = Plugins._scan_all_plugins
 
-    resolvers = BaseContainer._resolvers
-    original = resolvers.get("oc.env")
-    resolvers.pop("oc.env", None)
-    OmegaConf.register_new_resolver("oc.env", env, use_cache=False)
+    def scan(modules: list[Any]) -> Any:
+        if "hydra_plugins" in allowed:
+            return original(modules)
+        chosen = [m for m in modules if m.__name__ != "hydra_plugins"]
+        for name in allowed:
+            try:
+                chosen.append(importlib.import_module(name))
+            except ImportError:
+                raise ConfigError(
+                    f"{option('allow_import')} {name}: no such Hydra plugin package is installed"
+                ) from None
+        return original(chosen)
+
+    Singleton._instances.pop(Plugins, None)  # plugins found before (another compose) are found again, here
+    Plugins._scan_all_plugins = staticmethod(scan)  # type: ignore[method-assign]
     try:
         yield
     finally:
-        resolvers.pop("oc.env", None)
-        if original is not None:
-            resolvers["oc.env"] = original
+        Plugins._scan_all_plugins = staticmethod(original)  # type: ignore[method-assign]
+        Singleton._instances.pop(Plugins, None)  # a later Hydra app in this process scans as Hydra does
 
 
 def take(value: Any, where: str) -> Any:
@@ -298,128 +308,3 @@ def take(value: Any, where: str) -> Any:
         for i, v in enumerate(value):
             take(v, f"{where}[{i}]")
     return value
-
-
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Where:
-    label: str
-    lines: Mapping[KeyPath, int]
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def _plain(node: Any, path: KeyPath, where: _Where) -> Any:
-    """A resolved plain copy of an OmegaConf container; leaves that fail become ``Unresolved``."""
-    from omegaconf import DictConfig, ListConfig, OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    if isinstance(node, DictConfig):
-        keys: list[Any] = list(node.keys())
-    elif isinstance(node, ListConfig):
-        keys = list(range(len(node)))
-    else:
-        return node
-    out: Any = {} if isinstance(node, DictConfig) else []
-    for key in keys:
-        here = (*path, key)
-        try:
-            value = node[key]
-        except OmegaConfBaseException as exc:
-            raw = _raw(node, key)
-            value = Unresolved(raw, _reason(exc, raw, here))
-        else:
-            if isinstance(value, DictConfig | ListConfig):
-                value = _plain(value, here, where)
-            elif OmegaConf.is_missing(node, key):  # pragma: no cover - access raises first
-                value = Unresolved("???", _reason(None, "???", here))
-        if isinstance(out, dict):
-            out[key] = value
-        else:
-            out.append(value)
-    return out
-
-
-def _screen(node: Any, path: KeyPath, rejected: dict[str, Unresolved]) -> Any:
-    """A copy where each string OmegaConf's grammar rejects (it checks them all on create) is a placeholder."""
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    if isinstance(node, Mapping):
-        return {k: _screen(v, (*path, k), rejected) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_screen(v, (*path, i), rejected) for i, v in enumerate(node)]
-    if isinstance(node, str) and "${" in node:
-        try:
-            OmegaConf.create({"v": node})
-        except OmegaConfBaseException as exc:
-            me = dotted(path).replace("[", ".").replace("]", "")
-            placeholder = f"lrviz-rejected-{len(rejected)}"
-            rejected[placeholder] = Unresolved(
-                node,
-                f"{node!r} is not a valid OmegaConf interpolation ({_first_line(exc)}); "
-                f"fix it, or set it with {option('overrides')} {me}=VALUE",
-            )
-            return placeholder
-    return node
-
-
-def _restore(node: Any, rejected: dict[str, Unresolved]) -> Any:
-    if not rejected:
-        return node
-    if isinstance(node, dict):
-        return {k: _restore(v, rejected) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_restore(v, rejected) for v in node]
-    return rejected.get(node, node) if isinstance(node, str) else node
-
-
-def _raw(node: Any, key: Any) -> str:
-    try:
-        inner = node._get_node(key)
-        return str(inner._value()) if inner is not None else "?"
-    except Exception:  # pragma: no cover - OmegaConf internals differ across versions
-        return "?"
-
-
-def _reason(exc: BaseException | None, raw: str, path: KeyPath) -> str:
-    """What is wrong with one value, and the ``--set`` that fixes it."""
-    me = dotted(path).replace("[", ".").replace("]", "")
-    fix = f"set it with {option('overrides')} {me}=VALUE"
-    name = type(exc).__name__ if exc is not None else "MissingMandatoryValue"
-    text = _first_line(exc) if exc is not None else ""
-    if name == "MissingMandatoryValue" or raw == "???":
-        return f"is ??? (a value the file leaves to be filled in); {fix}"
-    if name == "InterpolationToMissingValueError":
-        target = re.search(r"Missing mandatory value: (\S+)", text)
-        key = target.group(1) if target else raw.strip("${}")
-        return f"{raw} points at {key}, which is ??? in the file; set it with {option('overrides')} {key}=VALUE"
-    if name == "InterpolationKeyError":
-        target = re.search(r"key '([^']+)'", text)
-        key = target.group(1) if target else "a key"
-        if key.startswith("."):
-            return f"{raw} points at {key} (relative), which is not in the file; {fix}"
-        return f"{raw} points at {key}, which is not in the file; set it with {option('overrides')} {key}=VALUE"
-    if name == "UnsupportedInterpolationType":
-        resolver = re.search(r"type (\S+)", text)
-        what = resolver.group(1) if resolver else "a custom resolver"
-        return f"{raw} uses the resolver {what!r}, which lrviz does not run (it runs no project code); {fix}"
-    if name == "InterpolationResolutionError" and "EnvNotAllowed" in text:
-        var = re.search(r"EnvNotAllowed raised while resolving interpolation: '?([^'\s]+)", text)
-        env = var.group(1) if var else "a variable"
-        return (
-            f"{raw} reads the environment variable {env}, which lrviz reads only when asked: pass "
-            f"{option('allow_env')} {env} (or set {ALLOW_ENV_VARIABLE}={env}), or {fix}"
-        )
-    if "Recursive interpolation" in text:
-        return f"{raw} refers back to itself through other keys (a cycle); {fix}"
-    if "Environment variable" in text:
-        var = re.search(r"Environment variable '([^']+)'", text)
-        env = var.group(1) if var else "it names"
-        return f"{raw}: the environment variable {env} is not set; set it, give a default (${{oc.env:{env},VALUE}}), or {fix}"
-    return f"{raw} cannot be resolved ({text}); {fix}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lrviz.config.lazy import LazyList, LazyMapping
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath, dotted
 
@@ -134,6 +135,8 @@ def merge(base: Layer, over: Layer) -> Layer:
 
 
 def _deep_copy(value: Any) -> Any:
+    if isinstance(value, LazyMapping | LazyList):  # a document with interpolation: values not read stay unread
+        return value.lazy_copy(deep=True)
     if isinstance(value, dict):
         return {k: _deep_copy(v) for k, v in value.items()}
     if isinstance(value, list):

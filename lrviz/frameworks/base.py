@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from lrviz.config.layer import Layer
+from lrviz.config.lazy import children, shallow_copy
 from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath, dotted
 from lrviz.model import Curve, Finding, RunConfig
@@ -209,7 +210,7 @@ class Fields:
 
     def __init__(self, layer: Layer) -> None:
         self.layer = layer
-        self.doc: dict[str, Any] = dict(layer.data["document"])
+        self.doc: dict[str, Any] = shallow_copy(layer.data["document"])
         self.origin = layer.origin
 
     def at(self, key: str, *more: str | int) -> str:
@@ -242,13 +243,11 @@ class Fields:
 
 def mappings(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyPath, Mapping[str, Any]]]:
     """Every mapping in a document with its key path, outermost first, at most 8 levels deep."""
-    if isinstance(node, Mapping) and depth <= 8:
-        yield base, node
-        for k, v in node.items():
+    if isinstance(node, Mapping | list) and depth <= 8:
+        if isinstance(node, Mapping):
+            yield base, node
+        for k, v in children(node):  # on a lazy document, only values that may be mappings are read
             yield from mappings(v, (*base, k), depth + 1)
-    elif isinstance(node, list) and depth <= 8:
-        for i, v in enumerate(node):
-            yield from mappings(v, (*base, i), depth + 1)
 
 
 class Adapter(ABC):
@@ -315,7 +314,7 @@ class Adapter(ABC):
         allow_import: tuple[str, ...],
     ) -> Layer:
         """A layer holding the whole document under ``document``, each key's ``file:line`` kept."""
-        layer = Layer({"document": dict(data)}, {}, str(path), foreign=True, adapter=self.name)
+        layer = Layer({"document": shallow_copy(data)}, {}, str(path), foreign=True, adapter=self.name)
         for kp, line in lines.items():
             layer.where[("document", *kp)] = f"{path}:{line}: {dotted(kp)}"
         return layer

@@ -169,3 +169,21 @@ def _has_events(directory: Path) -> bool:
         return directory.is_dir() and any(p.name.startswith("events.out.tfevents.") for p in directory.iterdir())
     except OSError:
         return False
+
+
+def locate(path: Path) -> Path | None:
+    """The log to follow at ``path`` (``lrviz watch``, ``guard.watch``): ``path`` itself when it is a log or
+    not there yet; under a run directory that holds none itself, the one log ``discover`` finds, or None
+    while there is none yet (a run that has not started logging). Several are a ConfigError naming them."""
+    from lrviz.errors import ConfigError, option
+
+    if not path.is_dir() or detect(path) is not None or _has_events(path):
+        return path
+    found = discover(path)
+    if len(found) > 1:
+        names = ", ".join(f"{kind} {p}" for kind, p in found[:8]) + (", ..." if len(found) > 8 else "")
+        raise ConfigError(
+            f"{path}: {len(found)} logs under this directory ({names}); name the one to watch as LOG "
+            f"(or check them all after the run: lrviz check CONFIG {option('against')} {path})"
+        )
+    return found[0][1] if found else None

@@ -18,6 +18,7 @@ import math
 import sqlite3
 from array import array
 from collections.abc import Mapping
+from itertools import chain
 from pathlib import Path
 
 from lrviz.errors import ConfigError
@@ -56,20 +57,9 @@ def _read_sqlite(path: Path, y: str | None, run: str | None) -> RunLog:
         names = pick_series(path, keys, y)
         columns = {}
         for name in names:
-            # in insertion order (rowid): a metric logged twice at one step keeps its later value (_build)
-            rows = db.execute(
-                "SELECT step, CASE WHEN is_nan THEN NULL ELSE value END FROM metrics WHERE run_uuid = ? AND key = ?",
-                (run_id, name),
-            ).fetchall()
-            if not rows:
-                continue
-            steps_t, values_t = zip(*rows, strict=True)
-            values = (
-                array("d", (math.nan if v is None else v for v in values_t))
-                if None in values_t
-                else array("d", values_t)
-            )
-            columns[name] = (array("q", steps_t), values)
+            column = _column(db, run_id, name)
+            if column is not None:
+                columns[name] = column
         hf = bool(
             db.execute("SELECT 1 FROM params WHERE run_uuid = ? AND key = 'lr_scheduler_type'", (run_id,)).fetchone()
         )
@@ -78,6 +68,25 @@ def _read_sqlite(path: Path, y: str | None, run: str | None) -> RunLog:
     finally:
         db.close()
     return from_series(path, "mlflow", columns, _transformers(hf, columns))
+
+
+def _column(db: sqlite3.Connection, run_id: str, name: str) -> tuple[array[int], array[float]] | None:
+    """One metric's (steps, values), in the order SQLite returns them (``_build`` keeps a step's later value).
+
+    Read column-wise: the rows go straight from sqlite3 into one array of doubles (no Python object
+    per row); steps are whole numbers well inside a double's exact range, which the query checks."""
+    where = "FROM metrics WHERE run_uuid = ? AND key = ?"
+    count, nans, widest = db.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(is_nan), 0), COALESCE(MAX(ABS(step)), 0) {where}", (run_id, name)
+    ).fetchone()
+    if not count:
+        return None
+    if nans or widest > 2**53:
+        rows = db.execute(f"SELECT step, CASE WHEN is_nan THEN NULL ELSE value END {where}", (run_id, name))
+        steps_t, values_t = zip(*rows.fetchall(), strict=True)
+        return array("q", steps_t), array("d", (math.nan if v is None else v for v in values_t))
+    flat = array("d", chain.from_iterable(db.execute(f"SELECT step, value {where}", (run_id, name))))
+    return array("q", map(int, flat[0::2])), flat[1::2]
 
 
 def _transformers(logged_by_hf: bool, columns: Mapping[str, object]) -> StepConvention | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.config.layer import Layer
+from lrviz.config.lazy import children
 from lrviz.errors import ConfigError
 from lrviz.frameworks.base import STRONG, Adapter, Evidence, Progress
 from lrviz.frameworks.torch import document, training
@@ -100,9 +101,9 @@ def _class_nodes(node: Any, path: KeyPath = (), depth: int = 0) -> tuple[str, ..
         for marker in ("_target_", "class_path"):
             if isinstance(node.get(marker), str):
                 found.append(".".join(map(str, (*path, marker))))
-        for k, v in node.items():
+        for k, v in children(node):
             found.extend(_class_nodes(v, (*path, k), depth + 1))
     elif isinstance(node, list) and depth <= 8:
-        for i, v in enumerate(node):
+        for i, v in children(node):
             found.extend(_class_nodes(v, (*path, i), depth + 1))
     return tuple(found[:3])

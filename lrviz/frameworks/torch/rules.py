@@ -28,6 +28,7 @@ from typing import Any
 from lrviz.frameworks._text import count as _n
 from lrviz.frameworks._text import lr as _lr
 from lrviz.frameworks._text import plain as _plain
+from lrviz.frameworks.torch import handoff
 from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
 from lrviz.plan import Candidate, plan_restarts
 
@@ -334,6 +335,8 @@ def check_curve(curve: Curve) -> list[Finding]:
             found.extend(_onecycle_short(curve, span))
         elif name == "CyclicLR":
             found.extend(_cyclic_findings(curve, span, total))
+        elif name == "SequentialLR":
+            found.extend(handoff.findings(curve, span.node, span.offset, span.end, _unit(run), _stride(run)))
     return found
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lrviz.config.interpolation import Unresolved
+from lrviz.config.lazy import children
 from lrviz.errors import ConfigError, option
 from lrviz.keys import KeyPath
 
@@ -136,10 +137,10 @@ def _walk(node: Any, path: KeyPath = (), key: Any = None, depth: int = 0) -> Ite
     if isinstance(node, Mapping):
         if path:
             yield path, key, node
-        for k, v in node.items():
+        for k, v in children(node):  # on a lazy document, only values that may be mappings are read
             yield from _walk(v, (*path, k), k, depth + 1)
     elif isinstance(node, list):
-        for i, v in enumerate(node):
+        for i, v in children(node):
             yield from _walk(v, (*path, i), key, depth + 1)
 
 
@@ -225,12 +226,12 @@ def _unread_lr_keys(
         places.append((sched_path[:-1], get(data, sched_path[:-1])))
     skip = {"trainer", "defaults", "interval", "frequency", *EPOCH_KEYS, *CONFIG_SIBLINGS, *OPTIMIZER_KEYS}
     for base, node in places:
-        for key, value in node.items():
+        for key in node:  # by name first: a value is read (interpolation resolved) only for a key that may matter
             path = (*base, key)
             name = str(key)
             if path in used or name in skip or not looks_like_lr_key(name):
                 continue
-            if isinstance(value, Mapping) or _SCHEDULE_WORDS.search(name):
+            if _SCHEDULE_WORDS.search(name) or isinstance(node[key], Mapping):
                 layer.notes.append(
                     f"{doc.at(path)}: not read; it looks like part of the schedule (the project's own code reads "
                     "it), so the real run may differ from this curve"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lrviz.config.lazy import children
 from lrviz.frameworks.base import STRONG, Evidence, Inventory, LibraryAdapter, score_keys
 
 #: keys of torchtune's recipes that no other format uses, and keys it shares
@@ -35,7 +36,7 @@ class TorchTune(LibraryAdapter):
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         """``_component_`` nodes (torchtune's instantiate key) plus the recipe's own keys."""
-        components = [k for k, v in data.items() if isinstance(v, Mapping) and "_component_" in v]
+        components = [k for k, v in children(data) if isinstance(v, Mapping) and "_component_" in v]
         if not components:
             return Evidence(self.name, self.name)
         base = score_keys(self.name, self.name, data, STRONG_KEYS, WEAK_KEYS)
