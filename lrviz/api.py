@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
+from lrviz.compare.tolerance import CURVES
 from lrviz.config import Layer, from_flags
 from lrviz.config.layer import RUN_OPTIONS
 from lrviz.errors import ConfigError
@@ -32,7 +33,7 @@ from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from lrviz.comparison import Comparison
+    from lrviz.compare import Comparison
     from lrviz.plan import Candidate
 
 #: What ``simulate``, ``compare``, ``check`` and ``code`` accept: a run from ``load``, a config
@@ -163,7 +164,7 @@ def plot(
 
 def compare(sources: Sequence[Curve | Source], *, labels: Sequence[str] | None = None, **options: Any) -> Comparison:
     """Several schedules aligned on one epoch axis, with where and how much they differ from the first."""
-    from lrviz.comparison import compare as align
+    from lrviz.compare import compare as align
 
     curves = [s if isinstance(s, Curve) else simulate(s, **options) for s in sources]
     names = list(labels) if labels is not None else [c.run.label for c in curves]
@@ -177,15 +178,15 @@ def check(
     *,
     baseline: str | os.PathLike[str] | None = None,
     expect: Mapping[str, Any] | None = None,
-    rtol: float = 1e-9,
-    atol: float = 0.0,
+    rtol: float = CURVES.rtol,
+    atol: float = CURVES.atol,
 ) -> list[str]:
     """What fails about a schedule: against a baseline CSV lrviz wrote, and ``expect`` (plus the config's).
 
     ``expect`` takes ``final_lr_below``, ``lr_never_above`` and ``restarts``. An empty list
     means every check passed.
     """
-    from lrviz.checks import against_baseline, check_expectations, read_baseline
+    from lrviz.compare import Tolerance, against_baseline, check_expectations, describe, read_baseline
     from lrviz.config import parse_expectations
 
     curve = source if isinstance(source, Curve) else simulate(source)
@@ -193,9 +194,9 @@ def check(
     failures = check_expectations(curve, wanted)
     if baseline is not None:
         epochs, values = read_baseline(Path(baseline))
-        mismatch = against_baseline(curve, values, epochs, rtol, atol)
+        mismatch = against_baseline(curve, values, epochs, Tolerance(rtol, atol))
         if mismatch is not None:
-            failures.insert(0, f"{baseline}: {mismatch.describe()}")
+            failures.insert(0, f"{baseline}: {describe(mismatch)}")
     return failures
 
 

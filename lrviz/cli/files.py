@@ -236,7 +236,7 @@ def compare_command(
     are measured against the first config.
     """
     from lrviz.cli._torch import simulate
-    from lrviz.comparison import compare
+    from lrviz.compare import CURVES, compare
     from lrviz.render import write_comparison
     from lrviz.summary import append_step_summary, curves_table
 
@@ -253,7 +253,7 @@ def compare_command(
     for run in runs:
         notes(run, quiet)
     curves = [simulate(run) for run in runs]
-    cmp = compare(curves, [run.label for run in runs], rtol=1e-9 if rtol is None else rtol, atol=atol)
+    cmp = compare(curves, [run.label for run in runs], tolerance=CURVES.with_rtol(rtol).with_atol(atol))
     if outputs:
         write_comparison(cmp, outputs, log_y=log_y, title=title, **plot_options(dpi, size, style))
     else:
@@ -326,8 +326,8 @@ def check_command(
     Expectations come from the YAML's `expect:` mapping (final_lr_below, lr_never_above,
     restarts) and from the flags, which override it.
     """
-    from lrviz.checks import against_baseline, check_expectations, read_baseline
     from lrviz.cli._torch import simulate
+    from lrviz.compare import CURVES, against_baseline, check_expectations, describe, read_baseline
     from lrviz.config import parse_expectations
     from lrviz.summary import append_step_summary, curves_table
 
@@ -381,9 +381,9 @@ def check_command(
     failures = check_expectations(curve, expect)
     found: list[tuple[str | None, str]] = [(None, f) for f in failures]
     if base is not None:
-        mismatch = against_baseline(curve, base[1], base[0], 1e-9 if rtol is None else rtol, atol)
+        mismatch = against_baseline(curve, base[1], base[0], CURVES.with_rtol(rtol).with_atol(atol))
         if mismatch is not None:
-            failures.insert(0, f"{baseline}: {mismatch.describe()}")
+            failures.insert(0, f"{baseline}: {describe(mismatch)}")
             found.insert(0, (None, failures[0]))
     if log is not None and against is not None:
         from lrviz.cli.logs import _against_log

@@ -1,10 +1,9 @@
-"""Schedule regression checks: a curve against a baseline CSV, and stated expectations.
+"""A curve against a baseline lrviz wrote earlier: a schedule regression check.
 
-``against_baseline`` compares the first param group's LRs with the ``lr`` (or
-``lr_0``) column of a CSV that lrviz wrote earlier and returns the first
-mismatch. ``check_expectations`` tests what a team states about a schedule
-(``expect:`` in the YAML or flags): final LR below a value, LR never above a
-value, restarts at given epochs. Each failure is one line naming the expectation.
+``read_baseline`` reads the ``lr`` (or ``lr_0``) column of a CSV that lrviz wrote;
+``against_baseline`` compares the first param group's LRs with it and returns the first
+``Difference`` (``describe`` words it in one line), or None when they agree within the
+tolerance (``CURVES`` by default).
 """
 
 from __future__ import annotations
@@ -12,35 +11,25 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from lrviz.comparison import ATOL, RTOL
+from lrviz.compare.difference import Difference
+from lrviz.compare.tolerance import CURVES, Tolerance
 from lrviz.errors import ConfigError, option
 from lrviz.inputs import read_limited
 from lrviz.model import Curve
 
 MAX_BASELINE_BYTES = 512 * 1024 * 1024
-__all__ = ["ATOL", "RTOL", "against_baseline", "check_expectations", "read_baseline"]
+__all__ = ["against_baseline", "describe", "read_baseline"]
 
 
-@dataclass(frozen=True)
-class Mismatch:
-    """Where a curve first leaves its baseline."""
-
-    index: int
-    epoch: str
-    expected: float | None
-    actual: float | None
-
-    def describe(self) -> str:
-        if self.expected is None:
-            return f"the run is longer than the baseline: extra point at epoch {self.epoch} (LR {self.actual!r})"
-        if self.actual is None:
-            return f"the run is shorter than the baseline: it ends before epoch {self.epoch}"
-        return f"first differs at epoch {self.epoch}: baseline {self.expected!r}, now {self.actual!r}"
+def describe(difference: Difference) -> str:
+    """Where a curve first leaves its baseline, in one line."""
+    if difference.expected is None:
+        return f"the run is longer than the baseline: extra point at epoch {difference.at} (LR {difference.actual!r})"
+    if difference.actual is None:
+        return f"the run is shorter than the baseline: it ends before epoch {difference.at}"
+    return f"first differs at epoch {difference.at}: baseline {difference.expected!r}, now {difference.actual!r}"
 
 
 def read_baseline(path: Path) -> tuple[list[str], list[float]]:
@@ -72,38 +61,20 @@ def read_baseline(path: Path) -> tuple[list[str], list[float]]:
 
 
 def against_baseline(
-    curve: Curve, baseline: list[float], epochs: list[str], rtol: float = RTOL, atol: float = ATOL
-) -> Mismatch | None:
-    """The first point where the curve and the baseline disagree beyond the tolerances."""
+    curve: Curve, baseline: list[float], epochs: list[str], tolerance: Tolerance = CURVES
+) -> Difference | None:
+    """The first point where the curve and the baseline disagree beyond the tolerance (x: the epoch label)."""
     series = curve.lrs[0]
+    rtol, atol = tolerance.rtol, tolerance.atol
     for k in range(max(len(series), len(baseline))):
         if k >= len(baseline):
-            return Mismatch(k, _epoch_text(curve, k), None, series[k])
+            return Difference(_epoch_text(curve, k), None, series[k], 1)
         if k >= len(series):
-            return Mismatch(k, epochs[k], baseline[k], None)
+            return Difference(epochs[k], baseline[k], None, 1)
         if not math.isclose(series[k], baseline[k], rel_tol=rtol, abs_tol=atol):
-            return Mismatch(k, epochs[k], baseline[k], series[k])
+            return Difference(epochs[k], baseline[k], series[k], 1)
     return None
 
 
 def _epoch_text(curve: Curve, k: int) -> str:
     return str(curve.epoch_at(k))
-
-
-def check_expectations(curve: Curve, expect: Mapping[str, Any]) -> list[str]:
-    """One line per failed expectation (empty when all hold)."""
-    failures = []
-    stats = curve.summary()
-    if "final_lr_below" in expect and not stats["final"] < expect["final_lr_below"]:
-        failures.append(f"final_lr_below: the final LR {stats['final']!r} is not below {expect['final_lr_below']!r}")
-    if "lr_never_above" in expect and stats["max"] > expect["lr_never_above"]:
-        k = max(range(curve.points), key=lambda i: max(s[i] for s in curve.lrs))
-        failures.append(
-            f"lr_never_above: the LR reaches {stats['max']!r} at epoch {curve.epoch_at(k)}, above {expect['lr_never_above']!r}"
-        )
-    if "restarts" in expect:
-        actual = curve.restart_epochs
-        wanted = list(expect["restarts"])
-        if actual != wanted:
-            failures.append(f"restarts: expected restarts at {wanted}, the schedule restarts at {actual}")
-    return failures

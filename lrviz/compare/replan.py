@@ -3,7 +3,7 @@ ReduceLROnPlateau stepped once per process under Accelerate (accelerate #3797).
 
 ``held_steps`` holds a plan's LR where the run's scheduler did not step (``--skipped-steps``);
 ``plateau_per_process`` steps the real scheduler again, k times per epoch, when a ReduceLROnPlateau
-log fits no pattern of ``lrviz.actual``, and names the k that matches.
+log fits no pattern of ``lrviz.compare.log``, and names the k that matches.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lrviz.actual import RTOL, compare_log
+from lrviz.compare.log import compare_log
+from lrviz.compare.reports import diagnosis
+from lrviz.compare.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError
-from lrviz.reports import Diagnosis
-from lrviz.runlog import RunLog
+from lrviz.logs.runlog import RunLog
+from lrviz.model import Finding
 
 
 def skip_steps(lrs: Sequence[float], skipped: int, at: int = 0) -> list[float]:
@@ -35,7 +37,7 @@ def held_steps(lrs: Sequence[float], holds: Sequence[tuple[int, int]]) -> list[f
     return out[: len(plan)]
 
 
-def plateau_per_process(run: Any, log: RunLog, *, rtol: float = RTOL, atol: float = 0.0) -> Diagnosis | None:
+def plateau_per_process(run: Any, log: RunLog, *, tolerance: Tolerance = LOG) -> Finding | None:
     """A ReduceLROnPlateau log that matches the plan stepped k times per epoch (k = 2..8): Accelerate's
     ``AcceleratedScheduler.step`` calls ``scheduler.step(metric)`` once per process, so the patience runs
     out k times sooner (accelerate #3797). The variants are stepped by the real scheduler (``engine``)."""
@@ -48,11 +50,11 @@ def plateau_per_process(run: Any, log: RunLog, *, rtol: float = RTOL, atol: floa
     for k in range(2, 9):
         variant = engine.simulate(dataclasses.replace(run, scheduler_calls=k))
         try:
-            report = compare_log(variant, log, rtol=rtol, atol=atol)
+            report = compare_log(variant, log, tolerance=tolerance)
         except ConfigError:
             return None
         if all(g.mismatched == 0 for g in report.groups):
-            return Diagnosis(
+            return diagnosis(
                 "plateau_per_process",
                 f"ReduceLROnPlateau was stepped {k} times per epoch: Accelerate's prepared scheduler calls "
                 f"scheduler.step(metric) once per process, so its patience runs out {k}x sooner (accelerate "

@@ -1,22 +1,28 @@
 """What a planned-vs-actual comparison reports: per param group, the log as a whole, and the diagnoses.
 
-Plain data (``lrviz.actual.compare_log`` builds them; ``LogReport.describe`` words them for a terminal).
+Plain data (``lrviz.compare.log.compare_log`` builds them; ``LogReport.describe`` words them for a
+terminal). A diagnosis is a ``Finding`` (lrviz's one diagnosis type): ``code`` the pattern (faster,
+slower, per_epoch, per_step, restart, scaled, shifted, lag, past_plan, ends_early,
+plateau_per_process), ``message`` one line naming the setting to change, ``data`` its ``factor``
+(k for faster/slower/per_step/per_epoch, the ratio for scaled, +-1 for shifted) and ``step`` (the
+resume step for restart, the last logged step for past_plan/ends_early).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lrviz.compare.difference import Difference
+from lrviz.compare.tolerance import LOG, Tolerance
+from lrviz.model import Finding
 
-@dataclass(frozen=True)
-class Diagnosis:
-    """A known pattern the difference fits, in one line that names the setting to change."""
+__all__ = ["GroupReport", "LogReport", "diagnosis"]
 
-    kind: str  # faster, slower, per_epoch, per_step, restart, scaled, shifted, lag, past_plan, ends_early,
-    # plateau_per_process
-    message: str
-    factor: float | None = None  # k for faster/slower/per_step/per_epoch, the ratio for scaled, +-1 for shifted
-    step: int | None = None  # the resume step for restart, the last logged step for past_plan/ends_early
+
+def diagnosis(code: str, message: str, factor: float | None = None, step: int | None = None) -> Finding:
+    """A known pattern the difference fits, as a ``Finding`` whose data holds its factor and step."""
+    data = {k: v for k, v in (("factor", factor), ("step", step)) if v is not None}
+    return Finding(code, message, data)
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,25 @@ class GroupReport:
     outside: int  # logged steps before step 0 or after the plan's last step
     first_step: int
     last_step: int
-    diagnoses: tuple[Diagnosis, ...]
+    diagnoses: tuple[Finding, ...]
 
     @property
     def ok(self) -> bool:
         return self.mismatched == 0 and self.outside == 0
+
+    @property
+    def difference(self) -> Difference:
+        """The first mismatch and the largest differences, on optimizer steps."""
+        return Difference(
+            self.first_diff,
+            self.planned,
+            self.logged,
+            self.mismatched,
+            self.max_abs,
+            self.max_abs_at,
+            self.max_rel,
+            self.max_rel_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -52,10 +72,9 @@ class LogReport:
     format: str
     convention: str
     plan_points: int
-    rtol: float
-    atol: float
-    complete: bool
-    groups: tuple[GroupReport, ...]
+    tolerance: Tolerance = LOG
+    complete: bool = False
+    groups: tuple[GroupReport, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -63,11 +82,11 @@ class LogReport:
         ``complete=True``) the log does not end early."""
         if not all(g.ok for g in self.groups):
             return False
-        return not (self.complete and any(d.kind == "ends_early" for d in self.diagnoses))
+        return not (self.complete and any(d.code == "ends_early" for d in self.diagnoses))
 
     @property
-    def diagnoses(self) -> tuple[Diagnosis, ...]:
-        seen: dict[str, Diagnosis] = {}
+    def diagnoses(self) -> tuple[Finding, ...]:
+        seen: dict[str, Finding] = {}
         for g in self.groups:
             for d in g.diagnoses:
                 seen.setdefault(d.message, d)
@@ -79,7 +98,7 @@ class LogReport:
         for g in self.groups:
             where = f"{self.source} [{g.log_group}]"
             if g.first_diff is None:
-                verdict = f"matches the plan at all {g.compared:,} logged steps (rtol {self.rtol:g})"
+                verdict = f"matches the plan at all {g.compared:,} logged steps (rtol {self.tolerance.rtol:g})"
             else:
                 verdict = (
                     f"first differs at optimizer step {g.first_diff}: planned {g.planned!r}, logged {g.logged!r}; "

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import IO, Any
 
-from lrviz.comparison import Comparison
+from lrviz.compare.curves import Comparison
 from lrviz.expr import Expression
 from lrviz.model import Curve, SchedulerConfig
 from lrviz.plan import Candidate

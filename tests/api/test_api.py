@@ -15,7 +15,7 @@ from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts, LambdaLR, LRSc
 import lrviz
 from tests.conftest import reference_lrs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_all_is_the_documented_api() -> None:

@@ -1,0 +1,38 @@
+"""A curve held against something else: one ``Tolerance``, one ``Difference``, ``Finding`` for diagnoses.
+
+* ``curves``: curves against each other, aligned on the epoch axis (``compare`` -> ``Comparison``);
+* ``baseline``: a curve against a CSV lrviz wrote earlier (``read_baseline``, ``against_baseline``);
+* ``log``: a curve against what a run logged (``compare_log`` -> ``LogReport``, with diagnoses that
+  name the setting to change); ``replan`` re-steps a plan the way a run actually stepped it;
+* ``expectations``: what a team states about a schedule (``check_expectations``).
+
+Nothing here imports torch (``replan`` does, only when it re-steps a plan). What a run logged is read
+by ``lrviz.logs``.
+"""
+
+from __future__ import annotations
+
+from lrviz.compare.baseline import against_baseline, describe, read_baseline
+from lrviz.compare.curves import Comparison, compare
+from lrviz.compare.difference import Difference
+from lrviz.compare.expectations import check_expectations
+from lrviz.compare.log import compare_log
+from lrviz.compare.reports import GroupReport, LogReport, diagnosis
+from lrviz.compare.tolerance import CURVES, LOG, Tolerance
+
+__all__ = [
+    "CURVES",
+    "LOG",
+    "Comparison",
+    "Difference",
+    "GroupReport",
+    "LogReport",
+    "Tolerance",
+    "against_baseline",
+    "check_expectations",
+    "compare",
+    "compare_log",
+    "describe",
+    "diagnosis",
+    "read_baseline",
+]
