@@ -273,7 +273,9 @@ def check_command(
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option("--baseline", "-b", metavar="CSV", help="A CSV lrviz wrote earlier (render -o x.csv)."),
+        typer.Option(
+            "--baseline", "-b", metavar="FILE", help="A CSV or JSON lrviz wrote earlier (render -o x.csv or x.json)."
+        ),
     ] = None,
     against: Annotated[
         Path | None,

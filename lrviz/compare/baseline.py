@@ -1,6 +1,7 @@
 """A curve against a baseline lrviz wrote earlier: a schedule regression check.
 
-``read_baseline`` reads the ``lr`` (or ``lr_0``) column of a CSV that lrviz wrote;
+``read_baseline`` reads the ``lr`` (or ``lr_0``) column of a CSV that lrviz wrote, or the first
+param group of a curve JSON it wrote (``schema: lrviz.curve/1``, docs/curve-json.md);
 ``against_baseline`` compares the first param group's LRs with it and returns the first
 ``Difference`` (``describe`` words it in one line), or None when they agree within the
 tolerance (``CURVES`` by default).
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from lrviz.compare.difference import Difference
 from lrviz.compare.tolerance import CURVES, Tolerance
 from lrviz.errors import ConfigError, option
 from lrviz.inputs import read_limited
-from lrviz.model import Curve
+from lrviz.model import CURVE_SCHEMA, Curve
 
 MAX_BASELINE_BYTES = 512 * 1024 * 1024
 __all__ = ["against_baseline", "describe", "read_baseline"]
@@ -33,9 +35,12 @@ def describe(difference: Difference) -> str:
 
 
 def read_baseline(path: Path) -> tuple[list[str], list[float]]:
-    """The epoch labels and LR values of a CSV written by lrviz (``lr`` or ``lr_0`` column)."""
+    """The epoch labels and LR values (first param group) of a CSV (``lr`` or ``lr_0`` column) or a curve
+    JSON (``schema: lrviz.curve/1``) written by lrviz."""
     hint = f" (write one with `lrviz render CONFIG -o {path}`)"
     raw = read_limited(path, MAX_BASELINE_BYTES, f"{option('baseline')} {path}", hint)
+    if path.suffix.lower() == ".json":
+        return _read_json(path, raw)
     try:
         reader = csv.reader(io.StringIO(raw.decode("utf-8")))
         header = next(reader, None)
@@ -78,3 +83,26 @@ def against_baseline(
 
 def _epoch_text(curve: Curve, k: int) -> str:
     return str(curve.epoch_at(k))
+
+
+def _read_json(path: Path, raw: bytes) -> tuple[list[str], list[float]]:
+    """A curve in lrviz's JSON layout (``Curve.to_dict``): its ``epoch`` labels and first group's ``lr``."""
+    where = f"{option('baseline')} {path}"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"{where}: not a JSON file lrviz wrote ({type(exc).__name__})") from None
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if schema != CURVE_SCHEMA:
+        got = "no schema field" if schema is None else f"schema {str(schema)[:40]!r}"
+        raise ConfigError(
+            f"{where}: expected a curve lrviz wrote (schema {CURVE_SCHEMA!r}), found {got}; "
+            f"write one with `lrviz render CONFIG -o {path}`"
+        )
+    epochs, groups = data.get("epoch"), data.get("groups")
+    lrs = groups[0].get("lr") if isinstance(groups, list) and groups and isinstance(groups[0], dict) else None
+    if not isinstance(epochs, list) or not isinstance(lrs, list) or len(epochs) != len(lrs):
+        raise ConfigError(f"{where}: expected `epoch` and `groups[0].lr` lists of one length")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in lrs):
+        raise ConfigError(f"{where}: groups[0].lr: not a list of numbers")
+    return [str(e) for e in epochs], [float(v) for v in lrs]

@@ -120,8 +120,9 @@ def test_errors_name_keys_not_flags() -> None:
 def test_curve_as_plain_data_and_a_dataframe() -> None:
     curve = lrviz.simulate({"scheduler": {"name": "CosineAnnealingWarmRestarts", "T_0": 2}, "epochs": 5})
     data = curve.to_dict()
-    assert data["lr"]["group 0"] == curve.lr and data["restarts"] == [2, 4] and data["step"] == [0, 1, 2, 3, 4]
-    assert data["max"] == 0.1
+    assert data["schema"] == "lrviz.curve/1" and data["epoch"] == [0, 1, 2, 3, 4]
+    assert data["groups"][0] == {"name": "group 0", "lr": curve.lr} and data["restarts"] == [2, 4]
+    assert data["summary"]["max"] == 0.1
     pd = pytest.importorskip("pandas")
     frame = curve.to_pandas()
     assert isinstance(frame, pd.DataFrame) and list(frame["lr"]) == curve.lr
