@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lrviz.frameworks._code import Snippet, comment, literal
+from lrviz.frameworks._code import Snippet, comment, float_text, literal
 from lrviz.frameworks.timm.read import settings
 from lrviz.model import RunConfig
 
@@ -32,6 +32,12 @@ def code(run: RunConfig) -> Snippet:
         "updates_per_epoch=updates_per_epoch",
         ")",
     ]
+    if run.metrics is not None:
+        values = ", ".join(float_text(v) for v in run.metrics)
+        setup += [
+            "# the eval metric each epoch's validation gives (train.py passes it to scheduler.step)",
+            f"eval_metrics = [{values}]",
+        ]
     loop = [
         "num_updates = 0",
         "for epoch in range(num_epochs):",
@@ -40,6 +46,6 @@ def code(run: RunConfig) -> Snippet:
         "        optimizer.step()",
         "        num_updates += 1",
         "        scheduler.step_update(num_updates=num_updates)",
-        "    scheduler.step(epoch + 1" + (", eval_metric)" if args["sched"] == "plateau" else ")"),
+        "    scheduler.step(epoch + 1" + (", eval_metrics[epoch])" if run.metrics is not None else ")"),
     ]
     return Snippet("\n".join(setup) + "\n", "\n".join(loop) + "\n")

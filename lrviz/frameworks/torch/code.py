@@ -61,7 +61,10 @@ def pytorch_code(run: RunConfig) -> Snippet:
     imports = []
     if math_names:
         imports += [f"from math import {', '.join(sorted(math_names))}", ""]
-    imports += ["import torch", "from torch.optim import lr_scheduler"]
+    modules = _modules(run.scheduler)
+    imports += ["import torch", *(f"import {m}" for m in sorted(modules - {""}))]
+    if "" in modules:
+        imports.append("from torch.optim import lr_scheduler")
     described = f"{_comment(run.scheduler.describe())} | {_comment(run.optimizer.describe())}"
     header = [
         *textwrap.wrap(described, LINE_LENGTH, initial_indent="# ", subsequent_indent="#   "),
@@ -195,8 +198,13 @@ def _group(index: int, group: GroupConfig) -> _Node:
     return _Seq("{", tuple(items), "}")
 
 
+def _modules(cfg: SchedulerConfig) -> set[str]:
+    """The modules the scheduler nodes come from: ``""`` for torch's ``lr_scheduler``, else a dotted path's."""
+    return {cfg.name.rpartition(".")[0]}.union(*(_modules(c) for c in cfg.children))
+
+
 def _scheduler(cfg: SchedulerConfig, math_names: set[str]) -> _Node:
-    head = f"lr_scheduler.{cfg.name}"
+    head = cfg.name if "." in cfg.name else f"lr_scheduler.{cfg.name}"
     children = tuple(_scheduler(c, math_names) for c in cfg.children)
     keywords: list[_Node] = []
     for name, value in cfg.args.items():
