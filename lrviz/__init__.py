@@ -13,7 +13,20 @@ and names not listed here may change between releases.
 from __future__ import annotations
 
 from lrviz._version import __version__
-from lrviz.api import check, code, compare, diagnose, explain, load, plan_restarts, plot, simulate
+from lrviz.api import (
+    check,
+    code,
+    compare,
+    diagnose,
+    explain,
+    load,
+    plan_restarts,
+    plot,
+    read_log,
+    save,
+    simulate,
+    watch,
+)
 from lrviz.errors import ConfigError, LrvizError, OutputError, ScheduleError
 from lrviz.model import Curve, Finding, Run
 
@@ -34,5 +47,8 @@ __all__ = [
     "load",
     "plan_restarts",
     "plot",
+    "read_log",
+    "save",
     "simulate",
+    "watch",
 ]

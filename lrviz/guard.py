@@ -28,6 +28,7 @@ from lrviz.compare import LOG, LogReport, Tolerance, compare_log
 from lrviz.errors import ConfigError
 from lrviz.logs import CONVENTIONS, LogSeries, RunLog, read_log
 from lrviz.model import Curve, Finding, RunConfig
+from lrviz.simulation import simulate
 
 #: Consecutive observed steps a diagnosis must hold before the guard acts on it: a few points fit more
 #: than one pattern (a linear warmup 4x slower is also the plan scaled by 1/4 until the warmup ends).
@@ -192,8 +193,6 @@ def _plan_of(plan: Any, options: Mapping[str, Any]) -> Curve | list[float] | Non
     if plan is None or isinstance(plan, Curve):
         return plan
     if isinstance(plan, RunConfig | str | os.PathLike | Mapping):
-        from lrviz.api import simulate
-
         return simulate(plan, **options)
     if isinstance(plan, Sequence):
         return [float(v) for v in plan]
@@ -205,8 +204,6 @@ def _plan_of(plan: Any, options: Mapping[str, Any]) -> Curve | list[float] | Non
 def hf_plan(args: Any, max_steps: int) -> Curve:
     """The plan a transformers ``Trainer`` follows, from its ``TrainingArguments`` and the optimizer steps it
     computed from its dataloader (``state.max_steps``); the warmup from ``args.get_warmup_steps`` itself."""
-    from lrviz.api import simulate
-
     kind = getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)
     doc: dict[str, Any] = {
         "lr_scheduler_type": str(kind),

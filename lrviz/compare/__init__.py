@@ -17,12 +17,13 @@ from lrviz.compare.curves import Comparison, compare
 from lrviz.compare.difference import Difference
 from lrviz.compare.expectations import check_expectations
 from lrviz.compare.log import compare_log
-from lrviz.compare.reports import GroupReport, LogReport, diagnosis
+from lrviz.compare.reports import CheckReport, GroupReport, LogReport, diagnosis
 from lrviz.compare.tolerance import CURVES, LOG, Tolerance
 
 __all__ = [
     "CURVES",
     "LOG",
+    "CheckReport",
     "Comparison",
     "Difference",
     "GroupReport",

@@ -16,7 +16,7 @@ from lrviz.compare.difference import Difference
 from lrviz.compare.tolerance import LOG, Tolerance
 from lrviz.model import Finding
 
-__all__ = ["GroupReport", "LogReport", "diagnosis"]
+__all__ = ["CheckReport", "GroupReport", "LogReport", "diagnosis"]
 
 
 def diagnosis(code: str, message: str, factor: float | None = None, step: int | None = None) -> Finding:
@@ -108,3 +108,25 @@ class LogReport:
             lines.append(f"{where}: {verdict}")
         lines.extend(d.message for d in self.diagnoses)
         return lines
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``lrviz.check`` found: one ``Finding`` per failed check (``ok`` when there is none).
+
+    ``code`` is ``baseline`` (the curve left its baseline), ``expectation`` (a stated expectation
+    failed), or, against a log, the diagnosis (``faster``, ``restart``, ...) or ``log_mismatch``
+    when no known pattern fits. ``baseline`` and ``log`` keep the comparisons themselves.
+    """
+
+    findings: tuple[Finding, ...] = ()
+    baseline: Difference | None = None
+    log: LogReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def describe(self) -> list[str]:
+        """One line per failure (empty when every check passed)."""
+        return [f.message for f in self.findings]
