@@ -309,7 +309,11 @@ app.command("plan", epilog="Example: lrviz plan --epochs 75 --max-cycles 5 -o pl
 app.command("code", epilog="Example: lrviz code configs/warmup_cosine.yaml > train_schedule.py")(files.code_command)
 app.command("list")(schedulers.list_schedulers)
 app.command("doctor")(doctor.doctor_command)
-app.command("precommit-check", hidden=True)(hooks.precommit_check)  # the pre-commit hook lrviz-check
+app.command("precommit-check", hidden=True)(  # the pre-commit hook lrviz-check, each check run in-process
+    hooks.precommit_command(
+        lambda args: int(typer.main.get_command(app).main(args, prog_name="lrviz", standalone_mode=False))
+    )
+)
 
 
 def _app_for(argv: Sequence[str]) -> typer.Typer:

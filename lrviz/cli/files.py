@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +10,16 @@ import typer
 
 from lrviz.cli._platform import may_fork
 from lrviz.cli._targets import _batch_targets, _inputs
+from lrviz.cli.logs import (
+    _against_log,
+    _compare_with_logs,
+    _is_log,
+    _read_log,
+    annotate_check,
+    check_discovered,
+    discovered,
+    with_skipped_steps,
+)
 from lrviz.cli.options import (
     FLAGS,
     DpiOption,
@@ -27,14 +36,12 @@ from lrviz.cli.options import (
     SkippedStepsOption,
     StyleOption,
     TitleOption,
-    flag_values,
     plot_options,
     with_file_options,
 )
 from lrviz.cli.show import _batch_bar, _error, _explain, _Failed, _print_comparison, _warn, notes, show
-from lrviz.config import from_flags
+from lrviz.cli.sources import _name, _one_source, _read, _sources
 from lrviz.errors import ConfigError, LrvizError
-from lrviz.model import RunConfig
 from lrviz.render import check_outputs
 
 
@@ -164,48 +171,6 @@ def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
         print(f"wrote {path}")
 
 
-def _sources(files: Sequence[Path] | None, options: dict[str, Any]) -> list[Path | None]:
-    """The configs a command reads: the files, then the Hydra project (None) when --config-dir is given."""
-    config_dir, config_name = options.get("config_dir"), options.get("config_name")
-    if (config_dir is None) != (config_name is None):
-        raise ConfigError("--config-dir and --config-name go together, e.g. --config-dir conf --config-name train")
-    sources: list[Path | None] = list(files or [])
-    if config_dir is not None:
-        sources.append(None)
-    if not sources:
-        raise ConfigError("give a config file, or a Hydra project: --config-dir DIR --config-name NAME")
-    return sources
-
-
-def _name(source: Path | None, options: dict[str, Any]) -> Path:
-    """How a source is named in messages and output files (a composed project by its primary config)."""
-    return source if source is not None else Path(options["config_dir"]) / str(options["config_name"])
-
-
-def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
-    """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
-    from lrviz.config import merge
-    from lrviz.reading import build_run, load_composed, load_file
-
-    sets = tuple(options.get("set") or ())
-    allow = tuple(options.get("allow_import") or ())
-    env = tuple(options.get("allow_env") or ())
-    dialect = options.get("dialect")
-    if source is None:
-        layer = load_composed(
-            Path(options["config_dir"]),
-            str(options["config_name"]),
-            key,
-            sets=sets,
-            allow_import=allow,
-            allow_env=env,
-            dialect=dialect,
-        )
-    else:
-        layer = load_file(source, key, sets=sets, allow_import=allow, allow_env=env, dialect=dialect)
-    return build_run(merge(layer, from_flags(flag_values(options))))
-
-
 @with_file_options
 def compare_command(
     files: Annotated[
@@ -243,8 +208,6 @@ def compare_command(
     outputs = list(out or [])
     options = options or {}
     check_outputs(outputs, inputs=_inputs(list(files or []), options))
-    from lrviz.cli.logs import _compare_with_logs, _is_log
-
     logs = [f for f in files or [] if _is_log(f)]
     if logs:
         _compare_with_logs([f for f in files or [] if f not in logs], logs, key, options, outputs, quiet)
@@ -367,8 +330,6 @@ def check_command(
                 f"-o/--out {path}: check writes the overlay against --against LOG (.png, .svg, .pdf) or a SARIF report (.sarif)"
             )
     base = read_baseline(baseline) if baseline is not None else None
-    from lrviz.cli.logs import _read_log, discovered
-
     several = discovered(against, run_name) if against is not None else None
     if several and outputs:
         raise ConfigError(
@@ -377,8 +338,6 @@ def check_command(
     log = _read_log(against, x, y, run_name) if against is not None and several is None else None
     curve = simulate(run)
     if skipped_steps:
-        from lrviz.cli.logs import with_skipped_steps
-
         curve = with_skipped_steps(curve, skipped_steps)
     failures = check_expectations(curve, expect)
     found: list[tuple[str | None, str]] = [(None, f) for f in failures]
@@ -388,15 +347,9 @@ def check_command(
             failures.insert(0, f"{baseline}: {describe(mismatch)}")
             found.insert(0, (None, failures[0]))
     if log is not None and against is not None:
-        from lrviz.cli.logs import _against_log
-
         failures += _against_log(curve, log, against, rtol, atol, outputs, config, found=found)
     if several and against is not None:
-        from lrviz.cli.logs import check_discovered
-
         failures += check_discovered(curve, against, several, x, y, rtol, atol, found=found)
-    from lrviz.cli.logs import annotate_check
-
     annotate_check(config, found, sarif, annotate, key)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
@@ -425,10 +378,3 @@ def code_command(
     options = options or {}
     (source,) = _one_source(config, options)
     print(pytorch_snippet(_read(source, key, options)), end="")
-
-
-def _one_source(config: Path | None, options: dict[str, Any]) -> list[Path | None]:
-    sources = _sources([config] if config is not None else [], options)
-    if len(sources) > 1:
-        raise ConfigError("give one config: a file, or --config-dir DIR --config-name NAME")
-    return sources

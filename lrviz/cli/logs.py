@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lrviz.cli.sources import _read, _sources
 from lrviz.errors import ConfigError
 
 
@@ -142,7 +143,6 @@ def _compare_with_logs(
 ) -> None:
     """``lrviz compare CONFIG LOG``: the plan against each log, reported; never a failing exit."""
     from lrviz.cli._torch import simulate
-    from lrviz.cli.files import _read, _sources
     from lrviz.cli.show import notes
     from lrviz.compare import Tolerance, compare_log
 
