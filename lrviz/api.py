@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from lrviz.compare import (
     CURVES,
+    Baseline,
     CheckReport,
     Comparison,
     Tolerance,
@@ -38,9 +39,10 @@ from lrviz.compare import (
     check_expectations,
     compare_log,
     describe,
-    read_baseline,
+    load_baseline,
 )
 from lrviz.compare import compare as align
+from lrviz.compare.replan import with_plateau_diagnosis
 from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError
 from lrviz.guard import WatchResult
@@ -150,7 +152,7 @@ def compare(
 def check(
     source: Curve | Source,
     *,
-    baseline: PathLike | None = None,
+    baseline: PathLike | Baseline | None = None,
     expect: Mapping[str, Any] | None = None,
     against: PathLike | RunLog | None = None,
     tolerance: Tolerance | None = None,
@@ -162,7 +164,8 @@ def check(
 ) -> CheckReport:
     """What fails about a schedule: against a baseline lrviz wrote, ``expect`` (plus the config's), and a run's log.
 
-    ``expect`` takes ``final_lr_below``, ``lr_never_above`` and ``restarts``. ``against`` is a run's
+    ``baseline`` is a path or a ``Baseline`` already read (``load_baseline``). ``expect`` takes
+    ``final_lr_below``, ``lr_never_above`` and ``restarts``. ``against`` is a run's
     log (any format ``read_log`` reads, with ``x``, ``y``, ``run`` as there) or a ``RunLog``;
     ``complete=True`` also fails a log that ends before the plan. ``tolerance`` defaults to
     ``CURVES`` against the baseline and ``Tolerance.for_log`` against the log. The report is
@@ -173,15 +176,16 @@ def check(
     findings = [Finding("expectation", line) for line in check_expectations(curve, wanted)]
     difference = None
     if baseline is not None:
-        epochs, values = read_baseline(Path(baseline))
-        difference = against_baseline(curve, values, epochs, tolerance or CURVES)
+        base = baseline if isinstance(baseline, Baseline) else load_baseline(Path(baseline))
+        difference = against_baseline(curve, base.values, base.epochs, tolerance or CURVES)
         if difference is not None:
-            findings.insert(0, Finding("baseline", f"{baseline}: {describe(difference)}"))
+            findings.insert(0, Finding("baseline", f"{base.source}: {describe(difference)}"))
     report = None
     if against is not None:
         log = against if isinstance(against, RunLog) else read(Path(against), x=x, y=y, run=run)
         tol = tolerance or Tolerance.for_log(log)
         report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol, complete=complete)
+        report = with_plateau_diagnosis(report, curve.run, log, tol)
         if not report.ok:
             found = report.diagnoses or (Finding("log_mismatch", report.describe()[0]),)
             findings += [Finding(f.code, f"{log.source}: {f.message}", f.data) for f in found]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lrviz import api
 from lrviz.cli._platform import may_fork
 from lrviz.cli._targets import _batch_targets, _inputs
 from lrviz.cli.logs import (
@@ -201,8 +202,7 @@ def compare_command(
     are measured against the first config.
     """
     from lrviz.cli._torch import simulate
-    from lrviz.compare import CURVES, compare
-    from lrviz.render import write_comparison
+    from lrviz.compare import CURVES
     from lrviz.summary import append_step_summary, curves_table
 
     outputs = list(out or [])
@@ -216,9 +216,9 @@ def compare_command(
     for run in runs:
         notes(run, quiet)
     curves = [simulate(run) for run in runs]
-    cmp = compare(curves, [run.label for run in runs], tolerance=CURVES.with_rtol(rtol).with_atol(atol))
+    cmp = api.compare(curves, labels=[run.label for run in runs], tolerance=CURVES.with_rtol(rtol).with_atol(atol))
     if outputs:
-        write_comparison(cmp, outputs, log_y=log_y, title=title, **plot_options(dpi, size, style))
+        api.save(cmp, *outputs, log_y=log_y, title=title, **plot_options(dpi, size, style))
     else:
         _print_comparison(cmp, every)
     print(cmp.describe())
@@ -292,7 +292,7 @@ def check_command(
     restarts) and from the flags, which override it.
     """
     from lrviz.cli._torch import simulate
-    from lrviz.compare import CURVES, against_baseline, check_expectations, describe, read_baseline
+    from lrviz.compare import CURVES, load_baseline
     from lrviz.config import parse_expectations
     from lrviz.summary import append_step_summary, curves_table
 
@@ -329,7 +329,7 @@ def check_command(
             raise ConfigError(
                 f"-o/--out {path}: check writes the overlay against --against LOG (.png, .svg, .pdf) or a SARIF report (.sarif)"
             )
-    base = read_baseline(baseline) if baseline is not None else None
+    base = load_baseline(baseline) if baseline is not None else None
     several = discovered(against, run_name) if against is not None else None
     if several and outputs:
         raise ConfigError(
@@ -339,13 +339,9 @@ def check_command(
     curve = simulate(run)
     if skipped_steps:
         curve = with_skipped_steps(curve, skipped_steps)
-    failures = check_expectations(curve, expect)
+    verdict = api.check(curve, baseline=base, expect=expect, tolerance=CURVES.with_rtol(rtol).with_atol(atol))
+    failures = verdict.describe()
     found: list[tuple[str | None, str]] = [(None, f) for f in failures]
-    if base is not None:
-        mismatch = against_baseline(curve, base[1], base[0], CURVES.with_rtol(rtol).with_atol(atol))
-        if mismatch is not None:
-            failures.insert(0, f"{baseline}: {describe(mismatch)}")
-            found.insert(0, (None, failures[0]))
     if log is not None and against is not None:
         failures += _against_log(curve, log, against, rtol, atol, outputs, config, found=found)
     if several and against is not None:
@@ -358,7 +354,7 @@ def check_command(
         for failure in failures:
             print(f"{config}: {failure}", file=sys.stderr)
         raise _Failed(f"{config}: {len(failures)} check(s) failed", 1)
-    what = [f"baseline {baseline} ({len(base[1])} points)"] if base is not None else []
+    what = [f"baseline {baseline} ({len(base.values)} points)"] if base is not None else []
     what += [f"log {against}"] if against is not None else []
     what += [f"{k}" for k in expect]
     print(f"{config}: ok ({', '.join(what)})")
@@ -373,8 +369,6 @@ def code_command(
     options: dict[str, Any] | None = None,
 ) -> None:
     """Print the code that builds exactly this optimizer and scheduler, and its loop (PyTorch, transformers or timm)."""
-    from lrviz.codegen import pytorch_snippet
-
     options = options or {}
     (source,) = _one_source(config, options)
-    print(pytorch_snippet(_read(source, key, options)), end="")
+    print(api.code(_read(source, key, options)), end="")

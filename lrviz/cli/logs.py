@@ -6,14 +6,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lrviz import api
 from lrviz.cli.sources import _read, _sources
+from lrviz.compare import Tolerance
 from lrviz.errors import ConfigError
 
 
 def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None) -> Any:
-    from lrviz.logs import read_log
-
-    return read_log(path, x=x, y=y, run=run)
+    return api.read_log(path, x=x, y=y, run=run)
 
 
 def discovered(against: Path, run: str | None) -> list[tuple[str, Path, str | None]] | None:
@@ -80,18 +80,8 @@ def _against_log(
     found: list[tuple[str | None, str]] | None = None,
 ) -> list[str]:
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
-    from lrviz.compare import Tolerance, compare_log
-
-    tolerance = Tolerance.for_log(log, rtol, atol)
-    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tolerance)
-    if not report.ok and not any(d.code != "ends_early" for d in report.diagnoses):
-        from dataclasses import replace
-
-        from lrviz.compare.replan import plateau_per_process
-
-        extra = plateau_per_process(curve.run, log, tolerance=tolerance)
-        if extra is not None:
-            report = replace(report, groups=tuple(replace(g, diagnoses=(extra, *g.diagnoses)) for g in report.groups))
+    report = api.check(curve, against=log, tolerance=Tolerance.for_log(log, rtol, atol)).log
+    assert report is not None  # checked against a log, the report holds its comparison
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
     if draw and (not report.ok or outputs):

@@ -12,7 +12,7 @@ by ``lrviz.logs``.
 
 from __future__ import annotations
 
-from lrviz.compare.baseline import against_baseline, describe, read_baseline
+from lrviz.compare.baseline import Baseline, against_baseline, describe, load_baseline, read_baseline
 from lrviz.compare.curves import Comparison, compare
 from lrviz.compare.difference import Difference
 from lrviz.compare.expectations import check_expectations
@@ -23,6 +23,7 @@ from lrviz.compare.tolerance import CURVES, LOG, Tolerance
 __all__ = [
     "CURVES",
     "LOG",
+    "Baseline",
     "CheckReport",
     "Comparison",
     "Difference",
@@ -35,5 +36,6 @@ __all__ = [
     "compare_log",
     "describe",
     "diagnosis",
+    "load_baseline",
     "read_baseline",
 ]

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from lrviz.compare.difference import Difference
@@ -22,7 +23,22 @@ from lrviz.inputs import read_limited
 from lrviz.model import CURVE_SCHEMA, Curve
 
 MAX_BASELINE_BYTES = 512 * 1024 * 1024
-__all__ = ["against_baseline", "describe", "read_baseline"]
+__all__ = ["Baseline", "against_baseline", "describe", "load_baseline", "read_baseline"]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline read from ``source``: its epoch labels and the first param group's LRs."""
+
+    source: Path
+    epochs: list[str]
+    values: list[float]
+
+
+def load_baseline(path: Path) -> Baseline:
+    """A baseline CSV or curve JSON lrviz wrote (``read_baseline``), with its path."""
+    epochs, values = read_baseline(path)
+    return Baseline(Path(path), epochs, values)
 
 
 def describe(difference: Difference) -> str:

@@ -8,11 +8,12 @@ log fits no pattern of ``lrviz.compare.log``, and names the k that matches.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 from lrviz.compare.log import compare_log
-from lrviz.compare.reports import diagnosis
+from lrviz.compare.reports import LogReport, diagnosis
 from lrviz.compare.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError
 from lrviz.logs.runlog import RunLog
@@ -43,8 +44,6 @@ def plateau_per_process(run: Any, log: RunLog, *, tolerance: Tolerance = LOG) ->
     out k times sooner (accelerate #3797). The variants are stepped by the real scheduler (``engine``)."""
     if run.scheduler.name != "ReduceLROnPlateau" or run.scheduler_calls != 1:
         return None
-    import dataclasses
-
     from lrviz import engine
 
     for k in range(2, 9):
@@ -63,3 +62,16 @@ def plateau_per_process(run: Any, log: RunLog, *, tolerance: Tolerance = LOG) ->
                 factor=k,
             )
     return None
+
+
+def with_plateau_diagnosis(report: LogReport, run: Any, log: RunLog, tolerance: Tolerance = LOG) -> LogReport:
+    """``report`` with the ``plateau_per_process`` diagnosis first, when the log fits no other pattern and
+    the plan stepped k times per epoch matches it (what ``check --against`` reports)."""
+    if report.ok or any(d.code != "ends_early" for d in report.diagnoses):
+        return report
+    extra = plateau_per_process(run, log, tolerance=tolerance)
+    if extra is None:
+        return report
+    return dataclasses.replace(
+        report, groups=tuple(dataclasses.replace(g, diagnoses=(extra, *g.diagnoses)) for g in report.groups)
+    )
