@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import grimp
-import pytest
 import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,5 +108,8 @@ def test_the_circle_check_can_fail() -> None:
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-if __name__ == "__main__":  # pragma: no cover
-    pytest.main([__file__])
+def test_every_command_module_is_held_to_the_api() -> None:
+    commands = _contract("Commands call the API")
+    listed = {str(m) for m in commands["source_modules"]}  # type: ignore[attr-defined]
+    modules = {f"lrviz.cli.{p.stem}" for p in (ROOT / "lrviz" / "cli").glob("*.py") if not p.stem.startswith("_")}
+    assert sorted(modules - listed) == [], "a new command module: add it to the 'Commands call the API' contract"
