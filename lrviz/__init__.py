@@ -8,27 +8,35 @@ The public API (see ``lrviz.api`` for each function's contract)::
 
 Names without a leading underscore listed in ``__all__`` are the promise; modules
 and names not listed here may change between releases.
+
+The API's modules are imported on first use of one of its names (PEP 562), so that
+the ``lrviz`` command, whose entry point lives in this package, can start PyTorch's
+import in a child process before it reads anything else (``lrviz/cli/_fork.py``).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from lrviz._version import __version__
-from lrviz.api import (
-    check,
-    code,
-    compare,
-    diagnose,
-    explain,
-    load,
-    plan_restarts,
-    plot,
-    read_log,
-    save,
-    simulate,
-    watch,
-)
 from lrviz.errors import ConfigError, LrvizError, OutputError, ScheduleError
-from lrviz.model import Curve, Finding, Run
+
+if TYPE_CHECKING:
+    from lrviz.api import (
+        check,
+        code,
+        compare,
+        diagnose,
+        explain,
+        load,
+        plan_restarts,
+        plot,
+        read_log,
+        save,
+        simulate,
+        watch,
+    )
+    from lrviz.model import Curve, Finding, Run
 
 __all__ = [
     "ConfigError",
@@ -52,3 +60,40 @@ __all__ = [
     "simulate",
     "watch",
 ]
+
+#: Where each lazily imported name lives.
+_HOME = {
+    **dict.fromkeys(
+        (
+            "check",
+            "code",
+            "compare",
+            "diagnose",
+            "explain",
+            "load",
+            "plan_restarts",
+            "plot",
+            "read_log",
+            "save",
+            "simulate",
+            "watch",
+        ),
+        "lrviz.api",
+    ),
+    **dict.fromkeys(("Curve", "Finding", "Run"), "lrviz.model"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'lrviz' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # once: later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -181,6 +181,133 @@ def test_forked_job_left_unawaited_is_killed_and_reaped() -> None:
     assert out == {"forked": True, "gone": True}
 
 
+# -- the child prestarted by the installed command ------------------------------------------------
+
+PRESTARTED = """
+import functools, json, os, sys, warnings
+from lrviz.cli import _fork as background
+from lrviz.cli._text import show_warning
+
+background.prestart()
+spare = background._SPARE[0].pid
+
+from lrviz.cli._torch import simulate_one
+from lrviz.reading import build_run, from_document
+
+def step(n):
+    run = build_run(from_document({{"scheduler": {{"name": "StepLR", "step_size": 2}}, "epochs": n}}, "x"))
+    return functools.partial(simulate_one, run, False, None)
+
+def children():
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return 0
+    return 1
+
+{body}
+"""
+
+
+def prestarted(body: str) -> dict:  # type: ignore[type-arg]
+    result = subprocess.run(
+        [sys.executable, "-c", PRESTARTED.format(body=body)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out["stderr"] = result.stderr
+    return out  # type: ignore[no-any-return]
+
+
+def test_prestarted_child_takes_a_job_and_the_parent_never_imports_torch() -> None:
+    out = prestarted(
+        "with background.start(step(6)) as job:\n"
+        "    pid = job._pid\n"
+        "    lrs = list(job.result().lrs[0])\n"
+        "background.reap()\n"
+        "print(json.dumps({'same': pid == spare, 'lrs': lrs, 'torch': 'torch' in sys.modules, 'left': children()}))"
+    )
+    assert out["same"] is True and out["torch"] is False and out["left"] == 0
+    assert out["lrs"] == reference_lrs({"name": "StepLR", "step_size": 2}, epochs=6)[0]
+
+
+def test_prestarted_child_is_discarded_for_a_function_it_cannot_import() -> None:
+    # a lambda, or a function of __main__ defined after the fork: a fresh child steps it
+    out = prestarted(
+        "job_fn = step(4)\n"
+        "with background.start(lambda: job_fn()) as job:\n"
+        "    pid = job._pid\n"
+        "    n = len(job.result().lrs[0])\n"
+        "background.reap()\n"
+        "print(json.dumps({'fresh': pid not in (0, spare), 'n': n, 'left': children()}))"
+    )
+    assert out == {"fresh": True, "n": 4, "left": 0, "stderr": ""}
+
+
+def test_prestarted_child_not_needed_is_killed_and_reaped() -> None:
+    out = prestarted(
+        "background.discard()\n"
+        "with background.start(step(3)) as job:\n"
+        "    pid = job._pid\n"
+        "    job.result()\n"
+        "background.reap()\n"
+        "print(json.dumps({'fresh': pid not in (0, spare), 'left': children(), 'spares': len(background._SPARE)}))"
+    )
+    assert out == {"fresh": True, "left": 0, "spares": 0, "stderr": ""}
+
+
+def test_prestarted_child_unused_is_killed_when_the_job_runs_here() -> None:
+    out = prestarted(
+        "with background.start(step(3), fork=False) as job:\n"
+        "    pid = job._pid\n"
+        "    job.result()\n"
+        "print(json.dumps({'here': pid == 0, 'left': children(), 'spares': len(background._SPARE)}))"
+    )
+    assert out == {"here": True, "left": 0, "spares": 0, "stderr": ""}
+
+
+def test_prestarted_child_gets_the_parents_warning_handler() -> None:
+    # the child was forked before the command installed its handler: the job carries it
+    out = prestarted(
+        "import pickle\n"
+        "warnings.showwarning = show_warning\n"
+        "fn, handler = pickle.loads(background._request(step(3)))\n"
+        "warnings.showwarning = lambda *a, **k: None\n"
+        "_, default = pickle.loads(background._request(step(3)))\n"
+        "print(json.dumps({'lrviz': handler is show_warning, 'unpicklable': default is None}))"
+    )
+    assert out == {"lrviz": True, "unpicklable": True, "stderr": ""}
+
+
+def test_prestarted_child_takes_a_job_larger_than_the_pipe() -> None:
+    # a job the request pipe cannot hold at once: the rest is sent when the result is wanted
+    out = prestarted(
+        "import dataclasses\n"
+        "from lrviz.cli._torch import simulate_all\n"
+        "run = step(3).args[0]\n"
+        "runs = [dataclasses.replace(run, title=f'{i:07d}' * 1000) for i in range(400)]\n"
+        "with background.start(functools.partial(simulate_all, runs, False)) as job:\n"
+        "    later = len(job._unsent) > 0\n"
+        "    results = job.result()\n"
+        "titles = [c.run.title[:7] for c, _ in results]\n"
+        "print(json.dumps({'later': later, 'ok': titles == [f'{i:07d}' for i in range(400)]}))"
+    )
+    assert out["later"] is True and out["ok"] is True
+
+
+def test_prestarted_child_killed_before_its_job_is_reported() -> None:
+    out = prestarted(
+        "import signal\n"
+        "os.kill(spare, signal.SIGKILL)\n"
+        "try:\n"
+        "    with background.start(step(3)) as job:\n"
+        "        job.result()\n"
+        "except Exception as exc:\n"
+        "    print(json.dumps({'error': str(exc)}))\n"
+    )
+    assert out["error"] == "the process stepping the schedule was killed by SIGKILL before it finished (out of memory?)"
+
+
 # -- the installed command ------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +346,69 @@ def test_installed_command_steps_torch_in_a_child(tmp_path: Path, args: list[str
     args = [a.format(d=tmp_path) for a in args]
     result = subprocess.run([sys.executable, "-c", MAIN.format(args=args)], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == f"parent 0 {heavy}", result.stderr
+
+
+LEFT = """
+import os, sys
+from lrviz import cli
+from lrviz.cli import _fork
+sys.argv = ["lrviz", *{args!r}]
+parent, real_exit, spares = os.getpid(), os._exit, []
+real_prestart = _fork.prestart
+
+def prestart():
+    real_prestart()
+    spares.extend(s.pid for s in _fork._SPARE)
+
+def report(code):
+    if os.getpid() == parent:
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            left = True
+        except ChildProcessError:
+            left = False
+        print("parent", code, len(spares), left, flush=True)
+    real_exit(code)
+
+_fork.prestart = prestart
+os._exit = report
+try:
+    cli.main()
+except SystemExit as exc:
+    report(exc.code)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "prestarted"),
+    [
+        (["cosine", "--t-max", "0"], 2, 1),  # started, not needed, killed and reaped
+        (["cosine", "--t-max", "3", "-q", "-o", "-"], 0, 1),  # started, used, reaped
+        (["render", "nope.yaml"], 2, 1),
+        (["cosine", "--help"], 0, 0),  # never started for help, versions, code or other commands
+        (["restarts", "--t0", "5", "--print-code"], 0, 0),
+        (["list"], 0, 0),
+        (["--debug", "cosine", "--t-max", "3"], 0, 0),
+    ],
+)
+def test_installed_command_prestarts_only_what_it_may_need_and_leaves_no_child(
+    args: list[str], code: int, prestarted: int
+) -> None:
+    result = subprocess.run([sys.executable, "-c", LEFT.format(args=args)], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == f"parent {code} {prestarted} False", result.stderr
+
+
+def test_which_command_lines_step_a_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lrviz.cli import steps_a_schedule
+
+    monkeypatch.delenv("LRVIZ_DEBUG", raising=False)
+    for argv in (["cosine"], ["sgdr", "--t0", "5"], ["render", "a.yaml"], ["hf", "cosine"], ["timm", "cosine"]):
+        assert steps_a_schedule(argv), argv
+    for argv in ([], ["--help"], ["cosine", "-h"], ["list"], ["plan", "--epochs", "9"], ["code", "a.yaml"]):
+        assert not steps_a_schedule(argv), argv
+    assert not steps_a_schedule(["--version"]) and not steps_a_schedule(["cosine", "--print-code"])
+    monkeypatch.setenv("LRVIZ_DEBUG", "1")
+    assert not steps_a_schedule(["cosine"])
 
 
 LRVIZ = str(Path(sys.executable).parent / "lrviz")

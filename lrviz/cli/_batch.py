@@ -14,11 +14,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from lrviz.cli import _fork as background
 from lrviz.cli._platform import fork_is_safe
+from lrviz.cli._torch import simulate_all
 from lrviz.errors import LrvizError
 from lrviz.model import Curve, RunConfig
 
@@ -108,7 +110,7 @@ def render_all(
     elsewhere one by one in this process, with the same bytes.
     """
     runs = [job.run for job in jobs]
-    with background.start(lambda: _simulate_all(runs, momentum), fork=fork and bool(runs)) as stepping:
+    with background.start(partial(simulate_all, runs, momentum), fork=fork and bool(runs)) as stepping:
         if after_fork is not None:
             after_fork()
         if any(job.targets for job in jobs):
@@ -135,18 +137,6 @@ def render_all(
             yield from _in_order(outcomes, position, (_write(i) for i in range(len(ready))))
     finally:
         _PENDING.clear()
-
-
-def _simulate_all(runs: list[RunConfig], momentum: bool) -> list[tuple[Curve | None, LrvizError | None]]:
-    from lrviz.cli._torch import simulate
-
-    results: list[tuple[Curve | None, LrvizError | None]] = []
-    for run in runs:
-        try:
-            results.append((simulate(run, momentum=momentum), None))
-        except LrvizError as exc:
-            results.append((None, background.portable(exc)))
-    return results
 
 
 def _in_order(

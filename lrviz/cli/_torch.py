@@ -7,10 +7,18 @@ call. Nothing is compiled by lrviz, so the command pre-fills that cache and the 
 never happens. It is taken only when the installed torch still works that way (the
 wrapper reads that attribute); otherwise torch imports dynamo as usual, values unchanged.
 ``tests/test_cli_torch.py`` fails when a torch release changes the mechanism.
+
+It also holds the jobs a command sends to the process that imported torch
+(``simulate_one``, ``simulate_all``, see ``_fork.py``): they are pickled by reference, so
+this module imports nothing that the child would not need anyway (no typer, no renderer).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _CACHE = "__dynamo_disable"
@@ -46,3 +54,52 @@ def simulate(run: Any, **kwargs: Any) -> Any:
 
     skip_dynamo_import()
     return frameworks.for_run(run).simulate(run, **kwargs)
+
+
+#: Runs of at least this many points draw a progress bar on a terminal.
+PROGRESS_POINTS = 200_000
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A callback drawing a transient rich progress bar on stderr, or None when not worth one.
+
+    The bar is stopped on the way out, also when stepping fails, so an error line never
+    lands on a half-drawn bar and the cursor comes back.
+    """
+    if total < PROGRESS_POINTS or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("stepping", total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def simulate_one(run: Any, momentum: bool, resume_at: int | None) -> Any:
+    """Everything one command needs from torch: the curve, and the resumed run when asked for."""
+    from lrviz import frameworks
+
+    with _progress(run.points) as progress:
+        curve = simulate(run, momentum=momentum, progress=progress)
+    if resume_at is not None:
+        curve = dataclasses.replace(
+            curve, resume_at=resume_at, resumed=frameworks.for_run(run).simulate_resume(run, resume_at)
+        )
+    return curve
+
+
+def simulate_all(runs: list[Any], momentum: bool) -> list[tuple[Any, Any]]:
+    """The curves of a batch, in order: (curve, None), or (None, the LrvizError that stopped it)."""
+    from lrviz.cli._fork import portable
+    from lrviz.errors import LrvizError
+
+    results: list[tuple[Any, Any]] = []
+    for run in runs:
+        try:
+            results.append((simulate(run, momentum=momentum), None))
+        except LrvizError as exc:
+            results.append((None, portable(exc)))
+    return results

@@ -19,12 +19,14 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from lrviz.cli import doctor, files, frameworks, hooks, plan, schedulers, watch
+from lrviz.cli._coercion import lighten, lighten_param
 from lrviz.cli._platform import state
+from lrviz.cli._text import show_warning
 from lrviz.cli.options import FLAGS
-from lrviz.cli.show import _error, _one_line
+from lrviz.cli.show import _error
 from lrviz.errors import LrvizError
 from lrviz.schedules import SCHEDULERS
 
@@ -47,7 +49,7 @@ class _Group(TyperGroup):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         if not sys.warnoptions:  # leave `python -W` and pytest's own warning handling alone
-            warnings.showwarning = _show_warning
+            warnings.showwarning = show_warning
         debug = "--debug" in argv or os.environ.get("LRVIZ_DEBUG", "") not in ("", "0")
         if "--debug" in argv[1:]:  # every error message suggests it: accept it after the subcommand too
             argv = ["--debug", *(a for a in argv if a != "--debug")]
@@ -64,6 +66,12 @@ class _Group(TyperGroup):
             sys.exit(code)
         return code
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, lighten(self, args))
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return lighten_param(super().get_help_option(ctx))
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """Aliases `lrviz list` shows (``sgdr``) run their command; a class name gets a suggestion."""
         command = super().get_command(ctx, cmd_name)
@@ -75,6 +83,16 @@ class _Group(TyperGroup):
                 return super().get_command(ctx, spec.command)
             raise _UsageError(f"no command {cmd_name!r}; did you mean `lrviz {spec.command}`?", ctx=ctx)
         return None
+
+
+class _Command(TyperCommand):
+    """A subcommand whose flags are converted without typer 0.29's pydantic adapters (``_coercion.py``)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, lighten(self, args))
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return lighten_param(super().get_help_option(ctx))
 
 
 # Typer vendors click; reach its exception base through a public class, whatever the version.
@@ -231,11 +249,6 @@ def _spaced_list(argv: Sequence[str]) -> bool:
     return False
 
 
-def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-    """Python warnings (from matplotlib, say) as one `warning:` line, not a source listing."""
-    print(f"warning: {_one_line(str(message))}", file=sys.stderr)
-
-
 _APP_SETTINGS: dict[str, Any] = {
     "cls": _Group,
     "name": "lrviz",
@@ -276,40 +289,50 @@ for _spec in SCHEDULERS:
             help=f"{_spec.name}: {_spec.summary}",
             epilog=f"Example: {_spec.example}",
             no_args_is_help=False,
+            cls=_Command,
         )(schedulers.make_command(_spec))
 app.command(
     "hf",
+    cls=_Command,
     help="Hugging Face transformers: get_scheduler(TYPE, ...) stepped as the Trainer steps it (needs lrviz[hf]).",
     epilog="Example: lrviz hf cosine --lr 2e-5 --warmup-steps 0.1 --num-train-epochs 3 "
     "--per-device-train-batch-size 8 --dataset-size 50000 -o hf_cosine.png",
 )(frameworks.hf_command())
 app.command(
     "timm",
+    cls=_Command,
     help="timm: create_scheduler_v2(SCHED, ...) stepped as train.py steps it (needs lrviz[timm]).",
     epilog="Example: lrviz timm cosine --lr 5e-3 --epochs 300 --warmup-epochs 20 --cooldown-epochs 10 -o timm.png",
 )(frameworks.timm_command())
 app.command(
     "deepspeed",
+    cls=_Command,
     help="DeepSpeed: a scheduler of deepspeed.runtime.lr_schedules (WarmupLR, WarmupDecayLR, WarmupCosineLR, "
     "OneCycle, LRRangeTest) stepped as DeepSpeedEngine steps it (needs lrviz[deepspeed]).",
     epilog="Example: lrviz deepspeed WarmupDecayLR --warmup-max-lr 1e-5 --warmup-num-steps 100 "
     "--total-num-steps 1000 -o ds.png",
 )(frameworks.deepspeed_command())
-app.command("render", epilog="Example: lrviz render configs/*.yaml --out-dir plots/")(files.render)
-app.command("compare", epilog="Example: lrviz compare configs/restarts_article.yaml wr2.yaml -o cmp.png -o cmp.csv")(
-    files.compare_command
-)
-app.command("check", epilog="Example: lrviz check configs/step_decay.yaml --baseline baselines/step_decay.csv")(
-    files.check_command
-)
-app.command("watch", epilog="Example: lrviz watch runs/exp1 --plan train.yaml --stop --pid $TRAIN_PID")(
+app.command("render", cls=_Command, epilog="Example: lrviz render configs/*.yaml --out-dir plots/")(files.render)
+app.command(
+    "compare",
+    cls=_Command,
+    epilog="Example: lrviz compare configs/restarts_article.yaml wr2.yaml -o cmp.png -o cmp.csv",
+)(files.compare_command)
+app.command(
+    "check", cls=_Command, epilog="Example: lrviz check configs/step_decay.yaml --baseline baselines/step_decay.csv"
+)(files.check_command)
+app.command("watch", cls=_Command, epilog="Example: lrviz watch runs/exp1 --plan train.yaml --stop --pid $TRAIN_PID")(
     watch.watch_command
 )
-app.command("plan", epilog="Example: lrviz plan --epochs 75 --max-cycles 5 -o plans.png")(plan.plan_command)
-app.command("code", epilog="Example: lrviz code configs/warmup_cosine.yaml > train_schedule.py")(files.code_command)
-app.command("list")(schedulers.list_schedulers)
-app.command("doctor")(doctor.doctor_command)
-app.command("precommit-check", hidden=True)(  # the pre-commit hook lrviz-check, each check run in-process
+app.command("plan", cls=_Command, epilog="Example: lrviz plan --epochs 75 --max-cycles 5 -o plans.png")(
+    plan.plan_command
+)
+app.command("code", cls=_Command, epilog="Example: lrviz code configs/warmup_cosine.yaml > train_schedule.py")(
+    files.code_command
+)
+app.command("list", cls=_Command)(schedulers.list_schedulers)
+app.command("doctor", cls=_Command)(doctor.doctor_command)
+app.command("precommit-check", cls=_Command, hidden=True)(  # the pre-commit hook lrviz-check, checks in-process
     hooks.precommit_command(
         lambda args: int(typer.main.get_command(app).main(args, prog_name="lrviz", standalone_mode=False))
     )
@@ -334,7 +357,9 @@ def _app_for(argv: Sequence[str]) -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """The command, once ``lrviz.cli.main`` has started torch's import where it could."""
+    from lrviz.cli import _fork
+
     state["fork"] = True
     _handle_signals()
     if sys.stdout is None:
@@ -342,10 +367,11 @@ def main() -> None:
     try:
         typer.main.get_command(_app_for(sys.argv[1:])).main(prog_name="lrviz")
     except SystemExit as exc:
+        _fork.discard()  # a command that stepped nothing: the child importing torch is not needed
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if type(sys.stdout).__name__ == "PacifyFlushWrapper":
             code = 0  # `lrviz ... | head`: the reader had what it wanted (click's EPIPE handling said 1)
-        skip_teardown = "torch" in sys.modules or "matplotlib" in sys.modules
+        skip_teardown = any(heavy in sys.modules for heavy in ("torch", "matplotlib", "rich"))
         try:
             for stream in (sys.stdout, sys.stderr):
                 if stream is not None:
@@ -358,7 +384,9 @@ def main() -> None:
             if code == 0:  # not reported yet
                 _error(_stream_failure(err) if isinstance(err, OSError) else "standard output: it is closed")
             skip_teardown, code = True, 1
+        _fork.reap()
         if skip_teardown:
-            # Everything is written and renamed into place; skip the teardown (torch ~0.3 s, matplotlib ~0.15 s).
+            # Everything is written and renamed into place; skip the teardown (torch ~0.3 s, matplotlib
+            # ~0.15 s, rich and the rest of a table's modules ~0.02 s).
             os._exit(code)
         raise SystemExit(code) from None

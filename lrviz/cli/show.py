@@ -7,33 +7,18 @@ run is built: diagnose it, step it (in a forked child where that is safe, see
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from lrviz.cli._platform import can_encode, may_fork
+from lrviz.cli._text import one_line as _one_line
+from lrviz.cli._torch import simulate_one
 from lrviz.cli.options import FLAGS
 from lrviz.errors import LrvizError, render_options
 from lrviz.model import RunConfig
 from lrviz.render import import_renderers, write_outputs
-
-#: The longest message printed: a longer one (a value quoted from a huge file) keeps its start and its end.
-MAX_MESSAGE = 1000
-
-
-def _one_line(text: str) -> str:
-    """``text`` on one line: line breaks become spaces, other control characters are escaped, at most
-    ``MAX_MESSAGE`` characters (the middle of a longer one is cut)."""
-    text = str(text)
-    if len(text) > 4 * MAX_MESSAGE:  # never escape a 300 KB message only to cut it
-        text = f"{text[: 2 * MAX_MESSAGE]} ... {text[-MAX_MESSAGE:]}"
-    flat = " ".join(text.splitlines())
-    line = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in flat).strip()
-    if len(line) > MAX_MESSAGE:
-        line = f"{line[: MAX_MESSAGE - 300]} ... {line[-290:]}"
-    return line
 
 
 def _error(message: str) -> None:
@@ -46,27 +31,6 @@ class _Failed(LrvizError):
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.exit_code = code
-
-
-PROGRESS_POINTS = 200_000
-
-
-@contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A callback drawing a transient rich progress bar on stderr, or None when not worth one.
-
-    The bar is stopped on the way out, also when stepping fails, so an error line never
-    lands on a half-drawn bar and the cursor comes back.
-    """
-    if total < PROGRESS_POINTS or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("stepping", total=total)
-        yield lambda done: bar.update(task, completed=done)
 
 
 def _batch_bar(total: int) -> Any:
@@ -139,7 +103,7 @@ def show(
             file=sys.stderr if piped_out else sys.stdout,
         )
     # PyTorch steps in a child process while this one imports the renderer (background.py).
-    with background.start(lambda: _simulate(run, momentum, resume_at), fork=may_fork()) as job:
+    with background.start(partial(simulate_one, run, momentum, resume_at), fork=may_fork()) as job:
         if outputs:
             import_renderers([Path("x.csv") if str(p).startswith("-") else p for p in outputs])
         else:
@@ -175,22 +139,6 @@ def show(
         # and the summary (wrapped: up to 3 lines each) and the prompt all fit the terminal's height
         max_rows = fit_rows(shown + _said["lines"], reserved=8)
     print_table(curve, Console(), every, max_rows=max_rows)
-    return curve
-
-
-def _simulate(run: RunConfig, momentum: bool, resume_at: int | None) -> Any:
-    """Everything that needs torch: the curve, and the resumed run when asked for."""
-    import dataclasses
-
-    from lrviz import frameworks
-    from lrviz.cli._torch import simulate
-
-    with _progress(run.points) as progress:
-        curve = simulate(run, momentum=momentum, progress=progress)
-    if resume_at is not None:
-        curve = dataclasses.replace(
-            curve, resume_at=resume_at, resumed=frameworks.for_run(run).simulate_resume(run, resume_at)
-        )
     return curve
 
 
