@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lrviz.compare import compare_log
+from lrviz.comparison import compare_log
 from lrviz.engine import simulate
 from lrviz.logs import read_log
 from lrviz.reading import build_run, from_document

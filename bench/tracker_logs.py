@@ -27,7 +27,7 @@ import zlib
 from pathlib import Path
 
 from lrviz.api import simulate
-from lrviz.compare import compare_log
+from lrviz.comparison import compare_log
 from lrviz.logs import read_log
 
 

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrviz.compare import (
+from lrviz.comparison import (
     CURVES,
     Baseline,
     CheckReport,
@@ -41,8 +41,8 @@ from lrviz.compare import (
     describe,
     load_baseline,
 )
-from lrviz.compare import compare as align
-from lrviz.compare.replan import with_plateau_diagnosis
+from lrviz.comparison import compare as align
+from lrviz.comparison.replan import with_plateau_diagnosis
 from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError
 from lrviz.guard import WatchResult

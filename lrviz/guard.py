@@ -5,7 +5,7 @@ an instance of whichever of the two frameworks' base classes the training script
 imported, so ``isinstance(guard, TrainerCallback)`` holds and nothing is imported here),
 and ``guard.observe(step, optimizer)`` serves any other loop. ``LiveCheck`` is the engine
 behind it and behind ``lrviz watch``: it keeps the logged points, and on the first LR
-beyond the tolerance it runs ``lrviz.compare.compare_log`` (the same comparison and the same
+beyond the tolerance it runs ``lrviz.comparison.compare_log`` (the same comparison and the same
 diagnoses as ``lrviz check``) over what it has seen, until a diagnosis names the bug or
 ``patience`` more steps pass.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrviz.compare import LOG, LogReport, Tolerance, compare_log
+from lrviz.comparison import LOG, LogReport, Tolerance, compare_log
 from lrviz.errors import ConfigError
 from lrviz.logs import CONVENTIONS, LogSeries, RunLog, read_log
 from lrviz.model import Curve, Finding, RunConfig

@@ -202,7 +202,7 @@ def compare_command(
     are measured against the first config.
     """
     from lrviz.cli._torch import simulate
-    from lrviz.compare import CURVES
+    from lrviz.comparison import CURVES
     from lrviz.summary import append_step_summary, curves_table
 
     outputs = list(out or [])
@@ -292,7 +292,7 @@ def check_command(
     restarts) and from the flags, which override it.
     """
     from lrviz.cli._torch import simulate
-    from lrviz.compare import CURVES, load_baseline
+    from lrviz.comparison import CURVES, load_baseline
     from lrviz.config import parse_expectations
     from lrviz.summary import append_step_summary, curves_table
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from lrviz import api
 from lrviz.cli.sources import _read, _sources
-from lrviz.compare import Tolerance
+from lrviz.comparison import Tolerance
 from lrviz.errors import ConfigError
 
 
@@ -134,7 +134,7 @@ def _compare_with_logs(
     """``lrviz compare CONFIG LOG``: the plan against each log, reported; never a failing exit."""
     from lrviz.cli._torch import simulate
     from lrviz.cli.show import notes
-    from lrviz.compare import Tolerance, compare_log
+    from lrviz.comparison import Tolerance, compare_log
 
     sources = _sources(configs, options)
     if len(sources) != 1:
@@ -217,7 +217,7 @@ def with_skipped_steps(curve: Any, skipped: str | None) -> Any:
     import dataclasses
     from array import array
 
-    from lrviz.compare.replan import held_steps
+    from lrviz.comparison.replan import held_steps
 
     holds = []
     for part in skipped.split(","):

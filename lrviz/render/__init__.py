@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from lrviz.compare.curves import Comparison
+from lrviz.comparison.curves import Comparison
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
 from lrviz.output import AtomicWriter, check_targets

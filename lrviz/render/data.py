@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import IO, Any
 
-from lrviz.compare.curves import Comparison
+from lrviz.comparison.curves import Comparison
 from lrviz.diagnostics import check_curve, run_findings
 from lrviz.model import Curve, scheduler_dict
 from lrviz.plan import Candidate

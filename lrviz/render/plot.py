@@ -31,7 +31,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
-from lrviz.compare.curves import Comparison
+from lrviz.comparison.curves import Comparison
 from lrviz.model import Curve
 from lrviz.render.options import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
 

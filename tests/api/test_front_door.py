@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import lrviz
 from lrviz.cli import app
 from lrviz.cli.options import FLAGS
-from lrviz.compare import CURVES, CheckReport, Comparison, Tolerance
+from lrviz.comparison import CURVES, CheckReport, Comparison, Tolerance
 from lrviz.config.layer import RUN_OPTIONS
 from lrviz.logs import RunLog
 from lrviz.simulation import RunOptions
@@ -147,3 +147,16 @@ def test_code_and_compare_take_run_options() -> None:
     assert "CosineAnnealingLR(" in snippet and "3" in snippet
     cmp = lrviz.compare([COSINE, COSINE], tolerance=CURVES, epochs=10)
     assert cmp.first_diff is None and len(cmp.epochs) == 10
+
+
+def test_every_public_name_is_the_api_whatever_was_imported_first() -> None:
+    """lrviz's names load lazily; a subpackage imported first must never shadow one (lrviz.compare)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import lrviz, lrviz.comparison, lrviz.logs; lrviz.simulate; from lrviz import api;"
+        "print(all(getattr(lrviz, n) is getattr(api, n) for n in api.__all__ if n in lrviz.__all__))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.stdout.strip() == "True", out.stderr

@@ -201,7 +201,7 @@ def test_reading_and_comparing_import_neither_torch_nor_tensorboard(tmp_path: Pa
     path = tmp_path / "log.csv"
     path.write_text("step,lr\n0,0.1\n1,0.05\n")
     code = (
-        "import sys; from pathlib import Path; from lrviz.logs import read_log; from lrviz.compare import compare_log;"
+        "import sys; from pathlib import Path; from lrviz.logs import read_log; from lrviz.comparison import compare_log;"
         f"r = compare_log([0.1, 0.05], read_log(Path({str(path)!r}))); assert r.ok;"
         "print(sorted(m for m in ('torch', 'tensorboard', 'numpy') if m in sys.modules))"
     )

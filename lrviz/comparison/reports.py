@@ -1,6 +1,6 @@
 """What a planned-vs-actual comparison reports: per param group, the log as a whole, and the diagnoses.
 
-Plain data (``lrviz.compare.log.compare_log`` builds them; ``LogReport.describe`` words them for a
+Plain data (``lrviz.comparison.log.compare_log`` builds them; ``LogReport.describe`` words them for a
 terminal). A diagnosis is a ``Finding`` (lrviz's one diagnosis type): ``code`` the pattern (faster,
 slower, per_epoch, per_step, restart, scaled, shifted, lag, past_plan, ends_early,
 plateau_per_process), ``message`` one line naming the setting to change, ``data`` its ``factor``
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lrviz.compare.difference import Difference
-from lrviz.compare.tolerance import LOG, Tolerance
+from lrviz.comparison.difference import Difference
+from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.model import Finding
 
 __all__ = ["CheckReport", "GroupReport", "LogReport", "diagnosis"]

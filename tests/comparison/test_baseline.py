@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import lrviz
 from lrviz.cli import app
-from lrviz.compare import CURVES, Tolerance, against_baseline, describe, read_baseline
+from lrviz.comparison import CURVES, Tolerance, against_baseline, describe, read_baseline
 from lrviz.errors import ConfigError
 from lrviz.model import CURVE_SCHEMA
 

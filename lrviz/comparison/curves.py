@@ -14,8 +14,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lrviz.compare.difference import Difference
-from lrviz.compare.tolerance import CURVES, Tolerance
+from lrviz.comparison.difference import Difference
+from lrviz.comparison.tolerance import CURVES, Tolerance
 from lrviz.model import Curve
 
 

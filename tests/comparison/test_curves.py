@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.compare import compare
+from lrviz.comparison import compare
 from lrviz.engine import simulate
 from tests.conftest import make_run
 
@@ -66,7 +66,7 @@ def test_last_digit_differences_are_within_the_default_tolerance() -> None:
 
     import pytest
 
-    from lrviz.compare import CURVES, Tolerance
+    from lrviz.comparison import CURVES, Tolerance
     from lrviz.errors import ConfigError
 
     a = restarts(2)

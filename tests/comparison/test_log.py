@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lrviz.compare import compare_log
+from lrviz.comparison import compare_log
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError
 from lrviz.logs import read_log

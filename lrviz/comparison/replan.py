@@ -3,7 +3,7 @@ ReduceLROnPlateau stepped once per process under Accelerate (accelerate #3797).
 
 ``held_steps`` holds a plan's LR where the run's scheduler did not step (``--skipped-steps``);
 ``plateau_per_process`` steps the real scheduler again, k times per epoch, when a ReduceLROnPlateau
-log fits no pattern of ``lrviz.compare.log``, and names the k that matches.
+log fits no pattern of ``lrviz.comparison.log``, and names the k that matches.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from lrviz.compare.log import compare_log
-from lrviz.compare.reports import LogReport, diagnosis
-from lrviz.compare.tolerance import LOG, Tolerance
+from lrviz.comparison.log import compare_log
+from lrviz.comparison.reports import LogReport, diagnosis
+from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError
 from lrviz.logs.runlog import RunLog
 from lrviz.model import Finding

@@ -19,12 +19,12 @@ known pattern, a diagnosis naming the setting to change:
 * ``lag``: the log holds the LR for k steps, then follows the plan k steps late (the scheduler skipped
   k optimizer steps: AMP's GradScaler);
 * ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan;
-* ``plateau_per_process`` (``lrviz.compare.replan``, from the run): ReduceLROnPlateau stepped once per
+* ``plateau_per_process`` (``lrviz.comparison.replan``, from the run): ReduceLROnPlateau stepped once per
   process under Accelerate, its reductions k times sooner.
 
 Pure Python over ``array('d')``/lists; nothing here imports torch. The report types live in
-``lrviz.compare.reports``; plans re-stepped to match a run (``--skipped-steps``, ReduceLROnPlateau
-per process) in ``lrviz.compare.replan``.
+``lrviz.comparison.reports``; plans re-stepped to match a run (``--skipped-steps``, ReduceLROnPlateau
+per process) in ``lrviz.comparison.replan``.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
-from lrviz.compare.reports import GroupReport, LogReport, diagnosis
-from lrviz.compare.tolerance import LOG, Tolerance
+from lrviz.comparison.reports import GroupReport, LogReport, diagnosis
+from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError, option
 from lrviz.logs.runlog import LogSeries, RunLog
 from lrviz.model import Finding

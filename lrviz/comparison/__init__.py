@@ -12,13 +12,13 @@ by ``lrviz.logs``.
 
 from __future__ import annotations
 
-from lrviz.compare.baseline import Baseline, against_baseline, describe, load_baseline, read_baseline
-from lrviz.compare.curves import Comparison, compare
-from lrviz.compare.difference import Difference
-from lrviz.compare.expectations import check_expectations
-from lrviz.compare.log import compare_log
-from lrviz.compare.reports import CheckReport, GroupReport, LogReport, diagnosis
-from lrviz.compare.tolerance import CURVES, LOG, Tolerance
+from lrviz.comparison.baseline import Baseline, against_baseline, describe, load_baseline, read_baseline
+from lrviz.comparison.curves import Comparison, compare
+from lrviz.comparison.difference import Difference
+from lrviz.comparison.expectations import check_expectations
+from lrviz.comparison.log import compare_log
+from lrviz.comparison.reports import CheckReport, GroupReport, LogReport, diagnosis
+from lrviz.comparison.tolerance import CURVES, LOG, Tolerance
 
 __all__ = [
     "CURVES",

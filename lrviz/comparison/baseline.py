@@ -16,8 +16,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from lrviz.compare.difference import Difference
-from lrviz.compare.tolerance import CURVES, Tolerance
+from lrviz.comparison.difference import Difference
+from lrviz.comparison.tolerance import CURVES, Tolerance
 from lrviz.errors import ConfigError, option
 from lrviz.inputs import read_limited
 from lrviz.model import CURVE_SCHEMA, Curve
