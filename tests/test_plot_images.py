@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
 from matplotlib.text import Text
 
-from lrviz.compare import compare
+from lrviz.comparison import compare
 from lrviz.engine import simulate, simulate_resume
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
