@@ -15,7 +15,12 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+MMSEG_80K = (
+    Path(__file__).resolve().parents[1]
+    / "tests/realworld/configs/mmengine/mmsegmentation/configs/_base_/schedules/schedule_80k.py"
+)
 CASES = {
     "import torch": [sys.executable, "-c", "import torch"],
     "import torch + transformers.get_scheduler": [
@@ -75,6 +80,26 @@ CASES = {
         "-o",
         "/tmp/lrviz_bench_timm.csv",
     ],
+    # mmengine (OpenMMLab): the import of its scheduler registry, and mmseg's 80k PolyLR schedule run
+    # for 100,000 iterations (--epochs replaces max_iters) through the Python config loader
+    "import torch + mmengine.registry.PARAM_SCHEDULERS": [
+        sys.executable,
+        "-c",
+        "import torch; from mmengine.registry import PARAM_SCHEDULERS; PARAM_SCHEDULERS.get('PolyLR')",
+    ],
+    "lrviz render schedule_80k.py --allow-exec --epochs 100000 -o x.csv": [
+        sys.executable,
+        "-m",
+        "lrviz",
+        "render",
+        str(MMSEG_80K),
+        "--allow-exec",
+        "--epochs",
+        "100000",
+        "-q",
+        "-o",
+        "/tmp/lrviz_bench_mmengine.csv",
+    ],
 }
 
 
@@ -85,8 +110,10 @@ def main() -> None:
             start = time.perf_counter()
             subprocess.run(argv, check=True, capture_output=True)
             times[name].append(time.perf_counter() - start)
+    torch_alone = statistics.median(times["import torch"])
     for name, values in times.items():
-        print(f"{statistics.median(values):6.2f} s  {name}")
+        median = statistics.median(values)
+        print(f"{median:6.2f} s  {median / torch_alone:5.2f} x import torch  {name}")
 
 
 if __name__ == "__main__":

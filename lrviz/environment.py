@@ -69,6 +69,12 @@ EXTRAS: tuple[Extra, ...] = (
         "`lrviz check --against` W&B offline runs (run-*.wandb), read with wandb's own record definitions",
         "pip install 'lrviz[wandb]'",
     ),
+    Extra(
+        "mmengine",
+        ("mmengine",),
+        "OpenMMLab/mmengine Python configs (mmdet, mmseg, mmpretrain, mmyolo): render CONFIG.py --allow-exec",
+        "pip install 'lrviz[mmengine]'",
+    ),
 )
 
 

@@ -190,6 +190,8 @@ class Curve:
     milestones: tuple[int, ...] = ()
     reductions: tuple[int, ...] = ()
     momenta: tuple[array[float], ...] | None = None
+    #: what ``momenta`` holds: ``momentum`` (Adam's beta1), or ``weight_decay`` (``--param weight_decay``)
+    second: str = "momentum"
     torch_warnings: tuple[str, ...] = field(default=())
     resume_at: int | None = None  # epoch of a simulated checkpoint-and-resume (--resume-at)
     resumed: tuple[array[float], ...] | None = None  # the LRs of that resumed run, every point
@@ -273,7 +275,7 @@ class Curve:
         for g, cfg in enumerate(run.optimizer.groups):
             entry: dict[str, Any] = {"name": cfg.name, "lr": list(self.lrs[g])}
             if self.momenta is not None:
-                entry["momentum"] = list(self.momenta[g])
+                entry[self.second] = list(self.momenta[g])
             groups.append(entry)
         data: dict[str, Any] = {
             "schema": CURVE_SCHEMA,

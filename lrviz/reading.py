@@ -15,6 +15,8 @@ from typing import Any
 from lrviz import frameworks
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks.base import STRONG
+from lrviz.frameworks.mmengine import document as _mmengine_document
 from lrviz.keys import KeyPath
 from lrviz.model import RunConfig
 
@@ -37,21 +39,36 @@ def load_file(
     allow_import: tuple[str, ...] = (),
     allow_env: tuple[str, ...] = (),
     dialect: str | None = None,
+    allow_exec: bool = False,
 ) -> Layer:
     """Read a YAML or JSON config (optionally the node at dotted ``key``) into a layer of the adapter it is for.
 
     ``sets`` are ``KEY=VALUE`` overrides applied to the document first (OmegaConf's dotlist);
     OmegaConf is imported only when they are given or the file interpolates (``${...}``, ``???``).
     ``dialect`` picks the adapter when the file's evidence does not (``--dialect``).
+    ``allow_exec`` lets an mmengine Python config be run to read it (``--allow-exec``); ``sets``
+    then are mmengine's ``--cfg-options``.
     """
     from lrviz.config.files import read_document  # PyYAML only when a file is read
     from lrviz.config.interpolation import needs_resolution, resolve
 
     kind = _CODE_SUFFIXES.get(Path(path).suffix.lower())
+    if kind is not None and _mmengine_document.looks_like_mmengine(Path(path)):
+        if not allow_exec:
+            raise ConfigError(
+                f"{path}: an OpenMMLab/mmengine Python config is a program: reading it runs it and its _base_ "
+                f"files (mmengine's Config.fromfile); pass {option('allow_exec')} if you trust it"
+            )
+        return _python_config(Path(path), key, sets, allow_import, dialect)
     if kind is not None:
         raise ConfigError(
             f"{path}: {kind} is a program: reading it means running it, and lrviz does not run config files; "
             "lrviz reads YAML and JSON configs"
+            + (
+                f" ({option('allow_exec')} runs mmengine configs only: this file sets none of their keys)"
+                if allow_exec
+                else ""
+            )
         )
     other = _OTHER_FORMATS.get(Path(path).suffix.lower())
     if other is not None:
@@ -67,6 +84,33 @@ def load_file(
         data = resolve(data, sets, str(path), lines, allow_env=allow_env)
     layer = from_document(data, path, key, lines, allow_import=allow_import, dialect=dialect)
     layer.notes[:0] = notes
+    return layer
+
+
+def _python_config(
+    path: Path, key: str | None, sets: Sequence[str], allow_import: tuple[str, ...], dialect: str | None
+) -> Layer:
+    """An mmengine Python config, run by mmengine's ``Config.fromfile``: read by the mmengine adapter.
+
+    Its scheduler dicts use torch's class names (``LinearLR``), so torch's reader would claim them;
+    a file mmengine's own loader ran is mmengine's when it assigns an mmengine config's keys.
+    """
+    if dialect not in (None, "mmengine", "openmmlab"):
+        raise ConfigError(f"{option('dialect')} {dialect}: a Python config is read as an mmengine config only")
+    if key:
+        raise ConfigError(f"{option('key')} {key}: an mmengine config's schedulers are its param_scheduler list")
+    data = _mmengine_document.load(path, sets)
+    adapter = frameworks.get("mmengine")
+    evidence = adapter.detect(data)
+    if evidence.score < STRONG:
+        raise ConfigError(
+            f"{path}: mmengine ran it, but it sets none of an mmengine config's keys (param_scheduler, "
+            "optim_wrapper, train_cfg)"
+        )
+    layer = adapter.read_document(data, path, key, {}, allow_import)
+    layer.adapter, layer.dialect = adapter.name, evidence.dialect
+    layer.decided_by = ("mmengine's Config.fromfile", *evidence.keys)
+    layer.top_keys = tuple(str(k) for k in data)
     return layer
 
 

@@ -56,6 +56,7 @@ class RunOptions(TypedDict, total=False):
     metrics: Sequence[float]
     label: str
     title: str
+    param: str
 
 
 def load(
@@ -68,6 +69,7 @@ def load(
     config_name: str | None = None,
     allow_import: Sequence[str] = (),
     allow_env: Sequence[str] = (),
+    allow_exec: bool = False,
     **options: Unpack[RunOptions],
 ) -> RunConfig:
     """A validated run from a config file (YAML or JSON), a mapping shaped like one, or a Hydra project.
@@ -80,8 +82,12 @@ def load(
     ``config_name`` (instead of ``source``) compose a Hydra project with Hydra itself, as the
     training script sees it (``overrides`` as Hydra's). ``allow_import`` names packages whose own
     scheduler classes may be imported (that runs their code); ``allow_env`` environment variables
-    ``${oc.env:...}`` may read. Keyword ``options`` set the run itself, as the command's flags do
-    (``RunOptions``: ``epochs``, ``steps_per_epoch``, ``interval``, ``lr``, ``optimizer``, ...).
+    ``${oc.env:...}`` may read. ``allow_exec`` lets an OpenMMLab/mmengine Python config
+    (``config.py``) be read: that RUNS the file and its ``_base_`` files (mmengine's
+    ``Config.fromfile``); ``overrides`` are then mmengine's ``--cfg-options``. Keyword ``options``
+    set the run itself, as the command's flags do (``RunOptions``: ``epochs``, ``steps_per_epoch``,
+    ``interval``, ``lr``, ``optimizer``, ..., ``param="weight_decay"`` to record the weight decay
+    mmengine's schedulers set, in ``Curve.momenta``, named by ``Curve.second``).
 
     Raises ``lrviz.ConfigError`` naming the file, line and key of anything invalid.
     """
@@ -105,7 +111,9 @@ def load(
             data = resolve(data, sets, "<config>", {})
         layer = from_document(data, "<config>", key, allow_import=allowed, dialect=dialect)
     else:
-        layer = load_file(Path(source), key, sets=sets, allow_import=allowed, allow_env=env, dialect=dialect)
+        layer = load_file(
+            Path(source), key, sets=sets, allow_import=allowed, allow_env=env, dialect=dialect, allow_exec=allow_exec
+        )
     run = build_run(layer if over is None else merge(layer, over))
     # notes name keys for library users (the command line spells them as its flags)
     return dataclasses.replace(run, notes=tuple(render_options(n) for n in run.notes))

@@ -227,7 +227,33 @@ ENTRIES: tuple[Entry, ...] = (
     ),
 )
 
-SECTIONS = (TORCH, CONFIGS, HF, TIMM, DS)
+#: OpenMMLab mmengine: real mmdet/mmseg/mmpretrain schedule files (tests/realworld/configs, SOURCES.md).
+MM = "OpenMMLab mmengine (param_scheduler, stepped as the Runner does)"
+_MM_REAL = Path(__file__).resolve().parents[1] / "tests" / "realworld" / "configs"
+
+
+def _mm(name: str, config: str, flags: str) -> Entry:
+    path = _MM_REAL / config
+    return _e(MM, name, f"render {path.name} --allow-exec {flags}", {path.name: path.read_text()})
+
+
+ENTRIES += (
+    _mm("LinearLR", "mmengine/mmdetection/configs/_base_/schedules/schedule_1x.py", "--steps-per-epoch 100"),
+    _mm("MultiStepLR", "mmengine/mmpretrain/configs/_base_/schedules/imagenet_bs256.py", ""),
+    _mm(
+        "CosineAnnealingLR",
+        "mmengine/mmpretrain/configs/_base_/schedules/imagenet_bs1024_adamw_swin.py",
+        "--steps-per-epoch 10",
+    ),
+    _mm(
+        "PolyLR",
+        "mmengine/mmsegmentation/configs/_base_/schedules/schedule_80k.py",
+        "--set train_cfg.max_iters=8000 --set param_scheduler.0.end=8000",
+    ),
+    _mm("StepLR", "other_frameworks/mmpretrain_bs256_epochstep.py", ""),
+)
+
+SECTIONS = (TORCH, CONFIGS, HF, TIMM, DS, MM)
 
 
 def run(entry: Entry, out: Path) -> str:
@@ -271,7 +297,7 @@ def page(entries: tuple[Entry, ...] = ENTRIES) -> str:
                 if name == "metrics.txt":
                     lines += [f"`{name}`: one metric value per line ({text.count(chr(10))} values).", ""]
                     continue
-                lang = "json" if name.endswith(".json") else "yaml"
+                lang = "json" if name.endswith(".json") else "python" if name.endswith(".py") else "yaml"
                 lines += [f"`{name}`:", "", f"```{lang}", text.rstrip("\n"), "```", ""]
             lines += ["```", f"lrviz {shlex.join(entry.command())}", "```", ""]
     return "\n".join(lines)

@@ -79,7 +79,14 @@ def _readme_table() -> dict[str, list[str]]:
 
 def test_every_scheduler_and_framework_the_readme_lists_has_a_gallery_plot() -> None:
     table = _readme_table()
-    assert set(table) == {"PyTorch", "Training configs", "Hugging Face transformers", "timm", "DeepSpeed"}
+    assert set(table) == {
+        "PyTorch",
+        "Training configs",
+        "Hugging Face transformers",
+        "timm",
+        "DeepSpeed",
+        "OpenMMLab mmengine",
+    }
     for framework, names in table.items():
         (section,) = [s for s in gallery.SECTIONS if s.startswith(framework)]
         drawn = {e.name for e in gallery.ENTRIES if e.section == section}

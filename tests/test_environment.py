@@ -23,7 +23,7 @@ try:
     typer.main.get_command(app).main({args!r}, prog_name="lrviz")
 except SystemExit as exc:
     code = exc.code
-print("HEAVY", code, sorted(m for m in ("torch", "matplotlib", "transformers", "timm", "deepspeed") if m in sys.modules))
+print("HEAVY", code, sorted(m for m in ("torch", "matplotlib", "transformers", "timm", "deepspeed", "mmengine") if m in sys.modules))
 """
 
 

@@ -31,6 +31,7 @@ from lrviz.cli.options import (
     LogYOption,
     MomentumOption,
     OutOption,
+    ParamOption,
     QuietOption,
     RunNameOption,
     SizeOption,
@@ -63,6 +64,7 @@ def render(
     key: KeyOption = None,
     log_y: LogYOption = False,
     momentum: MomentumOption = False,
+    param: ParamOption = "lr",
     title: TitleOption = None,
     dpi: DpiOption = None,
     size: SizeOption = None,
@@ -78,6 +80,12 @@ def render(
     ${...} interpolation is resolved by OmegaConf; --set fills or overrides keys first.
     """
     options = options or {}
+    if param not in ("lr", "momentum", "weight_decay"):
+        raise ConfigError(f"--param {param}: one of lr, momentum, weight_decay")
+    if param != "lr":
+        momentum = True  # the second series, drawn as --momentum draws momentum
+    if param == "weight_decay":
+        options["param"] = param
     sources = _sources(files, options)
     plot = plot_options(dpi, size, style)
     outputs = list(out or [])

@@ -148,6 +148,25 @@ AllowImportOption = Annotated[
         "project's code, from the current directory. Repeatable.",
     ),
 ]
+ParamOption = Annotated[
+    str,
+    typer.Option(
+        "--param",
+        metavar="lr|momentum|weight_decay",
+        help="The optimizer value drawn beside the LR, as vis_scheduler.py's -p: momentum (as --momentum), or "
+        "weight_decay where the framework's schedulers change it (mmengine's param_name='weight_decay'). "
+        "(default: lr)",
+        show_default=False,
+    ),
+]
+AllowExecOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-exec",
+        help="Read an OpenMMLab/mmengine Python config (config.py): RUNS the file and its _base_ files with "
+        "mmengine's Config.fromfile, as OpenMMLab's tools do; --set then works as their --cfg-options.",
+    ),
+]
 AllowEnvOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -243,6 +262,7 @@ FILE_OPTIONS: dict[str, Any] = {
     "config_dir": ConfigDirOption,
     "config_name": ConfigNameOption,
     "allow_import": AllowImportOption,
+    "allow_exec": AllowExecOption,
     "allow_env": AllowEnvOption,
     "dialect": DialectOption,
     "explain": ExplainOption,
@@ -321,6 +341,7 @@ FLAGS: dict[str, str] = {
     "x": "--x",
     "y": "--y",
     "allow_import": "--allow-import",
+    "allow_exec": "--allow-exec",
     "allow_env": "--allow-env",
     "dialect": "--dialect",
     "config_dir": "--config-dir",

@@ -48,7 +48,15 @@ def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunC
             dialect=dialect,
         )
     else:
-        layer = load_file(source, key, sets=sets, allow_import=allow, allow_env=env, dialect=dialect)
+        layer = load_file(
+            source,
+            key,
+            sets=sets,
+            allow_import=allow,
+            allow_env=env,
+            dialect=dialect,
+            allow_exec=bool(options.get("allow_exec")),
+        )
     return build_run(merge(layer, from_flags(flag_values(options))))
 
 

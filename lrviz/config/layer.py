@@ -33,6 +33,7 @@ RUN_OPTIONS: dict[str, KeyPath] = {
     "metrics": ("metrics",),
     "label": ("label",),
     "title": ("title",),
+    "param": ("param",),  # the second series recorded beside the LR: weight_decay (mmengine's schedulers)
 }
 
 # ---------------------------------------------------------------------------

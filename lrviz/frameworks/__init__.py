@@ -29,10 +29,11 @@ def adapters() -> tuple[Adapter, ...]:
     from lrviz.frameworks import refused
     from lrviz.frameworks.deepspeed import DeepSpeed
     from lrviz.frameworks.hf import HuggingFace
+    from lrviz.frameworks.mmengine import MMEngine
     from lrviz.frameworks.timm import Timm
     from lrviz.frameworks.torch import Torch
 
-    return (Torch(), HuggingFace(), Timm(), DeepSpeed(), *refused.ADAPTERS)
+    return (Torch(), HuggingFace(), Timm(), DeepSpeed(), MMEngine(), *refused.ADAPTERS)
 
 
 def __getattr__(name: str) -> Any:

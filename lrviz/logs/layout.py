@@ -67,6 +67,7 @@ def detect(path: Path) -> str | None:
             (path / "vis_data" / "scalars.json").is_file()
             or (path / "scalars.json").is_file()
             and (path.name == "vis_data")
+            or any(path.glob("*/vis_data/scalars.json"))  # a work_dir: one <timestamp>/ folder per run
         ):
             return "mmengine"
         if (path / "results.csv").is_file() and _ultralytics_csv(path / "results.csv"):

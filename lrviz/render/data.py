@@ -34,7 +34,7 @@ def write_csv(curve: Curve, out: IO[bytes]) -> None:
     per_step = curve.steps_per_epoch > 1
     header = [curve.run.unit, *(["step"] if per_step else []), *_columns(curve, "lr")]
     if curve.momenta is not None:
-        header += _columns(curve, "momentum")
+        header += _columns(curve, curve.second)
     if curve.resumed is not None:
         header += _columns(curve, "lr_resumed")
     header.append("restart")

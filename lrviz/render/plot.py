@@ -215,10 +215,10 @@ def build_figure(
                     linestyle=":",
                     linewidth=1.2,
                     color=f"C{len(curve.lrs) + g}",
-                    label="momentum" + (f" ({names[g]})" if len(curve.momenta) > 1 else ""),
+                    label=curve.second.replace("_", " ") + (f" ({names[g]})" if len(curve.momenta) > 1 else ""),
                     gid="momentum",
                 )
-            twin.set_ylabel("momentum")
+            twin.set_ylabel(curve.second.replace("_", " "))
             h2, l2 = twin.get_legend_handles_labels()
             handles, labels = handles + h2, labels + l2
         legend = None

@@ -96,7 +96,7 @@ def build_table(curve: Curve, every: int | None = None, *, ascii: bool = False) 
         table.add_column(Text(f"lr {name}") if multi else "lr", justify="right")
     if curve.momenta is not None:
         for name in curve.group_names:
-            table.add_column(Text(f"momentum {name}") if multi else "momentum", justify="right")
+            table.add_column(Text(f"{curve.second} {name}") if multi else curve.second, justify="right")
     table.add_column("")
     restarts, milestones, reductions = set(curve.restarts), set(curve.milestones), set(curve.reductions)
     pick = 1 if ascii else 0

@@ -43,7 +43,7 @@ def record(path: Path) -> list[str]:
     os.chdir(CONFIGS)
     try:
         try:
-            layer = load_file(rel)
+            layer = load_file(rel, allow_exec=rel.suffix == ".py")  # mmengine configs are programs
             try:
                 run = build_run(layer)
             except LrvizError as exc:

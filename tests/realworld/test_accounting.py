@@ -44,7 +44,12 @@ def test_every_framework_document_accounts_for_each_key() -> None:
             if line.startswith(("read:", "no effect on the LR:", "unknown to lrviz (not read):")):
                 value = line.split(": ", 1)[1]
                 listed += [] if value == "(none)" else value.split(", ")
-        data, _ = read_document(CONFIGS / key)
+        if key.endswith(".py"):  # an mmengine config: its document is what mmengine's Config.fromfile makes
+            from lrviz.frameworks.mmengine import document
+
+            data = document.load(CONFIGS / key, ())
+        else:
+            data, _ = read_document(CONFIGS / key)
         assert sorted(listed) == sorted(str(k) for k in data), key
         checked += 1
     assert checked >= 25

@@ -268,8 +268,22 @@ CASES: list[Case] = [
     Case(
         "llm_xtuner/xtuner_qwen_1_8b_qlora_alpaca_e3.py",
         "render {file}",
-        Refusal(("a Python config", "lrviz does not run config files")),
-        "a Python config, never a YAML error",
+        Refusal(("mmengine Python config is a program", "--allow-exec")),
+        "an mmengine Python config is run only when asked (tests/frameworks/mmengine reads it with --allow-exec)",
+    ),
+    *(
+        Case(
+            f"other_frameworks/{name}",
+            "render {file}",
+            Refusal(("mmengine Python config is a program", "--allow-exec")),
+            "an mmengine Python config is run only when asked (tests/frameworks/mmengine reads it with --allow-exec)",
+        )
+        for name in (
+            "mmdet_schedule_1x_param_scheduler.py",
+            "mmpretrain_bs256_200e_coslr_warmup.py",
+            "mmpretrain_bs256_epochstep.py",
+            "mmseg_schedule_160k_lr_config_poly.py",
+        )
     ),
     *(
         Case(
@@ -278,14 +292,7 @@ CASES: list[Case] = [
             Refusal(("a Python config", "lrviz does not run config files")),
             "a Python config, never a YAML error",
         )
-        for name in (
-            "mmdet_schedule_1x_param_scheduler.py",
-            "mmpretrain_bs256_200e_coslr_warmup.py",
-            "mmpretrain_bs256_epochstep.py",
-            "mmseg_schedule_160k_lr_config_poly.py",
-            "nanogpt_train_gpt2_config.py",
-            "yolox_s_exp.py",
-        )
+        for name in ("nanogpt_train_gpt2_config.py", "yolox_s_exp.py")
     ),
     Case("other_frameworks/torchtitan_llama3_8b.toml", "render {file}", Refusal(("a TOML config",)), "TOML named"),
     Case(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.config.layer import Layer
+from lrviz.errors import ConfigError
 from lrviz.frameworks.base import STRONG, Adapter, Evidence, Progress
 from lrviz.frameworks.torch import classes, document, training
 from lrviz.keys import KeyPath
@@ -57,6 +58,12 @@ class Torch(Adapter):
 
     def build(self, layer: Layer) -> RunConfig:
         from lrviz.frameworks.torch.build import build_run
+
+        if layer.data.get("param") is not None:  # a run option only some frameworks' schedulers serve
+            raise ConfigError(
+                f"{layer.at(('param',))}: PyTorch's schedulers change the LR (and momentum, with OneCycleLR and "
+                f"CyclicLR), never {layer.data['param']}"
+            )
 
         return build_run(layer)
 
