@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-from lrviz import api
 from lrviz.cli._platform import may_fork
 from lrviz.cli._targets import _batch_targets, _inputs
 from lrviz.cli.logs import (
@@ -209,6 +208,7 @@ def compare_command(
     Columns and legend entries are named by each file's `label:` key, or its stem. Differences
     are measured against the first config.
     """
+    from lrviz import api  # the API (and what it imports) off the --help path
     from lrviz.cli._torch import simulate
     from lrviz.comparison import CURVES
     from lrviz.summary import append_step_summary, curves_table
@@ -299,6 +299,7 @@ def check_command(
     Expectations come from the YAML's `expect:` mapping (final_lr_below, lr_never_above,
     restarts) and from the flags, which override it.
     """
+    from lrviz import api  # the API (and what it imports) off the --help path
     from lrviz.cli._torch import simulate
     from lrviz.comparison import CURVES, load_baseline
     from lrviz.config import parse_expectations
@@ -377,6 +378,8 @@ def code_command(
     options: dict[str, Any] | None = None,
 ) -> None:
     """Print the code that builds exactly this optimizer and scheduler, and its loop (PyTorch, transformers or timm)."""
+    from lrviz import api  # the API (and what it imports) off the --help path
+
     options = options or {}
     (source,) = _one_source(config, options)
     print(api.code(_read(source, key, options)), end="")

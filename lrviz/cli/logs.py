@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lrviz import api
 from lrviz.cli.sources import _read, _sources
-from lrviz.comparison import Tolerance
 from lrviz.errors import ConfigError
 
 
 def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None) -> Any:
+    from lrviz import api
+
     return api.read_log(path, x=x, y=y, run=run)
 
 
@@ -80,6 +80,9 @@ def _against_log(
     found: list[tuple[str | None, str]] | None = None,
 ) -> list[str]:
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
+    from lrviz import api
+    from lrviz.comparison import Tolerance
+
     report = api.check(curve, against=log, tolerance=Tolerance.for_log(log, rtol, atol)).log
     assert report is not None  # checked against a log, the report holds its comparison
     for line in report.describe():

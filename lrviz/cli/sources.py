@@ -10,7 +10,6 @@ from lrviz.cli.options import flag_values
 from lrviz.config import from_flags, merge
 from lrviz.errors import ConfigError
 from lrviz.model import RunConfig
-from lrviz.reading import build_run, load_composed, load_file
 
 
 def _sources(files: Sequence[Path] | None, options: dict[str, Any]) -> list[Path | None]:
@@ -33,6 +32,8 @@ def _name(source: Path | None, options: dict[str, Any]) -> Path:
 
 def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
     """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
+    from lrviz.reading import build_run, load_composed, load_file  # off the --help path
+
     sets = tuple(options.get("set") or ())
     allow = tuple(options.get("allow_import") or ())
     env = tuple(options.get("allow_env") or ())

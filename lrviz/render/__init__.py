@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from lrviz.comparison.curves import Comparison
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
 from lrviz.output import AtomicWriter, check_targets
 from lrviz.render.options import (
     DEFAULT_DPI as DEFAULT_DPI,
 )
+
+if TYPE_CHECKING:  # the comparing package (and the log readers it holds) stays off the --help path
+    from lrviz.comparison.curves import Comparison
 from lrviz.render.options import (
     DEFAULT_SIZE as DEFAULT_SIZE,
 )
