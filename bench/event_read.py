@@ -24,7 +24,7 @@ import resource, sys, time, tracemalloc
 from pathlib import Path
 import tensorboard.backend.event_processing.event_file_loader  # the baseline imports this too
 if sys.argv[2] == "read":
-    from lrviz.runlog import read_log
+    from lrviz.logs import read_log
     if sys.argv[3] == "traced":
         tracemalloc.start()
     start = time.perf_counter()

@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from lrviz.actual import compare_log
+from lrviz.comparison import compare_log
 from lrviz.engine import simulate
+from lrviz.logs import read_log
 from lrviz.reading import build_run, from_document
-from lrviz.runlog import read_log
 
 
 def main() -> None:

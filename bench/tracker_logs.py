@@ -29,9 +29,9 @@ import warnings
 import zlib
 from pathlib import Path
 
-from lrviz.actual import compare_log
 from lrviz.api import simulate
-from lrviz.runlog import read_log
+from lrviz.comparison import compare_log
+from lrviz.logs import read_log
 
 
 def cosine(n: int) -> list[float]:

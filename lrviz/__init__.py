@@ -22,7 +22,20 @@ from lrviz._version import __version__
 from lrviz.errors import ConfigError, LrvizError, OutputError, ScheduleError
 
 if TYPE_CHECKING:
-    from lrviz.api import check, code, compare, diagnose, explain, load, plan_restarts, plot, simulate
+    from lrviz.api import (
+        check,
+        code,
+        compare,
+        diagnose,
+        explain,
+        load,
+        plan_restarts,
+        plot,
+        read_log,
+        save,
+        simulate,
+        watch,
+    )
     from lrviz.model import Curve, Finding, Run
 
 __all__ = [
@@ -42,13 +55,30 @@ __all__ = [
     "load",
     "plan_restarts",
     "plot",
+    "read_log",
+    "save",
     "simulate",
+    "watch",
 ]
 
 #: Where each lazily imported name lives.
 _HOME = {
     **dict.fromkeys(
-        ("check", "code", "compare", "diagnose", "explain", "load", "plan_restarts", "plot", "simulate"), "lrviz.api"
+        (
+            "check",
+            "code",
+            "compare",
+            "diagnose",
+            "explain",
+            "load",
+            "plan_restarts",
+            "plot",
+            "read_log",
+            "save",
+            "simulate",
+            "watch",
+        ),
+        "lrviz.api",
     ),
     **dict.fromkeys(("Curve", "Finding", "Run"), "lrviz.model"),
 }

@@ -1,7 +1,7 @@
-"""The Python API: load a run, step it, look at it, compare and check it.
+"""The Python API: load a run, step it, look at it, save it, compare and check it.
 
-Everything the ``lrviz`` command does is one of these calls; the command adds
-flags, printing and exit codes. In a notebook::
+Everything the ``lrviz`` command does is one of these calls; the command adds flags,
+printing and exit codes. In a notebook::
 
     import lrviz
     from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts
@@ -10,280 +10,234 @@ flags, printing and exit codes. In a notebook::
     curve                      # shows itself: a small chart and the summary
     curve.restart_epochs       # [5, 15]
     fig = lrviz.plot(curve)    # a matplotlib Figure
+    lrviz.save(curve, "lr.png", "lr.csv")
+    lrviz.check("train.yaml", against="runs/exp1").ok
+
+``load``, ``simulate``, ``explain`` and ``diagnose`` live in ``lrviz.simulation`` (the guard
+builds its plan there too); the run options they take are ``RunOptions``, the one table
+(``lrviz.config.layer.RUN_OPTIONS``) as typed keywords.
 
 Nothing here changes the calling process: no forking, no ``os._exit``, no
-writes into torch's caches, no replaced warning handler.
+writes into torch's caches, no replaced warning handler. torch and matplotlib are
+imported when a run is stepped or a figure drawn.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
-from lrviz.config import Layer, from_flags
-from lrviz.config.layer import RUN_OPTIONS
+from lrviz.comparison import (
+    CURVES,
+    Baseline,
+    CheckReport,
+    Comparison,
+    Tolerance,
+    against_baseline,
+    check_expectations,
+    compare_log,
+    describe,
+    load_baseline,
+)
+from lrviz.comparison import compare as align
+from lrviz.comparison.replan import with_plateau_diagnosis
+from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError
-from lrviz.keys import KeyPath
-from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
+from lrviz.guard import WatchResult
+from lrviz.guard import watch as follow
+from lrviz.logs import RunLog
+from lrviz.logs import read_log as read
+from lrviz.model import Curve, Finding
+from lrviz.plan import Candidate
+from lrviz.plan import plan_restarts as plan
+from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, write_comparison, write_outputs
+from lrviz.simulation import RunOptions, SchedulerFactory, Source, diagnose, explain, load, run_of, simulate
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from typing_extensions import Unpack
 
-    from lrviz.comparison import Comparison
-    from lrviz.plan import Candidate
+__all__ = [
+    "RunOptions",
+    "SchedulerFactory",
+    "Source",
+    "check",
+    "code",
+    "compare",
+    "diagnose",
+    "explain",
+    "load",
+    "plan_restarts",
+    "plot",
+    "read_log",
+    "save",
+    "simulate",
+    "watch",
+]
 
-#: What ``simulate``, ``compare``, ``check`` and ``code`` accept: a run from ``load``, a config
-#: file's path, a mapping shaped like one, or (``simulate``) a callable ``optimizer -> scheduler``.
-Source = Union[RunConfig, str, "os.PathLike[str]", Mapping[str, Any]]
-SchedulerFactory = Callable[[Any], Any]
-
-
-def load(
-    source: str | os.PathLike[str] | Mapping[str, Any],
-    *,
-    key: str | None = None,
-    overrides: Mapping[str, Any] | Iterable[str] | None = None,
-    dialect: str | None = None,
-    allow_exec: bool = False,
-    **options: Any,
-) -> RunConfig:
-    """A validated run from a config file (YAML or JSON) or a mapping shaped like one.
-
-    ``allow_exec`` lets an OpenMMLab/mmengine Python config (``config.py``) be read: that RUNS
-    the file and its ``_base_`` files (mmengine's ``Config.fromfile``); ``overrides`` are then
-    mmengine's ``--cfg-options``.
-
-    ``key`` picks the scheduler node in a larger training config (``"model.scheduler"``).
-    ``dialect`` names the framework the file is for (``"hf"``, ``"axolotl"``, ``"timm"``, ...) when its
-    keys do not say so clearly enough (``lrviz.frameworks.dialect_names()`` lists them).
-    ``overrides`` set keys of the document before it is read, as dotted paths:
-    ``{"trainer.max_epochs": 100}`` or ``["trainer.max_epochs=100"]``. Keyword
-    ``options`` set the run itself, as the command's flags do: ``epochs``, ``steps_per_epoch``,
-    ``interval``, ``lr``, ``optimizer``, ``warmup``, ``warmup_start_factor``, ``dataset_size``,
-    ``batch_size``, ``grad_accum``, ``world_size``, ``accelerate_processes``, ``split_batches``,
-    ``metrics``, ``label``, ``title``, ``param`` (``"weight_decay"``: record the weight decay mmengine's
-    schedulers set, in ``Curve.momenta``, named by ``Curve.second``) (``lrviz.config.layer.RUN_OPTIONS``).
-
-    Raises ``lrviz.ConfigError`` naming the file, line and key of anything invalid.
-    """
-    from lrviz.config import merge
-    from lrviz.config.interpolation import needs_resolution, resolve
-    from lrviz.errors import render_options
-    from lrviz.reading import build_run, from_document, load_file
-
-    sets = _dotlist(overrides)
-    over = _options_layer(options)
-    if isinstance(source, Mapping):
-        data = dict(source)
-        from lrviz.budget import nesting
-
-        nesting(data, "<config>")
-        if sets or needs_resolution(data):
-            data = resolve(data, sets, "<config>", {})
-        layer = from_document(data, "<config>", key, dialect=dialect)
-    else:
-        layer = load_file(Path(source), key, sets=sets, dialect=dialect, allow_exec=allow_exec)
-    run = build_run(layer if over is None else merge(layer, over))
-    # notes name keys for library users (the command line spells them as its flags)
-    return dataclasses.replace(run, notes=tuple(render_options(n) for n in run.notes))
-
-
-def simulate(
-    source: Source | SchedulerFactory,
-    *,
-    key: str | None = None,
-    overrides: Mapping[str, Any] | Iterable[str] | None = None,
-    momentum: bool = False,
-    resume_at: int | None = None,
-    **options: Any,
-) -> Curve:
-    """Step the real scheduler exactly as a training loop does and return its ``Curve``.
-
-    ``source`` is a run from ``load``, a config path or mapping (``key``, ``overrides`` and
-    the run ``options`` as for ``load``), or a callable that builds a scheduler for the
-    optimizer it is given (``lambda opt: MyWarmupCosine(opt, ...)``): any ``LRScheduler``
-    subclass, stepped once per epoch, or once per optimizer step with
-    ``interval="step"`` and ``steps_per_epoch``. ``optimizer`` and ``lr`` set the dummy
-    optimizer (``"AdamW"``, ``3e-4``; default SGD with lr 0.1).
-
-    ``momentum`` also records momentum (or Adam's beta1); ``resume_at`` also simulates a
-    checkpoint saved and loaded at that epoch (``curve.resumed``). The curve's
-    ``findings`` hold the diagnostics the ``lrviz`` command prints as warnings.
-    """
-    from lrviz import frameworks
-
-    if callable(source) and not isinstance(source, RunConfig | Mapping | str | os.PathLike):
-        return _simulate_factory(source, momentum=momentum, **options)
-    run = _run_of(source, key=key, overrides=overrides, options=options)
-    adapter = frameworks.for_run(run)
-    curve = adapter.simulate(run, momentum=momentum)
-    if resume_at is not None:
-        curve = dataclasses.replace(curve, resume_at=resume_at, resumed=adapter.simulate_resume(run, resume_at))
-    return dataclasses.replace(curve, findings=tuple(diagnose(curve)))
-
-
-def explain(source: Source, *, key: str | None = None, dialect: str | None = None, **options: Any) -> list[str]:
-    """Where every number of the run came from, which dialect was read and why, and what was done with each key.
-
-    The lines ``lrviz render --explain`` prints: the dialect and the keys that decided it, the keys
-    read, those that do not affect the LR and those lrviz does not know (framework files), then
-    each value with its ``file:line key``, flag or default, and the step arithmetic.
-    """
-    from lrviz.reading import explain as lines
-
-    run = source if isinstance(source, RunConfig) else load(source, key=key, dialect=dialect, **options)
-    return lines(run)
-
-
-def diagnose(curve: Curve) -> list[Finding]:
-    """The pitfalls lrviz sees in a run and its curve (the command's ``warning:`` lines)."""
-    from lrviz.diagnostics import check_curve, run_findings
-
-    if _is_custom(curve.run.scheduler):
-        return []
-    return [*run_findings(curve.run), *check_curve(curve)]
+PathLike = str | os.PathLike[str]
 
 
 def plot(
-    curves: Curve | Sequence[Curve],
+    curves: Curve | Comparison | Sequence[Curve],
     *,
     labels: Sequence[str] | None = None,
     log_y: bool = False,
     title: str | None = None,
     momentum: bool = False,
+    style: str = DEFAULT_STYLE,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] = DEFAULT_SIZE,
 ) -> Figure:
-    """A matplotlib ``Figure`` of one curve, or of several overlaid (labelled by ``labels``).
+    """A matplotlib ``Figure`` of one curve, or of several overlaid (a ``Comparison`` or a list).
 
-    The figure is built on the Agg canvas, without pyplot: show it in a notebook by
-    leaving it as a cell's value, or save it with ``fig.savefig("lr.png")``.
+    ``style`` is ``"light"`` or ``"dark"``; ``dpi`` and ``size`` (inches) as the command's
+    ``--dpi``/``--size``. Nothing is shown or saved: Jupyter displays the figure when it is a
+    cell's value; ``lrviz.save`` writes files.
     """
     from lrviz.render.plot import build_compare_figure, build_figure
 
+    look: dict[str, Any] = {"log_y": log_y, "title": title, "style": style, "dpi": dpi, "size": size}
     if isinstance(curves, Curve):
-        return build_figure(curves, log_y=log_y, title=title, momentum=momentum)
-    return build_compare_figure(compare(list(curves), labels=labels), log_y=log_y, title=title)
+        return build_figure(curves, momentum=momentum, **look)
+    cmp = curves if isinstance(curves, Comparison) else compare(list(curves), labels=labels)
+    return build_compare_figure(cmp, **look)
 
 
-def compare(sources: Sequence[Curve | Source], *, labels: Sequence[str] | None = None, **options: Any) -> Comparison:
+def save(
+    curve_or_comparison: Curve | Comparison,
+    *paths: PathLike,
+    log_y: bool = False,
+    title: str | None = None,
+    momentum: bool = False,
+    style: str = DEFAULT_STYLE,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] = DEFAULT_SIZE,
+) -> list[Path]:
+    """Write a curve or a comparison to every path; the suffix picks the format (.png .svg .pdf .csv .json).
+
+    All files appear together or, on any failure, none does (nothing is half written or replaced).
+    A curve's JSON is lrviz's one layout (docs/curve-json.md), which ``check(baseline=...)`` reads.
+    """
+    from lrviz.render import check_outputs
+
+    targets = [Path(p) for p in paths]
+    if not targets:
+        raise ConfigError("paths: name at least one file to write (curve.png, curve.csv, ...)")
+    check_outputs(targets, "paths")
+    look: dict[str, Any] = {"log_y": log_y, "title": title, "style": style, "dpi": dpi, "size": size}
+    if isinstance(curve_or_comparison, Comparison):
+        write_comparison(curve_or_comparison, targets, **look)
+        return targets
+    return write_outputs(curve_or_comparison, targets, momentum=momentum, **look)
+
+
+def compare(
+    sources: Sequence[Curve | Source],
+    *,
+    labels: Sequence[str] | None = None,
+    tolerance: Tolerance = CURVES,
+    **options: Unpack[RunOptions],
+) -> Comparison:
     """Several schedules aligned on one epoch axis, with where and how much they differ from the first."""
-    from lrviz.comparison import compare as align
-
     curves = [s if isinstance(s, Curve) else simulate(s, **options) for s in sources]
     names = list(labels) if labels is not None else [c.run.label for c in curves]
     if len(names) != len(curves):
         raise ConfigError(f"labels: {len(names)} labels for {len(curves)} schedules")
-    return align(curves, names)
+    return align(curves, names, tolerance=tolerance)
 
 
 def check(
     source: Curve | Source,
     *,
-    baseline: str | os.PathLike[str] | None = None,
+    baseline: PathLike | Baseline | None = None,
     expect: Mapping[str, Any] | None = None,
-    rtol: float = 1e-9,
-    atol: float = 0.0,
-) -> list[str]:
-    """What fails about a schedule: against a baseline CSV lrviz wrote, and ``expect`` (plus the config's).
+    against: PathLike | RunLog | None = None,
+    tolerance: Tolerance | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    run: str | None = None,
+    complete: bool = False,
+    **options: Unpack[RunOptions],
+) -> CheckReport:
+    """What fails about a schedule: against a baseline lrviz wrote, ``expect`` (plus the config's), and a run's log.
 
-    ``expect`` takes ``final_lr_below``, ``lr_never_above`` and ``restarts``. An empty list
-    means every check passed.
+    ``baseline`` is a path or a ``Baseline`` already read (``load_baseline``). ``expect`` takes
+    ``final_lr_below``, ``lr_never_above`` and ``restarts``. ``against`` is a run's
+    log (any format ``read_log`` reads, with ``x``, ``y``, ``run`` as there) or a ``RunLog``;
+    ``complete=True`` also fails a log that ends before the plan. ``tolerance`` defaults to
+    ``CURVES`` against the baseline and ``Tolerance.for_log`` against the log. The report is
+    ``ok`` when every check passed; its ``findings`` say what failed, one line each.
     """
-    from lrviz.checks import against_baseline, check_expectations, read_baseline
-    from lrviz.config import parse_expectations
-
-    curve = source if isinstance(source, Curve) else simulate(source)
+    curve = source if isinstance(source, Curve) else simulate(source, **options)
     wanted = {**curve.run.expect, **parse_expectations(expect, "expect")}
-    failures = check_expectations(curve, wanted)
+    findings = [Finding("expectation", line) for line in check_expectations(curve, wanted)]
+    difference = None
     if baseline is not None:
-        epochs, values = read_baseline(Path(baseline))
-        mismatch = against_baseline(curve, values, epochs, rtol, atol)
-        if mismatch is not None:
-            failures.insert(0, f"{baseline}: {mismatch.describe()}")
-    return failures
+        base = baseline if isinstance(baseline, Baseline) else load_baseline(Path(baseline))
+        difference = against_baseline(curve, base.values, base.epochs, tolerance or CURVES)
+        if difference is not None:
+            findings.insert(0, Finding("baseline", f"{base.source}: {describe(difference)}"))
+    report = None
+    if against is not None:
+        log = against if isinstance(against, RunLog) else read(Path(against), x=x, y=y, run=run)
+        tol = tolerance or Tolerance.for_log(log)
+        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol, complete=complete)
+        report = with_plateau_diagnosis(report, curve.run, log, tol)
+        if not report.ok:
+            found = report.diagnoses or (Finding("log_mismatch", report.describe()[0]),)
+            findings += [Finding(f.code, f"{log.source}: {f.message}", f.data) for f in found]
+    return CheckReport(tuple(findings), difference, report)
+
+
+def read_log(
+    path: PathLike,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    group: str | None = None,
+    convention: str | None = None,
+    run: str | None = None,
+) -> RunLog:
+    """The LRs a run logged (trainer_state.json, Lightning's metrics.csv, TensorBoard, MLflow, W&B, CSV, ...),
+    on lrviz's step convention: point k is the LR optimizer step k used (``lrviz.logs.read_log``)."""
+    return read(Path(path), x=x, y=y, group=group, convention=convention, run=run)
+
+
+def watch(
+    path: PathLike,
+    plan: Curve | Source,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    run: str | None = None,
+    tolerance: Tolerance | None = None,
+    poll: float = 1.0,
+    idle: float | None = 600.0,
+    once: bool = False,
+    stop_at_verdict: bool = True,
+) -> WatchResult:
+    """Follow a growing log and hold each new logged LR against the plan until a verdict, the plan's end,
+    ``idle`` seconds without a new step, or one read (``once``); ``lrviz.guard.watch`` does the work."""
+    curve = plan if isinstance(plan, Curve) else simulate(plan)
+    rtol, atol = (None, 0.0) if tolerance is None else (tolerance.rtol, tolerance.atol)
+    return follow(
+        Path(path), curve, x=x, y=y, run=run, rtol=rtol, atol=atol, poll=poll, idle=idle, once=once,
+        stop_at_verdict=stop_at_verdict,
+    )  # fmt: skip
 
 
 def plan_restarts(
     epochs: int, *, t_0: int | None = None, t_mult: int | None = None, max_cycles: int | None = None
 ) -> list[Candidate]:
     """The (T_0, T_mult) of CosineAnnealingWarmRestarts whose last cycle ends exactly at ``epochs``, useful first."""
-    from lrviz.plan import plan_restarts as plan
-
     return plan(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles, useful_first=True)
 
 
-def code(source: Source) -> str:
-    """The PyTorch code that builds exactly this optimizer and scheduler and steps it as lrviz does."""
+def code(source: Source, *, key: str | None = None, **options: Unpack[RunOptions]) -> str:
+    """The code that builds exactly this optimizer and scheduler with its framework and steps it as lrviz does."""
     from lrviz.codegen import pytorch_snippet
 
-    return pytorch_snippet(_run_of(source))
-
-
-# ---------------------------------------------------------------------------
-
-
-def _run_of(
-    source: Source,
-    *,
-    key: str | None = None,
-    overrides: Mapping[str, Any] | Iterable[str] | None = None,
-    options: Mapping[str, Any] | None = None,
-) -> RunConfig:
-    if isinstance(source, RunConfig):
-        if key or overrides or options:
-            raise ConfigError("key, overrides and run options apply to a config, not to a run from load()")
-        return source
-    return load(source, key=key, overrides=overrides, **dict(options or {}))
-
-
-def _options_layer(options: Mapping[str, Any]) -> Layer | None:
-    values: dict[KeyPath, tuple[str, Any]] = {}
-    for name, value in options.items():
-        if name not in RUN_OPTIONS:
-            from lrviz.schedules import suggest
-
-            raise TypeError(f"unexpected keyword argument {name!r}{suggest(name, list(RUN_OPTIONS))}")
-        if value is not None:
-            values[RUN_OPTIONS[name]] = (name, value)
-    return from_flags(values) if values else None
-
-
-def _dotlist(overrides: Mapping[str, Any] | Iterable[str] | None) -> list[str]:
-    """Overrides as OmegaConf's dotlist: ``{"a.b": 1}`` or ``["a.b=1"]`` -> ``["a.b=1"]`` (values as YAML)."""
-    if not overrides:
-        return []
-    if isinstance(overrides, Mapping):
-        import json
-
-        return [f"{k}={json.dumps(v)}" for k, v in overrides.items()]
-    return [str(item) for item in overrides]
-
-
-def _is_custom(node: SchedulerConfig) -> bool:
-    return any(n.custom for n in node.walk())
-
-
-def _simulate_factory(factory: SchedulerFactory, *, momentum: bool, **options: Any) -> Curve:
-    """Step a scheduler the user built: any object with ``step()``, made for lrviz's dummy optimizer."""
-    import lrviz.engine as engine
-
-    built: list[Any] = []
-
-    def build(optimizer: Any) -> Any:
-        scheduler = factory(optimizer)
-        built.append(scheduler)
-        return scheduler
-
-    placeholder = {"scheduler": {"name": "ConstantLR", "factor": 1.0, "total_iters": 1}}
-    _options_layer(options)  # unknown keywords first
-    if "epochs" not in options:
-        raise ConfigError("epochs: give the number of epochs to step a scheduler you built")
-    run = load(placeholder, **{"interval": "epoch", **options})
-    curve = engine.simulate(run, momentum=momentum, factory=build)
-    name = type(built[0]).__name__ if built else "scheduler"
-    custom = dataclasses.replace(
-        run, scheduler=SchedulerConfig(name, {}, custom=True), label=options.get("label") or name
-    )
-    return dataclasses.replace(curve, run=custom)
+    return pytorch_snippet(run_of(source, key=key, options=dict(options)))

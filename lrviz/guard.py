@@ -5,7 +5,7 @@ an instance of whichever of the two frameworks' base classes the training script
 imported, so ``isinstance(guard, TrainerCallback)`` holds and nothing is imported here),
 and ``guard.observe(step, optimizer)`` serves any other loop. ``LiveCheck`` is the engine
 behind it and behind ``lrviz watch``: it keeps the logged points, and on the first LR
-beyond the tolerance it runs ``lrviz.actual.compare_log`` (the same comparison and the same
+beyond the tolerance it runs ``lrviz.comparison.compare_log`` (the same comparison and the same
 diagnoses as ``lrviz check``) over what it has seen, until a diagnosis names the bug or
 ``patience`` more steps pass.
 
@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lrviz.actual import RTOL, Diagnosis, LogReport, compare_log
+from lrviz.comparison import LOG, LogReport, Tolerance, compare_log
 from lrviz.errors import ConfigError
-from lrviz.model import Curve, RunConfig
-from lrviz.runlog import CONVENTIONS, LogSeries, RunLog
+from lrviz.logs import CONVENTIONS, LogSeries, RunLog, read_log
+from lrviz.logs.layout import locate
+from lrviz.model import Curve, Finding, RunConfig
+from lrviz.simulation import simulate
 
 #: Consecutive observed steps a diagnosis must hold before the guard acts on it: a few points fit more
 #: than one pattern (a linear warmup 4x slower is also the plan scaled by 1/4 until the warmup ends).
@@ -51,13 +53,13 @@ class Verdict:
     decided_at: int  # the optimizer step at which the guard decided
     planned: float | None
     logged: float
-    diagnoses: tuple[Diagnosis, ...]
+    diagnoses: tuple[Finding, ...]
     report: LogReport
 
     @property
     def kind(self) -> str | None:
         """The first diagnosis' kind (``faster``, ``per_epoch``, ...), or None when no known pattern fits."""
-        return self.diagnoses[0].kind if self.diagnoses else None
+        return self.diagnoses[0].code if self.diagnoses else None
 
     @property
     def message(self) -> str:
@@ -79,7 +81,7 @@ class LiveCheck:
         self,
         plan: Curve | Sequence[float],
         *,
-        rtol: float = RTOL,
+        rtol: float = LOG.rtol,
         atol: float = 0.0,
         patience: int = PATIENCE,
         confirm: int = CONFIRM,
@@ -167,10 +169,12 @@ class LiveCheck:
             tuple(LogSeries(f"pg{g}", self._steps, v) for g, v in enumerate(self._values)),
         )
         try:
-            report = compare_log(self._plan, log, rtol=self.rtol, atol=self.atol)
+            report = compare_log(self._plan, log, tolerance=Tolerance(self.rtol, self.atol))
         except ConfigError:  # every observed step lies outside the plan
-            report = LogReport(self.source, "live", "lrviz", self.plan_steps, self.rtol, self.atol, False, ())
-        found = tuple(d for d in report.diagnoses if d.kind not in _NOT_YET)
+            report = LogReport(
+                self.source, "live", "lrviz", self.plan_steps, Tolerance(self.rtol, self.atol), False, ()
+            )
+        found = tuple(d for d in report.diagnoses if d.code not in _NOT_YET)
         names = tuple(d.message for d in found)
         streak = self._streak[1] + 1 if names == self._streak[0] else 1
         self._streak = (names, streak)
@@ -190,8 +194,6 @@ def _plan_of(plan: Any, options: Mapping[str, Any]) -> Curve | list[float] | Non
     if plan is None or isinstance(plan, Curve):
         return plan
     if isinstance(plan, RunConfig | str | os.PathLike | Mapping):
-        from lrviz.api import simulate
-
         return simulate(plan, **options)
     if isinstance(plan, Sequence):
         return [float(v) for v in plan]
@@ -203,8 +205,6 @@ def _plan_of(plan: Any, options: Mapping[str, Any]) -> Curve | list[float] | Non
 def hf_plan(args: Any, max_steps: int) -> Curve:
     """The plan a transformers ``Trainer`` follows, from its ``TrainingArguments`` and the optimizer steps it
     computed from its dataloader (``state.max_steps``); the warmup from ``args.get_warmup_steps`` itself."""
-    from lrviz.api import simulate
-
     kind = getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)
     doc: dict[str, Any] = {
         "lr_scheduler_type": str(kind),
@@ -240,7 +240,7 @@ class LRGuard:
         plan: Any = None,
         *,
         on_mismatch: str = "warn",
-        rtol: float = RTOL,
+        rtol: float = LOG.rtol,
         atol: float = 0.0,
         patience: int = PATIENCE,
         confirm: int = CONFIRM,
@@ -378,14 +378,10 @@ def watch(
     """
     import time
 
-    from lrviz.logs.layout import locate
-    from lrviz.logs.precision import relative_precision
-    from lrviz.runlog import read_log
-
     check: LiveCheck | None = None
     last_growth = time.monotonic()
     last_error: ConfigError | None = None
-    tolerance = rtol if rtol is not None else RTOL
+    tolerance = rtol if rtol is not None else LOG.rtol
     target: Path | None = None  # a run directory's log, once it has one (logs.layout.locate)
     while True:
         target = target or locate(path)
@@ -398,8 +394,7 @@ def watch(
             log, last_error = None, exc
         if log is not None:
             if check is None:
-                written = relative_precision(log) if rtol is None else None
-                tolerance = rtol if rtol is not None else max(RTOL, written or 0.0)
+                tolerance = Tolerance.for_log(log, rtol, atol).rtol
                 check = LiveCheck(plan, rtol=tolerance, atol=atol, patience=patience, confirm=confirm, source=str(path))
             before = check.observed
             verdict = _feed(check, log)

@@ -8,7 +8,7 @@ diagnostic about a run or a curve. Nothing here imports torch, matplotlib or the
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +158,28 @@ class Finding:
         return self.message
 
 
+#: The version of lrviz's JSON layout of a curve, written as its ``schema`` field (docs/curve-json.md).
+CURVE_SCHEMA = "lrviz.curve/1"
+
+
+def scheduler_dict(cfg: SchedulerConfig) -> dict[str, Any]:
+    """The scheduler node in the YAML shape: ``{"name": ..., <args>..., "schedulers": [...]}``."""
+    out: dict[str, Any] = {"name": cfg.name}
+    for key, value in cfg.args.items():
+        out[key] = _plain(value)
+    if cfg.children:
+        out["schedulers"] = [scheduler_dict(c) for c in cfg.children]
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Expression):
+        return value.source
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Curve:
     """Learning rates (and optionally momenta) per param group, recorded by ``engine.simulate``."""
@@ -244,24 +266,55 @@ class Curve:
         """The optimizer step of every point: 0, 1, 2, ... (``epochs()`` gives the epoch axis)."""
         return list(range(self.points))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Everything as plain lists and numbers: JSON-ready."""
-        groups = self.group_names
-        return {
-            "label": self.run.label,
-            "scheduler": self.run.scheduler.describe(),
-            "optimizer": self.run.optimizer.describe(),
-            "epochs": self.run.epochs,
-            "steps_per_epoch": self.steps_per_epoch,
+    def to_dict(self, findings: Sequence[Finding] | None = None) -> dict[str, Any]:
+        """Everything as plain lists and numbers, in lrviz's one JSON layout for a curve (``CURVE_SCHEMA``,
+        docs/curve-json.md): what ``-o curve.json`` writes and ``check --baseline curve.json`` reads back.
+        ``findings`` replace the curve's own (``lrviz.simulate`` fills them) under ``diagnostics``."""
+        run = self.run
+        groups = []
+        for g, cfg in enumerate(run.optimizer.groups):
+            entry: dict[str, Any] = {"name": cfg.name, "lr": list(self.lrs[g])}
+            if self.momenta is not None:
+                entry[self.second] = list(self.momenta[g])
+            groups.append(entry)
+        data: dict[str, Any] = {
+            "schema": CURVE_SCHEMA,
+            "label": run.label,
+            "scheduler": scheduler_dict(run.scheduler),
+            "optimizer": {
+                "name": run.optimizer.name,
+                **{k: _plain(v) for k, v in run.optimizer.options.items()},
+                "param_groups": [{"name": g.name, "lr": g.lr, **g.options} for g in run.optimizer.groups],
+            },
+            "epochs": run.epochs,
+            "steps_per_epoch": run.steps_per_epoch,
+            "interval": run.interval,
             "epoch": self.epochs(),
-            "step": self.steps,
-            "lr": {groups[g]: list(series) for g, series in enumerate(self.lrs)},
+            "groups": groups,
             "restarts": self.restart_epochs,
-            "milestones": self.events(self.milestones),
-            "reductions": self.events(self.reductions),
-            "findings": [{"code": f.code, "message": f.message, **dict(f.data)} for f in self.findings],
-            **self.summary(),
+            "summary": self.summary(),
         }
+        if (
+            run.settings is not None
+        ):  # a framework run (transformers, timm, ...): its scheduler family, and what `epoch` counts
+            data["family"] = run.family
+            data["unit"] = run.unit
+        if run.milestones:
+            data["milestones"] = self.events(self.milestones)
+        data["diagnostics"] = [
+            {"code": f.code, "message": f.message, **({"data": dict(f.data)} if f.data else {})}
+            for f in (self.findings if findings is None else findings)
+        ]
+        if self.resumed is not None:
+            k = self.resume_difference()
+            data["resumed"] = {
+                "at": self.resume_at,
+                "lr": [list(s) for s in self.resumed],
+                "first_difference": None if k is None else self.epoch_at(k),
+            }
+        if run.metrics is not None:
+            data["reductions"] = self.events(self.reductions)
+        return data
 
     def to_pandas(self) -> Any:
         """A ``pandas.DataFrame``: one row per point, columns step, epoch, one LR column per group, restart."""

@@ -611,9 +611,7 @@ def test_csv_log_memory_is_proportional_to_the_points(tmp_path: Path) -> None:
     """200,000 rows read under a 1 GB address-space ceiling with no torch: the reader streams."""
     rows = "".join(f"{i},{0.1 * (1 - i / 200000):.6g},{i * 0.5}\n" for i in range(200_000))
     (tmp_path / "run.csv").write_text("step,lr,loss\n" + rows)
-    code = (
-        "from pathlib import Path; from lrviz.runlog import read_log; print(len(read_log(Path('run.csv')).series[0]))"
-    )
+    code = "from pathlib import Path; from lrviz.logs import read_log; print(len(read_log(Path('run.csv')).series[0]))"
     proc = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,

@@ -58,8 +58,15 @@ def test_interpolation_resolved_by_omegaconf_and_lazily(tmp_path: Path, monkeypa
 
 def test_unresolvable_values_elsewhere_are_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LRVIZ_ALLOW_ENV", "LRVIZ_TEST_ETA_MIN")
-    # model.net.width points nowhere and model.net.data is ???, but lrviz never reads them
-    build_run(load_file(write(tmp_path, HYDRA)))
+    # model.net.width points nowhere and model.net.data is ???, but lrviz never reads them: no error, no note
+    run = build_run(load_file(write(tmp_path, HYDRA)))
+    assert not any("model.net" in note or "missing_width" in note for note in run.notes), run.notes
+    # the same dangling reference where lrviz does read it is an error that names it
+    read = HYDRA.replace("T_max: ${trainer.max_epochs}", "T_max: ${model.missing_width}")
+    with pytest.raises(
+        ConfigError, match=r"scheduler\.T_max: \$\{model\.missing_width\} points at model\.missing_width"
+    ):
+        build_run(load_file(write(tmp_path, read)))
 
 
 @pytest.mark.parametrize(
@@ -239,7 +246,7 @@ def test_fuzz_set_never_crashes(tmp_path_factory: pytest.TempPathFactory, key: s
     try:
         build_run(load_file(path, sets=[f"{key}={value}"]))
     except ConfigError as exc:
-        assert "\n" not in str(exc).strip() or True  # one message; the CLI folds it onto one line
+        assert "\n" not in str(exc).strip()  # one message, on one line
         assert str(exc)
 
 

@@ -48,13 +48,12 @@ def test_import_layers_catch_an_upward_import(tmp_path: Path) -> None:
 
 def test_no_module_is_a_grab_bag() -> None:
     """About 400 lines a module unless it holds one concept (the registry, the codegen, the diagnostics)."""
-    # one concept each: the registry, torch's code generator and its rules, reading a run's logs, and the
+    # one concept each: the registry, torch's code generator and its rules, and the
     # Hugging Face key inventory (a table of data: every field of every dialect, classified)
     one_concept = {
         "lrviz/schedules.py",
         "lrviz/frameworks/torch/code.py",
         "lrviz/frameworks/torch/rules.py",
-        "lrviz/runlog.py",
         "lrviz/frameworks/hf/keys.py",
     }
     for path in (ROOT / "lrviz").rglob("*.py"):

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lrviz.cli import app
-from lrviz.runlog import read_log
+from lrviz.logs import read_log
 from tests import trackers
 
 runner = CliRunner()

@@ -332,7 +332,11 @@ app.command("code", cls=_Command, epilog="Example: lrviz code configs/warmup_cos
 )
 app.command("list", cls=_Command)(schedulers.list_schedulers)
 app.command("doctor", cls=_Command)(doctor.doctor_command)
-app.command("precommit-check", cls=_Command, hidden=True)(hooks.precommit_check)  # the pre-commit hook lrviz-check
+app.command("precommit-check", cls=_Command, hidden=True)(  # the pre-commit hook lrviz-check, checks in-process
+    hooks.precommit_command(
+        lambda args: int(typer.main.get_command(app).main(args, prog_name="lrviz", standalone_mode=False))
+    )
+)
 
 
 def _app_for(argv: Sequence[str]) -> typer.Typer:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +10,16 @@ import typer
 
 from lrviz.cli._platform import may_fork
 from lrviz.cli._targets import _batch_targets, _inputs
+from lrviz.cli.logs import (
+    _against_log,
+    _compare_with_logs,
+    _is_log,
+    _read_log,
+    annotate_check,
+    check_discovered,
+    discovered,
+    with_skipped_steps,
+)
 from lrviz.cli.options import (
     FLAGS,
     CommandOption,
@@ -29,18 +38,14 @@ from lrviz.cli.options import (
     SkippedStepsOption,
     StyleOption,
     TitleOption,
-    flag_values,
     plot_options,
     second_series,
     with_file_options,
 )
 from lrviz.cli.show import _batch_bar, _error, _explain, _Failed, _print_comparison, _warn, notes, show
-from lrviz.config import from_flags
+from lrviz.cli.sources import _name, _one_source, _read, _sources
 from lrviz.errors import ConfigError, LrvizError
-from lrviz.model import RunConfig
 from lrviz.render import check_outputs
-
-COMMAND = Path("command")  # the source that stands for --command's text
 
 
 @with_file_options
@@ -172,48 +177,6 @@ def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
         print(f"wrote {path}")
 
 
-def _sources(files: Sequence[Path] | None, options: dict[str, Any]) -> list[Path | None]:
-    """The configs a command reads: the files, then the Hydra project (None) when --config-dir is given."""
-    config_dir, config_name = options.get("config_dir"), options.get("config_name")
-    if (config_dir is None) != (config_name is None):
-        raise ConfigError("--config-dir and --config-name go together, e.g. --config-dir conf --config-name train")
-    sources: list[Path | None] = list(files or [])
-    if config_dir is not None:
-        sources.append(None)
-    if options.get("command") is not None:
-        sources.append(COMMAND)
-    if not sources:
-        raise ConfigError("give a config file, or a Hydra project: --config-dir DIR --config-name NAME")
-    return sources
-
-
-def _name(source: Path | None, options: dict[str, Any]) -> Path:
-    """How a source is named in messages and output files (a composed project by its primary config)."""
-    return source if source is not None else Path(options["config_dir"]) / str(options["config_name"])
-
-
-def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
-    """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
-    from lrviz.config import merge
-    from lrviz.reading import build_run, load_command, load_composed, load_file
-
-    sets = tuple(options.get("set") or ())
-    allow = tuple(options.get("allow_import") or ())
-    env = tuple(options.get("allow_env") or ())
-    dialect = options.get("dialect")
-    if source is COMMAND:
-        layer = load_command(str(options["command"]), "--command", dialect=dialect, sets=sets)
-    elif source is None:
-        config = (Path(options["config_dir"]), str(options["config_name"]))
-        layer = load_composed(*config, key, sets=sets, allow_import=allow, allow_env=env, dialect=dialect)
-    else:
-        exec_ok = bool(options.get("allow_exec"))
-        layer = load_file(
-            source, key, sets=sets, allow_import=allow, allow_env=env, dialect=dialect, allow_exec=exec_ok
-        )
-    return build_run(merge(layer, from_flags(flag_values(options))))
-
-
 @with_file_options
 def compare_command(
     files: Annotated[
@@ -243,16 +206,14 @@ def compare_command(
     Columns and legend entries are named by each file's `label:` key, or its stem. Differences
     are measured against the first config.
     """
+    from lrviz import api  # the API (and what it imports) off the --help path
     from lrviz.cli._torch import simulate
-    from lrviz.comparison import compare
-    from lrviz.render import write_comparison
+    from lrviz.comparison import CURVES
     from lrviz.summary import append_step_summary, curves_table
 
     outputs = list(out or [])
     options = options or {}
     check_outputs(outputs, inputs=_inputs(list(files or []), options))
-    from lrviz.cli.logs import _compare_with_logs, _is_log
-
     logs = [f for f in files or [] if _is_log(f)]
     if logs:
         _compare_with_logs([f for f in files or [] if f not in logs], logs, key, options, outputs, quiet)
@@ -261,9 +222,9 @@ def compare_command(
     for run in runs:
         notes(run, quiet)
     curves = [simulate(run) for run in runs]
-    cmp = compare(curves, [run.label for run in runs], rtol=1e-9 if rtol is None else rtol, atol=atol)
+    cmp = api.compare(curves, labels=[run.label for run in runs], tolerance=CURVES.with_rtol(rtol).with_atol(atol))
     if outputs:
-        write_comparison(cmp, outputs, log_y=log_y, title=title, **plot_options(dpi, size, style))
+        api.save(cmp, *outputs, log_y=log_y, title=title, **plot_options(dpi, size, style))
     else:
         _print_comparison(cmp, every)
     print(cmp.describe())
@@ -281,7 +242,9 @@ def check_command(
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option("--baseline", "-b", metavar="CSV", help="A CSV lrviz wrote earlier (render -o x.csv)."),
+        typer.Option(
+            "--baseline", "-b", metavar="FILE", help="A CSV or JSON lrviz wrote earlier (render -o x.csv or x.json)."
+        ),
     ] = None,
     against: Annotated[
         Path | None,
@@ -334,8 +297,9 @@ def check_command(
     Expectations come from the YAML's `expect:` mapping (final_lr_below, lr_never_above,
     restarts) and from the flags, which override it.
     """
-    from lrviz.checks import against_baseline, check_expectations, read_baseline
+    from lrviz import api  # the API (and what it imports) off the --help path
     from lrviz.cli._torch import simulate
+    from lrviz.comparison import CURVES, load_baseline
     from lrviz.config import parse_expectations
     from lrviz.summary import append_step_summary, curves_table
 
@@ -372,9 +336,7 @@ def check_command(
             raise ConfigError(
                 f"-o/--out {path}: check writes the overlay against --against LOG (.png, .svg, .pdf) or a SARIF report (.sarif)"
             )
-    base = read_baseline(baseline) if baseline is not None else None
-    from lrviz.cli.logs import _read_log, discovered
-
+    base = load_baseline(baseline) if baseline is not None else None
     several = discovered(against, run_name) if against is not None else None
     if several and outputs:
         raise ConfigError(
@@ -383,26 +345,14 @@ def check_command(
     log = _read_log(against, x, y, run_name) if against is not None and several is None else None
     curve = simulate(run)
     if skipped_steps:
-        from lrviz.cli.logs import with_skipped_steps
-
         curve = with_skipped_steps(curve, skipped_steps)
-    failures = check_expectations(curve, expect)
+    verdict = api.check(curve, baseline=base, expect=expect, tolerance=CURVES.with_rtol(rtol).with_atol(atol))
+    failures = verdict.describe()
     found: list[tuple[str | None, str]] = [(None, f) for f in failures]
-    if base is not None:
-        mismatch = against_baseline(curve, base[1], base[0], 1e-9 if rtol is None else rtol, atol)
-        if mismatch is not None:
-            failures.insert(0, f"{baseline}: {mismatch.describe()}")
-            found.insert(0, (None, failures[0]))
     if log is not None and against is not None:
-        from lrviz.cli.logs import _against_log
-
         failures += _against_log(curve, log, against, rtol, atol, outputs, config, found=found)
     if several and against is not None:
-        from lrviz.cli.logs import check_discovered
-
         failures += check_discovered(curve, against, several, x, y, rtol, atol, found=found)
-    from lrviz.cli.logs import annotate_check
-
     annotate_check(config, found, sarif, annotate, key)
     status = "FAILED" if failures else "ok"
     lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
@@ -411,7 +361,7 @@ def check_command(
         for failure in failures:
             print(f"{config}: {failure}", file=sys.stderr)
         raise _Failed(f"{config}: {len(failures)} check(s) failed", 1)
-    what = [f"baseline {baseline} ({len(base[1])} points)"] if base is not None else []
+    what = [f"baseline {baseline} ({len(base.values)} points)"] if base is not None else []
     what += [f"log {against}"] if against is not None else []
     what += [f"{k}" for k in expect]
     print(f"{config}: ok ({', '.join(what)})")
@@ -426,15 +376,8 @@ def code_command(
     options: dict[str, Any] | None = None,
 ) -> None:
     """Print the code that builds exactly this optimizer and scheduler, and its loop (PyTorch, transformers or timm)."""
-    from lrviz.codegen import pytorch_snippet
+    from lrviz import api  # the API (and what it imports) off the --help path
 
     options = options or {}
     (source,) = _one_source(config, options)
-    print(pytorch_snippet(_read(source, key, options)), end="")
-
-
-def _one_source(config: Path | None, options: dict[str, Any]) -> list[Path | None]:
-    sources = _sources([config] if config is not None else [], options)
-    if len(sources) > 1:
-        raise ConfigError("give one config: a file, or --config-dir DIR --config-name NAME")
-    return sources
+    print(api.code(_read(source, key, options)), end="")

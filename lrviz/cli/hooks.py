@@ -11,40 +11,45 @@ takes many files, and pre-commit fails when it rewrites a committed plot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 
-def precommit_check(
-    configs: Annotated[
-        list[Path] | None, typer.Argument(metavar="CONFIG...", help="Changed config files.", show_default=False)
-    ] = None,
-    baselines: Annotated[
-        Path,
-        typer.Option("--baselines", metavar="DIR", help="Where baselines live: DIR/<config stem>.csv."),
-    ] = Path("baselines"),
-) -> None:
-    """Check each changed config that has a baseline (DIR/<stem>.csv) or `expect:`; skip the others (pre-commit)."""
-    from lrviz.cli.commands import app
-    from lrviz.cli.show import _Failed
+def precommit_command(run: Callable[[list[str]], int]) -> Callable[..., None]:
+    """The ``precommit-check`` command, running each ``lrviz check`` through ``run(args) -> exit status``
+    (``lrviz.cli.commands`` passes its own group: this module never imports the app that registers it)."""
 
-    group = typer.main.get_command(app)
-    worst = checked = failed = 0
-    for config in configs or []:
-        baseline = baselines / f"{config.stem}.csv"
-        args = ["check", str(config), "--quiet"]
-        if baseline.is_file():
-            args += ["--baseline", str(baseline)]
-        elif not _states_expectations(config):
-            continue
-        checked += 1
-        code = int(group.main(args, prog_name="lrviz", standalone_mode=False))
-        failed += code != 0
-        worst = max(worst, code)
-    if worst:
-        raise _Failed(f"{failed} of {checked} checked config(s) failed", worst)
+    def precommit_check(
+        configs: Annotated[
+            list[Path] | None, typer.Argument(metavar="CONFIG...", help="Changed config files.", show_default=False)
+        ] = None,
+        baselines: Annotated[
+            Path,
+            typer.Option("--baselines", metavar="DIR", help="Where baselines live: DIR/<config stem>.csv."),
+        ] = Path("baselines"),
+    ) -> None:
+        """Check each changed config that has a baseline (DIR/<stem>.csv) or `expect:`; skip the others (pre-commit)."""
+        from lrviz.cli.show import _Failed
+
+        worst = checked = failed = 0
+        for config in configs or []:
+            baseline = baselines / f"{config.stem}.csv"
+            args = ["check", str(config), "--quiet"]
+            if baseline.is_file():
+                args += ["--baseline", str(baseline)]
+            elif not _states_expectations(config):
+                continue
+            checked += 1
+            code = run(args)
+            failed += code != 0
+            worst = max(worst, code)
+        if worst:
+            raise _Failed(f"{failed} of {checked} checked config(s) failed", worst)
+
+    return precommit_check
 
 
 def _states_expectations(config: Path) -> bool:

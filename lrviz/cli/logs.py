@@ -6,25 +6,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lrviz.cli.sources import _read, _sources
 from lrviz.errors import ConfigError
 
 
 def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None) -> Any:
-    from lrviz.runlog import read_log
+    from lrviz import api
 
-    return read_log(path, x=x, y=y, run=run)
-
-
-def log_rtol(log: Any, rtol: float | None) -> float:
-    """The tolerance against a log: --rtol when given, else float32's, widened to the digits the log was
-    written with (a %.6g CSV keeps 6 significant digits: 1e-5)."""
-    from lrviz.actual import RTOL
-    from lrviz.logs.precision import relative_precision
-
-    if rtol is not None:
-        return rtol
-    written = relative_precision(log)
-    return RTOL if written is None else max(RTOL, written)
+    return api.read_log(path, x=x, y=y, run=run)
 
 
 def discovered(against: Path, run: str | None) -> list[tuple[str, Path, str | None]] | None:
@@ -91,18 +80,11 @@ def _against_log(
     found: list[tuple[str | None, str]] | None = None,
 ) -> list[str]:
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
-    from lrviz.actual import compare_log
+    from lrviz import api
+    from lrviz.comparison import Tolerance
 
-    tolerance = log_rtol(log, rtol)
-    report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=tolerance, atol=atol)
-    if not report.ok and not any(d.kind != "ends_early" for d in report.diagnoses):
-        from dataclasses import replace
-
-        from lrviz.replan import plateau_per_process
-
-        extra = plateau_per_process(curve.run, log, rtol=tolerance, atol=atol)
-        if extra is not None:
-            report = replace(report, groups=tuple(replace(g, diagnoses=(extra, *g.diagnoses)) for g in report.groups))
+    report = api.check(curve, against=log, tolerance=Tolerance.for_log(log, rtol, atol)).log
+    assert report is not None  # checked against a log, the report holds its comparison
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
     if draw and (not report.ok or outputs):
@@ -125,10 +107,10 @@ def _against_log(
     if report.ok:
         return []
     if found is not None:
-        kind = report.diagnoses[0].kind if report.diagnoses else None
+        kind = report.diagnoses[0].code if report.diagnoses else None
         found.append((kind, f"{path}: " + (report.diagnoses[0].message if report.diagnoses else report.describe()[0])))
     return [
-        f"{path}: the logged LR differs from the plan" + (f" ({report.diagnoses[0].kind})" if report.diagnoses else "")
+        f"{path}: the logged LR differs from the plan" + (f" ({report.diagnoses[0].code})" if report.diagnoses else "")
     ]
 
 
@@ -153,10 +135,9 @@ def _compare_with_logs(
     configs: list[Path], logs: list[Path], key: str | None, options: dict[str, Any], outputs: list[Path], quiet: bool
 ) -> None:
     """``lrviz compare CONFIG LOG``: the plan against each log, reported; never a failing exit."""
-    from lrviz.actual import compare_log
     from lrviz.cli._torch import simulate
-    from lrviz.cli.files import _read, _sources
     from lrviz.cli.show import notes
+    from lrviz.comparison import Tolerance, compare_log
 
     sources = _sources(configs, options)
     if len(sources) != 1:
@@ -166,7 +147,7 @@ def _compare_with_logs(
     curve = simulate(run)
     for path in logs:
         log = _read_log(path, None, None)
-        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, rtol=log_rtol(log, None))
+        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=Tolerance.for_log(log))
         for line in report.describe():
             print(line)
         if outputs:
@@ -239,7 +220,7 @@ def with_skipped_steps(curve: Any, skipped: str | None) -> Any:
     import dataclasses
     from array import array
 
-    from lrviz.replan import held_steps
+    from lrviz.comparison.replan import held_steps
 
     holds = []
     for part in skipped.split(","):

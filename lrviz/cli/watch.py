@@ -91,7 +91,7 @@ def watch_command(
     left the plan (with --stop, at once), 0 when it followed it to the plan's end or went idle.
     """
     from lrviz.cli._torch import simulate
-    from lrviz.cli.files import _read
+    from lrviz.cli.sources import _read
     from lrviz.guard import watch
 
     options = options or {}

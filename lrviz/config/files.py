@@ -82,7 +82,8 @@ def parse_yaml(text: str, label: str, *, value: bool = False) -> tuple[Any, dict
             problem = f"the tag {tag.group(1)[:60] if tag else ''} is not allowed; lrviz reads YAML with a safe loader (plain mappings, lists, numbers and strings only)"
         raise ConfigError(f"{where}: {problem}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{label}: invalid YAML: {exc}") from None
+        # PyYAML's reader error spans two lines; a message is one (joined as the CLI joins it)
+        raise ConfigError(f"{label}: invalid YAML: {' '.join(str(exc).splitlines())}") from None
     except RecursionError:
         raise budget.NESTING.refusal(label, "the document's nesting") from None
     except ValueError as exc:  # a number Python will not convert (more digits than int() takes)

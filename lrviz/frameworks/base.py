@@ -16,7 +16,7 @@ one line in ``lrviz/frameworks/__init__.py``. An adapter:
   it exactly as its trainer does;
 * ``run_findings`` / ``curve_findings``: its known traps;
 * ``code``: a runnable snippet that reproduces the curve with the framework's own API;
-* ``log_convention``: how its trainer numbers the logged LR (``lrviz.runlog.CONVENTIONS``).
+* ``log_convention``: how its trainer numbers the logged LR (``lrviz.logs.CONVENTIONS``).
 
 Nothing here imports torch or any framework.
 """

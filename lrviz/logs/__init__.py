@@ -1,6 +1,9 @@
-"""Tracker logs read without a server: one module per format, each returning lrviz's ``RunLog``.
+"""What a training run logged, read without a server: one module per format, each returning lrviz's ``RunLog``.
 
-``lrviz.runlog.read_log`` asks ``detect(path)`` first, so every format here is read
+``read_log(path)`` (``lrviz.logs.reading``) picks the format; ``lrviz.logs.runlog`` holds the
+``RunLog`` type and the step conventions. The framework logs: transformers' ``trainer_state.json``
+(``trainer_state``), Lightning's ``metrics.csv`` and generic CSV (``csvfile``), JSON Lines
+(``jsonl``), TensorBoard event files (``tensorboard``). The trackers, recognised by ``detect(path)``
 wherever a log is (``check --against``, ``compare``, ``watch``, the guard's tests):
 
 * MLflow: ``mlflow.db`` (MLflow 3's SQLite store) and the legacy ``mlruns/`` file store (``mlflow``);
@@ -12,7 +15,7 @@ wherever a log is (``check --against``, ``compare``, ``watch``, the guard's test
 
 Detection looks at names and layout only (and the first bytes of a file); a format's module,
 and any package it needs, is imported only when its log is read. ``discover(directory)``
-lists every log under a directory, of these formats and of ``runlog``'s own.
+lists every log under a directory, of these formats and of the framework logs.
 """
 
 from __future__ import annotations
@@ -23,8 +26,21 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.logs.layout import FORMATS, detect, discover
+from lrviz.logs.reading import read_log
+from lrviz.logs.runlog import CONVENTIONS, LogSeries, RunLog, StepConvention
 
-__all__ = ["FORMATS", "detect", "discover", "read", "runs"]
+__all__ = [
+    "CONVENTIONS",
+    "FORMATS",
+    "LogSeries",
+    "RunLog",
+    "StepConvention",
+    "detect",
+    "discover",
+    "read",
+    "read_log",
+    "runs",
+]
 
 
 def read(kind: str, path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> Any:

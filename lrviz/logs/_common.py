@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lrviz.errors import ConfigError, option
-from lrviz.runlog import (
+from lrviz.logs.runlog import (
     _STEP_NAMES,
     CONVENTIONS,
     RunLog,

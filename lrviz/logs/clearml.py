@@ -17,7 +17,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError
 from lrviz.logs._common import from_series, pick_series
-from lrviz.runlog import MAX_LOG_BYTES, RunLog
+from lrviz.logs.runlog import MAX_LOG_BYTES, RunLog
 
 
 def _members(path: Path) -> dict[str, bytes]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError
 from lrviz.logs._common import from_series, pick_series
-from lrviz.runlog import MAX_LOG_BYTES, RunLog
+from lrviz.logs.runlog import MAX_LOG_BYTES, RunLog
 
 
 def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> RunLog:

@@ -14,7 +14,7 @@ from pathlib import Path
 from lrviz.errors import ConfigError
 from lrviz.inputs import read_limited
 from lrviz.logs._common import from_series, pick_series
-from lrviz.runlog import MAX_LOG_BYTES, RunLog, _int_step
+from lrviz.logs.runlog import MAX_LOG_BYTES, RunLog, _int_step
 
 
 def _metrics_dir(path: Path) -> Path:

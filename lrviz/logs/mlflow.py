@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lrviz.errors import ConfigError
 from lrviz.logs._common import from_series, pick_series, select_run
-from lrviz.runlog import CONVENTIONS, RunLog, StepConvention, _names
+from lrviz.logs.runlog import CONVENTIONS, RunLog, StepConvention, _names
 
 
 def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> RunLog:

@@ -15,7 +15,7 @@ from typing import Any
 from lrviz.errors import ConfigError
 from lrviz.inputs import read_limited
 from lrviz.logs._common import convention, from_records
-from lrviz.runlog import MAX_LOG_BYTES, RunLog
+from lrviz.logs.runlog import MAX_LOG_BYTES, RunLog
 
 MMENGINE = convention(
     "mmengine",

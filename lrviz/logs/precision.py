@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from lrviz.runlog import RunLog
+from lrviz.logs.runlog import RunLog
 
 #: Values sampled per series (evenly spaced): enough to see the digits, cheap on a million points.
 SAMPLE = 4096

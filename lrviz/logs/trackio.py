@@ -15,7 +15,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError
 from lrviz.logs._common import from_records, select_run
-from lrviz.runlog import RunLog
+from lrviz.logs.runlog import RunLog
 
 
 def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> RunLog:

@@ -16,7 +16,7 @@ from pathlib import Path
 from lrviz.errors import ConfigError
 from lrviz.inputs import read_limited
 from lrviz.logs._common import convention, from_series, pick_series
-from lrviz.runlog import MAX_LOG_BYTES, RunLog, _int_step, _names
+from lrviz.logs.runlog import MAX_LOG_BYTES, RunLog, _int_step, _names
 
 ULTRALYTICS = convention(
     "ultralytics",

@@ -23,7 +23,7 @@ from typing import Any
 
 from lrviz.errors import ConfigError
 from lrviz.logs._common import from_records, select_run
-from lrviz.runlog import MAX_LOG_BYTES, RunLog
+from lrviz.logs.runlog import MAX_LOG_BYTES, RunLog
 
 _HEADER = b":W&B"
 _BLOCK = 32768

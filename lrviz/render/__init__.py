@@ -14,56 +14,44 @@ any work; its ``ConfigError`` names the option key (``dpi``, ``size``, ``style``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from lrviz.comparison import Comparison
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
 from lrviz.output import AtomicWriter, check_targets
+from lrviz.render.options import (
+    DEFAULT_DPI as DEFAULT_DPI,
+)
+
+if TYPE_CHECKING:  # the comparing package (and the log readers it holds) stays off the --help path
+    from lrviz.comparison.curves import Comparison
+from lrviz.render.options import (
+    DEFAULT_SIZE as DEFAULT_SIZE,
+)
+from lrviz.render.options import (
+    DEFAULT_STYLE as DEFAULT_STYLE,
+)
+from lrviz.render.options import (
+    DPI_RANGE as DPI_RANGE,
+)
+from lrviz.render.options import (
+    MAX_SIDE_PX as MAX_SIDE_PX,
+)
+from lrviz.render.options import (
+    SIZE_RANGE as SIZE_RANGE,
+)
+from lrviz.render.options import (
+    STYLES as STYLES,
+)
+from lrviz.render.options import (
+    check_plot_options as check_plot_options,
+)
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 DATA_SUFFIXES = (".csv", ".json")
 FORMATS = PLOT_SUFFIXES + DATA_SUFFIXES
-
-DEFAULT_DPI = 100
-DEFAULT_SIZE = (12.0, 6.0)
-DEFAULT_STYLE = "light"
-STYLES = ("light", "dark")
-#: Bounds of the plot options: dpi, inches per side, and pixels per side of the image.
-DPI_RANGE = (20, 1200)
-SIZE_RANGE = (1.0, 100.0)
-MAX_SIDE_PX = 16000
-
-
-def check_plot_options(
-    *, dpi: object = DEFAULT_DPI, size: object = DEFAULT_SIZE, style: object = DEFAULT_STYLE
-) -> None:
-    """ConfigError naming ``dpi``, ``size`` or ``style`` when a plot option is out of range."""
-    low, high = DPI_RANGE
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or not low <= dpi <= high:
-        raise ConfigError(f"dpi: expected an integer from {low} to {high}, got {dpi!r}")
-    smallest, largest = SIZE_RANGE
-    if (
-        not isinstance(size, tuple | list)
-        or len(size) != 2
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in size)
-        or not all(smallest <= v <= largest for v in size)
-    ):
-        raise ConfigError(
-            f"size: expected (width, height) in inches, each from {smallest:g} to {largest:g}, "
-            f"e.g. (12, 6), got {size!r}"
-        )
-    if max(size) * dpi > MAX_SIDE_PX:
-        raise ConfigError(
-            f"size: {size[0]:g} x {size[1]:g} inches at dpi {dpi} is {size[0] * dpi:,.0f} x {size[1] * dpi:,.0f} "
-            f"pixels; at most {MAX_SIDE_PX:,} pixels a side (lower dpi or size)"
-        )
-    if style not in STYLES:
-        raise ConfigError(f"style: expected one of {', '.join(STYLES)}, got {style!r}")
-
 
 #: ``-o -`` writes CSV to standard output; ``-o -.json`` JSON.
 STDOUT = {"-": ".csv", "-.csv": ".csv", "-.json": ".json"}

@@ -13,9 +13,9 @@ import json
 from collections.abc import Sequence
 from typing import IO, Any
 
-from lrviz.comparison import Comparison
-from lrviz.expr import Expression
-from lrviz.model import Curve, SchedulerConfig
+from lrviz.comparison.curves import Comparison
+from lrviz.diagnostics import check_curve, run_findings
+from lrviz.model import Curve, scheduler_dict
 from lrviz.plan import Candidate
 
 #: Plans with more cycles than this are written without their list of restarts (T_0=1, T_mult=1 has one per epoch).
@@ -56,71 +56,9 @@ def write_csv(curve: Curve, out: IO[bytes]) -> None:
     text.detach()
 
 
-def scheduler_dict(cfg: SchedulerConfig) -> dict[str, Any]:
-    """The scheduler node in the YAML shape: ``{"name": ..., <args>..., "schedulers": [...]}``."""
-    out: dict[str, Any] = {"name": cfg.name}
-    for key, value in cfg.args.items():
-        out[key] = _plain(value)
-    if cfg.children:
-        out["schedulers"] = [scheduler_dict(c) for c in cfg.children]
-    return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Expression):
-        return value.source
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def to_dict(curve: Curve) -> dict[str, Any]:
-    run = curve.run
-    groups = []
-    for g, cfg in enumerate(run.optimizer.groups):
-        entry: dict[str, Any] = {"name": cfg.name, "lr": list(curve.lrs[g])}
-        if curve.momenta is not None:
-            entry[curve.second] = list(curve.momenta[g])
-        groups.append(entry)
-    data: dict[str, Any] = {
-        "label": run.label,
-        "scheduler": scheduler_dict(run.scheduler),
-        "optimizer": {
-            "name": run.optimizer.name,
-            **{k: _plain(v) for k, v in run.optimizer.options.items()},
-            "param_groups": [{"name": g.name, "lr": g.lr, **g.options} for g in run.optimizer.groups],
-        },
-        "epochs": run.epochs,
-        "steps_per_epoch": run.steps_per_epoch,
-        "interval": run.interval,
-        "epoch": curve.epochs(),
-        "groups": groups,
-        "restarts": curve.restart_epochs,
-        "summary": curve.summary(),
-    }
-    if (
-        run.settings is not None
-    ):  # a framework run (transformers, timm, ...): its scheduler family, and what `epoch` counts
-        data["family"] = run.family
-        data["unit"] = run.unit
-    if run.milestones:
-        data["milestones"] = curve.events(curve.milestones)
-    from lrviz.diagnostics import check_curve, run_findings
-
-    data["diagnostics"] = [
-        {"code": f.code, "message": f.message, **({"data": dict(f.data)} if f.data else {})}
-        for f in [*run_findings(run), *check_curve(curve)]
-    ]
-    if curve.resumed is not None:
-        k = curve.resume_difference()
-        data["resumed"] = {
-            "at": curve.resume_at,
-            "lr": [list(s) for s in curve.resumed],
-            "first_difference": None if k is None else curve.epoch_at(k),
-        }
-    if run.metrics is not None:
-        data["reductions"] = curve.events(curve.reductions)
-    return data
+    """The curve in lrviz's one JSON layout (``Curve.to_dict``), its diagnostics those of the run and curve."""
+    return curve.to_dict(findings=[*run_findings(curve.run), *check_curve(curve)])
 
 
 def write_json(curve: Curve, out: IO[bytes]) -> None:

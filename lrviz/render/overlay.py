@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from lrviz.model import Curve
-from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
+from lrviz.render.options import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
 from lrviz.render.plot import _MARKS, _fit, _new_figure, _plain_number, _rc, _y_scale
 
 

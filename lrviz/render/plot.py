@@ -31,9 +31,9 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
-from lrviz.comparison import Comparison
+from lrviz.comparison.curves import Comparison
 from lrviz.model import Curve
-from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
+from lrviz.render.options import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, DEFAULT_DPI
 #: Curves with more points than this are drawn as a per-column envelope.

@@ -18,7 +18,7 @@ from lrviz.config.layer import Layer
 from lrviz.config.lazy import children
 from lrviz.errors import ConfigError
 from lrviz.frameworks.base import STRONG, Adapter, Evidence, Progress
-from lrviz.frameworks.torch import document, training
+from lrviz.frameworks.torch import classes, document, training
 from lrviz.keys import KeyPath
 from lrviz.model import Curve, Finding, RunConfig
 
@@ -35,7 +35,7 @@ class Torch(Adapter):
         if document.native(data):
             return Evidence(self.name, "lrviz", CLASS_NODE, ("scheduler",))
         found = training.find_scheduler_nodes(data, document.known_scheduler)
-        if found or training.is_torch_scheduler_node(data, document.known_scheduler):
+        if found or classes.is_torch_scheduler_node(data, document.known_scheduler):
             keys = tuple(".".join(map(str, p)) or "(top level)" for p in found) or ("(top level)",)
             return Evidence(self.name, "hydra", CLASS_NODE, keys)
         nodes = _class_nodes(data)

@@ -61,7 +61,7 @@ def from_document(
     allow_import: tuple[str, ...] = (),
 ) -> Layer:
     """A layer from an already-parsed document: lrviz's own format, or a training config."""
-    from lrviz.frameworks.torch import training
+    from lrviz.frameworks.torch import classes, training
     from lrviz.frameworks.torch.refusals import refuse
 
     label = str(path)
@@ -86,7 +86,7 @@ def from_document(
         return layer
     found = training.find_scheduler_nodes(data, known_scheduler)
     named_root = names_a_class(data) or not found  # a `name: plateau` label beside a class node is no node
-    if training.is_torch_scheduler_node(data, known_scheduler) and "scheduler" not in data and named_root:
+    if classes.is_torch_scheduler_node(data, known_scheduler) and "scheduler" not in data and named_root:
         training.read(data, (), doc, layer)  # the file is itself one scheduler node
         return layer
     if not found and training.custom_scheduler_root(data):

@@ -11,6 +11,7 @@ from typing import Any
 
 from lrviz.config.layer import Layer, _Doc
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks.torch.classes import ALIASES, refuse_custom, type_name, unwrap_partial
 from lrviz.keys import KeyPath
 from lrviz.schedules import get_scheduler
 
@@ -52,12 +53,9 @@ def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: 
     if not isinstance(node, dict):
         raise ConfigError(f"{doc.at(orig)}: expected a mapping with `name:` and the scheduler's arguments")
     layer.where[canon] = doc.at(orig)
-    from lrviz.frameworks.torch.training import unwrap_partial
 
     node = unwrap_partial(node)
     if not any(k in node for k in ("name", "_target_", "class_path")) and isinstance(node.get("type"), str):
-        from lrviz.frameworks.torch.training import type_name
-
         if type_name(node, _known):  # RT-DETR's `lr_scheduler: {type: MultiStepLR, ...}`
             node = {"name": node["type"], **{k: v for k, v in node.items() if k != "type"}}
     keys = [k for k in ("name", "_target_", "class_path") if k in node]
@@ -80,7 +78,6 @@ def _scheduler_node(node: Any, orig: KeyPath, canon: KeyPath, doc: _Doc, layer: 
             items.extend((ik, iv, (*orig, k, ik)) for ik, iv in v.items() if not (layer.foreign and ik == "monitor"))
         else:
             items.append((k, v, (*orig, k)))
-    from lrviz.frameworks.torch.training import ALIASES
 
     raw_name = ALIASES.get(raw_name, raw_name) if isinstance(raw_name, str) else raw_name
     layer.origins[canon] = orig
@@ -116,7 +113,6 @@ def _custom_node(
     layer: Layer,
 ) -> dict[str, Any]:
     """A project's own scheduler class: refused unless ``allow_import`` names its package."""
-    from lrviz.frameworks.torch.training import refuse_custom
 
     where = doc.at((*orig, name_key))
     if name.startswith(_TIMM_SCHEDULER):
@@ -164,7 +160,6 @@ def _optimizer_node(node: Any, orig: KeyPath, doc: _Doc, layer: Layer) -> dict[s
         node = {"name": node}
     if not isinstance(node, dict):
         raise ConfigError(f"{doc.at(orig)}: expected an optimizer name or a mapping with `name:` and `lr:`")
-    from lrviz.frameworks.torch.training import unwrap_partial
 
     node = unwrap_partial(node)
     out: dict[str, Any] = {}

@@ -4,8 +4,8 @@
 up point by point on the union of their x values (epochs, fractional with
 several steps per epoch). Differences are measured against the first schedule
 on the points both have, for the first param group. Two LRs count as equal when
-they agree within ``rtol``/``atol`` (``math.isclose``; the defaults are those of
-``check``: rtol 1e-9, atol 0), so a last-digit float difference is no difference.
+they agree within the tolerance (``math.isclose``; by default ``CURVES``: rtol 1e-9, atol 0,
+as ``check --baseline``), so a last-digit float difference is no difference.
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lrviz.errors import ConfigError
+from lrviz.comparison.difference import Difference
+from lrviz.comparison.tolerance import CURVES, Tolerance
 from lrviz.model import Curve
-
-#: Default tolerances, the same as ``lrviz check``'s.
-RTOL = 1e-9
-ATOL = 0.0
 
 
 @dataclass(frozen=True)
@@ -35,15 +32,27 @@ class Comparison:
     max_rel: float
     max_rel_at: float | int | None
     first_diff: float | int | None
-    rtol: float = RTOL
-    atol: float = ATOL
-    within_tolerance: int = 0  # points that differ, but only within rtol/atol
+    tolerance: Tolerance = CURVES
+    within_tolerance: int = 0  # points that differ, but only within the tolerance
+    differing: int = 0  # points that differ beyond it
+
+    @property
+    def difference(self) -> Difference:
+        """Where the schedules first part and their largest differences, on the epoch axis."""
+        at = self.first_diff
+        k = self.epochs.index(at) if at is not None else None
+        expected = None if k is None else self.columns[0][k]
+        actual = None if k is None else next((c[k] for c in self.columns[1:] if c[k] != expected), None)
+        return Difference(
+            at, expected, actual, self.differing, self.max_abs, self.max_abs_at, self.max_rel, self.max_rel_at
+        )
 
     def describe(self) -> str:
         if len(self.curves) < 2:
             return "one schedule: nothing to compare"
         if self.first_diff is None:
-            close = f" within rtol={self.rtol:g}, atol={self.atol:g}" if self.within_tolerance else ""
+            tol = self.tolerance
+            close = f" within rtol={tol.rtol:g}, atol={tol.atol:g}" if self.within_tolerance else ""
             return f"identical on every shared epoch{close} ({', '.join(self.labels)})"
         rel = "inf" if math.isinf(self.max_rel) else f"{self.max_rel:.3g}"
         return (
@@ -62,11 +71,9 @@ def unique_labels(labels: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def compare(curves: Sequence[Curve], labels: Sequence[str], *, rtol: float = RTOL, atol: float = ATOL) -> Comparison:
-    """Align ``curves`` and measure their differences from the first one, beyond ``rtol``/``atol``."""
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 or math.isinf(value):
-            raise ConfigError(f"{name}: expected a finite number >= 0, got {value!r}")
+def compare(curves: Sequence[Curve], labels: Sequence[str], *, tolerance: Tolerance = CURVES) -> Comparison:
+    """Align ``curves`` and measure their differences from the first one, beyond ``tolerance``."""
+    rtol, atol = tolerance.rtol, tolerance.atol
     by_x = [{c.epoch_at(k): c.lrs[0][k] for k in range(c.points)} for c in curves]
     xs = sorted(set().union(*by_x))
     columns = tuple(tuple(m.get(x) for x in xs) for m in by_x)
@@ -74,7 +81,7 @@ def compare(curves: Sequence[Curve], labels: Sequence[str], *, rtol: float = RTO
     abs_at: float | int | None = None
     rel_at: float | int | None = None
     first: float | int | None = None
-    close = 0
+    close = differing = 0
     base = by_x[0]
     for other in by_x[1:]:
         for x in xs:
@@ -86,6 +93,7 @@ def compare(curves: Sequence[Curve], labels: Sequence[str], *, rtol: float = RTO
             if math.isclose(a, b, rel_tol=rtol, abs_tol=atol):
                 close += 1
                 continue
+            differing += 1
             if first is None or x < first:
                 first = x
             diff = abs(b - a)
@@ -104,7 +112,7 @@ def compare(curves: Sequence[Curve], labels: Sequence[str], *, rtol: float = RTO
         max_rel=max_rel,
         max_rel_at=rel_at,
         first_diff=first,
-        rtol=rtol,
-        atol=atol,
+        tolerance=tolerance,
         within_tolerance=close,
+        differing=differing,
     )

@@ -15,7 +15,7 @@ from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts, LambdaLR, LRSc
 import lrviz
 from tests.conftest import reference_lrs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_all_is_the_documented_api() -> None:
@@ -37,11 +37,21 @@ def test_all_is_the_documented_api() -> None:
             "load",
             "plan_restarts",
             "plot",
+            "read_log",
+            "save",
             "simulate",
+            "watch",
         ]
     )
+    from lrviz import api, errors, model
+
     for name in lrviz.__all__:
-        assert getattr(lrviz, name) is not None
+        if name == "__version__":
+            continue
+        # each name is the documented one of its home module, with a docstring
+        home = api if name in api.__all__ else (model if name in ("Curve", "Finding", "Run") else errors)
+        assert getattr(lrviz, name) is getattr(home, name), name
+        assert (getattr(lrviz, name).__doc__ or "").strip(), f"{name} has no docstring"
     assert (ROOT / "lrviz" / "py.typed").exists()
 
 
@@ -120,8 +130,9 @@ def test_errors_name_keys_not_flags() -> None:
 def test_curve_as_plain_data_and_a_dataframe() -> None:
     curve = lrviz.simulate({"scheduler": {"name": "CosineAnnealingWarmRestarts", "T_0": 2}, "epochs": 5})
     data = curve.to_dict()
-    assert data["lr"]["group 0"] == curve.lr and data["restarts"] == [2, 4] and data["step"] == [0, 1, 2, 3, 4]
-    assert data["max"] == 0.1
+    assert data["schema"] == "lrviz.curve/1" and data["epoch"] == [0, 1, 2, 3, 4]
+    assert data["groups"][0] == {"name": "group 0", "lr": curve.lr} and data["restarts"] == [2, 4]
+    assert data["summary"]["max"] == 0.1
     pd = pytest.importorskip("pandas")
     frame = curve.to_pandas()
     assert isinstance(frame, pd.DataFrame) and list(frame["lr"]) == curve.lr
@@ -157,9 +168,9 @@ def test_plot_returns_a_figure_for_one_or_several() -> None:
 def test_compare_check_plan_code() -> None:
     cmp = lrviz.compare([ROOT / "configs" / "step_decay.yaml", ROOT / "configs" / "step_decay.yaml"])
     assert cmp.first_diff is None
-    assert lrviz.check(ROOT / "configs" / "step_decay.yaml", baseline=ROOT / "baselines" / "step_decay.csv") == []
+    assert lrviz.check(ROOT / "configs" / "step_decay.yaml", baseline=ROOT / "baselines" / "step_decay.csv").ok
     failing = lrviz.check(ROOT / "configs" / "step_decay.yaml", expect={"lr_never_above": 0.01})
-    assert len(failing) == 1 and failing[0].startswith("lr_never_above")
+    assert not failing.ok and len(failing.findings) == 1 and failing.describe()[0].startswith("lr_never_above")
     assert [(p.t_0, p.t_mult) for p in lrviz.plan_restarts(35, max_cycles=3)] == [(5, 2), (7, 4), (5, 6), (1, 34)]
     snippet = lrviz.code(ROOT / "configs" / "step_decay.yaml")
     assert "torch.optim.lr_scheduler.StepLR(" in snippet or "StepLR(" in snippet

@@ -66,7 +66,7 @@ def test_last_digit_differences_are_within_the_default_tolerance() -> None:
 
     import pytest
 
-    from lrviz.checks import ATOL, RTOL
+    from lrviz.comparison import CURVES, Tolerance
     from lrviz.errors import ConfigError
 
     a = restarts(2)
@@ -74,14 +74,16 @@ def test_last_digit_differences_are_within_the_default_tolerance() -> None:
     b = dataclasses.replace(a, lrs=(nudged,))
     assert nudged[2] != a.lrs[0][2]
     cmp = compare([a, b], ["a", "b"])
-    assert (cmp.rtol, cmp.atol) == (RTOL, ATOL) == (1e-9, 0.0)
+    assert cmp.tolerance == CURVES == Tolerance(rtol=1e-9, atol=0.0)
     assert cmp.first_diff is None and cmp.max_abs == 0.0
     assert "identical on every shared epoch within rtol=1e-09" in cmp.describe()
-    exact = compare([a, b], ["a", "b"], rtol=0.0)
+    exact = compare([a, b], ["a", "b"], tolerance=Tolerance(rtol=0.0))
     assert exact.first_diff == 2 and "first differs at epoch 2" in exact.describe()
-    loose = compare([restarts(2), restarts(3)], ["two", "three"], atol=1.0)
+    assert exact.difference.at == 2 and exact.difference.count == exact.differing > 0
+    assert (exact.difference.expected, exact.difference.actual) == (a.lrs[0][2], nudged[2])
+    loose = compare([restarts(2), restarts(3)], ["two", "three"], tolerance=Tolerance(1e-9, atol=1.0))
     assert loose.first_diff is None
     with pytest.raises(ConfigError, match="^rtol: "):
-        compare([a, b], ["a", "b"], rtol=-1.0)
+        Tolerance(rtol=-1.0)
     with pytest.raises(ConfigError, match="^atol: "):
-        compare([a, b], ["a", "b"], atol=float("nan"))
+        Tolerance(atol=float("nan"))

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from lrviz.errors import ConfigError
-from lrviz.runlog import CONVENTIONS, is_lr_name, read_log
+from lrviz.logs import CONVENTIONS, read_log
+from lrviz.logs.runlog import is_lr_name
 
 needs_tb = pytest.mark.skipif(
     importlib.util.find_spec("tensorboard") is None, reason="tensorboard is not installed: pip install -e '.[test]'"
@@ -200,7 +201,7 @@ def test_reading_and_comparing_import_neither_torch_nor_tensorboard(tmp_path: Pa
     path = tmp_path / "log.csv"
     path.write_text("step,lr\n0,0.1\n1,0.05\n")
     code = (
-        "import sys; from pathlib import Path; from lrviz.runlog import read_log; from lrviz.actual import compare_log;"
+        "import sys; from pathlib import Path; from lrviz.logs import read_log; from lrviz.comparison import compare_log;"
         f"r = compare_log([0.1, 0.05], read_log(Path({str(path)!r}))); assert r.ok;"
         "print(sorted(m for m in ('torch', 'tensorboard', 'numpy') if m in sys.modules))"
     )

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from lrviz.actual import compare_log
+from lrviz.comparison import compare_log
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError
+from lrviz.logs import read_log
 from lrviz.model import Curve
 from lrviz.reading import build_run, from_document
-from lrviz.runlog import read_log
 from tests import realruns
 
 
@@ -93,7 +93,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 
 def kinds(report: Any) -> list[str]:
-    return [d.kind for d in report.diagnoses]
+    return [d.code for d in report.diagnoses]
 
 
 # ---------------------------------------------------------------------------
@@ -113,14 +113,14 @@ class TestTorchTensorBoard:
         log = read_log(runs.get("tb_k3", lambda p: realruns.torch_tb_run(p, sched_steps=3)))
         report = compare_log(cosine_plan(), log)
         assert not report.ok
-        assert report.diagnoses[0].kind == "faster" and report.diagnoses[0].factor == 3
+        assert report.diagnoses[0].code == "faster" and report.diagnoses[0].data["factor"] == 3
 
     def test_accumulation_not_applied(self, runs: Runs) -> None:
         # 24 batches, accumulate 2: 12 optimizer steps, a schedule of 12 stepped after every batch
         log = read_log(runs.get("tb_accum", lambda p: realruns.torch_tb_run(p, accumulate=2, t_max=12)))
         report = compare_log(cosine_plan(steps=4, t_max=12), log)
         assert not report.ok
-        assert report.diagnoses[0].kind == "faster" and report.diagnoses[0].factor == 2
+        assert report.diagnoses[0].code == "faster" and report.diagnoses[0].data["factor"] == 2
         assert "accumulation 2" in report.diagnoses[0].message
 
     def test_resume_without_scheduler_state_full_log(self, runs: Runs) -> None:
@@ -128,7 +128,7 @@ class TestTorchTensorBoard:
         assert len(list(path.glob("events.out.tfevents.*"))) == 2  # one run directory, two event files
         report = compare_log(cosine_plan(), read_log(path))
         assert not report.ok and report.groups[0].first_diff == 10
-        assert kinds(report) == ["restart"] and report.diagnoses[0].step == 10
+        assert kinds(report) == ["restart"] and report.diagnoses[0].data["step"] == 10
 
     def test_resume_without_scheduler_state_own_log(self, runs: Runs, tmp_path: Path) -> None:
         def make(p: Path) -> Path:
@@ -138,12 +138,12 @@ class TestTorchTensorBoard:
         log = read_log(runs.get("tb_resume_own", make))
         assert log.series[0].steps[0] == 10
         report = compare_log(cosine_plan(), log)
-        assert kinds(report) == ["restart"] and report.diagnoses[0].step == 10
+        assert kinds(report) == ["restart"] and report.diagnoses[0].data["step"] == 10
 
     def test_scaled_base_lr(self, runs: Runs) -> None:
         log = read_log(runs.get("tb_scaled", lambda p: realruns.torch_tb_run(p, lr=0.4)))
         report = compare_log(cosine_plan(), log)
-        assert kinds(report) == ["scaled"] and report.diagnoses[0].factor == pytest.approx(4)
+        assert kinds(report) == ["scaled"] and report.diagnoses[0].data["factor"] == pytest.approx(4)
 
     def test_more_steps_per_epoch_than_planned_fails(self, runs: Runs) -> None:
         log = read_log(runs.get("tb_spe10", lambda p: realruns.torch_tb_run(p, batches=10, t_max=24)))
@@ -165,7 +165,7 @@ def test_accelerate_steps_the_scheduler_once_per_process(runs: Runs, processes: 
     log = read_log(runs.get(f"acc{processes}", lambda p: realruns.accelerate_tb_run(p, processes=processes)))
     report = compare_log(cosine_plan(), log)
     assert not report.ok
-    assert report.diagnoses[0].kind == "faster" and report.diagnoses[0].factor == processes
+    assert report.diagnoses[0].code == "faster" and report.diagnoses[0].data["factor"] == processes
     assert "Accelerate" in report.diagnoses[0].message
 
 
@@ -201,7 +201,7 @@ class TestLightning:
         assert list(log.series[0].steps) == [0, 8, 16]  # logged at each epoch's start
         report = compare_log(lightning_plan({"name": "CosineAnnealingLR", "T_max": 24}, "step"), log)
         assert not report.ok
-        assert report.diagnoses[0].kind == "per_epoch" and "'interval': 'step'" in report.diagnoses[0].message
+        assert report.diagnoses[0].code == "per_epoch" and "'interval': 'step'" in report.diagnoses[0].message
 
     def test_interval_epoch_as_planned(self, runs: Runs) -> None:
         log = read_log(runs.get("pl_steplr", lambda p: realruns.lightning_run(p, interval="epoch", scheduler="step")))
@@ -212,14 +212,14 @@ class TestLightning:
         log = read_log(runs.get("pl_steplr_step", lambda p: realruns.lightning_run(p, scheduler="step")))
         report = compare_log(lightning_plan({"name": "StepLR", "step_size": 1, "gamma": 0.5}, "epoch"), log)
         assert not report.ok
-        assert report.diagnoses[0].kind == "per_step" and report.diagnoses[0].factor == 8
+        assert report.diagnoses[0].code == "per_step" and report.diagnoses[0].data["factor"] == 8
 
     def test_schedule_sized_in_batches_with_accumulation(self, runs: Runs) -> None:
         # accumulate 2: 12 optimizer steps, but T_max counted 24 batches
         log = read_log(runs.get("pl_accum", lambda p: realruns.lightning_run(p, accumulate=2)))
         report = compare_log(lightning_plan({"name": "CosineAnnealingLR", "T_max": 12}, "step", steps=4), log)
         assert not report.ok
-        assert report.diagnoses[0].kind == "slower" and report.diagnoses[0].factor == 2
+        assert report.diagnoses[0].code == "slower" and report.diagnoses[0].data["factor"] == 2
 
 
 # ---------------------------------------------------------------------------
@@ -245,17 +245,17 @@ class TestTransformers:
     def test_scaled_base_lr(self, runs: Runs) -> None:
         log = read_log(runs.get("hf_scaled", lambda p: realruns.hf_run(p, lr=2e-3)))
         report = compare_log(hf_plan(), log)
-        assert kinds(report) == ["scaled"] and report.diagnoses[0].factor == pytest.approx(2)
+        assert kinds(report) == ["scaled"] and report.diagnoses[0].data["factor"] == pytest.approx(2)
 
     def test_resume_without_scheduler_state(self, runs: Runs) -> None:
         path = runs.get("hf_resume", lambda p: realruns.hf_run(p, resume_at=10))
         report = compare_log(hf_plan(), read_log(path))  # the full log_history, restored and continued
         assert not report.ok and report.groups[0].first_diff == 10
-        assert kinds(report) == ["restart"] and report.diagnoses[0].step == 10
+        assert kinds(report) == ["restart"] and report.diagnoses[0].data["step"] == 10
         own = read_log(path.parent / "runs")  # the resumed job's TensorBoard log, from its own start
         assert own.convention.name == "transformers" and own.series[0].steps[0] == 10
         report = compare_log(hf_plan(), own)
-        assert kinds(report) == ["restart"] and report.diagnoses[0].step == 10
+        assert kinds(report) == ["restart"] and report.diagnoses[0].data["step"] == 10
 
 
 def test_log_of_another_run_has_no_common_step(tmp_path: Path) -> None:

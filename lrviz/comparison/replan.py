@@ -3,18 +3,21 @@ ReduceLROnPlateau stepped once per process under Accelerate (accelerate #3797).
 
 ``held_steps`` holds a plan's LR where the run's scheduler did not step (``--skipped-steps``);
 ``plateau_per_process`` steps the real scheduler again, k times per epoch, when a ReduceLROnPlateau
-log fits no pattern of ``lrviz.actual``, and names the k that matches.
+log fits no pattern of ``lrviz.comparison.log``, and names the k that matches.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from lrviz.actual import RTOL, compare_log
+from lrviz.comparison.log import compare_log
+from lrviz.comparison.reports import LogReport, diagnosis
+from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError
-from lrviz.reports import Diagnosis
-from lrviz.runlog import RunLog
+from lrviz.logs.runlog import RunLog
+from lrviz.model import Finding
 
 
 def skip_steps(lrs: Sequence[float], skipped: int, at: int = 0) -> list[float]:
@@ -35,24 +38,22 @@ def held_steps(lrs: Sequence[float], holds: Sequence[tuple[int, int]]) -> list[f
     return out[: len(plan)]
 
 
-def plateau_per_process(run: Any, log: RunLog, *, rtol: float = RTOL, atol: float = 0.0) -> Diagnosis | None:
+def plateau_per_process(run: Any, log: RunLog, *, tolerance: Tolerance = LOG) -> Finding | None:
     """A ReduceLROnPlateau log that matches the plan stepped k times per epoch (k = 2..8): Accelerate's
     ``AcceleratedScheduler.step`` calls ``scheduler.step(metric)`` once per process, so the patience runs
     out k times sooner (accelerate #3797). The variants are stepped by the real scheduler (``engine``)."""
     if run.scheduler.name != "ReduceLROnPlateau" or run.scheduler_calls != 1:
         return None
-    import dataclasses
-
     from lrviz import engine
 
     for k in range(2, 9):
         variant = engine.simulate(dataclasses.replace(run, scheduler_calls=k))
         try:
-            report = compare_log(variant, log, rtol=rtol, atol=atol)
+            report = compare_log(variant, log, tolerance=tolerance)
         except ConfigError:
             return None
         if all(g.mismatched == 0 for g in report.groups):
-            return Diagnosis(
+            return diagnosis(
                 "plateau_per_process",
                 f"ReduceLROnPlateau was stepped {k} times per epoch: Accelerate's prepared scheduler calls "
                 f"scheduler.step(metric) once per process, so its patience runs out {k}x sooner (accelerate "
@@ -61,3 +62,16 @@ def plateau_per_process(run: Any, log: RunLog, *, rtol: float = RTOL, atol: floa
                 factor=k,
             )
     return None
+
+
+def with_plateau_diagnosis(report: LogReport, run: Any, log: RunLog, tolerance: Tolerance = LOG) -> LogReport:
+    """``report`` with the ``plateau_per_process`` diagnosis first, when the log fits no other pattern and
+    the plan stepped k times per epoch matches it (what ``check --against`` reports)."""
+    if report.ok or any(d.code != "ends_early" for d in report.diagnoses):
+        return report
+    extra = plateau_per_process(run, log, tolerance=tolerance)
+    if extra is None:
+        return report
+    return dataclasses.replace(
+        report, groups=tuple(dataclasses.replace(g, diagnoses=(extra, *g.diagnoses)) for g in report.groups)
+    )

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lrviz.checks import check_expectations
 from lrviz.cli import app
+from lrviz.comparison import check_expectations
 from lrviz.config import parse_expectations
 from lrviz.engine import simulate
 from lrviz.errors import ConfigError

@@ -19,12 +19,12 @@ known pattern, a diagnosis naming the setting to change:
 * ``lag``: the log holds the LR for k steps, then follows the plan k steps late (the scheduler skipped
   k optimizer steps: AMP's GradScaler);
 * ``past_plan`` / ``ends_early``: the run has more, or fewer, optimizer steps than the plan;
-* ``plateau_per_process`` (``lrviz.replan``, from the run): ReduceLROnPlateau stepped once per
+* ``plateau_per_process`` (``lrviz.comparison.replan``, from the run): ReduceLROnPlateau stepped once per
   process under Accelerate, its reductions k times sooner.
 
 Pure Python over ``array('d')``/lists; nothing here imports torch. The report types live in
-``lrviz.reports``; plans re-stepped to match a run (``--skipped-steps``, ReduceLROnPlateau per
-process) in ``lrviz.replan``.
+``lrviz.comparison.reports``; plans re-stepped to match a run (``--skipped-steps``, ReduceLROnPlateau
+per process) in ``lrviz.comparison.replan``.
 """
 
 from __future__ import annotations
@@ -38,14 +38,14 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
+from lrviz.comparison.reports import GroupReport, LogReport, diagnosis
+from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError, option
-from lrviz.reports import Diagnosis, GroupReport, LogReport
-from lrviz.runlog import LogSeries, RunLog
+from lrviz.logs.runlog import LogSeries, RunLog
+from lrviz.model import Finding
 
-__all__ = ["FACTORS", "RTOL", "Diagnosis", "GroupReport", "LogReport", "Plan", "compare_log"]
+__all__ = ["FACTORS", "GroupReport", "LogReport", "Plan", "compare_log"]
 
-#: Default relative tolerance: TensorBoard stores float32 (about 6e-8 relative error).
-RTOL = 1e-6
 #: Speed factors tried for the faster/slower diagnoses.
 FACTORS = range(2, 65)
 #: The most candidate resume steps verified against the whole log.
@@ -69,8 +69,7 @@ def compare_log(
     *,
     group: str | int | None = None,
     steps_per_epoch: int | None = None,
-    rtol: float = RTOL,
-    atol: float = 0.0,
+    tolerance: Tolerance = LOG,
     complete: bool = False,
 ) -> LogReport:
     """Compare a planned schedule with a logged one at the logged optimizer steps.
@@ -79,12 +78,12 @@ def compare_log(
     logger's order, pg1, pg2, ...) or the LRs of one param group, one per optimizer step;
     ``steps_per_epoch`` (taken from a Curve) enables the per-epoch/per-step diagnoses.
     ``group`` picks one logged series (name, logger suffix such as ``pg2``, or index).
-    A value matches when ``|logged - planned| <= atol + rtol * |planned|``. With
+    A value matches when ``|logged - planned| <= atol + rtol * |planned|`` (``tolerance``; ``LOG``,
+    float32's, by default; ``Tolerance.for_log`` widens it to the log's own digits). With
     ``complete=True`` a log that ends before the plan fails too (by default it may be a run
     still in progress). Raises ``ConfigError`` when no logged step lies inside the plan.
     """
-    if not (rtol >= 0 and atol >= 0):
-        raise ConfigError(f"rtol/atol: expected non-negative tolerances, got rtol={rtol!r}, atol={atol!r}")
+    rtol, atol = tolerance.rtol, tolerance.atol
     if isinstance(plan, Plan):
         plan_groups = [list(s) for s in plan.lrs]
         spe = steps_per_epoch if steps_per_epoch is not None else plan.steps_per_epoch
@@ -102,8 +101,7 @@ def compare_log(
         format=log.format,
         convention=log.convention.name,
         plan_points=len(plan_groups[0]),
-        rtol=rtol,
-        atol=atol,
+        tolerance=tolerance,
         complete=complete,
         groups=reports,
     )
@@ -227,15 +225,15 @@ def _per_epoch_plan(plan: list[float], spe: int) -> bool:
     return spe > 1 and all(plan[k] == plan[k - k % spe] for k in range(len(plan)))
 
 
-def _diagnose(ctx: _Context) -> list[Diagnosis]:
-    found: list[Diagnosis] = []
+def _diagnose(ctx: _Context) -> list[Finding]:
+    found: list[Finding] = []
     plan, spe = ctx.plan, ctx.spe
     i0 = next((i for i in ctx.bad if plan[ctx.steps[i]] != 0), None)
     if i0 is not None:
         ratio = ctx.values[i0] / plan[ctx.steps[i0]]
         if ratio != 1 and math.isfinite(ratio) and ctx.fits(lambda s: s, ratio, slack=4.0):
             found.append(
-                Diagnosis(
+                diagnosis(
                     "scaled",
                     f"the logged LR is {ratio:.6g} x the plan at every logged step: the base LR differs (scaled by "
                     f"batch size or world size?): set the optimizer's lr to {plan[0] * ratio:.6g} in the plan, "
@@ -257,12 +255,12 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
                 "'transformers'"
             )
             where = "ahead of" if shift == 1 else "behind"
-            found.append(Diagnosis("shifted", f"the log is one optimizer step {where} the plan: {hint}", factor=shift))
+            found.append(diagnosis("shifted", f"the log is one optimizer step {where} the plan: {hint}", factor=shift))
             return found
     per_epoch_plan = _per_epoch_plan(plan, spe)
     if spe > 1 and not per_epoch_plan and ctx.fits(lambda s: s // spe):
         found.append(
-            Diagnosis(
+            diagnosis(
                 "per_epoch",
                 f"the scheduler stepped once per epoch ({spe} optimizer steps), the plan once per optimizer step: "
                 "in Lightning return {'scheduler': ..., 'interval': 'step'} from configure_optimizers (the default "
@@ -273,7 +271,7 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
         return found
     if per_epoch_plan and ctx.fits(lambda s: s * spe):
         found.append(
-            Diagnosis(
+            diagnosis(
                 "per_step",
                 f"the scheduler stepped after every optimizer step, the plan once per epoch ({spe} steps): "
                 "in Lightning set 'interval': 'epoch'; in a loop call scheduler.step() once per epoch",
@@ -285,7 +283,7 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
         # r: scheduler steps taken before the optimizer's (k - 1 when it steps after every accumulated batch)
         if ctx.fits(lambda s, k=k, r=r: s * k + r, explains=2):  # type: ignore[misc]
             found.append(
-                Diagnosis(
+                diagnosis(
                     "faster",
                     f"the log runs {k}x faster than the plan: the scheduler steps {k} times per optimizer step. "
                     f"Accelerate steps it once per process: on {k} processes size the schedule for "
@@ -298,7 +296,7 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
     for k in FACTORS:
         if ctx.fits(lambda s, k=k: s // k if s % k == 0 else None, explains=2):  # type: ignore[misc]
             found.append(
-                Diagnosis(
+                diagnosis(
                     "slower",
                     f"the log runs {k}x slower than the plan: the schedule was sized for {k}x the optimizer steps "
                     f"(counted in batches while gradient accumulation {k} makes one optimizer step of {k} batches?): "
@@ -311,14 +309,14 @@ def _diagnose(ctx: _Context) -> list[Diagnosis]:
     j = ctx.bad[0]
     held = j > 0 and ctx.steps[j] == ctx.steps[j - 1] + 1 and ctx.close(ctx.values[j], ctx.values[j - 1])
     for diagnose in (_lag, _resume) if held else (_resume, _lag):
-        diagnosis = diagnose(ctx)
-        if diagnosis is not None:
-            found.append(diagnosis)
+        fitted = diagnose(ctx)
+        if fitted is not None:
+            found.append(fitted)
             return found
     return found
 
 
-def _lag(ctx: _Context) -> Diagnosis | None:
+def _lag(ctx: _Context) -> Finding | None:
     """The log is the plan with steps held back: log[s] == plan[s - lag(s)], lag never decreasing, from 0
     to k > 0: the scheduler skipped k of the optimizer's steps (AMP's GradScaler skips optimizer.step() on
     inf/NaN gradients, and the HF Trainer then skips scheduler.step(): the schedule falls k steps behind)."""
@@ -342,7 +340,7 @@ def _lag(ctx: _Context) -> Diagnosis | None:
     how = f"model it with --skipped-steps {model}"
     if len(held) > 3:
         how = f"it grew {len(held)} times: look for overflowing gradients ({how})"
-    return Diagnosis(
+    return diagnosis(
         "lag",
         f"the log lags the plan by {lag} optimizer step(s) from step {first}: the scheduler did not step on "
         f"{lag} optimizer step(s) (AMP's GradScaler skips optimizer.step() when gradients overflow, and the "
@@ -352,7 +350,7 @@ def _lag(ctx: _Context) -> Diagnosis | None:
     )
 
 
-def _resume(ctx: _Context) -> Diagnosis | None:
+def _resume(ctx: _Context) -> Finding | None:
     """The log follows the plan up to s0, then the plan from its start again: log[s] == plan[s - s0]."""
     j = ctx.bad[0]
     s_bad = ctx.steps[j]
@@ -371,7 +369,7 @@ def _resume(ctx: _Context) -> Diagnosis | None:
                 if own
                 else f"the log follows the plan up to step {s_prev}, then starts the schedule over at step {s0}"
             )
-            return Diagnosis(
+            return diagnosis(
                 "restart",
                 f"{what}: a resume rebuilt the scheduler without loading its state: save scheduler.state_dict() "
                 "in the checkpoint and load it after the optimizer's (transformers: keep scheduler.pt in the "
@@ -381,10 +379,10 @@ def _resume(ctx: _Context) -> Diagnosis | None:
     return None
 
 
-def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> Iterable[Diagnosis]:
+def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> Iterable[Finding]:
     n = len(ctx.plan)
     if past:
-        yield Diagnosis(
+        yield diagnosis(
             "past_plan",
             f"the log runs past the plan: {past:,} logged step(s) after its last step {n - 1} (up to step {last}): "
             "the run took more optimizer steps than planned (steps per epoch from dataset size, batch size, world "
@@ -392,7 +390,7 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
             step=last,
         )
     if before:
-        yield Diagnosis(
+        yield diagnosis(
             "past_plan",
             f"{before:,} logged step(s) before optimizer step 0 (from step {first}): the log's step convention "
             "differs from the one it was read with",
@@ -403,7 +401,7 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
         gap = gaps.most_common(1)[0][0] if gaps else 1
         end = ctx.steps[-1]
         if end + gap <= n - 1:
-            yield Diagnosis(
+            yield diagnosis(
                 "ends_early",
                 f"the log ends at optimizer step {end}, the plan runs to step {n - 1}: a run still in progress, or "
                 "fewer optimizer steps per epoch than planned (dataset size, batch size, world size or accumulation "

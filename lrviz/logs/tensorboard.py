@@ -1,0 +1,139 @@
+"""TensorBoard event files (``events.out.tfevents.*``), read streaming through tensorboard's own
+``LegacyEventFileLoader`` (imported only here, only when an event file is read)."""
+
+from __future__ import annotations
+
+import importlib
+from array import array
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lrviz import budget
+from lrviz.errors import ConfigError, option
+from lrviz.inputs import remember
+from lrviz.logs.runlog import _MAX_STEP, RunLog, _build, _convention_for, _huge, _names, is_lr_name
+
+__all__ = ["read_tensorboard"]
+
+
+def read_tensorboard(path: Path, files: list[Path], y: str | None) -> RunLog:
+    """Scalars from event files, merged in the order the writers started (later files win on a step).
+
+    Read streaming, event by event, with tensorboard's own loader: only the LR tags' points are kept
+    (8 + 8 bytes each), the other tags by name, so memory follows the points compared, not the file."""
+    try:
+        loader = importlib.import_module("tensorboard.backend.event_processing.event_file_loader")
+    except ImportError:
+        raise ConfigError(
+            f"{path}: reading TensorBoard event files needs the tensorboard package: pip install 'lrviz[tensorboard]'"
+        ) from None
+    keep: Callable[[str], bool] = (lambda tag: tag == y) if y is not None else is_lr_name
+    columns: dict[str, tuple[array[int], array[float]]] = {}
+    all_tags: dict[str, None] = {}
+    for file in files:
+        for tag, (steps, values) in _event_scalars(loader, file, keep, all_tags).items():
+            column = columns.setdefault(tag, (array("q"), array("d")))
+            column[0].extend(steps)
+            column[1].extend(values)
+    if not all_tags:
+        raise ConfigError(f"{path}: no scalars in the event file(s); was the run logging yet?")
+    tags = list(all_tags)
+    if y is not None:
+        if y not in columns:
+            raise ConfigError(f"{path}: no scalar tag {y!r} for the LR (y); the tags are {_names(tags)}")
+        names = [y]
+    else:
+        names = [t for t in tags if t in columns]
+        if not names:
+            raise ConfigError(
+                f"{path}: no learning-rate tag (lr, learning_rate, train/lr, lr-<Optimizer>); the tags are "
+                f"{_names(tags)}; name one with {option('y')}"
+            )
+    for name in names:
+        steps = columns[name][0]
+        if steps and max(abs(min(steps)), abs(max(steps))) > _MAX_STEP:
+            raise ConfigError(
+                f"{path}: {name}: a logged step of {_huge(max(steps, key=abs))} is beyond any run's length; is the "
+                f"step column right (name it with {option('x')})?"
+            )
+    return _build(path, "tensorboard", _convention_for(names, "lrviz"), {n: columns[n] for n in names})
+
+
+def _event_scalars(
+    loader: Any, file: Path, keep: Callable[[str], bool], all_tags: dict[str, None]
+) -> dict[str, tuple[array[int], array[float]]]:
+    """The scalars of one event file whose tag ``keep`` accepts (``simple_value`` summaries and 0-d tensor
+    summaries), by tag, in the order logged; every scalar tag's name goes into ``all_tags``. A tensor tag
+    with one value that is not a 0-d float is not a scalar: left out, as TensorBoard's scalars leave it."""
+    try:
+        size = file.stat().st_size
+        with file.open("rb"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    if size == 0:
+        raise ConfigError(f"{file}: empty event file; was the run logging yet?")
+    budget.LOG_EVENT_BYTES.check(size, str(file), f"an event file of {size:,} bytes")
+    remember(file)
+    out: dict[str, tuple[array[int], array[float]]] = {}
+    tensors: dict[str, bool] = {}  # tensor tag -> every value so far a 0-d float
+    try:
+        for event in loader.LegacyEventFileLoader(str(file)).Load():  # record by record, as EventAccumulator reads
+            if not event.HasField("summary"):
+                continue
+            for value in event.summary.value:
+                tag = value.tag
+                number: float | None = None
+                if value.HasField("simple_value"):
+                    number = float(value.simple_value)
+                elif value.HasField("tensor"):
+                    proto = value.tensor
+                    if not proto.tensor_shape.dim and proto.float_val:
+                        number = float(proto.float_val[0])
+                    elif not proto.tensor_shape.dim and proto.double_val:
+                        number = float(proto.double_val[0])
+                    if tensors.setdefault(tag, number is not None) and number is None:
+                        tensors[tag] = False
+                    if not tensors[tag]:
+                        out.pop(tag, None)
+                        all_tags.pop(tag, None)
+                if number is None or tensors.get(tag) is False:
+                    continue
+                all_tags[tag] = None
+                if keep(tag):
+                    column = out.setdefault(tag, (array("q"), array("d")))
+                    column[0].append(event.step)
+                    column[1].append(number)
+        _check_records(file)
+    except ConfigError:
+        raise
+    except Exception as exc:  # tensorboard's DataLossError, protobuf's DecodeError
+        raise ConfigError(f"{file}: corrupt TensorBoard event file ({type(exc).__name__}: {exc})") from None
+    return out
+
+
+def _check_records(file: Path) -> None:
+    """Raise if a record fails its checksum: EventAccumulator stops there silently (tensorboard's
+    event_file_loader.py logs DataLossError at debug level and ends the file), which would cut the
+    log short without a word. A record cut short at the very end is a run still writing: accepted."""
+    errors = importlib.import_module("tensorboard.compat.tensorflow_stub.errors")
+    records_module = importlib.import_module("tensorboard.compat.tensorflow_stub.pywrap_tensorflow")
+    reader = records_module.PyRecordReader_New(str(file))
+    records = 0
+    try:
+        while True:
+            try:
+                reader.GetNext()
+            except errors.OutOfRangeError:
+                break
+            except errors.DataLossError as exc:
+                if "truncated" in str(exc).lower() and records:
+                    break
+                raise ConfigError(
+                    f"{file}: corrupt TensorBoard event file (record {records + 1}: {str(exc.message).replace(str(file), '').strip()}); "
+                    "the file was damaged, or it is not an event file"
+                ) from None
+            records += 1
+    finally:
+        reader.file_handle.close()
