@@ -61,25 +61,9 @@ __all__ = [
     "watch",
 ]
 
-#: Where each lazily imported name lives.
+#: Where each lazily imported name lives: the functions are the API's.
 _HOME = {
-    **dict.fromkeys(
-        (
-            "check",
-            "code",
-            "compare",
-            "diagnose",
-            "explain",
-            "load",
-            "plan_restarts",
-            "plot",
-            "read_log",
-            "save",
-            "simulate",
-            "watch",
-        ),
-        "lrviz.api",
-    ),
+    **dict.fromkeys((name for name in __all__ if name.islower() and not name.startswith("_")), "lrviz.api"),
     **dict.fromkeys(("Curve", "Finding", "Run"), "lrviz.model"),
 }
 
