@@ -182,3 +182,22 @@ def reductions(series: array[float], fed: list[int]) -> tuple[int, ...]:
 @contextlib.contextmanager
 def nothing_to_quiet(into: list[str]) -> Iterator[None]:
     yield
+
+
+class PerUpdate:
+    """A ``Library`` whose trainer steps the scheduler once after every optimizer step, resumes it from its
+    ``state_dict``, marks no restarts and logs nothing to quiet: the parts such trainers share."""
+
+    def loop(
+        self, run: RunConfig, optimizer: Any, scheduler: Any, span: range, momentum: bool, progress: Progress | None
+    ) -> Stepped:
+        return per_update_loop(run, optimizer, scheduler, span, momentum, progress)
+
+    def resume(self, run: RunConfig, scheduler: Any, state: Any, resume_at: int) -> None:
+        scheduler.load_state_dict(state)
+
+    def restarts(self, run: RunConfig, series: array[float]) -> tuple[int, ...]:
+        return ()
+
+    def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:
+        return nothing_to_quiet(into)

@@ -21,22 +21,21 @@ import importlib.util
 import inspect
 import logging
 import warnings
-from array import array
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from lrviz.dummy import _TORCH_ERRORS
 from lrviz.errors import ConfigError
-from lrviz.frameworks._stepping import per_update_loop
+from lrviz.frameworks._stepping import PerUpdate
 from lrviz.frameworks.base import one_line, rejected
 from lrviz.frameworks.deepspeed.read import settings
 from lrviz.model import RunConfig
 
 if TYPE_CHECKING:
-    from lrviz.frameworks._stepping import Progress, Stepped
+    pass
 
 
-class Engine:
+class Engine(PerUpdate):
     """The DeepSpeed engine's way of building, stepping and resuming its scheduler."""
 
     def build_scheduler(self, run: RunConfig, optimizer: Any) -> tuple[Any, RunConfig]:
@@ -56,17 +55,6 @@ class Engine:
             return cls(optimizer, **fw.params), run
         except (*_TORCH_ERRORS, AssertionError) as exc:
             raise rejected(fw.where, exc, f"DeepSpeed's {fw.type}") from None
-
-    def loop(
-        self, run: RunConfig, optimizer: Any, scheduler: Any, span: range, momentum: bool, progress: Progress | None
-    ) -> Stepped:
-        return per_update_loop(run, optimizer, scheduler, span, momentum, progress)
-
-    def resume(self, run: RunConfig, scheduler: Any, state: Any, resume_at: int) -> None:
-        scheduler.load_state_dict(state)
-
-    def restarts(self, run: RunConfig, series: array[float]) -> tuple[int, ...]:
-        return ()
 
     def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:
         return deepspeed_logs(into)

@@ -8,21 +8,19 @@ after every optimizer step (``fit``). litgpt is imported only here.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.util
-from array import array
 from typing import TYPE_CHECKING, Any
 
 from lrviz.dummy import _TORCH_ERRORS
 from lrviz.errors import ConfigError
-from lrviz.frameworks._stepping import nothing_to_quiet, per_update_loop
+from lrviz.frameworks._stepping import PerUpdate
 from lrviz.frameworks.base import one_line, rejected
 from lrviz.frameworks.litgpt.read import settings
 from lrviz.model import RunConfig
 
 if TYPE_CHECKING:
-    from lrviz.frameworks._stepping import Progress, Stepped
+    pass
 
 
 def get_lr_scheduler() -> Any:
@@ -35,7 +33,7 @@ def get_lr_scheduler() -> Any:
         raise ConfigError(f"litgpt is installed but its finetune script does not import: {one_line(exc)}") from None
 
 
-class Finetune:
+class Finetune(PerUpdate):
     """litgpt's finetune scripts' way of building and stepping their scheduler."""
 
     def build_scheduler(self, run: RunConfig, optimizer: Any) -> tuple[Any, RunConfig]:
@@ -45,17 +43,3 @@ class Finetune:
             return build(optimizer, warmup_steps=fw.warmup_steps, max_steps=fw.lr_max_steps), run
         except _TORCH_ERRORS as exc:
             raise rejected({"": "train.lr_warmup_steps"}, exc, "litgpt's get_lr_scheduler") from None
-
-    def loop(
-        self, run: RunConfig, optimizer: Any, scheduler: Any, span: range, momentum: bool, progress: Progress | None
-    ) -> Stepped:
-        return per_update_loop(run, optimizer, scheduler, span, momentum, progress)
-
-    def resume(self, run: RunConfig, scheduler: Any, state: Any, resume_at: int) -> None:
-        scheduler.load_state_dict(state)
-
-    def restarts(self, run: RunConfig, series: array[float]) -> tuple[int, ...]:
-        return ()
-
-    def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:
-        return nothing_to_quiet(into)

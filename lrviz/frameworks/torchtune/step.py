@@ -16,13 +16,12 @@ import importlib
 import importlib.util
 import logging
 import sys
-from array import array
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from lrviz.dummy import _TORCH_ERRORS
 from lrviz.errors import ConfigError
-from lrviz.frameworks._stepping import nothing_to_quiet, per_update_loop
+from lrviz.frameworks._stepping import PerUpdate, per_update_loop
 from lrviz.frameworks.base import one_line, rejected
 from lrviz.frameworks.torchtune.read import settings
 from lrviz.model import RunConfig
@@ -99,7 +98,7 @@ def _quiet_logger(name: str) -> Iterator[None]:
         logger.handlers[:] = saved[1]
 
 
-class Recipe:
+class Recipe(PerUpdate):
     """A torchtune recipe's way of building, stepping and resuming its scheduler."""
 
     def build_scheduler(self, run: RunConfig, optimizer: Any) -> tuple[Any, RunConfig]:
@@ -125,12 +124,6 @@ class Recipe:
         if scheduler is None:
             return
         scheduler.load_state_dict(state)
-
-    def restarts(self, run: RunConfig, series: array[float]) -> tuple[int, ...]:
-        return ()
-
-    def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:
-        return nothing_to_quiet(into)
 
 
 class _Still:
