@@ -229,11 +229,11 @@ ENTRIES: tuple[Entry, ...] = (
 
 #: OpenMMLab mmengine: real mmdet/mmseg/mmpretrain schedule files (tests/realworld/configs, SOURCES.md).
 MM = "OpenMMLab mmengine (param_scheduler, stepped as the Runner does)"
-_MM_REAL = Path(__file__).resolve().parents[1] / "tests" / "realworld" / "configs"
+_REAL = Path(__file__).resolve().parents[1] / "tests" / "realworld" / "configs"
 
 
 def _mm(name: str, config: str, flags: str) -> Entry:
-    path = _MM_REAL / config
+    path = _REAL / config
     return _e(MM, name, f"render {path.name} --allow-exec {flags}", {path.name: path.read_text()})
 
 
@@ -253,7 +253,85 @@ ENTRIES += (
     _mm("StepLR", "other_frameworks/mmpretrain_bs256_epochstep.py", ""),
 )
 
-SECTIONS = (TORCH, CONFIGS, HF, TIMM, DS, MM)
+#: The frameworks lrviz reads from their own files or launch scripts, each drawn from a real file in
+#: tests/realworld/configs (SOURCES.md: provenance), copied under its upstream name. Any flag beyond the
+#: file's own settings (a dataset size, a shorter run, a value behind a project's resolver) is in the command.
+DIFFUSERS = "diffusers (get_scheduler, from the training script's flags)"
+MEGATRON = "Megatron-LM (OptimizerParamScheduler, from the launch script)"
+FVCORE = "fvcore (param schedulers, stepped as the SAM 2 and VGGT trainers step them)"
+ESPNET = "ESPnet (espnet2.schedulers, stepped as its Trainer does)"
+AXOLOTL = "axolotl (its own schedulers, inside the Hugging Face Trainer)"
+LF1 = "LLaMA-Factory v1 (BaseTrainer's scheduler)"
+TORCHTUNE = "torchtune (the recipe's lr_scheduler component)"
+LITGPT = "litgpt (the finetune scripts' get_lr_scheduler)"
+
+
+def _real(section: str, name: str, config: str, upstream: str, flags: str = "") -> Entry:
+    """An entry that renders ``config`` (under tests/realworld/configs) copied as ``upstream``, its real name."""
+    text = (_REAL / config).read_text()
+    return _e(section, name, f"render {shlex.quote(upstream)} {flags}", {upstream: text})
+
+
+ENTRIES += (
+    _real(DIFFUSERS, "constant", "launch/diffusers/fastql_finetune.sh", "finetune.sh"),
+    _real(MEGATRON, "cosine", "launch/megatron/bigscience_pretrain_gpt_tiny.sh", "pretrain_gpt_tiny.sh"),
+    _real(
+        MEGATRON,
+        "linear",
+        "launch/megatron/megatron_lm_train_bert_340m_distributed.sh",
+        "train_bert_340m_distributed.sh",
+        "--set train_iters=20000 --set lr_decay_iters=20000",
+    ),
+    _real(
+        FVCORE,
+        "CosineParamScheduler",
+        "fvcore/sam2_1_hiera_b+_mose_finetune_cosine.yaml",
+        "sam2.1_hiera_b+_MOSE_finetune.yaml",
+        "--steps-per-epoch 50 --set trainer.max_epochs=40"
+        " --set trainer.optim.options.lr.0.scheduler.end_value=5.0e-7"
+        " --set trainer.optim.options.lr.1.scheduler.end_value=3.0e-7",
+    ),
+    _real(
+        FVCORE,
+        "CompositeParamScheduler",
+        "fvcore/vggt_full_finetune_composite_linear_cosine.yaml",
+        "full_finetune.yaml",
+    ),
+    _real(ESPNET, "NoamLR", "espnet/ljspeech_tts_fastspeech2_noamlr_num_iters.yaml", "train_fastspeech2.yaml"),
+    _real(
+        ESPNET,
+        "WarmupLR",
+        "other_dialects/espnet_an4_transformer_warmuplr.yaml",
+        "train_asr_transformer.yaml",
+        "--steps-per-epoch 100",
+    ),
+    _real(AXOLOTL, "RexLR", "llm_axolotl/axolotl_glm47_qlora_rex.yaml", "glm4.7-qlora.yaml", "--dataset-size 1000"),
+    _real(
+        AXOLOTL,
+        "JaggedLRRestartScheduler",
+        "llm_axolotl/axolotl_llama2_relora_jagged_restart.yml",
+        "relora.yml",
+        "--dataset-size 1000",
+    ),
+    _real(
+        AXOLOTL,
+        "get_cosine_schedule_with_quadratic_warmup",
+        "llm_axolotl/axolotl_btlm_ft_quadratic_warmup.yml",
+        "btlm-ft.yml",
+        "--dataset-size 1000",
+    ),
+    _real(LF1, "constant", "llm_llamafactory/lf_v1_train_lora_sft_constant.yaml", "train_lora_sft.yaml"),
+    _real(
+        TORCHTUNE,
+        "get_cosine_schedule_with_warmup",
+        "llm_torchtune/tt_llama32_1b_lora_single_device_cosine.yaml",
+        "1B_lora_single_device.yaml",
+        "--dataset-size 51760",
+    ),
+    _real(LITGPT, "get_lr_scheduler", "llm_litgpt/litgpt_llama-3.2-1B_lora.yaml", "lora.yaml", "--dataset-size 1000"),
+)
+
+SECTIONS = (TORCH, CONFIGS, HF, TIMM, DS, MM, DIFFUSERS, MEGATRON, FVCORE, ESPNET, AXOLOTL, LF1, TORCHTUNE, LITGPT)
 
 
 def run(entry: Entry, out: Path) -> str:
@@ -297,7 +375,7 @@ def page(entries: tuple[Entry, ...] = ENTRIES) -> str:
                 if name == "metrics.txt":
                     lines += [f"`{name}`: one metric value per line ({text.count(chr(10))} values).", ""]
                     continue
-                lang = "json" if name.endswith(".json") else "python" if name.endswith(".py") else "yaml"
+                lang = {".json": "json", ".py": "python", ".sh": "bash"}.get(Path(name).suffix, "yaml")
                 lines += [f"`{name}`:", "", f"```{lang}", text.rstrip("\n"), "```", ""]
             lines += ["```", f"lrviz {shlex.join(entry.command())}", "```", ""]
     return "\n".join(lines)

@@ -86,6 +86,14 @@ def test_every_scheduler_and_framework_the_readme_lists_has_a_gallery_plot() -> 
         "timm",
         "DeepSpeed",
         "OpenMMLab mmengine",
+        "diffusers",
+        "Megatron-LM",
+        "fvcore",
+        "ESPnet",
+        "axolotl",
+        "LLaMA-Factory v1",
+        "torchtune",
+        "litgpt",
     }
     for framework, names in table.items():
         (section,) = [s for s in gallery.SECTIONS if s.startswith(framework)]
