@@ -279,3 +279,21 @@ def test_bad_options_name_their_key(options: dict[str, Any], key: str, tmp_path:
     with pytest.raises(ConfigError, match=f"^{key}: "):
         write_outputs(_curve(RESTARTS), [tmp_path / "x.png"], **options)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("size", "steps"), [((6, 3), 100), ((4, 2.5), 1000), ((12, 6), 5_000)])
+def test_optimizer_step_labels_never_run_together(size: tuple[float, float], steps: int) -> None:
+    """The top axis's step numbers (20,000 and wider) fit side by side however narrow the figure."""
+    doc = {
+        "epochs": 200,
+        "steps_per_epoch": steps,
+        "scheduler": {"name": "LinearLR", "total_iters": 200},
+    }  # to 1,000,000
+    fig = build_figure(_curve(doc), size=size, dpi=60)
+    fig.canvas.draw()
+    (top,) = fig.axes[0].child_axes
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = [t.get_window_extent(renderer) for t in top.xaxis.get_ticklabels() if t.get_visible() and t.get_text()]
+    inside = [b for b in boxes if b.x1 >= 0 and b.x0 <= fig.bbox.width]
+    assert len(inside) >= 3
+    assert all(a.x1 < b.x0 for a, b in zip(inside, inside[1:], strict=False)), [(b.x0, b.x1) for b in inside]

@@ -196,7 +196,9 @@ def build_figure(
         if spe > 1:  # the optimizer steps a trainer counts, on top
             steps_axis = ax.secondary_xaxis("top", functions=(_Scale(spe), _Scale(1 / spe)))
             steps_axis.set_xlabel("optimizer step", fontsize=9)
-            steps_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            nbins = max(2, min(10, int(0.85 * float(fig.get_figwidth()) / (0.07 * len(f"{len(curve.lr):,}") + 0.3))))
+            locator = MaxNLocator(nbins, steps=None if nbins == 10 else [1, 2, 2.5, 5, 10], integer=True)
+            steps_axis.xaxis.set_major_locator(locator)  # fewer, round ticks where wide step numbers cannot fit
             steps_axis.xaxis.set_major_formatter(FuncFormatter(_plain_number))
         # parse_math=False: a user's title is text, and a stray $ must not become a mathtext error
         ax.set_title(title or curve.run.title or default_title(curve), fontsize=11, parse_math=False)
