@@ -152,3 +152,11 @@ def test_release_check_holds_tag_version_and_changelog(tmp_path: Path) -> None:
         f"Error: recipe/recipe.yaml: context.version is {__version__}, not 9.9.9; set it",
         "Error: CHANGELOG.md has no notes under `## [9.9.9]`; move the entries from [Unreleased] there",
     ]
+
+
+@pytest.mark.skipif(not os.environ.get("CI"), reason="CI installs torch's CPU build first; elsewhere any torch will do")
+def test_ci_keeps_the_cpu_build_of_torch_after_every_extra() -> None:
+    """The README's test command installs torch==2.13.0 (the CPU build here) and then every extra: none may replace it."""
+    import torch
+
+    assert torch.__version__ == "2.13.0+cpu", f"torch {torch.__version__}: an extra replaced it; install it --no-deps"
