@@ -108,7 +108,9 @@ def test_check_passes_a_right_run(tmp_path: Path, script: Path, where: str) -> N
 @pytest.mark.parametrize("where", ["train.log", "tensorboard"])
 def test_check_names_a_scheduler_stepped_per_micro_batch(tmp_path: Path, script: Path, where: str) -> None:
     megatron_run(tmp_path, per_micro_batch=True)
-    result = runner.invoke(app, ["check", str(script), "--against", str(tmp_path / where), "-o", str(tmp_path / "o.png")])
+    result = runner.invoke(
+        app, ["check", str(script), "--against", str(tmp_path / where), "-o", str(tmp_path / "o.png")]
+    )
     assert result.exit_code == 1
     assert f"the scheduler steps {GBS // MICRO} times per optimizer step" in result.output
 
