@@ -6,7 +6,8 @@ way Megatron-LM's ``train``/``training_log`` do (NVIDIA/Megatron-LM d98e8a64,
 optimizer (3213-3223); ``iteration += 1`` (4785) and ``consumed_train_samples += batch_size`` (4818);
 the LR is read from the optimizer after that (``get_canonical_lr_for_logging``, 4882); then
 ``writer.add_scalar('learning-rate', lr, iteration)`` and ``('learning-rate vs samples', lr,
-consumed_train_samples)`` (3380-3381), and every ``--log-interval`` iterations the stdout line
+consumed_train_samples)`` (3380-3381), ``wandb_writer.log({'learning-rate': lr}, iteration)`` (3382-3383;
+Megatron's wandb_writer is the ``wandb`` module after ``wandb.init``), and every ``--log-interval`` iterations the stdout line
 `` iteration {:8d}/{:8d} | consumed samples: {:12d} | ... | learning rate: {:.6E} |`` (3568-3597).
 The bug: a trainer that steps the scheduler once per micro-batch, by the global batch each time.
 """
@@ -14,6 +15,7 @@ The bug: a trainer that steps the scheduler once per micro-batch, by the global 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -22,6 +24,7 @@ from typer.testing import CliRunner
 import lrviz
 from lrviz.cli import app
 from lrviz.errors import ConfigError
+from tests import trackers
 
 scheduler_module = pytest.importorskip("megatron.core.optimizer_param_scheduler")
 tensorboard = pytest.importorskip("torch.utils.tensorboard")
@@ -34,7 +37,7 @@ COMMAND = (
 )
 
 
-def megatron_run(directory: Path, per_micro_batch: bool = False) -> Path:
+def megatron_run(directory: Path, per_micro_batch: bool = False, wandb_writer: Any = None) -> Path:
     """Train ITERS iterations as Megatron does and log as it logs; returns the stdout log's path."""
     param = torch.zeros(1, requires_grad=True)
     optimizer = torch.optim.AdamW([param], lr=3e-4)
@@ -68,6 +71,8 @@ def megatron_run(directory: Path, per_micro_batch: bool = False) -> Path:
         learning_rate = optimizer.param_groups[0]["lr"]
         writer.add_scalar("learning-rate", learning_rate, iteration)
         writer.add_scalar("learning-rate vs samples", learning_rate, consumed)
+        if wandb_writer is not None:
+            wandb_writer.log({"learning-rate": learning_rate}, iteration)
         if iteration % LOG_INTERVAL == 0:
             lines.append(
                 f" [2026-01-01 00:00:00] iteration {iteration:8d}/{ITERS:8d} | consumed samples: {consumed:12d} | "
@@ -135,3 +140,25 @@ def test_a_run_one_iteration_longer_is_still_past_the_plan(tmp_path: Path) -> No
     path.write_text(COMMAND.replace(f"--train-iters {ITERS}", f"--train-iters {ITERS - 1}"))
     result = runner.invoke(app, ["check", str(path), "--against", str(tmp_path / "tensorboard")])
     assert result.exit_code == 1 and "the log runs past the plan" in result.output
+
+
+@pytest.mark.skipif(not trackers.installed("wandb"), reason="wandb is not installed")
+def test_check_against_the_w_and_b_run(tmp_path: Path, script: Path) -> None:
+    import wandb
+
+    with trackers._quiet():
+        run = wandb.init(
+            project="lrviz-tests",
+            name="megatron",
+            dir=str(tmp_path),
+            mode="offline",
+            settings=wandb.Settings(silent=True),
+        )
+        megatron_run(tmp_path, wandb_writer=run)
+        run_dir = Path(run.dir).parent
+        run.finish()
+    trackers.wait_for_wandb(run_dir)
+    log = lrviz.read_log(tmp_path / "wandb")
+    assert log.groups == ("learning-rate",) and log.convention.name == "megatron"
+    result = runner.invoke(app, ["check", str(script), "--against", str(tmp_path / "wandb")])
+    assert result.exit_code == 0, result.output
