@@ -93,7 +93,7 @@ def compare_log(
     if not plan_groups or not plan_groups[0]:
         raise ConfigError("plan: an empty schedule; nothing to compare with the log")
     pairs = _pairs(plan_groups, log, group)
-    after = _after_step(plan, log)
+    after = after_the_step(plan, log)
     reports = tuple(
         _compare_series(plan_groups[p], log.series[s], p, spe, rtol, atol, str(log.source), after) for p, s in pairs
     )
@@ -108,7 +108,7 @@ def compare_log(
     )
 
 
-def _after_step(plan: Plan | Sequence[float], log: RunLog) -> bool:
+def after_the_step(plan: Plan | Sequence[float], log: RunLog) -> bool:
     """Whether the log's last step may hold the LR after the run's last scheduler step (``StepConvention.after_step``):
     the log's convention says so (Megatron's ``learning-rate``), or the plan's framework logs so on this offset."""
     if log.convention.after_step:

@@ -120,6 +120,16 @@ def test_check_names_a_scheduler_stepped_per_micro_batch(tmp_path: Path, script:
     assert f"the scheduler steps {GBS // MICRO} times per optimizer step" in result.output
 
 
+def test_watch_follows_a_right_run_to_the_plan_s_end_and_names_the_bug(tmp_path: Path, script: Path) -> None:
+    good = megatron_run(tmp_path / "good")
+    result = runner.invoke(app, ["watch", str(good), "--plan", str(script), "--once"])
+    assert result.exit_code == 0, result.output
+    assert "followed the plan" in result.output
+    bad = megatron_run(tmp_path / "bad", per_micro_batch=True)
+    result = runner.invoke(app, ["watch", str(bad), "--plan", str(script), "--once"])
+    assert result.exit_code == 1 and "(faster)" in result.output
+
+
 def test_the_tensorboard_tag_is_learning_rate_at_the_iteration(tmp_path: Path) -> None:
     megatron_run(tmp_path)
     log = lrviz.read_log(tmp_path / "tensorboard")
