@@ -295,6 +295,10 @@ CASES: list[Case] = [
             "litgpt_llama-3.1-8b_full.yaml",
             "litgpt_llama-3.2-1B_lora.yaml",
             "litgpt_mistral-7b_lora.yaml",
+            # a second repository: automl/automated-sub-network-selection's own copies of litgpt's config_hub
+            "litgpt_automl_llama-2-7b_lora.yaml",
+            "litgpt_automl_llama-3.1-70b_full-more-params.yaml",
+            "litgpt_automl_pythia-1b_lora.yaml",
         )
     ),
     Case(
