@@ -418,6 +418,18 @@ CASES: list[Case] = [
         "Ultralytics, no differing hint",
     ),
     Case(
+        "other_frameworks/ultralytics_wheat_weed_yolov8_args_optimizer_auto_cpu.yaml",
+        "render {file}",
+        Refusal(("an Ultralytics args file", "optimizer: auto ignores lr0", "BaseTrainer._do_train")),
+        "Ultralytics (a third repository), no differing hint",
+    ),
+    Case(
+        "other_frameworks/ultralytics_egsmnet_yolov8_args_optimizer_sgd_pruning_fork.yaml",
+        "render {file}",
+        Refusal(("an Ultralytics args file (lr0, lrf, cos_lr: False, warmup_epochs: 3.0):", "BaseTrainer._do_train")),
+        "Ultralytics with optimizer: SGD (lr0 is used: no optimizer: auto remark), a fork's extra keys",
+    ),
+    Case(
         "other_frameworks/yolov5_hyp_scratch_low.yaml",
         "render {file}",
         Refusal(("a YOLO hyperparameter file", "--cos-lr flag")),

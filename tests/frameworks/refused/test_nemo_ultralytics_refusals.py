@@ -37,6 +37,11 @@ SUGGESTIONS = ("lrviz lambda", "lrviz cosine", "--warmup", "closest", "CosineAnn
             "other_dialects/ultralytics_yolov8_args_lr0_lrf_looks_like_timm.yaml",
             ["lr0", "lrf", "cos_lr", "warmup_epochs"],
         ),
+        (
+            "other_frameworks/ultralytics_wheat_weed_yolov8_args_optimizer_auto_cpu.yaml",
+            ["lr0", "lrf", "cos_lr: False", "warmup_epochs", "optimizer: auto ignores lr0"],
+        ),
+        ("other_frameworks/ultralytics_egsmnet_yolov8_args_optimizer_sgd_pruning_fork.yaml", ["lr0", "lrf", "cos_lr"]),
         ("other_frameworks/yolov5_hyp_scratch_low.yaml", ["lr0", "lrf", "warmup_epochs", "--cos-lr"]),
     ],
 )
