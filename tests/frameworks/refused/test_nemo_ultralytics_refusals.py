@@ -29,6 +29,16 @@ SUGGESTIONS = ("lrviz lambda", "lrviz cosine", "--warmup", "closest", "CosineAnn
             ["NeMo", "CosineAnnealing", "warmup_steps/warmup_ratio", "min_lr", "max_steps", "lr/(warmup_steps+1)"],
         ),
         ("other_dialects/nemo_marblenet_optim_sched_polynomial_hold_decay.yaml", ["PolynomialHoldDecayAnnealing"]),
+        # NeMo configs of two more repositories (NVIDIA/NeMo-Framework-Launcher, NVIDIA/NeMo-Aligner)
+        *(
+            (f"nemo/{name}", ["NeMo", sched, "lr/(warmup_steps+1)"])
+            for name, sched in (
+                ("launcher_gpt3_126m_cosine_constant_steps.yaml", "CosineAnnealing"),
+                ("launcher_bert_110m_cosine_constant_steps.yaml", "CosineAnnealing"),
+                ("launcher_mt5_170m_warmup_annealing_ratio.yaml", "WarmupAnnealing"),
+                ("aligner_gpt_dpo_cosine_constant_steps.yaml", "CosineAnnealing"),
+            )
+        ),
         (
             "other_frameworks/ultralytics_yolo11_seg_args_optimizer_auto.yaml",
             ["lr0", "lrf", "cos_lr: False", "warmup_epochs", "optimizer: auto ignores lr0", "BaseTrainer._do_train"],
