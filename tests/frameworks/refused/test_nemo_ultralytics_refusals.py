@@ -1,4 +1,7 @@
-"""NeMo and Ultralytics files are refused naming their keys, and never with a torch curve "close to" theirs.
+"""Ultralytics files are refused naming their keys, and never with a torch curve "close to" theirs.
+
+NeMo is stepped with its own classes where nemo-toolkit is installed (tests/frameworks/nemo); without
+it the refusal names the install, and no curve.
 
 NeMo's ``WarmupPolicy._get_warmup_lr`` starts its warmup at ``lr * 1 / (warmup_steps + 1)``
 (nemo/core/optim/lr_scheduler.py), Ultralytics warms up per iteration inside
@@ -25,21 +28,6 @@ SUGGESTIONS = ("lrviz lambda", "lrviz cosine", "--warmup", "closest", "CosineAnn
     ("name", "words"),
     [
         (
-            "other_dialects/nemo_titanet_small_sched_cosine_annealing.yaml",
-            ["NeMo", "CosineAnnealing", "warmup_steps/warmup_ratio", "min_lr", "max_steps", "lr/(warmup_steps+1)"],
-        ),
-        ("other_dialects/nemo_marblenet_optim_sched_polynomial_hold_decay.yaml", ["PolynomialHoldDecayAnnealing"]),
-        # NeMo configs of two more repositories (NVIDIA/NeMo-Framework-Launcher, NVIDIA/NeMo-Aligner)
-        *(
-            (f"nemo/{name}", ["NeMo", sched, "lr/(warmup_steps+1)"])
-            for name, sched in (
-                ("launcher_gpt3_126m_cosine_constant_steps.yaml", "CosineAnnealing"),
-                ("launcher_bert_110m_cosine_constant_steps.yaml", "CosineAnnealing"),
-                ("launcher_mt5_170m_warmup_annealing_ratio.yaml", "WarmupAnnealing"),
-                ("aligner_gpt_dpo_cosine_constant_steps.yaml", "CosineAnnealing"),
-            )
-        ),
-        (
             "other_frameworks/ultralytics_yolo11_seg_args_optimizer_auto.yaml",
             ["lr0", "lrf", "cos_lr: False", "warmup_epochs", "optimizer: auto ignores lr0", "BaseTrainer._do_train"],
         ),
@@ -61,3 +49,14 @@ def test_refused_naming_the_keys_and_no_other_curve(name: str, words: list[str])
     assert all(w in result.stderr for w in words), result.stderr
     assert not any(s in result.stderr for s in SUGGESTIONS), result.stderr
     assert result.stderr.count("\n") == 1  # one line
+
+
+def test_without_nemo_toolkit_a_nemo_file_is_refused_naming_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nemo" else real(name, *a))
+    result = runner.invoke(app, ["render", str(REAL / "nemo/launcher_mt5_170m_warmup_annealing_ratio.yaml")])
+    assert result.exit_code == 2
+    assert "needs nemo-toolkit: pip install --no-deps nemo-toolkit wrapt" in result.stderr, result.stderr
+    assert not any(s in result.stderr for s in SUGGESTIONS), result.stderr
