@@ -36,6 +36,7 @@ def adapters() -> tuple[Adapter, ...]:
     from lrviz.frameworks.llamafactory import LlamaFactoryV1
     from lrviz.frameworks.megatron import Megatron
     from lrviz.frameworks.mmengine import MMEngine
+    from lrviz.frameworks.nemo import NeMo
     from lrviz.frameworks.timm import Timm
     from lrviz.frameworks.torch import Torch
     from lrviz.frameworks.torchtune import TorchTune
@@ -53,6 +54,7 @@ def adapters() -> tuple[Adapter, ...]:
         LlamaFactoryV1(),
         TorchTune(),
         LitGPT(),
+        NeMo(),
         *refused.ADAPTERS,
     )
 

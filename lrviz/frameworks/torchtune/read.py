@@ -31,12 +31,14 @@ from lrviz.frameworks._recipe import number, run_option
 from lrviz.frameworks.base import Fields, require
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 
-#: the schedulers torchtune has (``torchtune/training/lr_schedulers.py``) and an older spelling of the same
+#: the schedulers torchtune has (``torchtune/training/lr_schedulers.py``), its re-export and an older spelling
 COMPONENTS = (
     "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup",
     "torchtune.training.get_cosine_schedule_with_warmup",
     "torchtune.modules.get_cosine_schedule_with_warmup",
 )
+#: spellings that name the same function: ``torchtune/training/__init__.py`` imports it from lr_schedulers
+REEXPORTS = {"torchtune.training.get_cosine_schedule_with_warmup": COMPONENTS[0]}
 #: the arguments get_cosine_schedule_with_warmup takes from the config (the recipe passes the rest)
 ARGUMENTS = ("num_warmup_steps", "num_cycles")
 
@@ -129,6 +131,12 @@ def _scheduler(f: Fields, node: Any) -> dict[str, Any]:
             f"{f.at('lr_scheduler', '_component_')}: {component} is not torchtune's scheduler; lrviz steps "
             f"{COMPONENTS[0]} (the recipe instantiates any callable, but lrviz imports no project code)"
         )
+    if component.startswith("torchtune.modules.") and not _has_modules_lr_schedulers():
+        raise ConfigError(
+            f"{f.at('lr_scheduler', '_component_')}: {component} is an older torchtune's spelling "
+            "(torchtune/modules/lr_schedulers.py), which the installed torchtune does not have: its recipe "
+            f"fails to instantiate it; name the scheduler {COMPONENTS[0]}"
+        )
     unknown = [k for k in node if k != "_component_" and k not in ARGUMENTS]
     if unknown:
         raise ConfigError(
@@ -208,3 +216,12 @@ def settings(run: RunConfig) -> TuneSettings:
     if not isinstance(run.settings, TuneSettings):
         raise TypeError(f"not a torchtune run: {run.scheduler.describe()}")
     return run.settings
+
+
+def _has_modules_lr_schedulers() -> bool:
+    """Whether the installed torchtune still ships ``torchtune/modules/lr_schedulers.py`` (looked up, not imported)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("torchtune")
+    places = spec.submodule_search_locations if spec is not None else None
+    return any((Path(place) / "modules" / "lr_schedulers.py").is_file() for place in places or ())
