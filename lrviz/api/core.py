@@ -1,31 +1,15 @@
-"""The Python API: load a run, step it, look at it, save it, compare and check it.
-
-Everything the ``lrviz`` command does is one of these calls; the command adds flags,
-printing and exit codes. In a notebook::
-
-    import lrviz
-    from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts
-
-    curve = lrviz.simulate(lambda opt: CosineAnnealingWarmRestarts(opt, T_0=5, T_mult=2), epochs=35)
-    curve                      # shows itself: a small chart and the summary
-    curve.restart_epochs       # [5, 15]
-    fig = lrviz.plot(curve)    # a matplotlib Figure
-    lrviz.save(curve, "lr.png", "lr.csv")
-    lrviz.check("train.yaml", against="runs/exp1").ok
+"""The API's functions (``lrviz.api`` and ``lrviz`` export them): load, step, look, save, compare, check.
 
 ``load``, ``simulate``, ``explain`` and ``diagnose`` live in ``lrviz.simulation`` (the guard
 builds its plan there too); the run options they take are ``RunOptions``, the one table
-(``lrviz.config.layer.RUN_OPTIONS``) as typed keywords.
-
-Nothing here changes the calling process: no forking, no ``os._exit``, no
-writes into torch's caches, no replaced warning handler. torch and matplotlib are
-imported when a run is stepped or a figure drawn.
+(``lrviz.config.layer.RUN_OPTIONS``) as typed keywords. torch and matplotlib are imported
+when a run is stepped or a figure drawn.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +23,8 @@ from lrviz.comparison import (
     check_expectations,
     compare_log,
     describe,
-    load_baseline,
 )
+from lrviz.comparison import load_baseline as read_baseline
 from lrviz.comparison import compare as align
 from lrviz.comparison.replan import with_plateau_diagnosis
 from lrviz.config import parse_expectations
@@ -49,7 +33,7 @@ from lrviz.guard import WatchResult
 from lrviz.guard import watch as follow
 from lrviz.logs import RunLog
 from lrviz.logs import read_log as read
-from lrviz.model import Curve, Finding
+from lrviz.model import Curve, Finding, RunConfig
 from lrviz.plan import Candidate
 from lrviz.plan import plan_restarts as plan
 from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, write_comparison, write_outputs
@@ -60,19 +44,27 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
+    "CURVES",
+    "Baseline",
+    "CheckReport",
+    "Comparison",
     "RunOptions",
     "SchedulerFactory",
     "Source",
+    "Tolerance",
     "check",
     "code",
     "compare",
     "diagnose",
     "explain",
     "load",
+    "load_baseline",
     "plan_restarts",
+    "plan_run",
     "plot",
     "read_log",
     "save",
+    "save_plans",
     "simulate",
     "watch",
 ]
@@ -214,18 +206,26 @@ def watch(
     y: str | None = None,
     run: str | None = None,
     tolerance: Tolerance | None = None,
+    rtol: float | None = None,
+    atol: float = 0.0,
     poll: float = 1.0,
     idle: float | None = 600.0,
     once: bool = False,
     stop_at_verdict: bool = True,
+    on_step: Callable[[Any, Any], None] | None = None,
 ) -> WatchResult:
     """Follow a growing log and hold each new logged LR against the plan until a verdict, the plan's end,
-    ``idle`` seconds without a new step, or one read (``once``); ``lrviz.guard.watch`` does the work."""
+    ``idle`` seconds without a new step, or one read (``once``); ``lrviz.guard.watch`` does the work.
+
+    ``tolerance`` when given; else ``rtol`` (None: the precision the log was written with) and ``atol``,
+    as ``lrviz watch --rtol/--atol``. ``on_step(verdict_or_None, check)`` is called after each new step.
+    """
     curve = plan if isinstance(plan, Curve) else simulate(plan)
-    rtol, atol = (None, 0.0) if tolerance is None else (tolerance.rtol, tolerance.atol)
+    if tolerance is not None:
+        rtol, atol = tolerance.rtol, tolerance.atol
     return follow(
         Path(path), curve, x=x, y=y, run=run, rtol=rtol, atol=atol, poll=poll, idle=idle, once=once,
-        stop_at_verdict=stop_at_verdict,
+        stop_at_verdict=stop_at_verdict, on_step=on_step,
     )  # fmt: skip
 
 
@@ -234,6 +234,64 @@ def plan_restarts(
 ) -> list[Candidate]:
     """The (T_0, T_mult) of CosineAnnealingWarmRestarts whose last cycle ends exactly at ``epochs``, useful first."""
     return plan(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles, useful_first=True)
+
+
+def load_baseline(path: PathLike) -> Baseline:
+    """A baseline lrviz wrote earlier (``save(curve, "x.csv")`` or ``.json``), for ``check(baseline=...)``.
+
+    Raises ``ConfigError`` naming the file when it is no lrviz curve (docs/curve-json.md).
+    """
+    return read_baseline(Path(path))
+
+
+#: The plans ``save_plans`` draws, at most (one small chart each).
+PLAN_PLOTS = 12
+
+
+def plan_run(plan: Candidate, *, lr: float | None = None) -> RunConfig:
+    """The run of one ``plan_restarts`` plan: CosineAnnealingWarmRestarts with its (T_0, T_mult), ``lr`` or SGD's 0.1."""
+    from lrviz.reading import build_run, from_document
+
+    return build_run(from_document({**plan.document(), **({} if lr is None else {"lr": lr})}, "plan"))
+
+
+def save_plans(
+    plans: Sequence[Candidate],
+    *paths: PathLike,
+    curves: Sequence[Curve] | None = None,
+    lr: float | None = None,
+    style: str = DEFAULT_STYLE,
+    dpi: int = DEFAULT_DPI,
+    size: tuple[float, float] | None = None,
+) -> list[Path]:
+    """Write ``plan_restarts`` plans: every plan to .csv/.json, the first ``PLAN_PLOTS`` as small multiples
+    to .png/.svg/.pdf, each stepped by PyTorch (``curves``: those already stepped, in the plans' order).
+    ``size`` defaults to 12 inches wide and 2.6 inches a row.
+
+    Each kind of file appears whole or not at all (nothing is half written or replaced).
+    """
+    from lrviz.render import PLOT_SUFFIXES, check_outputs, write_figure
+
+    targets = [Path(p) for p in paths]
+    check_outputs(targets, "paths")
+    figures = [p for p in targets if p.suffix.lower() in PLOT_SUFFIXES]
+    data = [p for p in targets if p not in figures]
+    if data:
+        from lrviz.output import AtomicWriter
+        from lrviz.render.data import write_plans_csv, write_plans_json
+
+        with AtomicWriter() as writer:
+            for path in data:
+                with writer.open(path) as handle:
+                    (write_plans_json if path.suffix.lower() == ".json" else write_plans_csv)(plans, handle)
+    if figures:
+        from lrviz.render.plot import build_small_multiples
+
+        shown = list(plans[:PLAN_PLOTS])
+        drawn = list(curves) if curves is not None else [simulate(plan_run(p, lr=lr)) for p in shown]
+        titles = [p.describe() for p in shown[: len(drawn)]]
+        write_figure(build_small_multiples(drawn, titles, style=style, dpi=dpi, size=size), figures)
+    return targets
 
 
 def code(source: Source, *, key: str | None = None, **options: Unpack[RunOptions]) -> str:
