@@ -24,8 +24,8 @@ from lrviz.comparison import (
     compare_log,
     describe,
 )
-from lrviz.comparison import load_baseline as read_baseline
 from lrviz.comparison import compare as align
+from lrviz.comparison import load_baseline as read_baseline
 from lrviz.comparison.replan import with_plateau_diagnosis
 from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError

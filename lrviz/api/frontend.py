@@ -87,7 +87,7 @@ def read_config(
     allow_env: Sequence[str] = (),
     allow_exec: bool = False,
     dialect: str | None = None,
-    flags: Flags | Callable[[], Flags] = {},
+    flags: Flags | Callable[[], Flags] | None = None,
 ) -> RunConfig:
     """One config, read as its dialect says, with ``sets`` (``KEY=VALUE``) applied first and ``flags`` on top.
 
@@ -113,7 +113,7 @@ def read_config(
         layer = load_file(
             path, key, sets=tuple(sets), allow_import=allow, allow_env=env, dialect=dialect, allow_exec=allow_exec
         )
-    return build_run(merge(layer, from_flags(flags() if callable(flags) else flags)))
+    return build_run(merge(layer, from_flags((flags() if callable(flags) else flags) or {})))
 
 
 def run_from_flags(flags: Flags) -> RunConfig:

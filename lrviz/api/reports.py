@@ -29,7 +29,9 @@ def summary_annotations(config: Path, failures: Sequence[str], key: str | None =
     return github_annotations(config, list(failures), key, env={"GITHUB_ACTIONS": "true"})
 
 
-def annotation_commands(config: Path, found: Sequence[tuple[str | None, str]], *, kinds_only: bool = False) -> list[str]:
+def annotation_commands(
+    config: Path, found: Sequence[tuple[str | None, str]], *, kinds_only: bool = False
+) -> list[str]:
     """One ``::error file=CONFIG,line=N::...`` workflow command per (diagnosis kind or None, message), placed
     at the config key that explains it (``lrviz.annotations``); ``kinds_only``: the diagnosed ones only."""
     from lrviz.annotations import annotate, github

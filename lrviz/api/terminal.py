@@ -73,7 +73,6 @@ def print_comparison(cmp: Comparison, every: int | None = None, console: Any = N
     from rich.text import Text
 
     from lrviz.render.table import TARGET_ROWS
-    from lrviz.render.text import fmt_lr
 
     n = len(cmp.epochs)
     step = every or (1 if n <= 200 else -(-n // TARGET_ROWS))
@@ -82,6 +81,12 @@ def print_comparison(cmp: Comparison, every: int | None = None, console: Any = N
     for label in cmp.labels:
         table.add_column(Text(label), justify="right")
     for i in sorted(set(range(0, n, step)) | {n - 1}):
-        cells = ["" if col[i] is None else fmt_lr(col[i]) for col in cmp.columns]
+        cells = [_cell(col[i]) for col in cmp.columns]
         table.add_row(f"{cmp.epochs[i]:g}", *cells)
     (console if console is not None else Console()).print(table)
+
+
+def _cell(value: float | None) -> str:
+    from lrviz.render.text import fmt_lr
+
+    return "" if value is None else fmt_lr(value)

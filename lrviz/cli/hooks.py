@@ -52,4 +52,3 @@ def precommit_command(run: Callable[[list[str]], int]) -> Callable[..., None]:
             raise _Failed(f"{failed} of {checked} checked config(s) failed", worst)
 
     return precommit_check
-

@@ -52,7 +52,7 @@ def plan_command(
         from lrviz.cli._torch import simulate  # the command's own speed-up around the API's run
 
         doc_lr = None if lr is None else _typed("lr", lr, "--lr")
-        curves = [simulate(api.plan_run(p, lr=doc_lr)) for p in shown[: PLAN_PLOTS]]
+        curves = [simulate(api.plan_run(p, lr=doc_lr)) for p in shown[:PLAN_PLOTS]]
     if outputs:
         api.save_plans(plans, *outputs, curves=curves, **plot)
     for path in outputs:

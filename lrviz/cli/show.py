@@ -111,9 +111,7 @@ def show(
         stdout_format, writer_for = frontend.stdout_format, frontend.writer_for
         files = [p for p in outputs if stdout_format(p) is None]
         piped = [stdout_format(p) for p in outputs if stdout_format(p) is not None]
-        frontend.write_outputs(
-            curve, files, log_y=log_y, title=title or run.title, momentum=momentum, **(plot or {})
-        )
+        frontend.write_outputs(curve, files, log_y=log_y, title=title or run.title, momentum=momentum, **(plot or {}))
         report = sys.stderr if piped else sys.stdout  # standard output carries only the data then
         _say(terminal.summary_line(curve), report)
         for path in files:
