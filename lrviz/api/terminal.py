@@ -13,12 +13,20 @@ from lrviz.model import Curve
 if TYPE_CHECKING:
     from lrviz.comparison import Comparison
 
-__all__ = ["chart", "fit_rows", "prepare_table", "print_comparison", "print_table", "summary_line", "wrap"]
+__all__ = ["chart", "fit_rows", "prepare_table", "print_comparison", "print_table", "summary_line", "table", "wrap"]
 
 
 def prepare_table() -> None:
     """Import what printing a table needs (rich) ahead of time, e.g. while torch loads in another process."""
     from lrviz.render import table  # noqa: F401
+
+
+def table(curve: Curve, every: int | None = None, *, ascii: bool = False) -> Any:
+    """The LR per epoch as a ``rich.table.Table`` (every ``every``-th row, or sampled with every restart,
+    milestone and the last point), for ``rich.print`` or a notebook; ``ascii`` marks instead of ↺ → ↓."""
+    from lrviz.render.table import build_table
+
+    return build_table(curve, every, ascii=ascii)[0]
 
 
 def print_table(curve: Curve, console: Any = None, every: int | None = None, *, max_rows: int | None = None) -> None:
