@@ -13,8 +13,8 @@ printing and exit codes. In a notebook::
     lrviz.save(curve, "lr.png", "lr.csv")
     lrviz.check("train.yaml", against="runs/exp1").ok
 
-The functions live in ``lrviz.api.core`` (``load``, ``simulate``, ``explain`` and ``diagnose`` in
-``lrviz.simulation``, where the guard builds its plan too). Beside them, for a front end such as the
+The functions live in ``lrviz.api.core``, ``lrviz.api.runs`` (``load``, ``simulate``, ``explain``,
+``diagnose``, ``code``) and ``lrviz.api.plans`` (``plan_restarts``, ``plan_run``, ``save_plans``). Beside them, for a front end such as the
 command line: ``lrviz.api.terminal`` (the table, the chart and the one-line summary as text),
 ``lrviz.api.frontend`` (reading a config with the front end's own flag names in its messages, the
 tables its flags are generated from, the files it writes) and ``lrviz.api.reports`` (CI summaries,
@@ -35,26 +35,17 @@ if TYPE_CHECKING:
         Baseline,
         CheckReport,
         Comparison,
-        RunOptions,
-        SchedulerFactory,
-        Source,
         Tolerance,
         check,
-        code,
         compare,
-        diagnose,
-        explain,
-        load,
         load_baseline,
-        plan_restarts,
-        plan_run,
         plot,
         read_log,
         save,
-        save_plans,
-        simulate,
         watch,
     )
+    from lrviz.api.plans import plan_restarts, plan_run, save_plans
+    from lrviz.api.runs import RunOptions, SchedulerFactory, Source, code, diagnose, explain, load, simulate
 
 __all__ = [
     "CURVES",
@@ -83,12 +74,21 @@ __all__ = [
 ]
 
 
+#: Where each name lives: what loads and steps a run, and the plans, are lighter than the rest.
+_HOME = {
+    **dict.fromkeys(("plan_restarts", "plan_run", "save_plans"), "plans"),
+    **dict.fromkeys(
+        ("RunOptions", "SchedulerFactory", "Source", "code", "diagnose", "explain", "load", "simulate"), "runs"
+    ),
+}
+
+
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'lrviz.api' has no attribute {name!r}")
-    from lrviz.api import core
+    import importlib
 
-    value = getattr(core, name)
+    value = getattr(importlib.import_module(f"lrviz.api.{_HOME.get(name, 'core')}"), name)
     globals()[name] = value  # once: later lookups are plain attribute reads
     return value
 

@@ -1,9 +1,8 @@
 """The API's functions (``lrviz.api`` and ``lrviz`` export them): load, step, look, save, compare, check.
 
-``load``, ``simulate``, ``explain`` and ``diagnose`` live in ``lrviz.simulation`` (the guard
-builds its plan there too); the run options they take are ``RunOptions``, the one table
-(``lrviz.config.layer.RUN_OPTIONS``) as typed keywords. torch and matplotlib are imported
-when a run is stepped or a figure drawn.
+``load``, ``simulate``, ``explain``, ``diagnose`` and ``code`` are ``lrviz.api.runs``'s, the plans
+``lrviz.api.plans``'s (both lighter than this module: the command imports them alone). torch and
+matplotlib are imported when a run is stepped or a figure drawn.
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lrviz.api.plans import plan_restarts, plan_run, save_plans
+from lrviz.api.runs import RunOptions, SchedulerFactory, Source, code, diagnose, explain, load, simulate
 from lrviz.comparison import (
     CURVES,
     Baseline,
@@ -33,11 +34,8 @@ from lrviz.guard import WatchResult
 from lrviz.guard import watch as follow
 from lrviz.logs import RunLog
 from lrviz.logs import read_log as read
-from lrviz.model import Curve, Finding, RunConfig
-from lrviz.plan import Candidate
-from lrviz.plan import plan_restarts as plan
+from lrviz.model import Curve, Finding
 from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, write_comparison, write_outputs
-from lrviz.simulation import RunOptions, SchedulerFactory, Source, diagnose, explain, load, run_of, simulate
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -229,73 +227,9 @@ def watch(
     )  # fmt: skip
 
 
-def plan_restarts(
-    epochs: int, *, t_0: int | None = None, t_mult: int | None = None, max_cycles: int | None = None
-) -> list[Candidate]:
-    """The (T_0, T_mult) of CosineAnnealingWarmRestarts whose last cycle ends exactly at ``epochs``, useful first."""
-    return plan(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles, useful_first=True)
-
-
 def load_baseline(path: PathLike) -> Baseline:
     """A baseline lrviz wrote earlier (``save(curve, "x.csv")`` or ``.json``), for ``check(baseline=...)``.
 
     Raises ``ConfigError`` naming the file when it is no lrviz curve (docs/curve-json.md).
     """
     return read_baseline(Path(path))
-
-
-#: The plans ``save_plans`` draws, at most (one small chart each).
-PLAN_PLOTS = 12
-
-
-def plan_run(plan: Candidate, *, lr: float | None = None) -> RunConfig:
-    """The run of one ``plan_restarts`` plan: CosineAnnealingWarmRestarts with its (T_0, T_mult), ``lr`` or SGD's 0.1."""
-    from lrviz.reading import build_run, from_document
-
-    return build_run(from_document({**plan.document(), **({} if lr is None else {"lr": lr})}, "plan"))
-
-
-def save_plans(
-    plans: Sequence[Candidate],
-    *paths: PathLike,
-    curves: Sequence[Curve] | None = None,
-    lr: float | None = None,
-    style: str = DEFAULT_STYLE,
-    dpi: int = DEFAULT_DPI,
-    size: tuple[float, float] | None = None,
-) -> list[Path]:
-    """Write ``plan_restarts`` plans: every plan to .csv/.json, the first ``PLAN_PLOTS`` as small multiples
-    to .png/.svg/.pdf, each stepped by PyTorch (``curves``: those already stepped, in the plans' order).
-    ``size`` defaults to 12 inches wide and 2.6 inches a row.
-
-    Each kind of file appears whole or not at all (nothing is half written or replaced).
-    """
-    from lrviz.render import PLOT_SUFFIXES, check_outputs, write_figure
-
-    targets = [Path(p) for p in paths]
-    check_outputs(targets, "paths")
-    figures = [p for p in targets if p.suffix.lower() in PLOT_SUFFIXES]
-    data = [p for p in targets if p not in figures]
-    if data:
-        from lrviz.output import AtomicWriter
-        from lrviz.render.data import write_plans_csv, write_plans_json
-
-        with AtomicWriter() as writer:
-            for path in data:
-                with writer.open(path) as handle:
-                    (write_plans_json if path.suffix.lower() == ".json" else write_plans_csv)(plans, handle)
-    if figures:
-        from lrviz.render.plot import build_small_multiples
-
-        shown = list(plans[:PLAN_PLOTS])
-        drawn = list(curves) if curves is not None else [simulate(plan_run(p, lr=lr)) for p in shown]
-        titles = [p.describe() for p in shown[: len(drawn)]]
-        write_figure(build_small_multiples(drawn, titles, style=style, dpi=dpi, size=size), figures)
-    return targets
-
-
-def code(source: Source, *, key: str | None = None, **options: Unpack[RunOptions]) -> str:
-    """The code that builds exactly this optimizer and scheduler with its framework and steps it as lrviz does."""
-    from lrviz.codegen import pytorch_snippet
-
-    return pytorch_snippet(run_of(source, key=key, options=dict(options)))

@@ -31,13 +31,12 @@ def plan_command(
     after a tiny one) last. With -o x.png/svg/pdf, draws the first plans as small multiples,
     each stepped by PyTorch; -o x.csv/json writes every plan.
     """
-    from lrviz import api
-    from lrviz.api.core import PLAN_PLOTS
+    from lrviz.api.plans import PLAN_PLOTS, plan_restarts, plan_run, save_plans
 
     outputs = list(out or [])
     check_outputs(outputs)
     plot = plot_options(dpi, size, style)
-    plans = api.plan_restarts(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles)
+    plans = plan_restarts(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles)
     if not plans:
         print(f"no (T_0, T_mult) with 2 or more whole cycles ends exactly at epoch {epochs}")
         return
@@ -52,9 +51,9 @@ def plan_command(
         from lrviz.cli._torch import simulate  # the command's own speed-up around the API's run
 
         doc_lr = None if lr is None else _typed("lr", lr, "--lr")
-        curves = [simulate(api.plan_run(p, lr=doc_lr)) for p in shown[:PLAN_PLOTS]]
+        curves = [simulate(plan_run(p, lr=doc_lr)) for p in shown[:PLAN_PLOTS]]
     if outputs:
-        api.save_plans(plans, *outputs, curves=curves, **plot)
+        save_plans(plans, *outputs, curves=curves, **plot)
     for path in outputs:
         print(f"wrote {path}")
 
