@@ -96,23 +96,21 @@ def read_config(
     returning them: it is called after the config is read, so a config's error is reported before a flag's.
     Raises ``lrviz.ConfigError`` naming the file, line and key (or flag) of anything invalid.
     """
-    from lrviz.reading import build_run, load_command, load_composed, load_file  # the frameworks' registry
+    from lrviz.reading import build_run  # the frameworks' registry: once a config is read
+    from lrviz.simulation import read_layer
 
-    allow, env = tuple(allow_import), tuple(allow_env)
-    if command is not None:
-        layer = load_command(command, "--command", dialect=dialect, sets=tuple(sets))
-    elif path is None:
-        if config_dir is None or config_name is None:
-            from lrviz.errors import ConfigError
-
-            raise ConfigError("config_dir and config_name: give both to compose a Hydra project")
-        layer = load_composed(
-            Path(config_dir), config_name, key, sets=tuple(sets), allow_import=allow, allow_env=env, dialect=dialect
-        )
-    else:
-        layer = load_file(
-            path, key, sets=tuple(sets), allow_import=allow, allow_env=env, dialect=dialect, allow_exec=allow_exec
-        )
+    layer = read_layer(
+        path,
+        command=command,
+        config_dir=config_dir,
+        config_name=config_name,
+        key=key,
+        sets=sets,
+        allow_import=allow_import,
+        allow_env=allow_env,
+        allow_exec=allow_exec,
+        dialect=dialect,
+    )
     return build_run(merge(layer, from_flags((flags() if callable(flags) else flags) or {})))
 
 
