@@ -30,7 +30,7 @@ import importlib.util
 import re
 from abc import ABC, abstractmethod
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -70,6 +70,49 @@ class Evidence:
 
 STRONG = 3
 WEAK = 1
+
+
+@dataclass(frozen=True)
+class Owners:
+    """What the other registered adapters own, as ``lrviz.frameworks.choose`` hands it to ``Adapter.detect_among``.
+
+    ``modules`` maps a module prefix to the adapter that steps the classes in it from a class node
+    (``fvcore.common.param_scheduler``: fvcore); ``keys`` maps a top-level key to the adapter whose
+    layout it marks (``scheduler_conf``: ESPnet). Each adapter declares its own in ``owns_modules``
+    and ``owns_keys``; a claim that rests on what another adapter owns is withdrawn, so every adapter
+    scores on its own evidence.
+    """
+
+    modules: Mapping[str, str] = field(default_factory=dict)
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+    def of_target(self, target: Any) -> str | None:
+        """The adapter owning the module a dotted class path (``_target_``, ``class_path``) names, if another owns it."""
+        if not isinstance(target, str):
+            return None
+        target = target.strip()
+        return next((who for prefix, who in self.modules.items() if target.startswith(f"{prefix}.")), None)
+
+    def of_node(self, node: Any) -> str | None:
+        """The adapter owning the class a Hydra (``_target_``) or LightningCLI (``class_path``) node names."""
+        if not isinstance(node, Mapping):
+            return None
+        return self.of_target(node.get("_target_")) or self.of_target(node.get("class_path"))
+
+    def in_document(self, data: Mapping[str, Any]) -> str | None:
+        """The first adapter owning a top-level key of ``data`` or a class node in it (at most 8 levels deep)."""
+        owner = next((self.keys[k] for k in data if isinstance(k, str) and k in self.keys), None)
+        if owner is None and self.modules:
+            owner = next((o for _, node in mappings(data) if (o := self.of_node(node))), None)
+        return owner
+
+    @classmethod
+    def of(cls, adapters: Iterable[Adapter]) -> Owners:
+        """The modules and keys ``adapters`` declare they own."""
+        listed = list(adapters)
+        return cls(
+            {m: a.name for a in listed for m in a.owns_modules}, {k: a.name for a in listed for k in a.owns_keys}
+        )
 
 
 def score_keys(
@@ -264,6 +307,12 @@ class Adapter(ABC):
     package: ClassVar[str | None] = None
     extra: ClassVar[str | None] = None
     log_convention: ClassVar[str] = "lrviz"
+    #: module prefixes whose classes this adapter steps from a class node (``_target_``, ``class_path``): naming
+    #: one is this framework's evidence, and another adapter's claim on that node is withdrawn (``Owners``)
+    owns_modules: ClassVar[tuple[str, ...]] = ()
+    #: top-level keys that mark a document as this framework's layout (ESPnet's ``scheduler_conf``) rather than
+    #: lrviz's own format: another adapter's claim on the document's format is withdrawn
+    owns_keys: ClassVar[tuple[str, ...]] = ()
     #: run options (flags) a document of this framework takes; any other is refused, never ignored
     applies: ClassVar[frozenset[str]] = frozenset()
     #: run option -> the --set that does it in the framework's own keys
@@ -272,6 +321,13 @@ class Adapter(ABC):
     @abstractmethod
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         """How strongly ``data`` (a parsed document) looks like this framework's config."""
+
+    def detect_among(self, data: Mapping[str, Any], others: Owners) -> Evidence:
+        """``detect``, knowing what the other adapters own (``others``): what ``choose`` calls.
+
+        By default ``detect``; an adapter whose claim can rest on another framework's nodes (torch's
+        reader looks through every class node) overrides this to withdraw that claim."""
+        return self.detect(data)
 
     def inventory(self, dialect: str) -> Inventory:
         """Every key the framework reads in ``dialect``, classified (empty when it has no fixed schema)."""
@@ -318,6 +374,26 @@ class Adapter(ABC):
         for kp, line in lines.items():
             layer.where[("document", *kp)] = f"{path}:{line}: {dotted(kp)}"
         return layer
+
+    #: the configs of this framework that are programs (``"mmengine"``: its Python configs), named in messages;
+    #: empty when it has none. An adapter that sets it implements ``reads_program`` and ``read_program``.
+    program: ClassVar[str] = ""
+
+    def reads_program(self, path: Path) -> bool:
+        """Whether a config that is a program (a ``.py`` file) is this framework's, judged from its text, never run."""
+        return False
+
+    def program_refusal(self, path: Path) -> str:
+        """Why ``path`` is not run without ``--allow-exec`` (one line, naming the flag)."""
+        return f"{path}: a {self.program} config is a program: pass {option('allow_exec')} if you trust it"
+
+    def read_program(
+        self, path: Path, key: str | None, sets: Sequence[str], allow_import: tuple[str, ...], dialect: str | None
+    ) -> Layer:
+        """Run the program config ``path`` with the framework's own loader (``--allow-exec`` given) into a layer.
+
+        ``sets`` are the framework's own overrides of the loaded config; the layer is this adapter's."""
+        raise ConfigError(f"{path}: {self.title} configs are not programs lrviz runs")
 
     def read_command(self, parsed: Any) -> dict[str, Any]:
         """A launch command's flags (``frameworks.command.CommandDocument``) as this framework's document.
