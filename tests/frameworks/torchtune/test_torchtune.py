@@ -59,7 +59,10 @@ def expected_steps_per_epoch(doc: dict[str, Any], dataset: int) -> int:
     return cap if cap is not None and cap < steps else steps
 
 
-@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+# the GRPO recipe counts num_steps batches with drop_last: test_grpo.py
+@pytest.mark.parametrize(
+    "path", sorted(p for p in CONFIGS.glob("*.yaml") if "grpo" not in p.name), ids=lambda p: p.name
+)
 def test_each_real_recipe_config_is_the_recipes_loop(path: Path) -> None:
     doc = yaml.safe_load(path.read_text())
     assert choose(doc, path.name).adapter == "torchtune"
