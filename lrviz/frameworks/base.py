@@ -30,14 +30,16 @@ import importlib.util
 import re
 from abc import ABC, abstractmethod
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from lrviz.config.layer import Layer
-from lrviz.config.lazy import children, shallow_copy
+from lrviz.config.lazy import shallow_copy
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks._ownership import Owners as Owners  # what the other adapters own (detect_among)
+from lrviz.frameworks._ownership import mappings as mappings  # the document walker adapters use
 from lrviz.keys import KeyPath, dotted
 from lrviz.model import Curve, Finding, RunConfig
 
@@ -70,49 +72,6 @@ class Evidence:
 
 STRONG = 3
 WEAK = 1
-
-
-@dataclass(frozen=True)
-class Owners:
-    """What the other registered adapters own, as ``lrviz.frameworks.choose`` hands it to ``Adapter.detect_among``.
-
-    ``modules`` maps a module prefix to the adapter that steps the classes in it from a class node
-    (``fvcore.common.param_scheduler``: fvcore); ``keys`` maps a top-level key to the adapter whose
-    layout it marks (``scheduler_conf``: ESPnet). Each adapter declares its own in ``owns_modules``
-    and ``owns_keys``; a claim that rests on what another adapter owns is withdrawn, so every adapter
-    scores on its own evidence.
-    """
-
-    modules: Mapping[str, str] = field(default_factory=dict)
-    keys: Mapping[str, str] = field(default_factory=dict)
-
-    def of_target(self, target: Any) -> str | None:
-        """The adapter owning the module a dotted class path (``_target_``, ``class_path``) names, if another owns it."""
-        if not isinstance(target, str):
-            return None
-        target = target.strip()
-        return next((who for prefix, who in self.modules.items() if target.startswith(f"{prefix}.")), None)
-
-    def of_node(self, node: Any) -> str | None:
-        """The adapter owning the class a Hydra (``_target_``) or LightningCLI (``class_path``) node names."""
-        if not isinstance(node, Mapping):
-            return None
-        return self.of_target(node.get("_target_")) or self.of_target(node.get("class_path"))
-
-    def in_document(self, data: Mapping[str, Any]) -> str | None:
-        """The first adapter owning a top-level key of ``data`` or a class node in it (at most 8 levels deep)."""
-        owner = next((self.keys[k] for k in data if isinstance(k, str) and k in self.keys), None)
-        if owner is None and self.modules:
-            owner = next((o for _, node in mappings(data) if (o := self.of_node(node))), None)
-        return owner
-
-    @classmethod
-    def of(cls, adapters: Iterable[Adapter]) -> Owners:
-        """The modules and keys ``adapters`` declare they own."""
-        listed = list(adapters)
-        return cls(
-            {m: a.name for a in listed for m in a.owns_modules}, {k: a.name for a in listed for k in a.owns_keys}
-        )
 
 
 def score_keys(
@@ -282,15 +241,6 @@ class Fields:
         if self.given(key):
             return self.at(key)
         return "default"
-
-
-def mappings(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyPath, Mapping[str, Any]]]:
-    """Every mapping in a document with its key path, outermost first, at most 8 levels deep."""
-    if isinstance(node, Mapping | list) and depth <= 8:
-        if isinstance(node, Mapping):
-            yield base, node
-        for k, v in children(node):  # on a lazy document, only values that may be mappings are read
-            yield from mappings(v, (*base, k), depth + 1)
 
 
 class Adapter(ABC):

@@ -14,7 +14,7 @@
   warns (``fit`` never reads it).
 
 One point per optimizer step: the LR the iteration that steps was given. Nothing here imports torch; the
-model's ``block_size`` is read from litgpt's own ``litgpt/config.py`` (``step.model_block_size``).
+model's ``block_size`` is read from litgpt's own ``litgpt/config.py`` (``models.model_block_size``).
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def _max_seq_length(f: Fields, train: Mapping[str, Any], notes: list[str]) -> tu
             f"{f.at('model_config' if model is not None else 'model_name')}: litgpt's iterations follow the model's "
             f"block_size, which this file does not give; {fix}"
         )
-    from lrviz.frameworks.litgpt.step import model_block_size
+    from lrviz.frameworks.litgpt.models import model_block_size
 
     size = model_block_size(name)
     if size is None:

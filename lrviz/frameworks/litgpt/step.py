@@ -1,4 +1,4 @@
-"""litgpt's schedules, built and stepped as its scripts do; litgpt is imported only here.
+"""litgpt's schedules, built and stepped as its scripts do; litgpt is imported only here (its config module: ``models``).
 
 Finetuning: ``get_lr_scheduler(optimizer, warmup_steps=train.lr_warmup_steps, max_steps=lr_max_steps)``
 (a ``SequentialLR`` of a ``LambdaLR`` warmup and a ``CosineAnnealingLR``, defined alike in each
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from lrviz.dummy import _TORCH_ERRORS
@@ -47,34 +45,6 @@ def get_lr_scheduler() -> Any:
     if found is None:
         raise ConfigError("litgpt is installed but its finetune script has no get_lr_scheduler")
     return found
-
-
-@cache
-def model_block_size(name: str) -> int | None:
-    """``litgpt.Config.from_name(name).block_size`` of the installed litgpt, or None for a name it does not know.
-
-    Only ``litgpt/config.py`` is run (it needs PyYAML alone): ``litgpt/__init__`` would import the models,
-    torch and lightning just to read a number. The module is loaded under a private name and dropped.
-    """
-    spec = importlib.util.find_spec("litgpt")
-    if spec is None or spec.submodule_search_locations is None:
-        raise ConfigError(_MISSING)
-    path = next(iter(spec.submodule_search_locations)) + "/config.py"
-    config_spec = importlib.util.spec_from_file_location("_lrviz_litgpt_config", path)
-    if config_spec is None or config_spec.loader is None:
-        raise ConfigError(f"litgpt is installed without its config module ({path}); reinstall litgpt")
-    module = importlib.util.module_from_spec(config_spec)
-    sys.modules[config_spec.name] = module  # dataclasses look their module up while the class is made
-    try:
-        config_spec.loader.exec_module(module)
-        config = module.Config.from_name(name)
-    except ValueError:  # from_name: "'name' is not a supported config name"
-        return None
-    except Exception as exc:  # noqa: BLE001 - litgpt's own module: any failure is reported, one line
-        raise ConfigError(f"litgpt's config module failed to load: {one_line(exc) or type(exc).__name__}") from None
-    finally:
-        sys.modules.pop(config_spec.name, None)
-    return None if config is None else int(config.block_size)
 
 
 class Iterations:
