@@ -301,11 +301,28 @@ CASES: list[Case] = [
             "litgpt_automl_pythia-1b_lora.yaml",
         )
     ),
+    # litgpt pretraining: litgpt/pretrain.py's get_lr per iteration (tests/frameworks/litgpt compares each); every
+    # config_hub file says `devices: auto`, and the world size divides the token budget
+    *(
+        Case(
+            f"llm_litgpt/{name}",
+            "render {file}",
+            Refusal(("devices", "divides max_tokens by the world size", "devices=N")),
+            "litgpt pretraining: the world size that divides the token budget is asked for",
+        )
+        for name in (
+            "litgpt_pretrain_tinyllama.yaml",
+            "litgpt_pretrain_debug.yaml",
+            "litgpt_pretrain_tinystories.yaml",
+            "litgpt_pretrain_microllama.yaml",
+        )
+    ),
     Case(
-        "llm_litgpt/litgpt_pretrain_tinyllama.yaml",
-        "render {file}",
-        Refusal(("train.max_tokens", "a litgpt pretraining config", "get_lr")),
-        "litgpt pretraining: get_lr per iteration from the token budget, refused naming max_tokens",
+        "llm_litgpt/litgpt_pretrain_microllama.yaml",
+        "render {file} --set devices=1",
+        Refusal(("train.max_tokens", "optimizer steps is more than the limit", "LRVIZ_MAX_POINTS")),
+        "litgpt pretraining over the point limit: refused naming max_tokens",
+        label="devices",
     ),
     *(
         Case(f"llm_verl/{name}", "render {file}", Refusal(("a verl config", "lr_warmup_steps_ratio")), "verl named")

@@ -66,8 +66,11 @@ REFUSED = {
 }
 
 
+# the GRPO recipe counts num_steps batches with drop_last: test_grpo.py
 @pytest.mark.parametrize(
-    "path", sorted(p for p in CONFIGS.glob("*.yaml") if p.name not in REFUSED), ids=lambda p: p.name
+    "path",
+    sorted(p for p in CONFIGS.glob("*.yaml") if p.name not in REFUSED and "grpo" not in p.name),
+    ids=lambda p: p.name,
 )
 def test_each_real_recipe_config_is_the_recipes_loop(path: Path) -> None:
     doc = yaml.safe_load(path.read_text())
