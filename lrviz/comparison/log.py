@@ -132,8 +132,11 @@ def _compare_series(
     if lo == hi:
         raise ConfigError(
             f"{source}: no logged step of {series.name} lies inside the plan's {n:,} optimizer steps (the log covers "
-            f"steps {steps[0]} to {steps[-1]}): is it another run's log? check the plan's epochs and steps per epoch"
+            f"steps {series.first_step} to {series.last_step}): is it another run's log? check the plan's epochs "
+            "and steps per epoch"
         )
+    # points left out while reading (``lrviz.logs.window``) were outside the plan: counted, not held
+    before, past = lo + series.before, len(steps) - hi + series.after
     log_steps = steps[lo:hi]
     logged = values[lo:hi].tolist()
     planned = list(map(plan.__getitem__, log_steps))
@@ -154,8 +157,7 @@ def _compare_series(
                 max_rel, max_rel_at = rel, log_steps[i]
     ctx = _Context(plan, log_steps.tolist(), logged, bad, spe, rtol, atol)
     diagnoses = _diagnose(ctx) if bad else []
-    outside = lo + (len(steps) - hi)
-    diagnoses.extend(_coverage(ctx, steps[0], steps[-1], len(steps) - hi, lo))
+    diagnoses.extend(_coverage(ctx, series.first_step, series.last_step, past, before))
     first = bad[0] if bad else None
     return GroupReport(
         plan_group=plan_group,
@@ -169,9 +171,9 @@ def _compare_series(
         max_abs_at=max_abs_at,
         max_rel=max_rel,
         max_rel_at=max_rel_at,
-        outside=outside,
-        first_step=steps[0],
-        last_step=steps[-1],
+        outside=before + past,
+        first_step=series.first_step,
+        last_step=series.last_step,
         diagnoses=tuple(diagnoses),
     )
 

@@ -25,11 +25,14 @@ from lrviz.logs.runlog import (
     _pick_lr,
     _pick_step,
 )
+from lrviz.logs.window import Tally, Window, inside
 
 __all__ = ["read_csv"]
 
 
-def read_csv(path: Path, x: str | None, y: str | None) -> RunLog:
+def read_csv(path: Path, x: str | None, y: str | None, window: Window | None = None) -> RunLog:
+    """A CSV log, streamed a few megabytes at a time: only the LR columns' points are held (16 bytes
+    each), and with a ``window`` only those inside it (the others counted, their LRs never parsed)."""
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     with _open_text(path) as text:
         chunks = iter(_chunks(path, text))
@@ -48,26 +51,30 @@ def read_csv(path: Path, x: str | None, y: str | None) -> RunLog:
         names = [header[c] for c in lr_cols]
         conv = _convention_for(names, "lightning" if lightning else "lrviz")
         columns: dict[str, tuple[array[int], array[float]]] = {header[c]: (array("q"), array("d")) for c in lr_cols}
+        tallies = {header[c]: Tally() for c in lr_cols} if window is not None else None
         width = len(header)
-        line_no, rows = 2, 0
+        line_no, rows, held = 2, 0, 0
         pending = first[1:]
         while True:
             if pending:
                 cells = _grid(path, pending, delimiter, width, line_no)
                 for c in lr_cols:
-                    steps, values = _csv_column(path, cells[step_col], cells[c], line_no)
+                    tally = tallies[header[c]] if tallies is not None else None
+                    steps, values = _csv_column(path, cells[step_col], cells[c], line_no, window, tally)
                     columns[header[c]][0].extend(steps)
                     columns[header[c]][1].extend(values)
+                    held += len(steps)
+                del cells
                 line_no += len(pending)
                 rows += len(pending)
-                if budget.LOG_ROWS.exceeded(rows):
-                    raise budget.LOG_ROWS.refusal(str(path), "its row count")
+                if budget.LOG_ROWS.exceeded(held):
+                    raise budget.LOG_ROWS.refusal(str(path), "the points it holds")
             pending = next(chunks, [])
             if not pending:
                 break
     if rows == 0:
         raise ConfigError(f"{path}: empty log (a header and no rows); was the run logging yet?")
-    return _build(path, fmt, conv, columns)
+    return _build(path, fmt, conv, columns, tallies)
 
 
 def _grid(path: Path, lines: list[str], delimiter: str, width: int, line_no: int) -> list[list[str]]:
@@ -91,14 +98,37 @@ def _grid(path: Path, lines: list[str], delimiter: str, width: int, line_no: int
 
 
 def _csv_column(
-    path: Path, steps: list[str], values: list[str], line_no: int = 2
+    path: Path,
+    steps: list[str],
+    values: list[str],
+    line_no: int = 2,
+    window: Window | None = None,
+    tally: Tally | None = None,
 ) -> tuple[Sequence[int], Sequence[float]]:
-    """(steps, values) of the rows with a value in the LR column; errors name the file's line (rows are
-    counted from ``line_no``: no logger writes a quoted cell spanning lines in a number column)."""
+    """(steps, values) of the rows with a value in the LR column, inside ``window`` when one is given (the
+    rows outside go into ``tally``); errors name the file's line (rows are counted from ``line_no``: no
+    logger writes a quoted cell spanning lines in a number column)."""
     try:
-        return array("q", map(int, compress(steps, values))), array("d", map(float, filter(None, values)))
+        whole = array("q", map(int, compress(steps, values)))
+        keep = None if window is None or tally is None else inside(whole, window, tally)
+        if keep is None:
+            return whole, array("d", map(float, filter(None, values)))
+        return array("q", compress(whole, keep)), array("d", map(float, compress(filter(None, values), keep)))
     except (ValueError, OverflowError):
         pass
+    if window is not None and tally is not None:
+        checked_steps, checked_values = _checked_column(path, steps, values, line_no)
+        keep = inside(array("q", checked_steps), window, tally)
+        if keep is None:
+            return checked_steps, checked_values
+        return list(compress(checked_steps, keep)), list(compress(checked_values, keep))
+    return _checked_column(path, steps, values, line_no)
+
+
+def _checked_column(
+    path: Path, steps: list[str], values: list[str], line_no: int
+) -> tuple[Sequence[int], Sequence[float]]:
+    """The slow path of ``_csv_column``: every row checked, the first bad one named by its line."""
     for i, (step, value) in enumerate(zip(steps, values, strict=True)):
         if value == "":
             continue
