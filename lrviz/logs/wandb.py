@@ -24,6 +24,7 @@ from typing import Any
 from lrviz.errors import ConfigError
 from lrviz.logs._common import from_records, select_run
 from lrviz.logs.runlog import MAX_LOG_BYTES, RunLog
+from lrviz.logs.window import Window
 
 _HEADER = b":W&B"
 _BLOCK = 32768
@@ -31,7 +32,9 @@ _STEP_NAMES = ("train/global_step", "trainer/global_step", "global_step", "step"
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 
 
-def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> RunLog:
+def read(
+    path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None, window: Window | None = None
+) -> RunLog:
     file = _file(path, run)
     pb = _records_module(file)
     rows: list[dict[str, Any]] = []
