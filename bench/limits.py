@@ -26,9 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
-    """(seconds, peak MB, exit status, last stderr line) of ``python -m lrviz ARGS``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int, str, float]:
+    """(seconds, peak MB, exit status, last stderr line, CPU seconds) of ``python -m lrviz ARGS``."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "lrviz", *args],
@@ -38,10 +39,11 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[
         text=True,
     )
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = usage.ru_maxrss
     last = (proc.stderr.strip().splitlines() or [""])[-1][:140]
     # ru_maxrss of children is the largest child so far: report it only when this child raised it
-    return seconds, max(peak, before) / 1024, proc.returncode, last
+    return seconds, max(peak, before) / 1024, proc.returncode, last, usage.ru_utime + usage.ru_stime - cpu
 
 
 def points(folder: Path) -> list[tuple[str, list[str], dict[str, str] | None]]:
@@ -121,11 +123,14 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        print(f"{'case':60} {'seconds':>8} {'peak MB':>8} exit  message")
+        print(
+            f"load average {os.getloadavg()[0]:.1f} (2 cores: CPU seconds say more than wall seconds on a busy machine)"
+        )
+        print(f"{'case':60} {'seconds':>8} {'CPU s':>8} {'peak MB':>8} exit  message")
         for name in args.only:
             for label, argv, env in groups[name](folder):
-                seconds, peak, code, last = run(argv, folder, env)
-                print(f"{label:60} {seconds:8.1f} {peak:8.0f} {code:4}  {last}", flush=True)
+                seconds, peak, code, last, cpu = run(argv, folder, env)
+                print(f"{label:60} {seconds:8.1f} {cpu:8.1f} {peak:8.0f} {code:4}  {last}", flush=True)
 
 
 if __name__ == "__main__":
