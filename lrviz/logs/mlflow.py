@@ -91,11 +91,15 @@ def _column(
     the lowest and highest) into ``tallies[name]``."""
     where = "FROM metrics WHERE run_uuid = ? AND key = ?"
     args: tuple[object, ...] = (run_id, name)
-    count, nans, widest, lowest, highest = db.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(is_nan), 0), COALESCE(MAX(ABS(step)), 0), MIN(step), MAX(step) {where}", args
+    # MIN and MAX as scalar subqueries: SQLite answers each from MLflow's (run_uuid, key, step) index
+    # without a scan; only the NaN check reads the rows (is_nan is in no index)
+    lowest, highest, nans = db.execute(
+        f"SELECT (SELECT MIN(step) {where}), (SELECT MAX(step) {where}), EXISTS(SELECT 1 {where} AND is_nan)",
+        args * 3,
     ).fetchone()
-    if not count:
+    if lowest is None:
         return None
+    widest = max(abs(lowest), abs(highest))
     if window is not None and tallies is not None and (lowest < window.low or highest >= window.high):
         tally = tallies[name] = Tally()
         tally.first, tally.last = lowest, highest
@@ -114,7 +118,13 @@ def _column(
         steps_t, values_t = zip(*rows, strict=True)
         return array("q", steps_t), array("d", (math.nan if v is None else v for v in values_t))
     flat = array("d", chain.from_iterable(db.execute(f"SELECT step, value {where}", args)))
-    return array("q", map(int, flat[0::2])), flat[1::2]
+    import numpy as np
+
+    pairs = np.frombuffer(flat, dtype=np.float64)
+    steps, values = array("q"), array("d")
+    steps.frombytes(pairs[0::2].astype(np.int64).tobytes())  # whole numbers below 2**53: exact
+    values.frombytes(pairs[1::2].tobytes())
+    return steps, values
 
 
 def _transformers(logged_by_hf: bool, columns: Mapping[str, object]) -> StepConvention | None:

@@ -241,7 +241,7 @@ def _build(
                     "run's length; is the step column right (name it with "
                     f"{option('x')})?"
                 )
-        if all(map(operator.lt, steps, islice(steps, 1, None))):
+        if _ascending(steps):
             s_arr = steps if isinstance(steps, array) else array("q", steps)
             v_arr = values if isinstance(values, array) else array("d", values)
         else:
@@ -252,6 +252,16 @@ def _build(
     if not series:
         raise ConfigError(f"{path}: the log has an LR column but no LR values; was the run logging yet?")
     return RunLog(path, fmt, conv, tuple(series))
+
+
+def _ascending(steps: Sequence[int]) -> bool:
+    """Whether the steps strictly ascend (numpy for an array of many, a pass in C otherwise)."""
+    if isinstance(steps, array) and len(steps) > 1024:
+        import numpy as np
+
+        logged = np.frombuffer(steps, dtype=np.int64)
+        return bool(np.all(logged[1:] > logged[:-1]))
+    return all(map(operator.lt, steps, islice(steps, 1, None)))
 
 
 #: Steps beyond this are no run's (10**15 optimizer steps).
