@@ -399,8 +399,7 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
             step=first,
         )
     if not past and ctx.steps:
-        gaps = Counter(map(operator.sub, islice(ctx.steps, 1, None), ctx.steps))
-        gap = gaps.most_common(1)[0][0] if gaps else 1
+        gap = _usual_gap(ctx.steps)
         end = ctx.steps[-1]
         if end + gap <= n - 1:
             yield diagnosis(
@@ -410,3 +409,18 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
                 "differ)",
                 step=end,
             )
+
+
+def _usual_gap(steps: list[int]) -> int:
+    """The most common gap between logged steps (the first seen among equals), 1 for a single step."""
+    if len(steps) < 2:
+        return 1
+    first = steps[1] - steps[0]
+    if steps[-1] - steps[0] == first * (len(steps) - 1):  # evenly logged, the usual case: checked in C
+        import numpy as np
+
+        logged = np.asarray(steps, dtype=np.int64)
+        if bool(np.all(np.diff(logged) == first)):
+            return first
+    gaps = Counter(map(operator.sub, islice(steps, 1, None), steps))
+    return int(gaps.most_common(1)[0][0])
