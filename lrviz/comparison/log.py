@@ -416,7 +416,7 @@ def _usual_gap(steps: list[int]) -> int:
     if len(steps) < 2:
         return 1
     first = steps[1] - steps[0]
-    if steps[-1] - steps[0] == first * (len(steps) - 1):  # evenly logged, the usual case: checked in C
+    if len(steps) > 1024 and steps[-1] - steps[0] == first * (len(steps) - 1):  # evenly logged: checked in C
         import numpy as np
 
         logged = np.asarray(steps, dtype=np.int64)
