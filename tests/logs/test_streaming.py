@@ -24,6 +24,7 @@ import json
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,27 @@ def test_check_against_a_longer_log_reports_the_same_as_reading_it_whole(tmp_pat
     assert report is not None
     assert report == compare_log(curve, read_log(log), steps_per_epoch=curve.steps_per_epoch)
     assert report.groups[0].outside == 3 + 70 and report.groups[0].compared == 50
+
+
+@pytest.mark.parametrize("tracker", ["mlflow_db", "mlruns", "wandb", "trackio"])
+def test_a_trackers_log_is_read_through_a_window(tmp_path: Path, tracker: str) -> None:
+    """Written by the tracker's own package: a run that logs steps 0-39, then 20-59 again (a resume),
+    read whole and through windows: the same points inside, the rest counted (MLflow's database counts
+    them in SQLite, the others are trimmed after reading)."""
+    from tests import trackers
+
+    writer, package = trackers.WRITERS[tracker]
+    if not trackers.installed(package):
+        pytest.skip(f"{package} is not installed")
+
+    def run(log: Callable[[int, float], None]) -> None:
+        for k in range(40):
+            log(k, 0.1 / (k + 1))
+        for k in range(20, 60):
+            log(k, 0.2 / (k + 1))
+
+    path = writer(tmp_path, "windowed", run)
+    whole = read_log(path)
+    assert len(whole.series[0]) == 60
+    for window in (Window(0, 30), Window(10, 25), Window(50, 100), Window(0, 60)):
+        _same_window(whole, read_log(path, window=window), window)
