@@ -206,3 +206,43 @@ def test_a_trackers_log_is_read_through_a_window(tmp_path: Path, tracker: str) -
     assert len(whole.series[0]) == 60
     for window in (Window(0, 30), Window(10, 25), Window(50, 100), Window(0, 60)):
         _same_window(whole, read_log(path, window=window), window)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("plain.csv", "step,lr\n" + "".join(f"{k},{0.1 / (k + 1)!r}\n" for k in range(300))),
+        ("metrics.csv", "epoch,loss,lr-SGD/pg1,lr-SGD/pg2,step\n" + "".join(f",,{0.1 * k},{0.2 * k},{k}\n0,1.0,,,{k}\n" for k in range(300))),
+        ("crlf.csv", "step,lr\r\n" + "".join(f"{k},0.1\r\n" for k in range(300))),
+        ("quoted.csv", 'step,lr,note\n' + "".join(f'{k},0.1,"a, b"\n' for k in range(300))),
+        ("floats.csv", "step,lr\n" + "".join(f"{k}.0,0.1\n" for k in range(300))),
+        ("negative.csv", "step,lr\n" + "".join(f"{k},0.1\n" for k in range(-50, 250))),
+        ("resumed.csv", "step,lr\n" + "".join(f"{k},0.1\n" for k in [*range(200), *range(100, 300)])),
+        ("tabs.tsv", "step\tlr\n" + "".join(f"{k}\t0.1\n" for k in range(300))),
+    ],
+)  # fmt: skip
+def test_the_numpy_path_of_a_csv_reads_what_the_general_path_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str
+) -> None:
+    from lrviz.logs import csvfile
+
+    log = tmp_path / name
+    log.write_text(text, newline="")
+    for window in (Window(0, 100), Window(120, 180), Window(0, 1000)):
+        fast = read_log(log, window=window)
+        with monkeypatch.context() as patched:
+            patched.setattr(csvfile, "_windowed", lambda *args, **kwargs: None)
+            assert read_log(log, window=window) == fast
+        _same_window(read_log(log), fast, window)
+
+
+def test_a_bad_lr_inside_the_window_is_named_by_its_line_and_one_outside_is_never_parsed(tmp_path: Path) -> None:
+    from lrviz.errors import ConfigError
+
+    rows = [f"{k},0.1\n" for k in range(300)]
+    rows[250] = "250,oops\n"
+    log = tmp_path / "run.csv"
+    log.write_text("step,lr\n" + "".join(rows))
+    assert len(read_log(log, window=Window(0, 100)).series[0]) == 100
+    with pytest.raises(ConfigError, match=r"run\.csv:252: not a number in the LR column: 'oops'"):
+        read_log(log, window=Window(200, 300))
