@@ -149,10 +149,14 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
             kind = inventory.kind(key)
             if kind is not None and kind.name != "NO_EFFECT" or kind is None and base.looks_like_lr_key(key):
                 command.refuse_unresolved(parsed, key)
-    document = adapter.read_command(parsed)
-    layer = adapter.read_document(document, label, None, {}, ())
-    for key in document:
-        layer.where[("document", key)] = parsed.at(key)
+    if adapter.config_file_key is not None and adapter.config_file_key in parsed.data:
+        layer = _command_file(adapter, parsed, label, overridden)
+        document = layer.data["document"]
+    else:
+        document = adapter.read_command(parsed)
+        layer = adapter.read_document(document, label, None, {}, ())
+        for key in document:
+            layer.where[("document", key)] = parsed.at(key)
     if launch.processes is not None and "world_size" in adapter.applies:
         layer.data["world_size"] = launch.processes.value
         layer.where[("world_size",)] = launch.processes.where
@@ -163,6 +167,51 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
     layer.top_keys = tuple(document)
     for note in launch.notes:  # the process count decided at run time: dropped when --world-size gives it
         layer.note_unless_set((("world_size",),), note)
+    return layer
+
+
+def _command_file(adapter: base.Adapter, parsed: Any, label: str, overridden: set[str]) -> Layer:
+    """The file a command's config flag names (Megatron's ``--yaml-cfg``), read in place of the command's flags.
+
+    Looked for as the run would open it (from the directory it starts in, taken to be the current one),
+    then beside the script; the command's other flags that set the schedule are said to be ignored.
+    ``--set`` changes the file's keys."""
+    from lrviz.config.files import read_document
+    from lrviz.frameworks import command
+
+    key = str(adapter.config_file_key)
+    command.refuse_unresolved(parsed, key)
+    value = parsed.data[key]
+    where = parsed.at(key)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: expected one file name, got {value!r}")
+    candidates = [Path(value)] if Path(value).is_absolute() else [Path(value), Path(label).parent / value]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        looked = " or ".join(dict.fromkeys(str(p) for p in candidates))
+        raise ConfigError(
+            f"{where} {value}: no such file ({looked}); the run reads it when it starts: give it on its own, "
+            f"lrviz render FILE.yaml"
+        )
+    data, lines = read_document(path)
+    layer = adapter.read_document(data, path, None, lines, ())
+    for name in overridden - {key}:
+        if name in parsed.data:
+            layer.data["document"][name] = parsed.data[name]
+            layer.where[("document", name)] = parsed.at(name)
+        else:
+            layer.data["document"].pop(name, None)
+    inventory = adapter.inventory(adapter.name)
+    ignored = [
+        parsed.flags[k].flag
+        for k in parsed.data
+        if k != key and k not in overridden and inventory.kind(k) not in (None, base.KeyKind.NO_EFFECT)
+    ]
+    if ignored:
+        layer.notes.append(
+            f"{where}: the run takes its settings from this file and ignores the command's flags: "
+            f"{', '.join(ignored)} have no effect"
+        )
     return layer
 
 

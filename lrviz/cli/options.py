@@ -154,8 +154,8 @@ ParamOption = Annotated[
         "--param",
         metavar="lr|momentum|weight_decay",
         help="The optimizer value drawn beside the LR, as vis_scheduler.py's -p: momentum (as --momentum), or "
-        "weight_decay where the framework's schedulers change it (mmengine's param_name='weight_decay'). "
-        "(default: lr)",
+        "weight_decay where the framework's schedulers change it (mmengine's param_name='weight_decay', "
+        "Megatron's --weight-decay-incr-style). (default: lr)",
         show_default=False,
     ),
 ]

@@ -268,6 +268,8 @@ class Adapter(ABC):
     applies: ClassVar[frozenset[str]] = frozenset()
     #: run option -> the --set that does it in the framework's own keys
     own_keys: ClassVar[Mapping[str, str]] = {}
+    #: a command flag whose file replaces the command's flags (Megatron's ``--yaml-cfg``), read as this framework's
+    config_file_key: ClassVar[str | None] = None
 
     @abstractmethod
     def detect(self, data: Mapping[str, Any]) -> Evidence:

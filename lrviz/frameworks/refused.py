@@ -193,7 +193,8 @@ class Verl(Refused):
 
 
 class GptNeox(Refused):
-    """A YAML config with Megatron-style keys: GPT-NeoX's (a Megatron-LM launch command is read by ``megatron``)."""
+    """A YAML config with Megatron-style keys and none of Megatron's own: GPT-NeoX's (``megatron`` reads a
+    Megatron-LM launch command and its ``--yaml-cfg`` file)."""
 
     name = "gpt-neox"
     title = "GPT-NeoX"
@@ -218,9 +219,10 @@ class GptNeox(Refused):
         key = next((k for k in ("lr_decay_style", "lr-decay-style", "train_iters", "train-iters") if f.given(k)), "")
         where = f.at(key) if key else f.prefix.rstrip(": ")
         return (
-            f"{where}: a Megatron-LM/GPT-NeoX YAML config (lr_decay_style, train_iters, lr_decay_iters, warmup): "
-            "GPT-NeoX's own AnnealingLR counts iterations itself; lrviz does not step GPT-NeoX schedules yet (a "
-            "Megatron-LM launch command is read: lrviz render train.sh)"
+            f"{where}: a Megatron-LM/GPT-NeoX YAML config (lr_decay_style, train_iters, lr_decay_iters, warmup) "
+            "without Megatron-LM's own keys (global_batch_size, lr_warmup_iters, ...): GPT-NeoX's, whose own "
+            "AnnealingLR counts iterations itself; lrviz does not step GPT-NeoX schedules yet (Megatron-LM's launch "
+            "commands and --yaml-cfg files are read: lrviz render train.sh)"
         )
 
 

@@ -11,7 +11,8 @@ wherever a log is (``check --against``, ``compare``, ``watch``, the guard's test
 * trackio: a project's SQLite database (``trackio``);
 * dvclive: ``dvclive/plots/metrics/**.tsv`` (``dvclive``);
 * ClearML and Comet offline zips (``clearml``, ``comet``);
-* Ultralytics ``results.csv`` (``ultralytics``), mmengine ``vis_data/scalars.json`` (``mmengine``).
+* Ultralytics ``results.csv`` (``ultralytics``), mmengine ``vis_data/scalars.json`` (``mmengine``),
+  Megatron-LM's stdout log (``megatron``: its ``iteration N/ M | ... | learning rate: X |`` lines).
 
 ``read_log(path, window=range(n))`` holds only the LRs of optimizer steps 0 to n - 1 (a plan's:
 ``check --against`` reads that way) and counts the rest as they stream past (``lrviz.logs.window``),

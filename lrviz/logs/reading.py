@@ -77,7 +77,7 @@ def read_log(
 
 
 #: The formats ``lrviz.logs.layout.detect`` recognises, each read by its own module.
-_TRACKERS = ("mlflow", "wandb", "trackio", "dvclive", "clearml", "comet", "ultralytics", "mmengine")
+_TRACKERS = ("mlflow", "wandb", "trackio", "dvclive", "clearml", "comet", "ultralytics", "mmengine", "megatron")
 #: The trackers whose reader leaves out the points outside a ``Window`` as it reads (the others' logs are
 #: small: read whole, then trimmed).
 _WINDOWED = ("mlflow", "wandb")

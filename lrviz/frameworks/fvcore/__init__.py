@@ -10,10 +10,15 @@ whose name looks like an LR setting gets a note.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrviz.frameworks.base import Evidence, Inventory, LibraryAdapter, mappings
+
+if TYPE_CHECKING:
+    from lrviz.frameworks._stepping import Progress
+    from lrviz.model import Curve, RunConfig
 
 #: The module whose classes lrviz steps, as a Hydra ``_target_`` names them.
 MODULE = "fvcore.common.param_scheduler"
@@ -54,11 +59,19 @@ class Fvcore(LibraryAdapter):
     dialects = ("sam2",)
     package = "fvcore"
     extra = "fvcore"
-    applies = frozenset({"steps_per_epoch"})
+    applies = frozenset({"steps_per_epoch", "param"})
     own_keys = {"epochs": "trainer.max_epochs=N (VGGT's layout: max_epochs=N)"}
 
     def inventory(self, dialect: str) -> Inventory:
         return INVENTORY
+
+    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
+        """The LRs, and beside them (``param: weight_decay``) the weight decay the options' schedulers set."""
+        from lrviz.frameworks.fvcore.read import settings
+
+        second = settings(run).second
+        curve = super().simulate(run, momentum=momentum or second == "weight_decay", progress=progress)
+        return curve if second != "weight_decay" else dataclasses.replace(curve, second=second)
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         found = fvcore_targets(data)
