@@ -92,13 +92,12 @@ def _columns(file: Path, pb: Any, x: str | None, y: str | None) -> RunLog:
     step_names = (x,) if x is not None else _STEP_NAMES
     keys: dict[str, bool] = {}  # every key seen -> whether it is kept
     found: dict[str, _Column] = {}
-    merged = pb.HistoryRecord()
     batch: list[bytes] = []
     row = 0
 
     def flush() -> None:
         nonlocal row
-        merged.Clear()
+        merged = pb.HistoryRecord()  # a new one per batch: upb's Clear() keeps the arena's memory
         try:
             merged.ParseFromString(_ROW_END.join(batch) + _ROW_END)
         except Exception:  # protobuf's DecodeError: find the damaged record one at a time
