@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lrviz.frameworks.base import Evidence, Inventory, LibraryAdapter, mappings
+from lrviz.frameworks.base import STRONG, Evidence, Inventory, LibraryAdapter, mappings
 
 if TYPE_CHECKING:
     from lrviz.frameworks._stepping import Progress
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 #: The module whose classes lrviz steps, as a Hydra ``_target_`` names them.
 MODULE = "fvcore.common.param_scheduler"
-#: The evidence of a ``_target_`` in ``MODULE``: more than twice torch's weight for a class node (see ``detect``).
-DECISIVE = 250
 
 
 def fvcore_targets(data: Mapping[str, Any]) -> list[str]:
@@ -57,6 +55,7 @@ class Fvcore(LibraryAdapter):
     name = "fvcore"
     title = "SAM 2/VGGT trainer (fvcore)"
     dialects = ("sam2",)
+    owns_modules = (MODULE,)
     package = "fvcore"
     extra = "fvcore"
     applies = frozenset({"steps_per_epoch", "param"})
@@ -74,10 +73,9 @@ class Fvcore(LibraryAdapter):
         return curve if second != "weight_decay" else dataclasses.replace(curve, second=second)
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
+        """Each ``_target_`` naming a class of fvcore's scheduler module: a module only fvcore spells.
+
+        The module is this adapter's (``owns_modules``), so torch's reader withdraws its claim on those
+        nodes and on the document's other class nodes (the trainer's, the model's)."""
         found = fvcore_targets(data)
-        if not found:
-            return Evidence(self.name, self.name)
-        # a _target_ naming fvcore's scheduler module is fvcore's alone. torch's reader claims every class node
-        # under a `scheduler` key (to refuse a project's class by name, at its class-node weight, 100), so this
-        # evidence must outweigh that twice over: the document is the fvcore trainer's, whatever else it holds
-        return Evidence(self.name, self.name, DECISIVE, tuple(found[:3]))
+        return Evidence(self.name, self.name, STRONG * len(found), tuple(found[:3]))
