@@ -15,16 +15,16 @@ Lines from other ranks or launchers' prefixes (``[default0]:``) are fine; other 
 from __future__ import annotations
 
 import re
+from array import array
 from pathlib import Path
 
 from lrviz.errors import ConfigError
-from lrviz.inputs import read_limited
 from lrviz.logs._common import from_series
-from lrviz.logs.runlog import CONVENTIONS, MAX_LOG_BYTES, RunLog
+from lrviz.logs.runlog import CONVENTIONS, RunLog, _chunks, _open_text
 
 #: the series name: the words Megatron prints before the value
 NAME = "learning rate"
-_ITERATION = re.compile(r"\biteration\s+(\d+)\s*/\s*\d+\s*\|")
+_ITERATION = re.compile(r"\biteration\s+(\d{1,18})\s*/\s*\d+\s*\|")  # no run has 19-digit iterations
 _LR = re.compile(r"\|\s*learning rate:\s*([-+0-9.eEnaNinf]+)\s*\|")
 #: what ``lrviz.logs.layout`` looks for in a file's first bytes
 MARKERS = (b" iteration ", b"| learning rate: ")
@@ -34,22 +34,26 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
     """The LR of every logged iteration, on Megatron's convention (``CONVENTIONS['megatron']``)."""
     if x is not None or (y is not None and y != NAME):
         raise ConfigError(f"{path}: a Megatron-LM stdout log has one LR series, {NAME!r}, at its iterations")
-    text = read_limited(path, MAX_LOG_BYTES, str(path)).decode("utf-8", "replace")
-    steps: list[int] = []
-    values: list[float] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        found = _ITERATION.search(line)
-        if found is None:
-            continue
-        lr = _LR.search(line, found.end() - 1)
-        if lr is None:
-            continue  # a rank without trainable parameters prints no LR
-        try:
-            value = float(lr.group(1))
-        except ValueError:
-            raise ConfigError(f"{path}:{line_no}: learning rate: not a number: {lr.group(1)!r}") from None
-        steps.append(int(found.group(1)))
-        values.append(value)
+    steps: array[int] = array("q")
+    values: array[float] = array("d")
+    line_no = 0
+    with _open_text(path) as text:  # streamed: memory follows the logged iterations, not the file
+        text.reconfigure(errors="replace")  # a launcher's progress bars may hold any bytes
+        for chunk in _chunks(path, text):
+            for line in chunk:
+                line_no += 1
+                found = _ITERATION.search(line)
+                if found is None:
+                    continue
+                lr = _LR.search(line, found.end() - 1)
+                if lr is None:
+                    continue  # a rank without trainable parameters prints no LR
+                try:
+                    value = float(lr.group(1))
+                except ValueError:
+                    raise ConfigError(f"{path}:{line_no}: learning rate: not a number: {lr.group(1)!r}") from None
+                steps.append(int(found.group(1)))
+                values.append(value)
     if not steps:
         raise ConfigError(
             f"{path}: no 'iteration N/ M | ... | learning rate: X |' line; is this Megatron-LM's stdout, "

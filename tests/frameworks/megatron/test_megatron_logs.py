@@ -172,3 +172,21 @@ def test_check_against_the_w_and_b_run(tmp_path: Path, script: Path) -> None:
     assert log.groups == ("learning-rate",) and log.convention.name == "megatron"
     result = runner.invoke(app, ["check", str(script), "--against", str(tmp_path / "wandb")])
     assert result.exit_code == 0, result.output
+
+
+def test_the_stdout_log_is_streamed_past_stray_bytes_and_absurd_numbers(tmp_path: Path) -> None:
+    """A launcher's stray bytes and a line with a 5,000-digit iteration are passed over, not an internal error;
+    reading through the plan's window keeps the same points inside it."""
+    log = megatron_run(tmp_path)
+    raw = log.read_bytes()
+    noisy = tmp_path / "noisy.log"
+    noisy.write_bytes(
+        b"\xff\xfe progress \x80\n" + b" iteration " + b"9" * 5000 + b"/ 10 | learning rate: 1.0 |\n" + raw
+    )
+    whole, noisy_log = lrviz.read_log(log), lrviz.read_log(noisy)
+    assert list(noisy_log.series[0].steps) == list(whole.series[0].steps)
+    assert list(noisy_log.series[0].values) == list(whole.series[0].values)
+    inside = lrviz.read_log(log, window=range(0, ITERS // 2))
+    kept = [(s, v) for s, v in zip(whole.series[0].steps, whole.series[0].values, strict=True) if s < ITERS // 2]
+    assert list(zip(inside.series[0].steps, inside.series[0].values, strict=True)) == kept
+    assert inside.series[0].after > 0
