@@ -1,4 +1,5 @@
-"""NeMo's trap: a warmup that never starts at 0, read from the stepped LRs (which NeMo class warms up how varies)."""
+"""NeMo's traps: a warmup that never starts at 0, read from the stepped LRs (which NeMo class warms up how
+varies), and a constant tail that leaves CosineAnnealing no decay."""
 
 from __future__ import annotations
 
@@ -7,7 +8,24 @@ from lrviz.model import Curve, Finding, RunConfig
 
 
 def run_findings(run: RunConfig) -> list[Finding]:
-    return []
+    """``CosineAnnealing``'s decay lasts ``max_steps - warmup_steps - constant_steps`` steps: none when the
+    constant tail is as long as what follows the warmup (a shortened ``trainer.max_steps`` does that)."""
+    fw = settings(run)
+    constant = fw.sched.get("constant_steps")
+    if not isinstance(constant, int) or isinstance(constant, bool) or constant <= 0:
+        return []
+    decay = fw.steps - fw.warmup - constant
+    if decay > 0:
+        return []
+    return [
+        Finding(
+            "nemo-no-decay",
+            f"constant_steps={constant:,} + warmup_steps={fw.warmup:,} leave no decay in max_steps={fw.steps:,}: "
+            f"NeMo's {fw.sched.get('name')} drops to min_lr when the warmup ends; lower constant_steps or raise "
+            "trainer.max_steps",
+            {"constant_steps": constant, "warmup_steps": fw.warmup, "max_steps": fw.steps},
+        )
+    ]
 
 
 def curve_findings(curve: Curve) -> list[Finding]:

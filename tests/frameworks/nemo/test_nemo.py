@@ -21,7 +21,7 @@ import torch
 
 import lrviz
 from lrviz.errors import ConfigError
-from lrviz.frameworks import choose
+from lrviz.frameworks import choose, for_run
 
 if importlib.util.find_spec("nemo") is None:
     pytest.skip("nemo-toolkit is not installed (pip install --no-deps nemo-toolkit wrapt)", allow_module_level=True)
@@ -137,6 +137,21 @@ def test_cosine_with_constant_steps_warms_up_from_zero_and_no_trap_is_claimed() 
     curve = lrviz.simulate(sched_doc(name="CosineAnnealing", warmup_steps=5, constant_steps=10, min_lr=0.001))
     assert curve.lrs[0][0] == 0.0
     assert "nemo-warmup-start" not in {f.code for f in lrviz.diagnose(curve)}
+
+
+def test_a_constant_tail_that_leaves_no_decay_is_said() -> None:
+    """The launcher's gpt3 126m run cut to SHORT steps: its 100,000 constant steps leave CosineAnnealing no decay,
+    so NeMo drops to min_lr when the warmup ends; the full 600,000-step run decays and is not flagged."""
+    doc = document("nemo/launcher_gpt3_126m_cosine_constant_steps.yaml")
+    doc["trainer"]["max_steps"] = SHORT
+    curve = lrviz.simulate(doc)
+    sched = doc["model"]["optim"]["sched"]
+    warmup, min_lr = sched["warmup_steps"], float(sched["min_lr"])
+    assert curve.lrs[0][warmup + 1] == min_lr < curve.lrs[0][warmup - 1]  # NeMo's own curve: the drop
+    found = {f.code: f.message for f in lrviz.diagnose(curve)}
+    assert "leave no decay in max_steps=3,000" in found["nemo-no-decay"]
+    full = lrviz.load(document("nemo/launcher_gpt3_126m_cosine_constant_steps.yaml"))  # 600,000 steps: not stepped
+    assert "nemo-no-decay" not in {f.code for f in for_run(full).run_findings(full)}
 
 
 @pytest.mark.parametrize(
