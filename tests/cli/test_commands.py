@@ -18,7 +18,7 @@ from lrviz.cli import app
 from lrviz.engine import simulate
 from tests.conftest import make_run, reference_lrs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 

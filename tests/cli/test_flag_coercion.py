@@ -114,7 +114,7 @@ def test_every_plain_parameter_of_the_hot_commands_is_lightened() -> None:
     ],
 )
 def test_a_command_imports_pydantic_only_for_a_value_typer_must_judge(args: list[str], pydantic: bool) -> None:
-    root = HERE.parent.parent
+    root = HERE.parents[2]
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "lrviz", *args],
         capture_output=True,

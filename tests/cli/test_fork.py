@@ -310,7 +310,7 @@ def test_prestarted_child_killed_before_its_job_is_reported() -> None:
 
 # -- the installed command ------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = [str(ROOT / "configs" / f"{name}.yaml") for name in ("cosine_article", "plateau", "warmup_cosine")]
 
 MAIN = """

@@ -12,7 +12,7 @@ import pytest
 
 from lrviz.cli import _platform
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = [str(ROOT / "configs" / f"{n}.yaml") for n in ("cosine_article", "step_decay", "warmup_cosine", "plateau")]
 
 

@@ -173,7 +173,7 @@ def test_plot_options(tmp_path: Path) -> None:
         app,
         [
             "render",
-            str(Path(__file__).parent.parent / "configs" / "step_decay.yaml"),
+            str(Path(__file__).parents[2] / "configs" / "step_decay.yaml"),
             "--title",
             "mine",
             "-o",
@@ -197,7 +197,7 @@ def test_shell_completion() -> None:
 
 
 def test_compare_takes_tolerances() -> None:
-    root = Path(__file__).parent.parent / "configs"
+    root = Path(__file__).parents[2] / "configs"
     result = runner.invoke(
         app, ["compare", str(root / "step_decay.yaml"), str(root / "step_decay.yaml"), "--rtol", "1e-6"]
     )

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from lrviz import environment
 from lrviz.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NO_IMPORT = """
 import sys
 import typer

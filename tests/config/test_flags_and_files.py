@@ -11,7 +11,7 @@ from lrviz.config import MAX_POINTS, from_flags, merge, read_metrics
 from lrviz.errors import ConfigError
 from lrviz.reading import build_run, from_document, load_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def yaml_file(tmp_path: Path, text: str, name: str = "wr.yaml") -> Path:

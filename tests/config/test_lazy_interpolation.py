@@ -24,7 +24,7 @@ from lrviz.config.lazy import LazyList, LazyMapping
 from lrviz.config.resolution import Resolver, Unresolved
 from lrviz.reading import build_run, load_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 LIGHTNING = """\
 model:

@@ -88,7 +88,7 @@ def _watch(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     args = ["watch", str(tmp_path / "tb"), "--plan", str(config), "--poll", "0.05", "--idle", "60", *extra]
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")]),
     }
     return subprocess.run([sys.executable, "-m", "lrviz", *args], capture_output=True, text=True, env=env, timeout=240)
 

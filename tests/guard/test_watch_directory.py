@@ -1,6 +1,6 @@
 """``lrviz watch RUN_DIR``: a run directory that gains its log later is searched as ``check`` searches one.
 
-The training process is tests/test_watch.py's real loop (SGD + CosineAnnealingLR, TensorBoard events
+The training process is tests/guard/test_watch.py's real loop (SGD + CosineAnnealingLR, TensorBoard events
 written step by step into RUN_DIR/tb, which does not exist when watch starts).
 """
 
@@ -19,7 +19,7 @@ from lrviz.cli import app
 pytest.importorskip("tensorboard")
 pytest.importorskip("accelerate")
 
-from tests.test_watch import COSINE, _start  # noqa: E402  (after the skips: they need tensorboard, accelerate)
+from tests.guard.test_watch import COSINE, _start  # noqa: E402  (after the skips: they need tensorboard, accelerate)
 
 runner = CliRunner()
 
@@ -29,7 +29,7 @@ def test_watch_finds_the_log_a_run_directory_gains_later(tmp_path: Path) -> None
     config.write_text(COSINE)
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")]),
     }
     watch = subprocess.Popen(
         [

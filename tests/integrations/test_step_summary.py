@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from lrviz.cli import app
 from lrviz.summary import BLOCKS, sparkline
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sparkline() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "recipe" / "recipe.yaml"
 #: PyPI name -> conda-forge name, where they differ
 CONDA_NAMES = {"torch": "pytorch", "matplotlib": "matplotlib-base"}

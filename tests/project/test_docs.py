@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from lrviz.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import gallery  # noqa: E402
 

@@ -2,13 +2,13 @@
 
 Each case in ``CASES`` draws one figure (linear, log axis, param groups, momentum,
 resume overlay, optimizer-step axis, long title, compare overlay, plan small
-multiples, dark style) and compares its PNG with ``tests/baseline_images/<case>.png``
+multiples, dark style) and compares its PNG with ``tests/render/baseline_images/<case>.png``
 using ``matplotlib.testing.compare.compare_images`` with a tolerance (RMS of the
 pixel difference), never a hash: text rendering differs across FreeType versions.
 
 To regenerate the baselines after an intended change, run
 
-    LRVIZ_UPDATE_BASELINES=1 pytest tests/test_plot_images.py
+    LRVIZ_UPDATE_BASELINES=1 pytest tests/render/test_plot_images.py
 
 then look at every changed image before committing it. A failed comparison leaves
 the new image and a ``-failed-diff`` image beside each other in pytest's tmp_path.

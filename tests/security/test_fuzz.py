@@ -55,7 +55,7 @@ LINEAR = get_scheduler("LinearLR")
 _HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
-#: LRVIZ_FUZZ_SCALE=10 pytest tests/test_fuzz.py runs ten times as many examples (a deeper hunt).
+#: LRVIZ_FUZZ_SCALE=10 pytest tests/security/test_fuzz.py runs ten times as many examples (a deeper hunt).
 SCALE = max(1, int(os.environ.get("LRVIZ_FUZZ_SCALE", "1") or 1))
 
 

@@ -35,7 +35,7 @@ from lrviz.cli import app
 
 runner = CliRunner()
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /dev/full, /proc and fork: Linux")
 STEP = "scheduler: {name: StepLR, step_size: 2}\nepochs: 5\n"
 #: Ceilings for one subprocess: CPU seconds and address space. torch alone maps ~1.5 GB of address space.

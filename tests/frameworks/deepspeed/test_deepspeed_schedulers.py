@@ -28,7 +28,7 @@ from lrviz.frameworks.deepspeed import read as ds_config
 lr_schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
 
 runner = CliRunner()
-REAL = Path(__file__).parent / "realworld" / "configs" / "other_dialects"
+REAL = Path(__file__).parents[2] / "realworld" / "configs" / "other_dialects"
 
 #: Parameters for each type that make a schedule with every phase inside 60 steps.
 CASES: dict[str, dict[str, Any]] = {

@@ -25,7 +25,7 @@ from lrviz.frameworks.hf import values as hf_values
 transformers = pytest.importorskip("transformers")
 
 runner = CliRunner()
-REAL = Path(__file__).parent / "realworld" / "configs" / "hf"
+REAL = Path(__file__).parents[2] / "realworld" / "configs" / "hf"
 INSTALLED_TYPES = [t.value for t in transformers.SchedulerType]
 
 #: Arguments some types require (``get_scheduler`` raises without them).
@@ -466,9 +466,9 @@ def test_real_config(name: str, tmp_path: Path) -> None:
     ],
 )
 def test_real_deepspeed_configs_are_read_or_their_auto_values_named(name: str, outcome: str | None) -> None:
-    """DeepSpeed configs given directly are stepped with deepspeed's classes (tests/test_deepspeed.py)."""
+    """DeepSpeed configs given directly are stepped with deepspeed's classes (tests/frameworks/deepspeed/test_deepspeed_schedulers.py)."""
     pytest.importorskip("deepspeed")
-    path = Path(__file__).parent / "realworld" / "configs" / "other_dialects" / name
+    path = Path(__file__).parents[2] / "realworld" / "configs" / "other_dialects" / name
     result = runner.invoke(app, ["render", str(path), "-q"])
     if outcome is None:
         assert result.exit_code == 0, result.output

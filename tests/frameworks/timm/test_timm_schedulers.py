@@ -28,7 +28,7 @@ from lrviz.frameworks.timm.step import timm_scheduler_module
 if importlib.util.find_spec("timm") is None:  # `import timm` itself may fail here: it needs torchvision
     pytest.skip("timm is not installed", allow_module_level=True)
 runner = CliRunner()
-REAL = Path(__file__).parent / "realworld" / "configs" / "timm"
+REAL = Path(__file__).parents[2] / "realworld" / "configs" / "timm"
 FACTORY = timm_scheduler_module()
 DEFAULTS = {key: default for key, _, default, _ in timm_config.ARGS}
 
