@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from lrviz.api import simulate
 from lrviz.cli import app
-from lrviz.engine import simulate
 from tests.conftest import make_run, reference_lrs
 
 ROOT = Path(__file__).resolve().parents[2]

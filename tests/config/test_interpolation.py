@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from lrviz.api import load
 from lrviz.cli import app
 from lrviz.config.interpolation import needs_resolution, parse_sets
 from lrviz.errors import ConfigError
-from lrviz.reading import build_run, load_composed, load_file
 from tests.conftest import reference_lrs
 
 runner = CliRunner()
@@ -50,7 +50,7 @@ model:
 
 def test_interpolation_resolved_by_omegaconf_and_lazily(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LRVIZ_ALLOW_ENV", "LRVIZ_TEST_ETA_MIN")  # oc.env reads only variables allowed
-    run = build_run(load_file(write(tmp_path, HYDRA)))
+    run = load(write(tmp_path, HYDRA))
     assert run.scheduler.args["T_max"] == 12 and run.epochs == 12
     assert run.optimizer.name == "AdamW" and run.optimizer.groups[0].lr == 0.002
     assert run.scheduler.args["eta_min"] == 0.0001  # ${oc.decode:${oc.env:VAR,default}}, as OmegaConf resolves it
@@ -59,14 +59,14 @@ def test_interpolation_resolved_by_omegaconf_and_lazily(tmp_path: Path, monkeypa
 def test_unresolvable_values_elsewhere_are_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LRVIZ_ALLOW_ENV", "LRVIZ_TEST_ETA_MIN")
     # model.net.width points nowhere and model.net.data is ???, but lrviz never reads them: no error, no note
-    run = build_run(load_file(write(tmp_path, HYDRA)))
+    run = load(write(tmp_path, HYDRA))
     assert not any("model.net" in note or "missing_width" in note for note in run.notes), run.notes
     # the same dangling reference where lrviz does read it is an error that names it
     read = HYDRA.replace("T_max: ${trainer.max_epochs}", "T_max: ${model.missing_width}")
     with pytest.raises(
         ConfigError, match=r"scheduler\.T_max: \$\{model\.missing_width\} points at model\.missing_width"
     ):
-        build_run(load_file(write(tmp_path, read)))
+        load(write(tmp_path, read))
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_unresolvable_values_elsewhere_are_left_alone(tmp_path: Path, monkeypatc
 )
 def test_unresolvable_values_lrviz_reads_are_one_precise_error(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        build_run(load_file(write(tmp_path, text)))
+        load(write(tmp_path, text))
 
 
 def test_custom_resolvers_are_never_run(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_custom_resolvers_are_never_run(tmp_path: Path) -> None:
     OmegaConf.register_new_resolver("lrviz_probe", lambda: calls.append("ran") or 3, replace=True)
     try:
         text = "scheduler:\n  _target_: torch.optim.lr_scheduler.StepLR\n  step_size: 2\n"
-        build_run(load_file(write(tmp_path, text)))
+        load(write(tmp_path, text))
         assert calls == []  # nothing interpolated: OmegaConf was not even asked
     finally:
         OmegaConf.clear_resolver("lrviz_probe")
@@ -122,7 +122,7 @@ def test_set_fills_and_overrides_keys(tmp_path: Path) -> None:
     path = write(
         tmp_path, "scheduler:\n  _target_: torch.optim.lr_scheduler.StepLR\n  step_size: ${trainer.max_epochs}\n"
     )
-    run = build_run(load_file(path, sets=["trainer.max_epochs=7", "scheduler.gamma=0.5"]))
+    run = load(path, overrides=["trainer.max_epochs=7", "scheduler.gamma=0.5"])
     assert run.scheduler.args == {"step_size": 7, "gamma": 0.5} and run.epochs == 7
 
 
@@ -187,10 +187,10 @@ def make_project(tmp_path: Path) -> Path:
 def test_hydra_compose_as_the_training_script_sees_it(tmp_path: Path) -> None:
     pytest.importorskip("hydra")
     conf = make_project(tmp_path)
-    run = build_run(load_composed(conf, "train"))
+    run = load(config_dir=conf, config_name="train")
     assert run.scheduler.name == "CosineAnnealingLR" and run.scheduler.args["T_max"] == 10 and run.epochs == 10
     assert run.optimizer.name == "Adam" and run.optimizer.groups[0].lr == 0.003
-    picked = build_run(load_composed(conf, "train", sets=["scheduler=step", "trainer.max_epochs=6"]))
+    picked = load(config_dir=conf, config_name="train", overrides=["scheduler=step", "trainer.max_epochs=6"])
     assert picked.scheduler.name == "StepLR" and picked.epochs == 6
 
 
@@ -225,8 +225,8 @@ def test_omegaconf_and_hydra_are_imported_only_when_needed(tmp_path: Path) -> No
     plain = write(tmp_path, "scheduler: {name: StepLR, step_size: 2}\nepochs: 4\n", "plain.yaml")
     code = (
         "import sys\n"
-        "from lrviz.reading import load_file\n"
-        f"load_file(__import__('pathlib').Path({str(plain)!r}))\n"
+        "import lrviz\n"
+        f"lrviz.load({str(plain)!r})\n"
         "print(sorted(m for m in ('omegaconf', 'hydra') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=dict(os.environ))
@@ -244,7 +244,7 @@ def test_fuzz_set_never_crashes(tmp_path_factory: pytest.TempPathFactory, key: s
     path = tmp_path_factory.getbasetemp() / "fuzz_set.yaml"
     path.write_text("scheduler:\n  _target_: torch.optim.lr_scheduler.StepLR\n  step_size: 2\nepochs: 3\n")
     try:
-        build_run(load_file(path, sets=[f"{key}={value}"]))
+        load(path, overrides=[f"{key}={value}"])
     except ConfigError as exc:
         assert "\n" not in str(exc).strip()  # one message, on one line
         assert str(exc)
@@ -263,6 +263,6 @@ def test_fuzz_interpolation_strings_never_crash(tmp_path_factory: pytest.TempPat
     )
     assert needs_resolution({"v": "${" + inner + "}"})
     try:
-        build_run(load_file(path))
+        load(path)
     except ConfigError as exc:
         assert str(exc)

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from lrviz.api import load
 from lrviz.config.interpolation import resolve
 from lrviz.config.lazy import LazyList, LazyMapping
 from lrviz.config.resolution import Resolver, Unresolved
-from lrviz.reading import build_run, load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +58,7 @@ def test_only_the_keys_read_are_resolved(tmp_path: Path, resolved: list[tuple[An
     unread = "".join(f"  k{i}: ${{data.root}}/shard-{i}\n" for i in range(200))
     path = tmp_path / "c.yaml"
     path.write_text(LIGHTNING + "data:\n  root: /x\n" + unread)
-    run = build_run(load_file(path))
+    run = load(path)
     assert run.scheduler.name == "StepLR" and run.scheduler.args["step_size"] == 3
     assert run.epochs == 7
     assert not [p for p in resolved if p[0] == "data"]

@@ -6,10 +6,9 @@ import time
 
 import pytest
 
-from lrviz.engine import simulate
+from lrviz.api import load, simulate
 from lrviz.errors import ConfigError, option
 from lrviz.plan import Candidate, _whole, plan_restarts
-from lrviz.reading import build_run, from_document
 
 
 def verify(candidate: Candidate, epochs: int) -> tuple[int, ...]:
@@ -17,7 +16,7 @@ def verify(candidate: Candidate, epochs: int) -> tuple[int, ...]:
     epochs = _whole(epochs, option("epochs"), 1)
     document = candidate.document()
     document["epochs"] = epochs
-    curve = simulate(build_run(from_document(document, "plan")))
+    curve = simulate(load(document))
     return tuple(int(e) for e in curve.restart_epochs)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lrviz.engine import simulate
+from lrviz.api import simulate
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
 from lrviz.render import chart

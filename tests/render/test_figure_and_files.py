@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lrviz.engine import simulate
+from lrviz.api import simulate
 from lrviz.errors import ConfigError, OutputError
 from lrviz.model import Curve
 from lrviz.render import check_outputs, write_outputs

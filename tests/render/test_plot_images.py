@@ -20,7 +20,6 @@ the figure (a y label once fell off the left edge).
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import shutil
@@ -33,8 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
 from matplotlib.text import Text
 
+from lrviz.api import simulate
 from lrviz.comparison import compare
-from lrviz.engine import simulate, simulate_resume
 from lrviz.errors import ConfigError
 from lrviz.model import Curve
 from lrviz.plan import plan_restarts
@@ -88,7 +87,7 @@ def _momentum() -> Figure:
 
 def _resume() -> Figure:
     run = make_run(RESTARTS)
-    curve = dataclasses.replace(simulate(run), resume_at=20, resumed=simulate_resume(run, 20))
+    curve = simulate(run, resume_at=20)
     return build_figure(curve)
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from rich.console import Console
 
-from lrviz.engine import simulate
+from lrviz.api import simulate
 from lrviz.model import Curve
 from lrviz.render.table import build_table, fit_rows, print_table, rows_to_show, spacing_to_fit
 from lrviz.render.text import can_encode, short_list, summary_line, wrap

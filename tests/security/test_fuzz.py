@@ -4,7 +4,7 @@
    warmup, then X), the ``warmup:`` key and ChainedScheduler (two simple schedulers), random valid
    arguments are drawn from each ``Arg``'s kind, bound and choices (numbers kept in sane ranges),
    with random optimizers (SGD/Adam/AdamW, one or two param groups, several config shapes), built
-   with ``build_run(from_document(...))``, stepped by ``engine.simulate`` and compared with ``==``
+   with ``lrviz.load(mapping)``, stepped by ``lrviz.simulate`` and compared with ``==``
    to ``tests.conftest.reference_lrs``, a plain PyTorch training loop. PyTorch's own warnings must
    be the ones lrviz records. If plain PyTorch itself raises for a drawn combination, lrviz must
    refuse it too, with an ``LrvizError`` (never another exception).
@@ -38,11 +38,10 @@ from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
+from lrviz.api import load, simulate
 from lrviz.cli import app
-from lrviz.engine import simulate
 from lrviz.errors import LrvizError, ScheduleError
 from lrviz.frameworks.torch.document import RUN_KEYS
-from lrviz.reading import build_run, from_document
 from lrviz.schedules import OPTIMIZERS, SCHEDULERS, Arg, SchedulerSpec, get_scheduler
 from tests.conftest import reference_lrs
 
@@ -396,7 +395,7 @@ def check_matches_pytorch(case: Case) -> None:
             ref_error = exc
     ours_error: LrvizError | None = None
     try:
-        curve = simulate(build_run(from_document(copy.deepcopy(case.doc), "fuzz.yaml")), momentum=case.momentum)
+        curve = simulate(load(copy.deepcopy(case.doc)), momentum=case.momentum)
     except LrvizError as exc:  # anything else is a crash, and fails the test
         ours_error = exc
     if ref_error is not None:
@@ -940,5 +939,5 @@ def test_fixed_defect_carriage_return_in_error_line(tmp_path: Path) -> None:
 def test_fixed_defect_top_level_lr_before_optimizer_is_dropped() -> None:
     before = {"lr": 0.5, "optimizer": {"name": "Adam"}, "epochs": 2, "scheduler": {"name": "StepLR", "step_size": 5}}
     after = {"optimizer": {"name": "Adam"}, "lr": 0.5, "epochs": 2, "scheduler": {"name": "StepLR", "step_size": 5}}
-    assert build_run(from_document(after, "after.yaml")).optimizer.groups[0].lr == 0.5
-    assert build_run(from_document(before, "before.yaml")).optimizer.groups[0].lr == 0.5
+    assert load(after).optimizer.groups[0].lr == 0.5
+    assert load(before).optimizer.groups[0].lr == 0.5

@@ -2,7 +2,7 @@
 
 Each snippet's setup is exec()'d, a step pre-hook on the optimizer records every
 param group's LR at each optimizer step, and the snippet's own training loop
-is exec()'d: the recorded LRs must equal ``engine.simulate``'s curve with ``==``.
+is exec()'d: the recorded LRs must equal ``lrviz.simulate``'s curve with ``==``.
 The snippets are also run through ``ruff format`` and ``ruff check`` as files.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from lrviz.api import simulate
 from lrviz.codegen import pytorch_snippet
-from lrviz.engine import simulate
 from lrviz.errors import ScheduleError
 from lrviz.expr import Expression
 from lrviz.frameworks.torch.code import METRIC_FUNCTION, _expr, pytorch_code

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from lrviz.api import simulate
 from lrviz.diagnostics import Finding, check_curve, check_run, run_findings
-from lrviz.engine import simulate
 from lrviz.errors import ScheduleError
 from lrviz.model import Curve
 from tests.conftest import make_run

@@ -1,4 +1,4 @@
-"""lrviz/config/training.py and dialects.py: training configs read where their trainer reads them."""
+"""Training configs (Hydra, Lightning, a bare node) read where their trainer reads them (frameworks/torch/training.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from lrviz.api import load, simulate
 from lrviz.cli import app
 from lrviz.errors import ConfigError
-from lrviz.reading import build_run, from_document, load_file
+from lrviz.reading import build_run, from_document
 from tests.conftest import reference_lrs
 
 runner = CliRunner()
@@ -41,12 +42,12 @@ def test_a_file_that_is_one_hydra_node_renders_with_epochs(tmp_path: Path) -> No
 
 def test_a_file_that_is_one_lightning_node(tmp_path: Path) -> None:
     path = write(tmp_path, "class_path: torch.optim.lr_scheduler.ExponentialLR\ninit_args:\n  gamma: 0.9\n")
-    run = build_run(load_file(path))
+    run = load(path)
     assert run.scheduler.name == "ExponentialLR" and run.scheduler.args == {"gamma": 0.9}
 
 
 def test_a_file_that_is_one_lrviz_node(tmp_path: Path) -> None:
-    run = build_run(load_file(write(tmp_path, "name: CosineAnnealingLR\nT_max: 4\n")))
+    run = load(write(tmp_path, "name: CosineAnnealingLR\nT_max: 4\n"))
     assert run.scheduler.name == "CosineAnnealingLR" and run.epochs == 5
 
 
@@ -56,7 +57,7 @@ def test_optimizer_is_looked_for_up_the_tree(tmp_path: Path) -> None:
         "model": {"net": {"scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 2}}},
         "trainer": {"max_epochs": 6},
     }
-    run = build_run(from_document(doc, "t.yaml"))
+    run = load(doc)
     assert run.optimizer.name == "Adam" and run.optimizer.groups[0].lr == 0.01 and run.epochs == 6
     lightning_cli = {
         "optimizer": {"class_path": "torch.optim.AdamW", "init_args": {"lr": 0.003}},
@@ -64,7 +65,7 @@ def test_optimizer_is_looked_for_up_the_tree(tmp_path: Path) -> None:
             "init_args": {"scheduler": {"class_path": "torch.optim.lr_scheduler.StepLR", "init_args": {"step_size": 2}}}
         },
     }
-    assert build_run(from_document(lightning_cli, "t.yaml")).optimizer.name == "AdamW"
+    assert load(lightning_cli).optimizer.name == "AdamW"
 
 
 def test_lightning_scheduler_dict_steps_per_step(tmp_path: Path) -> None:
@@ -81,7 +82,7 @@ def test_lightning_scheduler_dict_steps_per_step(tmp_path: Path) -> None:
             monitor: val/loss
         """,
     )
-    run = build_run(load_file(path))
+    run = load(path)
     assert (run.interval, run.steps_per_epoch, run.epochs) == ("step", 4, 3)  # 8 batches / accumulate 2
     out = tmp_path / "x.csv"
     assert runner.invoke(app, ["render", str(path), "-o", str(out)]).exit_code == 0
@@ -99,9 +100,7 @@ def test_frequency_steps_every_n_epochs(tmp_path: Path) -> None:
             "frequency": 2,
         }
     }
-    from lrviz.engine import simulate
-
-    curve = simulate(build_run(from_document({**doc, "trainer": {"max_epochs": 6}}, "t.yaml")))
+    curve = simulate({**doc, "trainer": {"max_epochs": 6}})
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)
     expected = []
@@ -115,7 +114,7 @@ def test_frequency_steps_every_n_epochs(tmp_path: Path) -> None:
 
 def test_top_level_interval_is_never_dropped(tmp_path: Path) -> None:
     doc = {"interval": "step", "model": {"scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 5}}}
-    assert build_run(from_document(doc, "t.yaml")).interval == "step"
+    assert load(doc).interval == "step"
 
 
 def test_lrviz_keys_do_not_clash_with_a_training_configs_keys() -> None:
@@ -144,21 +143,21 @@ def test_key_indexes_lists_and_several_nodes_are_listed() -> None:
         ConfigError,
         match=r"several scheduler nodes; pick one with key \(one of: model.schedulers.0, model.schedulers.1\)",
     ):
-        from_document(doc, "t.yaml")
-    assert build_run(from_document(doc, "t.yaml", key="model.schedulers.1")).scheduler.name == "ExponentialLR"
+        load(doc)
+    assert load(doc, key="model.schedulers.1").scheduler.name == "ExponentialLR"
     with pytest.raises(ConfigError, match="model.schedulers is a list of 2; use an index 0 to 1"):
-        from_document(doc, "t.yaml", key="model.schedulers.5")
+        load(doc, key="model.schedulers.5")
 
 
 def test_json_configs_read_like_yaml_with_lines(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"epochs": 4, "scheduler": {"name": "StepLR", "step_size": 0}}, indent=2))
     with pytest.raises(ConfigError, match=r"c.json:5: scheduler.step_size: must be an integer > 0"):
-        build_run(load_file(path))
+        load(path)
     bad = tmp_path / "bad.json"
     bad.write_text('{"scheduler": {"name": "StepLR",\n "step_size": }}')
     with pytest.raises(ConfigError, match=r"bad.json:2: invalid JSON"):
-        load_file(bad)
+        load(bad)
 
 
 def test_render_takes_the_run_flags(tmp_path: Path) -> None:
@@ -179,14 +178,14 @@ def test_render_takes_the_run_flags(tmp_path: Path) -> None:
 
 def test_installed_torch_keywords_are_accepted() -> None:
     doc = {"scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 2, "last_epoch": -1}}
-    assert build_run(from_document(doc, "t.yaml")).scheduler.args == {"step_size": 2}
+    assert load(doc).scheduler.args == {"step_size": 2}
     verbose = {"scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 2, "verbose": False}}
-    run = build_run(from_document(verbose, "t.yaml"))
+    run = load(verbose)
     assert any("verbose" in n for n in run.notes) or run.scheduler.args.get("verbose") is False
     with pytest.raises(ConfigError, match="last_epoch"):
-        build_run(from_document({"scheduler": {"name": "StepLR", "step_size": 2, "last_epoch": 4}}, "t.yaml"))
+        load({"scheduler": {"name": "StepLR", "step_size": 2, "last_epoch": 4}})
     optimizer = {"optimizer": {"name": "AdamW", "fused": False}, "scheduler": {"name": "StepLR", "step_size": 2}}
-    assert build_run(from_document(optimizer, "t.yaml")).optimizer.options == {"fused": False}
+    assert load(optimizer).optimizer.options == {"fused": False}
 
 
 def test_optimizer_options_come_from_the_installed_class() -> None:
@@ -256,7 +255,7 @@ def test_users_own_scheduler_class_needs_allow_import(tmp_path: Path, monkeypatc
 )
 def test_other_dialects_are_refused_by_name(doc: dict[str, object], words: list[str]) -> None:
     with pytest.raises(ConfigError) as info:
-        build_run(from_document(doc, "t.yaml"))  # recognised when read, refused when built
+        load(doc)  # recognised when read, refused when built
     assert all(w in str(info.value) for w in words), str(info.value)
     assert "missing `name:`" not in str(info.value)
 
