@@ -87,7 +87,7 @@ def test_several_outputs(tmp_path: Path) -> None:
 )
 def test_bad_input_is_one_line_exit_2_nothing_written(args: list[str], message: str, tmp_path: Path) -> None:
     target = tmp_path / "out.png"
-    result = invoke(*args, *(["-o", str(target)] if args[0] != "render" or True else []))
+    result = invoke(*args, "-o", str(target))
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ")

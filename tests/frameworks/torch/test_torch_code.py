@@ -1,4 +1,4 @@
-"""codegen.pytorch_snippet: the generated PyTorch code, run as is, gives lrviz's curve exactly.
+"""``lrviz.code`` for a torch run (frameworks/torch/code.py): the code, run as is, gives lrviz's curve exactly.
 
 Each snippet's setup is exec()'d, a step pre-hook on the optimizer records every
 param group's LR at each optimizer step, and the snippet's own training loop
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+import lrviz
 from lrviz.api import simulate
-from lrviz.codegen import pytorch_snippet
 from lrviz.errors import ScheduleError
 from lrviz.expr import Expression
 from lrviz.frameworks.torch.code import METRIC_FUNCTION, _expr, pytorch_code
@@ -217,29 +217,29 @@ def test_snippet_steps_exactly_as_lrviz(name: str) -> None:
 def test_snippet_is_setup_then_loop_and_deterministic() -> None:
     run = make_run(copy.deepcopy(CASES["two-groups-lambdas"]))
     code = pytorch_code(run)
-    text = pytorch_snippet(run)
+    text = lrviz.code(run)
     assert text == code.setup + "\n" + code.loop
-    assert text == pytorch_snippet(make_run(copy.deepcopy(CASES["two-groups-lambdas"])))
+    assert text == lrviz.code(make_run(copy.deepcopy(CASES["two-groups-lambdas"])))
     assert "from math import cos, floor, pi\n" in text
     assert "lambda epoch: 0.9 ** floor(epoch / 3)" in text
     assert code.loop.startswith("# Training loop")
 
 
 def test_snippet_shapes() -> None:
-    fractional = pytorch_snippet(make_run(copy.deepcopy(CASES["restarts-fractional"])))
+    fractional = lrviz.code(make_run(copy.deepcopy(CASES["restarts-fractional"])))
     assert "scheduler.step(epoch + i / steps_per_epoch)" in fractional
     assert "steps_per_epoch = 4" in fractional
-    onecycle = pytorch_snippet(make_run(copy.deepcopy(CASES["onecycle-per-step"])))
+    onecycle = lrviz.code(make_run(copy.deepcopy(CASES["onecycle-per-step"])))
     assert "    epochs=5,\n    steps_per_epoch=8,\n" in onecycle
     assert "        scheduler.step()  # once per optimizer step" in onecycle
-    total = pytorch_snippet(make_run(copy.deepcopy(CASES["onecycle-total-steps-groups"])))
+    total = lrviz.code(make_run(copy.deepcopy(CASES["onecycle-total-steps-groups"])))
     assert "total_steps=20" in total and "max_lr=[0.01, 0.1]" in total
-    plateau = pytorch_snippet(make_run(copy.deepcopy(CASES["plateau-metrics"])))
+    plateau = lrviz.code(make_run(copy.deepcopy(CASES["plateau-metrics"])))
     assert "scheduler.step(metric)" in plateau and f"def {METRIC_FUNCTION}(epoch):" in plateau
-    groups = pytorch_snippet(make_run(copy.deepcopy(CASES["two-param-groups"])))
+    groups = lrviz.code(make_run(copy.deepcopy(CASES["two-param-groups"])))
     assert '{"params": [params[0]], "lr": 0.001, "weight_decay": 0.0001},  # backbone' in groups
     assert "torch.optim.SGD(" in groups and "nesterov=True" in groups
-    single = pytorch_snippet(make_run(copy.deepcopy(CASES["warmup-cosine"])))
+    single = lrviz.code(make_run(copy.deepcopy(CASES["warmup-cosine"])))
     assert "model = torch.nn.Linear(10, 1)" in single
     assert "torch.optim.AdamW(model.parameters(), lr=0.0003, weight_decay=0.01)" in single
 
@@ -247,7 +247,7 @@ def test_snippet_shapes() -> None:
 def test_standalone_snippet_runs() -> None:
     """Pasted as is (placeholders and all), each snippet runs without error."""
     for name in ("plateau-metrics", "nested-chained", "two-param-groups"):
-        text = pytorch_snippet(make_run(copy.deepcopy(CASES[name])))
+        text = lrviz.code(make_run(copy.deepcopy(CASES[name])))
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             exec(compile(text, name, "exec"), {"print": lambda *args: None})  # noqa: S102
@@ -312,7 +312,7 @@ def _ruff() -> str:
 def test_snippets_are_ruff_clean(tmp_path: Path) -> None:
     """Every snippet is as ``ruff format`` (default 88 columns) writes it, and lint-clean with lrviz's rules."""
     for name, doc in ALL.items():
-        (tmp_path / f"{name.replace('-', '_')}.py").write_text(pytorch_snippet(make_run(copy.deepcopy(doc))))
+        (tmp_path / f"{name.replace('-', '_')}.py").write_text(lrviz.code(make_run(copy.deepcopy(doc))))
     ruff = _ruff()
     formatted = subprocess.run(
         [ruff, "format", "--isolated", "--diff", "."], cwd=tmp_path, capture_output=True, text=True, timeout=120
