@@ -239,6 +239,24 @@ CASES.update(
     }
 )
 
+# NeMo (issue 19): nemo.core.optim.lr_scheduler through lrviz's loader, and a CosineAnnealing of 100,000 steps
+YAML_FRAMEWORKS["nemo.yaml"] = (
+    "trainer: {max_steps: 100000}\n"
+    "model: {optim: {name: adamw, lr: 1.0e-3, sched: {name: CosineAnnealing, warmup_steps: 1000, min_lr: 1.0e-5}}}\n"
+)
+CASES.update(
+    {
+        "import torch + nemo.core.optim.lr_scheduler (lrviz's loader)": [
+            sys.executable,
+            "-c",
+            "import torch; from lrviz.frameworks.nemo.step import lr_scheduler_module; lr_scheduler_module()",
+        ],
+        "lrviz render NeMo CosineAnnealing, 100,000 steps": [
+            *(sys.executable, "-m", "lrviz", "render", f"{BENCH_DIR}/nemo.yaml", "-q", "-o", f"{BENCH_DIR}/nemo.csv"),
+        ],
+    }
+)
+
 
 def write_yaml_frameworks() -> None:
     from pathlib import Path

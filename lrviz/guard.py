@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.comparison import LOG, LogReport, Tolerance, compare_log
+from lrviz.comparison.log import after_the_step
 from lrviz.errors import ConfigError
 from lrviz.logs import CONVENTIONS, LogSeries, RunLog, read_log
 from lrviz.logs.layout import locate
@@ -426,12 +427,14 @@ def _ended(check: LiveCheck | None, why: str, rtol: float) -> WatchResult:
 
 
 def _feed(check: LiveCheck, log: RunLog) -> Verdict | None:
-    """Observe the log's steps after the last one observed, all its series at each step."""
+    """Observe the log's steps after the last one observed, all its series at each step. A log written
+    after each scheduler step (Megatron, diffusers) ends with the LR after the last step: not observed."""
     last = check.last_step
+    after = check.plan_steps if after_the_step(check._plan, log) else None
     by_step: dict[int, list[float]] = {}
     for series in log.series:
         for step, value in zip(series.steps, series.values, strict=True):
-            if last is None or step > last:
+            if (last is None or step > last) and step != after:
                 by_step.setdefault(step, []).append(value)
     verdict = None
     width = len(log.series)

@@ -17,7 +17,6 @@ from lrviz import frameworks
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks import base
-from lrviz.frameworks.mmengine import document as _mmengine_document
 from lrviz.keys import KeyPath
 from lrviz.model import RunConfig
 
@@ -55,23 +54,8 @@ def load_file(
     from lrviz.config.interpolation import needs_resolution, resolve
 
     kind = _CODE_SUFFIXES.get(Path(path).suffix.lower())
-    if kind is not None and _mmengine_document.looks_like_mmengine(Path(path)):
-        if not allow_exec:
-            raise ConfigError(
-                f"{path}: an OpenMMLab/mmengine Python config is a program: reading it runs it and its _base_ "
-                f"files (mmengine's Config.fromfile); pass {option('allow_exec')} if you trust it"
-            )
-        return _python_config(Path(path), key, sets, allow_import, dialect)
     if kind is not None:
-        raise ConfigError(
-            f"{path}: {kind} is a program: reading it means running it, and lrviz does not run config files; "
-            "lrviz reads YAML and JSON configs"
-            + (
-                f" ({option('allow_exec')} runs mmengine configs only: this file sets none of their keys)"
-                if allow_exec
-                else ""
-            )
-        )
+        return _program(Path(path), kind, key, sets, allow_import, dialect, allow_exec)
     if Path(path).suffix.lower() in _SCRIPT_SUFFIXES:
         from lrviz.config.shell import script_text
 
@@ -93,31 +77,35 @@ def load_file(
     return layer
 
 
-def _python_config(
-    path: Path, key: str | None, sets: Sequence[str], allow_import: tuple[str, ...], dialect: str | None
+def _program(
+    path: Path,
+    kind: str,
+    key: str | None,
+    sets: Sequence[str],
+    allow_import: tuple[str, ...],
+    dialect: str | None,
+    allow_exec: bool,
 ) -> Layer:
-    """An mmengine Python config, run by mmengine's ``Config.fromfile``: read by the mmengine adapter.
+    """A config that is a program: run by the framework whose config it is (``Adapter.reads_program``), if allowed.
 
-    Its scheduler dicts use torch's class names (``LinearLR``), so torch's reader would claim them;
-    a file mmengine's own loader ran is mmengine's when it assigns an mmengine config's keys.
-    """
-    if dialect not in (None, "mmengine", "openmmlab"):
-        raise ConfigError(f"{option('dialect')} {dialect}: a Python config is read as an mmengine config only")
-    if key:
-        raise ConfigError(f"{option('key')} {key}: an mmengine config's schedulers are its param_scheduler list")
-    data = _mmengine_document.load(path, sets)
-    adapter = frameworks.get("mmengine")
-    evidence = adapter.detect(data)
-    if evidence.score < base.STRONG:
-        raise ConfigError(
-            f"{path}: mmengine ran it, but it sets none of an mmengine config's keys (param_scheduler, "
-            "optim_wrapper, train_cfg)"
+    Which framework's it is is judged from its text; only that framework's own loader runs it,
+    and only with ``allow_exec``. A program no adapter recognises is never run."""
+    readers = [a for a in frameworks.adapters() if a.program]
+    adapter = next((a for a in readers if a.reads_program(path)), None)
+    if adapter is not None:
+        if not allow_exec:
+            raise ConfigError(adapter.program_refusal(path))
+        return adapter.read_program(path, key, sets, allow_import, dialect)
+    runs = " or ".join(a.program for a in readers)
+    raise ConfigError(
+        f"{path}: {kind} is a program: reading it means running it, and lrviz does not run config files; "
+        "lrviz reads YAML and JSON configs"
+        + (
+            f" ({option('allow_exec')} runs {runs} configs only: this file sets none of their keys)"
+            if allow_exec
+            else ""
         )
-    layer = adapter.read_document(data, path, key, {}, allow_import)
-    layer.adapter, layer.dialect = adapter.name, evidence.dialect
-    layer.decided_by = ("mmengine's Config.fromfile", *evidence.keys)
-    layer.top_keys = tuple(str(k) for k in data)
-    return layer
+    )
 
 
 def load_command(text: str, label: str = "--command", *, dialect: str | None = None, sets: Sequence[str] = ()) -> Layer:
@@ -149,10 +137,14 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
             kind = inventory.kind(key)
             if kind is not None and kind.name != "NO_EFFECT" or kind is None and base.looks_like_lr_key(key):
                 command.refuse_unresolved(parsed, key)
-    document = adapter.read_command(parsed)
-    layer = adapter.read_document(document, label, None, {}, ())
-    for key in document:
-        layer.where[("document", key)] = parsed.at(key)
+    if adapter.config_file_key is not None and adapter.config_file_key in parsed.data:
+        layer = _command_file(adapter, parsed, label, overridden)
+        document = layer.data["document"]
+    else:
+        document = adapter.read_command(parsed)
+        layer = adapter.read_document(document, label, None, {}, ())
+        for key in document:
+            layer.where[("document", key)] = parsed.at(key)
     if launch.processes is not None and "world_size" in adapter.applies:
         layer.data["world_size"] = launch.processes.value
         layer.where[("world_size",)] = launch.processes.where
@@ -163,6 +155,51 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
     layer.top_keys = tuple(document)
     for note in launch.notes:  # the process count decided at run time: dropped when --world-size gives it
         layer.note_unless_set((("world_size",),), note)
+    return layer
+
+
+def _command_file(adapter: base.Adapter, parsed: Any, label: str, overridden: set[str]) -> Layer:
+    """The file a command's config flag names (Megatron's ``--yaml-cfg``), read in place of the command's flags.
+
+    Looked for as the run would open it (from the directory it starts in, taken to be the current one),
+    then beside the script; the command's other flags that set the schedule are said to be ignored.
+    ``--set`` changes the file's keys."""
+    from lrviz.config.files import read_document
+    from lrviz.frameworks import command
+
+    key = str(adapter.config_file_key)
+    command.refuse_unresolved(parsed, key)
+    value = parsed.data[key]
+    where = parsed.at(key)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: expected one file name, got {value!r}")
+    candidates = [Path(value)] if Path(value).is_absolute() else [Path(value), Path(label).parent / value]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        looked = " or ".join(dict.fromkeys(str(p) for p in candidates))
+        raise ConfigError(
+            f"{where} {value}: no such file ({looked}); the run reads it when it starts: give it on its own, "
+            f"lrviz render FILE.yaml"
+        )
+    data, lines = read_document(path)
+    layer = adapter.read_document(data, path, None, lines, ())
+    for name in overridden - {key}:
+        if name in parsed.data:
+            layer.data["document"][name] = parsed.data[name]
+            layer.where[("document", name)] = parsed.at(name)
+        else:
+            layer.data["document"].pop(name, None)
+    inventory = adapter.inventory(adapter.name)
+    ignored = [
+        parsed.flags[k].flag
+        for k in parsed.data
+        if k != key and k not in overridden and inventory.kind(k) not in (None, base.KeyKind.NO_EFFECT)
+    ]
+    if ignored:
+        layer.notes.append(
+            f"{where}: the run takes its settings from this file and ignores the command's flags: "
+            f"{', '.join(ignored)} have no effect"
+        )
     return layer
 
 

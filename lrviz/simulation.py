@@ -24,7 +24,7 @@ from lrviz.diagnostics import check_curve, run_findings
 from lrviz.errors import ConfigError, render_options
 from lrviz.keys import KeyPath
 from lrviz.model import Curve, Finding, RunConfig, SchedulerConfig
-from lrviz.reading import build_run, from_document, load_composed, load_file
+from lrviz.reading import build_run, from_document, load_command, load_composed, load_file
 from lrviz.reading import explain as explain_lines
 from lrviz.schedules import suggest
 
@@ -91,32 +91,62 @@ def load(
 
     Raises ``lrviz.ConfigError`` naming the file, line and key of anything invalid.
     """
-    sets = _dotlist(overrides)
     over = _options_layer(options)
-    allowed, env = tuple(allow_import), tuple(allow_env)
     if (config_dir is None) != (config_name is None):
         raise ConfigError("config_dir and config_name: give both to compose a Hydra project")
-    if config_dir is not None and config_name is not None:
-        if source is not None:
-            raise ConfigError("source: give a config, or config_dir and config_name, not both")
-        layer = load_composed(
-            Path(config_dir), config_name, key, sets=sets, allow_import=allowed, allow_env=env, dialect=dialect
-        )
-    elif source is None:
+    if config_dir is not None and source is not None:
+        raise ConfigError("source: give a config, or config_dir and config_name, not both")
+    if source is None and config_dir is None:
         raise ConfigError("source: give a config file, a mapping, or config_dir and config_name")
-    elif isinstance(source, Mapping):
-        data = dict(source)
-        nesting(data, "<config>")
-        if sets or needs_resolution(data):
-            data = resolve(data, sets, "<config>", {})
-        layer = from_document(data, "<config>", key, allow_import=allowed, dialect=dialect)
-    else:
-        layer = load_file(
-            Path(source), key, sets=sets, allow_import=allowed, allow_env=env, dialect=dialect, allow_exec=allow_exec
-        )
+    layer = read_layer(
+        source,
+        config_dir=config_dir,
+        config_name=config_name,
+        key=key,
+        sets=_dotlist(overrides),
+        allow_import=allow_import,
+        allow_env=allow_env,
+        allow_exec=allow_exec,
+        dialect=dialect,
+    )
     run = build_run(layer if over is None else merge(layer, over))
     # notes name keys for library users (the command line spells them as its flags)
     return dataclasses.replace(run, notes=tuple(render_options(n) for n in run.notes))
+
+
+def read_layer(
+    source: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    *,
+    command: str | None = None,
+    config_dir: str | os.PathLike[str] | None = None,
+    config_name: str | None = None,
+    key: str | None = None,
+    sets: Sequence[str] = (),
+    allow_import: Sequence[str] = (),
+    allow_env: Sequence[str] = (),
+    allow_exec: bool = False,
+    dialect: str | None = None,
+) -> Layer:
+    """The one reader of ``load`` and of a front end's ``lrviz.api.frontend.read_config``: a training
+    command (read as ``--command``), a Hydra project (``config_dir``, ``config_name``), a mapping, or a file."""
+    allowed, env, dotlist = tuple(allow_import), tuple(allow_env), tuple(sets)
+    if command is not None:
+        return load_command(command, "--command", dialect=dialect, sets=dotlist)
+    if source is None:
+        if config_dir is None or config_name is None:
+            raise ConfigError("config_dir and config_name: give both to compose a Hydra project")
+        return load_composed(
+            Path(config_dir), config_name, key, sets=dotlist, allow_import=allowed, allow_env=env, dialect=dialect
+        )
+    if isinstance(source, Mapping):
+        data = dict(source)
+        nesting(data, "<config>")
+        if dotlist or needs_resolution(data):
+            data = resolve(data, list(dotlist), "<config>", {})
+        return from_document(data, "<config>", key, allow_import=allowed, dialect=dialect)
+    return load_file(
+        Path(source), key, sets=dotlist, allow_import=allowed, allow_env=env, dialect=dialect, allow_exec=allow_exec
+    )
 
 
 def simulate(

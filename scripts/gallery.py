@@ -263,7 +263,7 @@ ESPNET = "ESPnet (espnet2.schedulers, stepped as its Trainer does)"
 AXOLOTL = "axolotl (its own schedulers, inside the Hugging Face Trainer)"
 LF1 = "LLaMA-Factory v1 (BaseTrainer's scheduler)"
 TORCHTUNE = "torchtune (the recipe's lr_scheduler component)"
-LITGPT = "litgpt (the finetune scripts' get_lr_scheduler)"
+LITGPT = "litgpt (the finetune scripts' get_lr_scheduler, pretrain.py's get_lr)"
 
 
 def _real(section: str, name: str, config: str, upstream: str, flags: str = "") -> Entry:
@@ -329,6 +329,7 @@ ENTRIES += (
         "--dataset-size 51760",
     ),
     _real(LITGPT, "get_lr_scheduler", "llm_litgpt/litgpt_llama-3.2-1B_lora.yaml", "lora.yaml", "--dataset-size 1000"),
+    _real(LITGPT, "get_lr", "llm_litgpt/litgpt_pretrain_tinystories.yaml", "tinystories.yaml", "--set devices=4"),
 )
 
 SECTIONS = (TORCH, CONFIGS, HF, TIMM, DS, MM, DIFFUSERS, MEGATRON, FVCORE, ESPNET, AXOLOTL, LF1, TORCHTUNE, LITGPT)

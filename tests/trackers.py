@@ -119,7 +119,6 @@ def mlruns(out: Path, name: str, run: Callable[[Log], None]) -> Path:
 
 def wandb_offline(out: Path, name: str, run: Callable[[Log], None]) -> Path:
     import gc
-    import time
 
     import wandb
 
@@ -131,7 +130,14 @@ def wandb_offline(out: Path, name: str, run: Callable[[Log], None]) -> Path:
         run_dir = Path(wb.dir).parent
         wb.finish()
         gc.collect()  # wandb's sockets are collected here, inside the test that opened them
-    # wandb-core writes the file in its own process: wait until it stops growing
+    wait_for_wandb(run_dir)
+    return out / "wandb"
+
+
+def wait_for_wandb(run_dir: Path) -> None:
+    """wandb-core writes the run's file (in ``run_dir``) in its own process: wait until it stops growing."""
+    import time
+
     file = next(run_dir.glob("run-*.wandb"))
     sizes = [-1]
     for _ in range(100):
@@ -140,7 +146,6 @@ def wandb_offline(out: Path, name: str, run: Callable[[Log], None]) -> Path:
             break
         sizes.append(size)
         time.sleep(0.1)
-    return out / "wandb"
 
 
 def trackio_db(out: Path, name: str, run: Callable[[Log], None]) -> Path:

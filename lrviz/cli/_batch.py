@@ -54,7 +54,7 @@ _STYLE: dict[str, Any] = {}
 
 
 def _write(index: int) -> tuple[int, int, str] | None:
-    from lrviz.render import write_outputs
+    from lrviz.api.frontend import write_outputs
 
     curve, targets = _PENDING[index]
     try:
@@ -114,7 +114,7 @@ def render_all(
         if after_fork is not None:
             after_fork()
         if any(job.targets for job in jobs):
-            from lrviz.render import import_renderers
+            from lrviz.api.frontend import import_renderers
 
             import_renderers([path for job in jobs for path in job.targets])  # while the child imports torch
         stepped = stepping.result()

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lrviz.api.frontend import check_outputs
 from lrviz.errors import ConfigError
-from lrviz.render import check_outputs
 
 
 def _inputs(sources: Sequence[Path | None], options: dict[str, Any], *more: Path | None) -> list[Path]:

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from lrviz.api.frontend import SCHEDULERS, forget_inputs, get_scheduler
 from lrviz.cli import doctor, files, frameworks, hooks, plan, schedulers, watch
 from lrviz.cli._coercion import lighten, lighten_param
 from lrviz.cli._platform import state
@@ -28,7 +29,6 @@ from lrviz.cli._text import show_warning
 from lrviz.cli.options import FLAGS
 from lrviz.cli.show import _error
 from lrviz.errors import LrvizError
-from lrviz.schedules import SCHEDULERS
 
 EXIT_CODES = (
     "Exit status: 0 ok; 1 a check failed or a runtime failure (an output could not be written, the process "
@@ -55,9 +55,7 @@ class _Group(TyperGroup):
             argv = ["--debug", *(a for a in argv if a != "--debug")]
         if debug:
             state["fork"] = False  # one process, so a traceback shows where it failed
-        from lrviz.inputs import forget
-
-        forget()  # a new command: the files earlier in-process commands read are not its inputs
+        forget_inputs()  # a new command: the files earlier in-process commands read are not its inputs
         code = _guarded(
             lambda: super(_Group, self).main(argv, prog_name or "lrviz", complete_var, standalone_mode=False, **extra),
             debug,
@@ -102,7 +100,6 @@ _UsageError: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "
 
 def _spec_named(name: str) -> Any:
     from lrviz.errors import ConfigError
-    from lrviz.schedules import get_scheduler
 
     try:
         return get_scheduler(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lrviz.environment import doctor, versions
+from lrviz.api.frontend import doctor, versions
 
 
 def print_versions() -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lrviz.api.frontend import check_outputs
 from lrviz.cli._platform import may_fork
 from lrviz.cli._targets import _batch_targets, _inputs
 from lrviz.cli.logs import (
@@ -45,7 +46,6 @@ from lrviz.cli.options import (
 from lrviz.cli.show import _batch_bar, _error, _explain, _Failed, _print_comparison, _warn, notes, show
 from lrviz.cli.sources import _name, _one_source, _read, _sources
 from lrviz.errors import ConfigError, LrvizError
-from lrviz.render import check_outputs
 
 
 @with_file_options
@@ -95,14 +95,14 @@ def render(
         raise ConfigError("-o/--out takes one config; with several, use --out-dir DIR [--format png,csv]")
     check_outputs(outputs, stdout=len(sources) == 1, inputs=_inputs(sources, options))
     targets_of = _batch_targets(sources, options, out_dir, suffixes) if out_dir is not None else {}
-    if len(sources) == 1 and out_dir is None:
-        from lrviz.summary import append_step_summary, curves_table
+    from lrviz.api.reports import step_summary
 
+    if len(sources) == 1 and out_dir is None:
         run = _read(sources[0], key, options)
         if options.get("explain"):
             _explain(run)
         curve = show(run, outputs, log_y=log_y, momentum=momentum, every=every, quiet=quiet, plot=plot, title=title)
-        append_step_summary("lrviz render", curves_table([(str(_name(sources[0], options)), curve)]))
+        step_summary("lrviz render", [(str(_name(sources[0], options)), curve)])
         return
     from lrviz.cli._batch import Job, render_all
 
@@ -143,11 +143,7 @@ def render(
     finally:
         if bar is not None:
             bar.stop()
-    from lrviz.summary import append_step_summary, curves_table
-
-    lines = curves_table(rendered)
-    lines += [f"- failed: `{p}`: {exc.render(FLAGS)}" for p, exc in failures]
-    append_step_summary("lrviz render", lines)
+    step_summary("lrviz render", rendered, [f"- failed: `{p}`: {exc.render(FLAGS)}" for p, exc in failures])
     if failures:
         code = max(exc.exit_code for _, exc in failures)
         raise _Failed(
@@ -157,22 +153,18 @@ def render(
 
 def _report(outcome: Any, *, every: int | None, quiet: bool) -> None:
     """Print one batch result: the table (no outputs) or the summary and the files written."""
-    from lrviz.diagnostics import check_curve, check_run
-    from lrviz.render.text import summary_line
+    from lrviz.api import frontend, terminal
 
     curve = outcome.curve
     source = outcome.job.source
     notes(curve.run, quiet, prefix=f"{source}: ")
-    _warn([f"{source}: {m}" for m in check_run(curve.run) + [f.message for f in check_curve(curve)]], quiet)
+    found = frontend.run_warnings(curve.run) + [f.message for f in frontend.curve_findings(curve)]
+    _warn([f"{source}: {m}" for m in found], quiet)
     if not outcome.job.targets:
-        from rich.console import Console
-
-        from lrviz.render.table import print_table
-
         print(f"== {outcome.job.source}")
-        print_table(curve, Console(), every)
+        terminal.print_table(curve, every=every)
         return
-    print(f"{outcome.job.source}: {summary_line(curve)}")
+    print(f"{outcome.job.source}: {terminal.summary_line(curve)}")
     for path in outcome.job.targets:
         print(f"wrote {path}")
 
@@ -207,9 +199,8 @@ def compare_command(
     are measured against the first config.
     """
     from lrviz import api  # the API (and what it imports) off the --help path
+    from lrviz.api.reports import step_summary
     from lrviz.cli._torch import simulate
-    from lrviz.comparison import CURVES
-    from lrviz.summary import append_step_summary, curves_table
 
     outputs = list(out or [])
     options = options or {}
@@ -222,7 +213,7 @@ def compare_command(
     for run in runs:
         notes(run, quiet)
     curves = [simulate(run) for run in runs]
-    cmp = api.compare(curves, labels=[run.label for run in runs], tolerance=CURVES.with_rtol(rtol).with_atol(atol))
+    cmp = api.compare(curves, labels=[run.label for run in runs], tolerance=api.CURVES.with_rtol(rtol).with_atol(atol))
     if outputs:
         api.save(cmp, *outputs, log_y=log_y, title=title, **plot_options(dpi, size, style))
     else:
@@ -230,9 +221,7 @@ def compare_command(
     print(cmp.describe())
     for path in outputs:
         print(f"wrote {path}")
-    append_step_summary(
-        "lrviz compare", [*curves_table(list(zip(cmp.labels, curves, strict=True))), "", cmp.describe()]
-    )
+    step_summary("lrviz compare", list(zip(cmp.labels, curves, strict=True)), ["", cmp.describe()])
 
 
 @with_file_options
@@ -298,10 +287,9 @@ def check_command(
     restarts) and from the flags, which override it.
     """
     from lrviz import api  # the API (and what it imports) off the --help path
+    from lrviz.api.frontend import PLOT_SUFFIXES, parse_expectations
+    from lrviz.api.reports import step_summary
     from lrviz.cli._torch import simulate
-    from lrviz.comparison import CURVES, load_baseline
-    from lrviz.config import parse_expectations
-    from lrviz.summary import append_step_summary, curves_table
 
     options = options or {}
     (source,) = _one_source(config, options)
@@ -329,14 +317,13 @@ def check_command(
     outputs = [p for p in out or [] if p.suffix.lower() != ".sarif"]
     sarif = [p for p in out or [] if p.suffix.lower() == ".sarif"]
     check_outputs(outputs, inputs=_inputs([source], options, baseline, against))
-    from lrviz.render import PLOT_SUFFIXES
 
     for path in outputs:
         if against is None or path.suffix.lower() not in PLOT_SUFFIXES:
             raise ConfigError(
                 f"-o/--out {path}: check writes the overlay against --against LOG (.png, .svg, .pdf) or a SARIF report (.sarif)"
             )
-    base = load_baseline(baseline) if baseline is not None else None
+    base = api.load_baseline(baseline) if baseline is not None else None
     several = discovered(against, run_name) if against is not None else None
     if several and outputs:
         raise ConfigError(
@@ -346,7 +333,7 @@ def check_command(
     curve = simulate(run)
     if skipped_steps:
         curve = with_skipped_steps(curve, skipped_steps)
-    verdict = api.check(curve, baseline=base, expect=expect, tolerance=CURVES.with_rtol(rtol).with_atol(atol))
+    verdict = api.check(curve, baseline=base, expect=expect, tolerance=api.CURVES.with_rtol(rtol).with_atol(atol))
     failures = verdict.describe()
     found: list[tuple[str | None, str]] = [(None, f) for f in failures]
     if log is not None and against is not None:
@@ -355,8 +342,7 @@ def check_command(
         failures += check_discovered(curve, against, several, x, y, rtol, atol, found=found)
     annotate_check(config, found, sarif, annotate, key)
     status = "FAILED" if failures else "ok"
-    lines = [*curves_table([(str(config), curve)]), "", f"**{status}**", *(f"- {f}" for f in failures)]
-    append_step_summary(f"lrviz check {config}", lines)
+    step_summary(f"lrviz check {config}", [(str(config), curve)], ["", f"**{status}**", *(f"- {f}" for f in failures)])
     if failures:
         for failure in failures:
             print(f"{config}: {failure}", file=sys.stderr)

@@ -17,9 +17,9 @@ from typing import Annotated, Any
 
 import typer
 
+from lrviz.api.frontend import check_outputs, framework_arguments, framework_run, framework_run_options
 from lrviz.cli.options import COMMON
 from lrviz.cli.show import show_command
-from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
 
@@ -51,9 +51,7 @@ _FLAG_HELP = {
 
 
 def _run_flags(family: str) -> dict[str, tuple[str, str]]:
-    from lrviz import frameworks
-
-    applies = frameworks.get(family).applies
+    applies = framework_run_options(family)
     return {key: (flag_of(key), help_text) for key, help_text in _FLAG_HELP.items() if key in applies}
 
 
@@ -130,7 +128,7 @@ def _command(
     for key, (flag, help_text) in run_flags.items():
         annotation = Annotated[str | None, typer.Option(flag, metavar="N", help=help_text)]
         params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation))
-    if "metrics" in _applies(family):
+    if "metrics" in framework_run_options(family):
         params.append(inspect.Parameter("metrics", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_METRICS))
     for key in _SHARED:
         default = False if key in ("log_y", "quiet", "print_code", "momentum") else None
@@ -146,15 +144,7 @@ def _command(
     return command
 
 
-def _applies(family: str) -> frozenset[str]:
-    from lrviz import frameworks
-
-    return frameworks.get(family).applies
-
-
 def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: dict[str, tuple[str, str]]) -> None:
-    from lrviz.render import check_outputs
-
     outputs = list(kwargs.get("out") or [])
     check_outputs(outputs, stdout=True, inputs=[Path(kwargs["metrics"])] if kwargs.get("metrics") else [])
     values = {key: kwargs.get(f"a_{key}") for key in kinds}
@@ -179,9 +169,7 @@ def _run(family: str, kinds: dict[str, str], kwargs: dict[str, Any], run_flags: 
         where[("metrics",)] = "--metrics"
     if kwargs.get("title") is not None:
         data["title"] = kwargs["title"]
-    from lrviz.reading import build_run
-
-    run = build_run(Layer(data, where, "flags", foreign=True, adapter=family, dialect=family))
+    run = framework_run(family, data, where)
     show_command(run, outputs, kwargs)
 
 
@@ -211,18 +199,12 @@ def _deepspeed_document(
 
 
 def hf_command() -> Callable[..., None]:
-    from lrviz.frameworks.hf.read import ARGS
-
-    return _command("hf", "TYPE", list(ARGS), {"learning_rate": "--lr"})
+    return _command("hf", "TYPE", framework_arguments("hf"), {"learning_rate": "--lr"})
 
 
 def timm_command() -> Callable[..., None]:
-    from lrviz.frameworks.timm.read import ARGS
-
-    return _command("timm", "SCHED", [(k, kind, h) for k, kind, _, h in ARGS], {})
+    return _command("timm", "SCHED", framework_arguments("timm"), {})
 
 
 def deepspeed_command() -> Callable[..., None]:
-    from lrviz.frameworks.deepspeed.read import ARGS
-
-    return _command("deepspeed", "TYPE", [*_DEEPSPEED_OPTIMIZER, *ARGS], {})
+    return _command("deepspeed", "TYPE", [*_DEEPSPEED_OPTIMIZER, *framework_arguments("deepspeed")], {})

@@ -17,6 +17,8 @@ from typing import Annotated
 
 import typer
 
+from lrviz.api.frontend import has_expectations
+
 
 def precommit_command(run: Callable[[list[str]], int]) -> Callable[..., None]:
     """The ``precommit-check`` command, running each ``lrviz check`` through ``run(args) -> exit status``
@@ -40,7 +42,7 @@ def precommit_command(run: Callable[[list[str]], int]) -> Callable[..., None]:
             args = ["check", str(config), "--quiet"]
             if baseline.is_file():
                 args += ["--baseline", str(baseline)]
-            elif not _states_expectations(config):
+            elif not has_expectations(config):
                 continue
             checked += 1
             code = run(args)
@@ -50,15 +52,3 @@ def precommit_command(run: Callable[[list[str]], int]) -> Callable[..., None]:
             raise _Failed(f"{failed} of {checked} checked config(s) failed", worst)
 
     return precommit_check
-
-
-def _states_expectations(config: Path) -> bool:
-    """Whether the file is an lrviz config with a top-level `expect:` (other YAML files are not ours to judge)."""
-    from lrviz.config.files import read_yaml
-    from lrviz.errors import LrvizError
-
-    try:
-        document, _ = read_yaml(config)
-    except LrvizError:
-        return False
-    return isinstance(document.get("expect"), dict)

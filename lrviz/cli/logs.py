@@ -17,23 +17,10 @@ def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None) 
 
 
 def discovered(against: Path, run: str | None) -> list[tuple[str, Path, str | None]] | None:
-    """The logs under ``against`` when it is a directory holding several (format, path, run), None when it
-    is one log (``read_log`` reads it, or says why not). A store of several runs gives one entry a run."""
-    from lrviz.logs import detect, discover, runs
+    """The logs under ``against`` when it is a directory holding several (``lrviz.api.logs.find_logs``)."""
+    from lrviz.api.logs import find_logs
 
-    if not against.is_dir() or detect(against) is not None:
-        return None
-    if any(p.name.startswith("events.out.tfevents.") for p in against.iterdir()):
-        return None
-    found = discover(against)
-    entries: list[tuple[str, Path, str | None]] = []
-    for kind, path in found:
-        ids = runs(kind, path) if run is None and kind in ("mlflow", "wandb", "trackio") else []
-        if len(ids) > 1:
-            entries.extend((kind, path, r) for r in ids)
-        else:
-            entries.append((kind, path, run))
-    return entries if len(entries) > 1 else None
+    return find_logs(against, run)
 
 
 def check_discovered(
@@ -81,15 +68,13 @@ def _against_log(
 ) -> list[str]:
     """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
     from lrviz import api
-    from lrviz.comparison import Tolerance
 
-    report = api.check(curve, against=log, tolerance=Tolerance.for_log(log, rtol, atol)).log
+    report = api.check(curve, against=log, tolerance=api.Tolerance.for_log(log, rtol, atol)).log
     assert report is not None  # checked against a log, the report holds its comparison
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
     if draw and (not report.ok or outputs):
-        from lrviz.render import write_figure
-        from lrviz.render.overlay import build_log_figure
+        from lrviz.api.logs import save_overlay
 
         stream = sys.stderr if not report.ok else sys.stdout
         targets = outputs or [Path(f"{config.stem}-vs-{path.name.split('.')[0] or 'log'}.png")]
@@ -101,7 +86,7 @@ def _against_log(
             )
             targets = []
         if targets:
-            write_figure(build_log_figure(curve, log, report), targets)
+            save_overlay(curve, log, report, *targets)
         for target in targets:
             print(f"wrote {target}", file=stream)
     if report.ok:
@@ -114,30 +99,20 @@ def _against_log(
     ]
 
 
-_LOG_SUFFIXES = (".csv", ".jsonl")
-
-
 def _is_log(path: Path) -> bool:
-    """A run's log rather than a config: a run directory, trainer_state.json, an event file, a CSV/JSONL."""
-    name = path.name
-    from lrviz.logs import detect
+    """A run's log rather than a config (``lrviz.api.logs.is_log``)."""
+    from lrviz.api.logs import is_log
 
-    return (
-        detect(path) is not None
-        or path.is_dir()
-        or name == "trainer_state.json"
-        or name.startswith("events.out.tfevents")
-        or path.suffix.lower() in _LOG_SUFFIXES
-    )
+    return is_log(path)
 
 
 def _compare_with_logs(
     configs: list[Path], logs: list[Path], key: str | None, options: dict[str, Any], outputs: list[Path], quiet: bool
 ) -> None:
     """``lrviz compare CONFIG LOG``: the plan against each log, reported; never a failing exit."""
+    from lrviz.api.logs import compare_with_log, save_overlay
     from lrviz.cli._torch import simulate
     from lrviz.cli.show import notes
-    from lrviz.comparison import Tolerance, compare_log
 
     sources = _sources(configs, options)
     if len(sources) != 1:
@@ -147,14 +122,11 @@ def _compare_with_logs(
     curve = simulate(run)
     for path in logs:
         log = _read_log(path, None, None)
-        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=Tolerance.for_log(log))
+        report = compare_with_log(curve, log)
         for line in report.describe():
             print(line)
         if outputs:
-            from lrviz.render import write_figure
-            from lrviz.render.overlay import build_log_figure
-
-            write_figure(build_log_figure(curve, log, report), outputs)
+            save_overlay(curve, log, report, *outputs)
             for target in outputs:
                 print(f"wrote {target}")
 
@@ -169,14 +141,14 @@ def annotate_check(
     """
     import os
 
-    from lrviz.summary import github_annotations
+    from lrviz.api.reports import summary_annotations
 
     on = bool(annotate) or (annotate is None and os.environ.get("GITHUB_ACTIONS") == "true")
     if sarif or (on and found):
         write_annotations(config, found, sarif, on, kinds_only=True)
     if on:
         plain = [message for kind, message in found if kind is None]
-        for annotation in github_annotations(config, plain, key, env={"GITHUB_ACTIONS": "true"}):
+        for annotation in summary_annotations(config, plain, key):
             print(annotation)
 
 
@@ -194,21 +166,13 @@ def write_annotations(
     """
     import os
 
-    from lrviz._version import __version__
-    from lrviz.annotations import annotate as place
-    from lrviz.annotations import github, sarif_bytes
+    from lrviz.api.reports import annotation_commands, save_sarif
 
-    notes = place(config, found)
     if annotate or (annotate is None and os.environ.get("GITHUB_ACTIONS") == "true"):
-        for line in github([n for n in notes if n.kind or not kinds_only]):
+        for line in annotation_commands(config, found, kinds_only=kinds_only):
             print(line)
     if sarif:
-        from lrviz.output import AtomicWriter
-
-        with AtomicWriter() as writer:
-            for target in sarif:
-                with writer.open(target) as handle:
-                    handle.write(sarif_bytes(notes, __version__))
+        save_sarif(config, found, *sarif)
         for target in sarif:
             print(f"wrote {target}", file=sys.stderr)
 
@@ -217,10 +181,7 @@ def with_skipped_steps(curve: Any, skipped: str | None) -> Any:
     """The plan with ``--skipped-steps K[@STEP]``: its scheduler held for K optimizer steps from STEP (GradScaler)."""
     if not skipped:
         return curve
-    import dataclasses
-    from array import array
-
-    from lrviz.comparison.replan import held_steps
+    from lrviz.api.logs import hold_steps
 
     holds = []
     for part in skipped.split(","):
@@ -234,4 +195,4 @@ def with_skipped_steps(curve: Any, skipped: str | None) -> Any:
         if k < 0 or start < 0:
             raise ConfigError(f"--skipped-steps: expected non-negative numbers, got {skipped!r}")
         holds.append((k, start))
-    return dataclasses.replace(curve, lrs=tuple(array("d", held_steps(g, holds)) for g in curve.lrs))
+    return hold_steps(curve, holds)

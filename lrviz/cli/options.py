@@ -15,11 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from lrviz.config.layer import RUN_OPTIONS
+from lrviz.api.frontend import FORMATS, RUN_OPTIONS, SCHEDULERS, check_plot_options
 from lrviz.errors import ConfigError, LrvizError
 from lrviz.keys import KeyPath
-from lrviz.render import FORMATS
-from lrviz.schedules import SCHEDULERS
 
 OutOption = Annotated[
     list[Path] | None,
@@ -154,8 +152,8 @@ ParamOption = Annotated[
         "--param",
         metavar="lr|momentum|weight_decay",
         help="The optimizer value drawn beside the LR, as vis_scheduler.py's -p: momentum (as --momentum), or "
-        "weight_decay where the framework's schedulers change it (mmengine's param_name='weight_decay'). "
-        "(default: lr)",
+        "weight_decay where the framework's schedulers change it (mmengine's param_name='weight_decay', "
+        "Megatron's --weight-decay-incr-style). (default: lr)",
         show_default=False,
     ),
 ]
@@ -416,8 +414,6 @@ def flag_values(options: dict[str, Any]) -> dict[KeyPath, tuple[str, Any]]:
 
 def plot_options(dpi: int | None, size: str | None, style: str | None) -> dict[str, Any]:
     """--dpi/--size/--style as the renderers' keyword arguments (checked by ``render.check_plot_options``)."""
-    from lrviz.render import check_plot_options
-
     out: dict[str, Any] = {}
     if dpi is not None:
         out["dpi"] = dpi

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from lrviz.api.frontend import PLOT_SUFFIXES, check_outputs
 from lrviz.cli.options import DpiOption, LrOption, OutOption, SizeOption, StyleOption, _typed, plot_options
-from lrviz.render import PLOT_SUFFIXES, check_outputs
 
 
 def plan_command(
@@ -31,12 +31,12 @@ def plan_command(
     after a tiny one) last. With -o x.png/svg/pdf, draws the first plans as small multiples,
     each stepped by PyTorch; -o x.csv/json writes every plan.
     """
-    from lrviz.plan import plan_restarts
+    from lrviz.api.plans import PLAN_PLOTS, plan_restarts, plan_run, save_plans
 
     outputs = list(out or [])
     check_outputs(outputs)
     plot = plot_options(dpi, size, style)
-    plans = plan_restarts(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles, useful_first=True)
+    plans = plan_restarts(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles)
     if not plans:
         print(f"no (T_0, T_mult) with 2 or more whole cycles ends exactly at epoch {epochs}")
         return
@@ -46,28 +46,16 @@ def plan_command(
         print(f"{plan.describe()}; restarts at {', '.join(map(str, restarts))}")
     if len(plans) > len(shown):
         print(f"... and {len(plans) - len(shown)} more (narrow with --t0, --t-mult or --max-cycles)")
-    figures = [p for p in outputs if p.suffix.lower() in PLOT_SUFFIXES]
-    data = [p for p in outputs if p not in figures]
-    if data:
-        from lrviz.output import AtomicWriter
-        from lrviz.render.data import write_plans_csv, write_plans_json
+    curves = None
+    if any(p.suffix.lower() in PLOT_SUFFIXES for p in outputs):
+        from lrviz.cli._torch import simulate  # the command's own speed-up around the API's run
 
-        with AtomicWriter() as writer:
-            for path in data:
-                with writer.open(path) as handle:
-                    (write_plans_json if path.suffix.lower() == ".json" else write_plans_csv)(plans, handle)
-    if figures:
-        from lrviz.cli._torch import simulate
-        from lrviz.reading import build_run, from_document
-        from lrviz.render import write_figure
-        from lrviz.render.plot import build_small_multiples
-
-        doc_lr = {} if lr is None else {"lr": _typed("lr", lr, "--lr")}
-        curves = [simulate(build_run(from_document({**p.document(), **doc_lr}, "plan"))) for p in shown[:PLAN_PLOTS]]
-        write_figure(build_small_multiples(curves, [p.describe() for p in shown[:PLAN_PLOTS]], **plot), figures)
+        doc_lr = None if lr is None else _typed("lr", lr, "--lr")
+        curves = [simulate(plan_run(p, lr=doc_lr)) for p in shown[:PLAN_PLOTS]]
+    if outputs:
+        save_plans(plans, *outputs, curves=curves, **plot)
     for path in outputs:
         print(f"wrote {path}")
 
 
 PLAN_ROWS = 30
-PLAN_PLOTS = 12

@@ -13,13 +13,21 @@ from typing import Annotated, Any
 
 import typer
 
+from lrviz.api.frontend import (
+    OPTIMIZERS,
+    REQUIRED,
+    SCHEDULERS,
+    Flags,
+    SchedulerSpec,
+    check_outputs,
+    parse_flag_value,
+    read_config,
+    run_from_flags,
+)
 from lrviz.cli.options import _COMMON_DEFAULTS, COMMON, _default_text, flag_values, plot_options
 from lrviz.cli.show import show_command
-from lrviz.config import Layer, from_flags, parse_flag_value
 from lrviz.errors import ConfigError
 from lrviz.keys import KeyPath
-from lrviz.render import check_outputs
-from lrviz.schedules import OPTIMIZERS, REQUIRED, SCHEDULERS, SchedulerSpec
 
 
 def _scheduler_param(arg: Any) -> inspect.Parameter:
@@ -79,7 +87,7 @@ def make_command(spec: SchedulerSpec) -> Callable[..., None]:
     return command
 
 
-def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
+def _flag_values(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Flags:
     values: dict[KeyPath, tuple[str, Any]] = {("scheduler", "name"): (f"lrviz {spec.command}", spec.name)}
     for arg in spec.args:
         if not arg.cli:
@@ -92,26 +100,20 @@ def _flag_layer(spec: SchedulerSpec, kwargs: dict[str, Any]) -> Layer:
     values.update(flag_values(kwargs))
     if kwargs.get("title") is not None:
         values[("title",)] = ("--title", kwargs["title"])
-    return from_flags(values)
+    return values
 
 
 def _run_scheduler_command(spec: SchedulerSpec, kwargs: dict[str, Any]) -> None:
     outputs = list(kwargs.get("out") or [])
     check_outputs(outputs, stdout=True, inputs=[Path(p) for p in (kwargs.get("config"), kwargs.get("metrics")) if p])
     plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))  # bad plot flags: before any work
-    flags = _flag_layer(spec, kwargs)
-    from lrviz.reading import build_run  # the registry of frameworks: only once a run is read
-
+    flags = _flag_values(spec, kwargs)
     if kwargs.get("config") is not None:
-        from lrviz.config import merge
-        from lrviz.reading import load_file
-
-        layer = load_file(kwargs["config"], kwargs.get("key"), sets=tuple(kwargs.get("set") or ()))
-        run = build_run(merge(layer, flags))
+        run = read_config(kwargs["config"], key=kwargs.get("key"), sets=tuple(kwargs.get("set") or ()), flags=flags)
     elif kwargs.get("key") or kwargs.get("set"):
         raise ConfigError(f"{'--key' if kwargs.get('key') else '--set'} needs --config FILE")
     else:
-        run = build_run(flags)
+        run = run_from_flags(flags)
     show_command(run, outputs, kwargs)
 
 

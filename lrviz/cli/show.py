@@ -12,13 +12,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from lrviz.api import frontend, terminal
 from lrviz.cli._platform import can_encode, may_fork
 from lrviz.cli._text import one_line as _one_line
 from lrviz.cli._torch import simulate_one
 from lrviz.cli.options import FLAGS
 from lrviz.errors import LrvizError, render_options
 from lrviz.model import RunConfig
-from lrviz.render import import_renderers, write_outputs
 
 
 def _error(message: str) -> None:
@@ -69,9 +69,7 @@ def _say(line: str, stream: Any = None) -> None:
     """One message line: wrapped at the terminal's width on word boundaries on a terminal, whole elsewhere."""
     stream = stream or sys.stdout
     if stream.isatty():
-        from lrviz.render.text import wrap
-
-        line = wrap(line)
+        line = terminal.wrap(line)
         _said["lines"] += line.count("\n") + 1
     print(line, file=stream)
 
@@ -90,10 +88,9 @@ def show(
     title: str | None = None,
 ) -> Any:
     from lrviz.cli import _fork as background
-    from lrviz.diagnostics import check_curve, check_run
 
     notes(run, quiet)
-    _warn(check_run(run), quiet)
+    _warn(frontend.run_warnings(run), quiet)
     if run.geometry:
         # a framework's run states its own arithmetic, from the dataset to total and warmup steps
         # standard output carries only the data with -o -: the arithmetic goes to stderr then
@@ -105,20 +102,18 @@ def show(
     # PyTorch steps in a child process while this one imports the renderer (background.py).
     with background.start(partial(simulate_one, run, momentum, resume_at), fork=may_fork()) as job:
         if outputs:
-            import_renderers([Path("x.csv") if str(p).startswith("-") else p for p in outputs])
+            frontend.import_renderers([Path("x.csv") if str(p).startswith("-") else p for p in outputs])
         else:
-            from lrviz.render import table  # noqa: F401 - imported while the child imports torch
+            terminal.prepare_table()  # imported while the child imports torch
         curve = job.result()
-    _warn([f.message for f in check_curve(curve)], quiet)
+    _warn([f.message for f in frontend.curve_findings(curve)], quiet)
     if outputs:
-        from lrviz.render import stdout_format, writer_for
-        from lrviz.render.text import summary_line
-
+        stdout_format, writer_for = frontend.stdout_format, frontend.writer_for
         files = [p for p in outputs if stdout_format(p) is None]
         piped = [stdout_format(p) for p in outputs if stdout_format(p) is not None]
-        write_outputs(curve, files, log_y=log_y, title=title or run.title, momentum=momentum, **(plot or {}))
+        frontend.write_outputs(curve, files, log_y=log_y, title=title or run.title, momentum=momentum, **(plot or {}))
         report = sys.stderr if piped else sys.stdout  # standard output carries only the data then
-        _say(summary_line(curve), report)
+        _say(terminal.summary_line(curve), report)
         for path in files:
             print(f"wrote {path}", file=report)
         for suffix in piped:
@@ -126,19 +121,13 @@ def show(
             writer_for(str(suffix))(curve, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         return curve
-    from rich.console import Console
-
-    from lrviz.render.table import print_table
-
     shown = _print_chart(curve, chart, log_y)
     max_rows = None
     if shown and every is None and sys.stdout.isatty():
-        from lrviz.render.table import fit_rows
-
         # keep the chart in view: the warnings above it, the chart, the table header, the thinning note
         # and the summary (wrapped: up to 3 lines each) and the prompt all fit the terminal's height
-        max_rows = fit_rows(shown + _said["lines"], reserved=8)
-    print_table(curve, Console(), every, max_rows=max_rows)
+        max_rows = terminal.fit_rows(shown + _said["lines"], reserved=8)
+    terminal.print_table(curve, every=every, max_rows=max_rows)
     return curve
 
 
@@ -150,9 +139,7 @@ def _print_chart(curve: Any, chart: bool | None, log_y: bool) -> int:
     """
     if chart is False or (chart is None and not sys.stdout.isatty()):
         return 0
-    from lrviz.render.chart import build_chart
-
-    text = build_chart(curve, log_y=log_y, ascii=not can_encode(sys.stdout, "↺⠉┤"))
+    text = terminal.chart(curve, log_y=log_y, ascii=not can_encode(sys.stdout, "↺⠉┤"))
     print(text)
     return text.count("\n") + 1
 
@@ -163,9 +150,9 @@ def show_command(run: RunConfig, outputs: list[Path], kwargs: dict[str, Any]) ->
 
     plot = plot_options(kwargs.get("dpi"), kwargs.get("size"), kwargs.get("style"))
     if kwargs.get("print_code"):
-        from lrviz.codegen import pytorch_snippet
+        from lrviz import api
 
-        print(pytorch_snippet(run), end="")
+        print(api.code(run), end="")
         return
     show(
         run,
@@ -182,27 +169,11 @@ def show_command(run: RunConfig, outputs: list[Path], kwargs: dict[str, Any]) ->
 
 def _explain(run: RunConfig, prefix: str = "") -> None:
     """--explain: where each number came from, on stderr (standard output may carry the data)."""
-    from lrviz.reading import explain
+    from lrviz import api
 
-    for line in explain(run):
+    for line in api.explain(run):
         print(f"{prefix}explain: {line}", file=sys.stderr)
 
 
 def _print_comparison(cmp: Any, every: int | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from lrviz.render.table import TARGET_ROWS
-    from lrviz.render.text import fmt_lr
-
-    n = len(cmp.epochs)
-    step = every or (1 if n <= 200 else -(-n // TARGET_ROWS))
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("epoch", justify="right")
-    for label in cmp.labels:
-        table.add_column(Text(label), justify="right")
-    for i in sorted(set(range(0, n, step)) | {n - 1}):
-        cells = ["" if col[i] is None else fmt_lr(col[i]) for col in cmp.columns]
-        table.add_row(f"{cmp.epochs[i]:g}", *cells)
-    Console().print(table)
+    terminal.print_comparison(cmp, every)

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lrviz.api.frontend import read_config
 from lrviz.cli.options import flag_values
-from lrviz.config import from_flags, merge
 from lrviz.errors import ConfigError
 from lrviz.model import RunConfig
 
@@ -36,35 +36,19 @@ def _name(source: Path | None, options: dict[str, Any]) -> Path:
 
 def _read(source: Path | None, key: str | None, options: dict[str, Any]) -> RunConfig:
     """One config, read as its dialect says, with --set applied first and the run flags merged on top."""
-    from lrviz.reading import build_run, load_command, load_composed, load_file  # off the --help path
-
-    sets = tuple(options.get("set") or ())
-    allow = tuple(options.get("allow_import") or ())
-    env = tuple(options.get("allow_env") or ())
-    dialect = options.get("dialect")
-    if source is COMMAND:
-        layer = load_command(str(options["command"]), "--command", dialect=dialect, sets=sets)
-    elif source is None:
-        layer = load_composed(
-            Path(options["config_dir"]),
-            str(options["config_name"]),
-            key,
-            sets=sets,
-            allow_import=allow,
-            allow_env=env,
-            dialect=dialect,
-        )
-    else:
-        layer = load_file(
-            source,
-            key,
-            sets=sets,
-            allow_import=allow,
-            allow_env=env,
-            dialect=dialect,
-            allow_exec=bool(options.get("allow_exec")),
-        )
-    return build_run(merge(layer, from_flags(flag_values(options))))
+    return read_config(
+        source if source is not COMMAND and source is not None else None,
+        command=str(options["command"]) if source is COMMAND else None,
+        config_dir=Path(options["config_dir"]) if source is None else None,
+        config_name=str(options["config_name"]) if source is None else None,
+        key=key,
+        sets=tuple(options.get("set") or ()),
+        allow_import=tuple(options.get("allow_import") or ()),
+        allow_env=tuple(options.get("allow_env") or ()),
+        allow_exec=bool(options.get("allow_exec")),
+        dialect=options.get("dialect"),
+        flags=lambda: flag_values(options),  # after the config: its errors come first
+    )
 
 
 def _one_source(config: Path | None, options: dict[str, Any]) -> list[Path | None]:

@@ -90,9 +90,9 @@ def watch_command(
     For loops without the LRGuard callback (from lrviz.guard import LRGuard). Exit 1 when the run
     left the plan (with --stop, at once), 0 when it followed it to the plan's end or went idle.
     """
+    from lrviz import api
     from lrviz.cli._torch import simulate
     from lrviz.cli.sources import _read
-    from lrviz.guard import watch
 
     options = options or {}
     sarif = list(out or [])
@@ -119,7 +119,7 @@ def watch_command(
         if verdict is not None:
             print(f"warning: {log}: {verdict.message}", file=sys.stderr, flush=True)
 
-    result = watch(
+    result = api.watch(
         log,
         curve,
         x=x,

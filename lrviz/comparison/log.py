@@ -41,7 +41,7 @@ from typing import Protocol, runtime_checkable
 from lrviz.comparison.reports import GroupReport, LogReport, diagnosis
 from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError, option
-from lrviz.logs.runlog import LogSeries, RunLog
+from lrviz.logs.runlog import CONVENTIONS, FAMILY_CONVENTIONS, LogSeries, RunLog
 from lrviz.model import Finding
 
 __all__ = ["FACTORS", "GroupReport", "LogReport", "Plan", "compare_log"]
@@ -93,8 +93,9 @@ def compare_log(
     if not plan_groups or not plan_groups[0]:
         raise ConfigError("plan: an empty schedule; nothing to compare with the log")
     pairs = _pairs(plan_groups, log, group)
+    after = after_the_step(plan, log)
     reports = tuple(
-        _compare_series(plan_groups[p], log.series[s], p, spe, rtol, atol, str(log.source)) for p, s in pairs
+        _compare_series(plan_groups[p], log.series[s], p, spe, rtol, atol, str(log.source), after) for p, s in pairs
     )
     return LogReport(
         source=str(log.source),
@@ -105,6 +106,16 @@ def compare_log(
         complete=complete,
         groups=reports,
     )
+
+
+def after_the_step(plan: Plan | Sequence[float], log: RunLog) -> bool:
+    """Whether the log's last step may hold the LR after the run's last scheduler step (``StepConvention.after_step``):
+    the log's convention says so (Megatron's ``learning-rate``), or the plan's framework logs so on this offset."""
+    if log.convention.after_step:
+        return True
+    family = getattr(getattr(plan, "run", None), "family", None)
+    own = CONVENTIONS.get(FAMILY_CONVENTIONS.get(family or "", ""))
+    return own is not None and own.after_step and own.offset == log.convention.offset
 
 
 def _pairs(plan_groups: list[list[float]], log: RunLog, group: str | int | None) -> list[tuple[int, int]]:
@@ -124,7 +135,14 @@ def _pairs(plan_groups: list[list[float]], log: RunLog, group: str | int | None)
 
 
 def _compare_series(
-    plan: list[float], series: LogSeries, plan_group: int, spe: int, rtol: float, atol: float, source: str
+    plan: list[float],
+    series: LogSeries,
+    plan_group: int,
+    spe: int,
+    rtol: float,
+    atol: float,
+    source: str,
+    after_step: bool = False,
 ) -> GroupReport:
     n = len(plan)
     steps, values = series.steps, series.values
@@ -154,8 +172,11 @@ def _compare_series(
                 max_rel, max_rel_at = rel, log_steps[i]
     ctx = _Context(plan, log_steps.tolist(), logged, bad, spe, rtol, atol)
     diagnoses = _diagnose(ctx) if bad else []
-    outside = lo + (len(steps) - hi)
-    diagnoses.extend(_coverage(ctx, steps[0], steps[-1], len(steps) - hi, lo))
+    beyond = len(steps) - hi
+    if after_step and beyond == 1 and steps[-1] == n:  # the LR after the last step, logged at the run's end
+        beyond = 0
+    outside = lo + beyond
+    diagnoses.extend(_coverage(ctx, steps[0], steps[-1], beyond, lo))
     first = bad[0] if bad else None
     return GroupReport(
         plan_group=plan_group,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrviz.errors import ConfigError, option
-from lrviz.frameworks.base import STRONG, WEAK, Adapter, Evidence
+from lrviz.frameworks.base import STRONG, WEAK, Adapter, Evidence, Owners
 from lrviz.model import RunConfig
 
 TORCH = "torch"
@@ -36,6 +36,7 @@ def adapters() -> tuple[Adapter, ...]:
     from lrviz.frameworks.llamafactory import LlamaFactoryV1
     from lrviz.frameworks.megatron import Megatron
     from lrviz.frameworks.mmengine import MMEngine
+    from lrviz.frameworks.nemo import NeMo
     from lrviz.frameworks.timm import Timm
     from lrviz.frameworks.torch import Torch
     from lrviz.frameworks.torchtune import TorchTune
@@ -53,6 +54,7 @@ def adapters() -> tuple[Adapter, ...]:
         LlamaFactoryV1(),
         TorchTune(),
         LitGPT(),
+        NeMo(),
         *refused.ADAPTERS,
     )
 
@@ -76,6 +78,12 @@ def for_run(run: RunConfig) -> Adapter:
     return next((a for a in adapters() if a.name == run.scheduler.family), adapters()[0])
 
 
+@functools.cache
+def others(name: str) -> Owners:
+    """What every registered adapter but ``name`` owns (``Adapter.owns_modules``, ``owns_keys``)."""
+    return Owners.of(a for a in adapters() if a.name != name)
+
+
 def dialect_names() -> list[str]:
     """What ``--dialect`` accepts: every adapter's name and its other spellings."""
     return [n for a in adapters() for n in (a.name, *a.dialects)]
@@ -90,7 +98,7 @@ def choose(data: Mapping[str, Any], label: str, dialect: str | None = None) -> E
     whose scheduler node torch's reader looks for).
     """
     registry = adapters()
-    evidence = [a.detect(data) for a in registry]
+    evidence = [a.detect_among(data, others(a.name)) for a in registry]
     if dialect is not None:
         for adapter, found in zip(registry, evidence, strict=True):
             if dialect == adapter.name or dialect in adapter.dialects:
@@ -122,4 +130,4 @@ def choose(data: Mapping[str, Any], label: str, dialect: str | None = None) -> E
     )
 
 
-__all__ = ["Adapter", "Evidence", "adapters", "choose", "dialect_names", "for_run", "get"]
+__all__ = ["Adapter", "Evidence", "Owners", "adapters", "choose", "dialect_names", "for_run", "get", "others"]

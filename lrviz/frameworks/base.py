@@ -30,14 +30,16 @@ import importlib.util
 import re
 from abc import ABC, abstractmethod
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from lrviz.config.layer import Layer
-from lrviz.config.lazy import children, shallow_copy
+from lrviz.config.lazy import shallow_copy
 from lrviz.errors import ConfigError, option
+from lrviz.frameworks._ownership import Owners as Owners  # what the other adapters own (detect_among)
+from lrviz.frameworks._ownership import mappings as mappings  # the document walker adapters use
 from lrviz.keys import KeyPath, dotted
 from lrviz.model import Curve, Finding, RunConfig
 
@@ -241,15 +243,6 @@ class Fields:
         return "default"
 
 
-def mappings(node: Any, base: KeyPath = (), depth: int = 0) -> Iterator[tuple[KeyPath, Mapping[str, Any]]]:
-    """Every mapping in a document with its key path, outermost first, at most 8 levels deep."""
-    if isinstance(node, Mapping | list) and depth <= 8:
-        if isinstance(node, Mapping):
-            yield base, node
-        for k, v in children(node):  # on a lazy document, only values that may be mappings are read
-            yield from mappings(v, (*base, k), depth + 1)
-
-
 class Adapter(ABC):
     """One framework. Subclasses set the class attributes and implement the abstract methods.
 
@@ -264,14 +257,29 @@ class Adapter(ABC):
     package: ClassVar[str | None] = None
     extra: ClassVar[str | None] = None
     log_convention: ClassVar[str] = "lrviz"
+    #: module prefixes whose classes this adapter steps from a class node (``_target_``, ``class_path``): naming
+    #: one is this framework's evidence, and another adapter's claim on that node is withdrawn (``Owners``)
+    owns_modules: ClassVar[tuple[str, ...]] = ()
+    #: top-level keys that mark a document as this framework's layout (ESPnet's ``scheduler_conf``) rather than
+    #: lrviz's own format: another adapter's claim on the document's format is withdrawn
+    owns_keys: ClassVar[tuple[str, ...]] = ()
     #: run options (flags) a document of this framework takes; any other is refused, never ignored
     applies: ClassVar[frozenset[str]] = frozenset()
     #: run option -> the --set that does it in the framework's own keys
     own_keys: ClassVar[Mapping[str, str]] = {}
+    #: a command flag whose file replaces the command's flags (Megatron's ``--yaml-cfg``), read as this framework's
+    config_file_key: ClassVar[str | None] = None
 
     @abstractmethod
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         """How strongly ``data`` (a parsed document) looks like this framework's config."""
+
+    def detect_among(self, data: Mapping[str, Any], others: Owners) -> Evidence:
+        """``detect``, knowing what the other adapters own (``others``): what ``choose`` calls.
+
+        By default ``detect``; an adapter whose claim can rest on another framework's nodes (torch's
+        reader looks through every class node) overrides this to withdraw that claim."""
+        return self.detect(data)
 
     def inventory(self, dialect: str) -> Inventory:
         """Every key the framework reads in ``dialect``, classified (empty when it has no fixed schema)."""
@@ -318,6 +326,26 @@ class Adapter(ABC):
         for kp, line in lines.items():
             layer.where[("document", *kp)] = f"{path}:{line}: {dotted(kp)}"
         return layer
+
+    #: the configs of this framework that are programs (``"mmengine"``: its Python configs), named in messages;
+    #: empty when it has none. An adapter that sets it implements ``reads_program`` and ``read_program``.
+    program: ClassVar[str] = ""
+
+    def reads_program(self, path: Path) -> bool:
+        """Whether a config that is a program (a ``.py`` file) is this framework's, judged from its text, never run."""
+        return False
+
+    def program_refusal(self, path: Path) -> str:
+        """Why ``path`` is not run without ``--allow-exec`` (one line, naming the flag)."""
+        return f"{path}: a {self.program} config is a program: pass {option('allow_exec')} if you trust it"
+
+    def read_program(
+        self, path: Path, key: str | None, sets: Sequence[str], allow_import: tuple[str, ...], dialect: str | None
+    ) -> Layer:
+        """Run the program config ``path`` with the framework's own loader (``--allow-exec`` given) into a layer.
+
+        ``sets`` are the framework's own overrides of the loaded config; the layer is this adapter's."""
+        raise ConfigError(f"{path}: {self.title} configs are not programs lrviz runs")
 
     def read_command(self, parsed: Any) -> dict[str, Any]:
         """A launch command's flags (``frameworks.command.CommandDocument``) as this framework's document.

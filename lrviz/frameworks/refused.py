@@ -14,8 +14,7 @@ from typing import Any, ClassVar
 
 from lrviz.config.layer import Layer
 from lrviz.errors import ConfigError
-from lrviz.frameworks.base import STRONG, Adapter, Evidence, Fields, Progress, mappings, score_keys
-from lrviz.keys import KeyPath
+from lrviz.frameworks.base import STRONG, Adapter, Evidence, Fields, Progress, score_keys
 from lrviz.model import Curve, RunConfig
 
 
@@ -48,38 +47,6 @@ class Refused(Adapter):
 
     def refuse_options(self, layer: Layer) -> None:
         """The refusal itself says what to do; flags are not the problem."""
-
-
-def _nemo_sched(data: Mapping[str, Any]) -> tuple[KeyPath, str] | None:
-    for path, node in mappings(data):
-        sched = node.get("sched")
-        if isinstance(sched, Mapping) and isinstance(sched.get("name"), str):
-            return (*path, "sched", "name"), sched["name"]
-    return None
-
-
-class NeMo(Refused):
-    name = "nemo"
-    title = "NVIDIA NeMo"
-
-    def detect(self, data: Mapping[str, Any]) -> Evidence:
-        found = _nemo_sched(data)
-        if found is None:
-            return Evidence(self.name, self.name)
-        # optim.sched.name is NeMo's alone; its configs also hold Hydra class nodes (models), which must not tie
-        return Evidence(self.name, self.name, 5 * STRONG, (".".join(map(str, found[0])),))
-
-    def refusal(self, f: Fields) -> str:
-        found = _nemo_sched(f.doc)
-        path, name = found if found else (("sched",), "?")
-        return (
-            f"{f.at(*map(str, path))}: a NeMo scheduler (sched.name: {name}) is NeMo's own class "
-            "(nemo.core.optim.lr_scheduler), built by NeMo's prepare_lr_scheduler from warmup_steps/warmup_ratio, "
-            "min_lr, constant_steps/hold_steps and the trainer's max_steps (or max_epochs x the data's batches); lrviz "
-            "does not step NeMo schedules (nemo-toolkit's scheduler module does not import without its pinned "
-            "dependencies), and no torch schedule gives the same curve: NeMo's warmup starts at lr/(warmup_steps+1), "
-            "never at 0"
-        )
 
 
 class WeNet(Refused):
@@ -193,7 +160,8 @@ class Verl(Refused):
 
 
 class GptNeox(Refused):
-    """A YAML config with Megatron-style keys: GPT-NeoX's (a Megatron-LM launch command is read by ``megatron``)."""
+    """A YAML config with Megatron-style keys and none of Megatron's own: GPT-NeoX's (``megatron`` reads a
+    Megatron-LM launch command and its ``--yaml-cfg`` file)."""
 
     name = "gpt-neox"
     title = "GPT-NeoX"
@@ -218,9 +186,10 @@ class GptNeox(Refused):
         key = next((k for k in ("lr_decay_style", "lr-decay-style", "train_iters", "train-iters") if f.given(k)), "")
         where = f.at(key) if key else f.prefix.rstrip(": ")
         return (
-            f"{where}: a Megatron-LM/GPT-NeoX YAML config (lr_decay_style, train_iters, lr_decay_iters, warmup): "
-            "GPT-NeoX's own AnnealingLR counts iterations itself; lrviz does not step GPT-NeoX schedules yet (a "
-            "Megatron-LM launch command is read: lrviz render train.sh)"
+            f"{where}: a Megatron-LM/GPT-NeoX YAML config (lr_decay_style, train_iters, lr_decay_iters, warmup) "
+            "without Megatron-LM's own keys (global_batch_size, lr_warmup_iters, ...): GPT-NeoX's, whose own "
+            "AnnealingLR counts iterations itself; lrviz does not step GPT-NeoX schedules yet (Megatron-LM's launch "
+            "commands and --yaml-cfg files are read: lrviz render train.sh)"
         )
 
 
@@ -295,7 +264,6 @@ class Dinov2(Refused):
 
 
 ADAPTERS: tuple[Refused, ...] = (
-    NeMo(),
     WeNet(),
     Yacs(),
     Ultralytics(),

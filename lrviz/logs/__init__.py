@@ -11,7 +11,8 @@ wherever a log is (``check --against``, ``compare``, ``watch``, the guard's test
 * trackio: a project's SQLite database (``trackio``);
 * dvclive: ``dvclive/plots/metrics/**.tsv`` (``dvclive``);
 * ClearML and Comet offline zips (``clearml``, ``comet``);
-* Ultralytics ``results.csv`` (``ultralytics``), mmengine ``vis_data/scalars.json`` (``mmengine``).
+* Ultralytics ``results.csv`` (``ultralytics``), mmengine ``vis_data/scalars.json`` (``mmengine``),
+  Megatron-LM's stdout log (``megatron``: its ``iteration N/ M | ... | learning rate: X |`` lines).
 
 Detection looks at names and layout only (and the first bytes of a file); a format's module,
 and any package it needs, is imported only when its log is read. ``discover(directory)``

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 #: The tracker formats, by the module that reads each.
-FORMATS = ("mlflow", "wandb", "trackio", "dvclive", "clearml", "comet", "ultralytics", "mmengine")
+FORMATS = ("mlflow", "wandb", "trackio", "dvclive", "clearml", "comet", "ultralytics", "mmengine", "megatron")
 
 _SQLITE = b"SQLite format 3\x00"
 
@@ -94,6 +94,8 @@ def detect(path: Path) -> str | None:
         return "mmengine"
     if suffix == ".csv" and _ultralytics_csv(path):
         return "ultralytics"
+    if suffix in ("", ".log", ".txt", ".out", ".err") and _megatron_stdout(path):
+        return "megatron"
     if suffix == ".zip":
         head = _zip_names(path)
         if any(n.endswith("messages.json") or n.endswith("experiment.json") for n in head):
@@ -107,6 +109,13 @@ def _ultralytics_csv(path: Path) -> bool:
     first = _head(path, 2048).split(b"\n", 1)[0].decode("utf-8", "replace")
     cells = [c.strip() for c in first.split(",")]
     return bool(cells) and cells[0] == "epoch" and any(c.startswith("lr/pg") for c in cells)
+
+
+def _megatron_stdout(path: Path) -> bool:
+    """Megatron-LM's stdout: an ``iteration N/ M | ... | learning rate: X |`` line within the first MB
+    (after its argument listing)."""
+    head = _head(path, 1 << 20)
+    return b" iteration " in head and b"| learning rate: " in head
 
 
 def _zip_names(path: Path) -> list[str]:

@@ -70,7 +70,7 @@ def read_log(
 
 
 #: The formats ``lrviz.logs.layout.detect`` recognises, each read by its own module.
-_TRACKERS = ("mlflow", "wandb", "trackio", "dvclive", "clearml", "comet", "ultralytics", "mmengine")
+_TRACKERS = ("mlflow", "wandb", "trackio", "dvclive", "clearml", "comet", "ultralytics", "mmengine", "megatron")
 
 
 def _detect(path: Path) -> tuple[str, list[Path]]:

@@ -44,6 +44,9 @@ class StepConvention:
     name: str
     offset: int
     description: str
+    #: the trainer logs the LR after each scheduler step, so its last logged step holds the LR after the run's
+    #: last step, which no optimizer step uses: one point past the plan, not a longer run
+    after_step: bool = False
 
 
 #: The conventions found in the installed frameworks' sources (paths relative to site-packages).
@@ -77,6 +80,29 @@ CONVENTIONS: Mapping[str, StepConvention] = {
             "transformers >= 4.51 Trainer reads get_last_lr() after optimizer.step() and before "
             "lr_scheduler.step(), then increments global_step and logs it with that step: logged step s "
             "(1-based) is the LR optimizer step s-1 used (transformers/trainer.py:1943-1955, 2266, 4209)",
+        ),
+        StepConvention(
+            "megatron",
+            0,
+            # NVIDIA/Megatron-LM d98e8a64 megatron/training/training.py: 3223 opt_param_scheduler.step in
+            # train_step; 4785 iteration += 1; 4882 the LR read after it; 3380-3383 add_scalar('learning-rate',
+            # lr, iteration) and wandb_writer.log({'learning-rate': lr}, iteration); 3568/3597 the stdout line.
+            "Megatron-LM logs `learning-rate` (TensorBoard, W&B) and `learning rate:` (stdout) at iteration s, "
+            "1-based and counted after the iteration, with the LR read after that iteration's scheduler step: "
+            "logged iteration s is the LR iteration s (0-based) uses (megatron/training/training.py 3223, 3380-3383, "
+            "3597, 4785, 4882)",
+            after_step=True,
+        ),
+        StepConvention(
+            "diffusers",
+            0,
+            # huggingface/diffusers 58eb52c0 examples/dreambooth/train_dreambooth_lora.py: 1334 optimizer.step();
+            # 1335 lr_scheduler.step(); 1339-1341 global_step += 1 when gradients synced; 1369-1371
+            # logs = {"loss": ..., "lr": lr_scheduler.get_last_lr()[0]}; accelerator.log(logs, step=global_step).
+            "diffusers' training scripts log `lr` = lr_scheduler.get_last_lr()[0] with accelerator.log(..., "
+            "step=global_step), global_step counted after the optimizer step: logged step s is the LR optimizer "
+            "step s (0-based) uses (examples/dreambooth/train_dreambooth_lora.py 1334-1341, 1369-1371)",
+            after_step=True,
         ),
         StepConvention(
             "transformers<4.51",
@@ -166,6 +192,11 @@ def _pg_order(name: str) -> tuple[str, int]:
     return (name[: m.start()], int(m.group(1))) if m else (name, 0)
 
 
+#: run families (``RunConfig.family``) whose trainer logs the LR on one of ``CONVENTIONS``' after-step conventions
+#: under a tag no other logger's differs from (diffusers' ``lr``): the plan says whose log it is
+FAMILY_CONVENTIONS: Mapping[str, str] = {"megatron": "megatron", "diffusers": "diffusers"}
+
+
 def _convention_for(names: Iterable[str], default: str) -> str:
     """A format's convention, refined by the names in it (transformers' and Lightning's are recognizable)."""
     names = list(names)
@@ -175,6 +206,8 @@ def _convention_for(names: Iterable[str], default: str) -> str:
         return "transformers"
     if any(n.startswith("lr-") for n in names):
         return "lightning"
+    if "learning-rate" in names:  # Megatron-LM's TensorBoard tag and W&B key
+        return "megatron"
     return default
 
 

@@ -1,4 +1,4 @@
-"""torchtune, axolotl and litgpt are imported only when a config needs them: never by --help, an error, or a torch run."""
+"""torchtune, axolotl, litgpt and NeMo are imported only when a config needs them: never by --help, an error, or a torch run."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ try:
     typer.main.get_command(app).main({args!r}, prog_name="lrviz")
 except SystemExit as exc:
     code = exc.code
-heavy = ("torchtune", "torchtune.config", "torchao", "axolotl", "litgpt", "lightning", "transformers", "matplotlib")
+heavy = ("torchtune", "torchtune.config", "torchao", "axolotl", "litgpt", "nemo", "lightning", "transformers", "matplotlib")
 print("LOADED", code, sorted(m for m in heavy if m in sys.modules))
 """
 
@@ -45,9 +45,10 @@ def run(args: list[str], cwd: Path) -> str:
             "LOADED 0 []",
         ),
         (["render", str(CONFIGS / "llm_litgpt" / "litgpt_mistral-7b_lora.yaml")], "LOADED 2 []"),
+        (["render", str(CONFIGS / "nemo" / "aligner_gpt_dpo_cosine_constant_steps.yaml")], "LOADED 2 []"),
         (["cosine", "--t-max", "5", "--epochs", "6", "-o", "t.csv"], "LOADED 0 []"),
     ],
-    ids=["help", "render-help", "torchtune-error", "llamafactory-v1-csv", "litgpt-error", "torch-csv"],
+    ids=["help", "render-help", "torchtune-error", "llamafactory-v1-csv", "litgpt-error", "nemo-error", "torch-csv"],
 )
 def test_no_yaml_framework_is_imported(args: list[str], expected: str, tmp_path: Path) -> None:
     assert run(args, tmp_path) == expected

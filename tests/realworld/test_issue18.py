@@ -84,14 +84,18 @@ CASES: list[Case] = [
         Case(
             f"llm_llamafactory/{name}",
             "render {file}",
-            Schedule("LambdaLR", {"lr_lambda": "1.0"}, epochs=10, lr=lr, interval="step", stderr=stderr),
+            Schedule("LambdaLR", {"lr_lambda": "1.0"}, epochs=steps, lr=lr, interval="step", stderr=stderr),
             "dialect by evidence: micro_batch_size is no axolotl evidence beside model_class; v1's constant LambdaLR",
         )
-        for name, lr, stderr in (
-            ("lf_v1_dynamic_batching.yaml", 1e-4, ()),
-            ("lf_v1_train_full_deepspeed_dist_config.yaml", 1e-4, ("hands its LambdaLR to deepspeed.initialize",)),
-            ("lf_v1_train_full_muon_optim_config.yaml", 1e-3, ("never reads learning_rate (1e-05)",)),
-            ("lf_v1_train_lora_sft_constant.yaml", 1e-4, ()),
+        for name, lr, stderr, steps in (
+            ("lf_v1_dynamic_batching.yaml", 1e-4, (), 10),
+            ("lf_v1_train_full_deepspeed_dist_config.yaml", 1e-4, ("hands its LambdaLR to deepspeed.initialize",), 10),
+            ("lf_v1_train_full_muon_optim_config.yaml", 1e-3, ("never reads learning_rate (1e-05)",), 10),
+            ("lf_v1_train_lora_sft_constant.yaml", 1e-4, (), 10),
+            # second and third repositories: projects that carry LLaMA-Factory's v1 examples as they were
+            ("lf_v1_tennisexpert_train_full_fsdp2.yaml", 1e-4, ("trains at a constant LR (0.0001)",), 10),
+            ("lf_v1_lfactory_freeze_sft.yaml", 2e-5, ("trains at a constant LR (2e-05)",), 10),
+            ("lf_v1_lfactory_npu_longctx_cp_size.yaml", 1e-5, ("for all 100 steps",), 100),
         )
     ),
     # ---------------------------------------------------------------- axolotl
@@ -111,6 +115,34 @@ CASES: list[Case] = [
             "axolotl_llama3_3b_fp8_cosine_constant_lr_ratio_0.yaml",
             "axolotl_glm47_qlora_rex.yaml",
         )
+    ),
+    # axolotl configs of a second repository (rayonlabs/G.O.D's miner templates): max_steps sets the run
+    Case(
+        "llm_axolotl/axolotl_god_base_max_steps_1_warmup_1.yml",
+        "render {file}",
+        HFSchedule(
+            "cosine",
+            2e-4,
+            2,
+            1,
+            stderr=("the warmup of 2 steps is not shorter than the run (1 steps)", "max_steps = 1 overrides"),
+        ),
+        "axolotl turns warmup_steps 1 into 2 (_configure_warmup_and_logging); max_steps needs no dataset size",
+        HF,
+    ),
+    Case(
+        "llm_axolotl/axolotl_god_base_max_steps_500.yml",
+        "render {file}",
+        HFSchedule("cosine", 2e-4, 10, 500, stderr=("adamw_bnb_8bit: the LR curve does not depend on it",)),
+        "axolotl's max_steps: the Trainer's cosine over 500 steps",
+        HF,
+    ),
+    Case(
+        "llm_axolotl/axolotl_god_base_grpo_max_steps_10.yml",
+        "render {file}",
+        HFSchedule("cosine", 2e-4, 10, 10, stderr=("the warmup of 10 steps is not shorter than the run",)),
+        "axolotl GRPO (rl: grpo) with max_steps: a warmup as long as the run, said",
+        HF,
     ),
     Case(
         "deepspeed/axolotl_yi34b_pair/examples/01-ai/config-34b.yml",
@@ -221,7 +253,34 @@ CASES: list[Case] = [
             "tt_llama2_7b_lora_dpo.yaml",
             "tt_llama31_8b_full_no_scheduler.yaml",
             "tt_llama32_1b_lora_single_device_cosine.yaml",
+            "tt_odissei_7b_full_low_memory_optimizer_in_bwd.yaml",
         )
+    ),
+    # torchtune recipe configs of other repositories (odissei-benchmarks, farshadghodsian, Azure)
+    Case(
+        "llm_torchtune/tt_odissei_1b_lora_packed_max_steps_per_epoch_512.yaml",
+        "render {file}",
+        Refusal(
+            ("--dataset-size N (the samples, or packs with packed: true)", "--steps-per-epoch 512 draws the capped run")
+        ),
+        "torchtune's max_steps_per_epoch: the refusal offers the capped run",
+    ),
+    Case(
+        "llm_torchtune/tt_amd_llama3_8b_lora_old_modules_component.yaml",
+        "render {file}",
+        Refusal(
+            (
+                "torchtune.modules.get_cosine_schedule_with_warmup is an older torchtune's spelling",
+                "name the scheduler torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup",
+            )
+        ),
+        "a component the installed torchtune lacks: refused as its recipe fails, not an internal error",
+    ),
+    Case(
+        "llm_torchtune/tt_azureml_phi3_lora_jinja_placeholders.yaml",
+        "render {file}",
+        Refusal(("tt_azureml_phi3_lora_jinja_placeholders.yaml:31:", "expected <block end>")),
+        "a Jinja template ({{model_dir}}) is no YAML until rendered: refused at its line",
     ),
     # litgpt: finetune configs are stepped with litgpt's get_lr_scheduler (tests/frameworks/litgpt compares each)
     *(
@@ -236,13 +295,34 @@ CASES: list[Case] = [
             "litgpt_llama-3.1-8b_full.yaml",
             "litgpt_llama-3.2-1B_lora.yaml",
             "litgpt_mistral-7b_lora.yaml",
+            # a second repository: automl/automated-sub-network-selection's own copies of litgpt's config_hub
+            "litgpt_automl_llama-2-7b_lora.yaml",
+            "litgpt_automl_llama-3.1-70b_full-more-params.yaml",
+            "litgpt_automl_pythia-1b_lora.yaml",
+        )
+    ),
+    # litgpt pretraining: litgpt/pretrain.py's get_lr per iteration (tests/frameworks/litgpt compares each); every
+    # config_hub file says `devices: auto`, and the world size divides the token budget
+    *(
+        Case(
+            f"llm_litgpt/{name}",
+            "render {file}",
+            Refusal(("devices", "divides max_tokens by the world size", "devices=N")),
+            "litgpt pretraining: the world size that divides the token budget is asked for",
+        )
+        for name in (
+            "litgpt_pretrain_tinyllama.yaml",
+            "litgpt_pretrain_debug.yaml",
+            "litgpt_pretrain_tinystories.yaml",
+            "litgpt_pretrain_microllama.yaml",
         )
     ),
     Case(
-        "llm_litgpt/litgpt_pretrain_tinyllama.yaml",
-        "render {file}",
-        Refusal(("train.max_tokens", "a litgpt pretraining config", "get_lr")),
-        "litgpt pretraining: get_lr per iteration from the token budget, refused naming max_tokens",
+        "llm_litgpt/litgpt_pretrain_microllama.yaml",
+        "render {file} --set devices=1",
+        Refusal(("train.max_tokens", "optimizer steps is more than the limit", "LRVIZ_MAX_POINTS")),
+        "litgpt pretraining over the point limit: refused naming max_tokens",
+        label="devices",
     ),
     *(
         Case(f"llm_verl/{name}", "render {file}", Refusal(("a verl config", "lr_warmup_steps_ratio")), "verl named")
@@ -353,6 +433,18 @@ CASES: list[Case] = [
         "render {file}",
         Refusal(("an Ultralytics args file", "optimizer: auto ignores lr0")),
         "Ultralytics, no differing hint",
+    ),
+    Case(
+        "other_frameworks/ultralytics_wheat_weed_yolov8_args_optimizer_auto_cpu.yaml",
+        "render {file}",
+        Refusal(("an Ultralytics args file", "optimizer: auto ignores lr0", "BaseTrainer._do_train")),
+        "Ultralytics (a third repository), no differing hint",
+    ),
+    Case(
+        "other_frameworks/ultralytics_egsmnet_yolov8_args_optimizer_sgd_pruning_fork.yaml",
+        "render {file}",
+        Refusal(("an Ultralytics args file (lr0, lrf, cos_lr: False, warmup_epochs: 3.0):", "BaseTrainer._do_train")),
+        "Ultralytics with optimizer: SGD (lr0 is used: no optimizer: auto remark), a fork's extra keys",
     ),
     Case(
         "other_frameworks/yolov5_hyp_scratch_low.yaml",

@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lrviz.frameworks.base import Evidence, Inventory, LibraryAdapter, score_keys
+from lrviz.frameworks.base import STRONG, WEAK, Evidence, Inventory, LibraryAdapter, score_keys
 
 #: ESPnet training-config keys no other format spells so (espnet2/tasks/abs_task.py, espnet2/tasks/asr.py).
 _STRONG = ("best_model_criterion", "keep_nbest_models", "batch_bins", "num_iters_per_epoch", "frontend_conf", "specaug")
 _WEAK = ("optim", "optim_conf", "max_epoch", "accum_grad", "batch_type", "encoder", "encoder_conf", "patience")
-#: The evidence of ``scheduler`` + ``scheduler_conf`` (see ``ESPnet.detect``).
-DECISIVE = 250
 #: WeNet's keys beside ``scheduler``: its own trainer, refused by name.
 WENET = ("dataset_conf", "tokenizer", "tokenizer_conf", "train_engine", "cmvn", "cmvn_conf")
 
@@ -28,6 +26,7 @@ class ESPnet(LibraryAdapter):
     stepper = "Trainer"
     name = "espnet"
     title = "ESPnet"
+    owns_keys = ("scheduler_conf",)
     package = "espnet2"
     extra = "espnet"
     applies = frozenset({"steps_per_epoch"})
@@ -44,14 +43,14 @@ class ESPnet(LibraryAdapter):
         evidence = score_keys(self.name, self.name, data, _STRONG, _WEAK)
         if isinstance(data.get("scheduler"), str) and "scheduler_conf" in data:
             # a scheduler name with its kwargs in a sibling `scheduler_conf` is ESPnet's spelling (WeNet's, whose
-            # keys are ruled out above); lrviz's own format also takes a bare `scheduler: steplr`, at torch's
-            # class-node weight (100), so this evidence must outweigh that twice over
+            # keys are ruled out above): `scheduler_conf` is this adapter's key (owns_keys), so lrviz's own format,
+            # which also takes a bare `scheduler: steplr`, is not claimed for this document
             return Evidence(
                 self.name,
                 self.name,
-                DECISIVE + evidence.score,
+                STRONG + WEAK + evidence.score,
                 ("scheduler", "scheduler_conf", *evidence.keys),
-                evidence.weak,
+                ("scheduler", *evidence.weak),
             )
         return evidence if any(k in _STRONG for k in evidence.keys) else Evidence(self.name, self.name)
 

@@ -10,15 +10,18 @@ whose name looks like an LR setting gets a note.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lrviz.frameworks.base import Evidence, Inventory, LibraryAdapter, mappings
+from lrviz.frameworks.base import STRONG, Evidence, Inventory, LibraryAdapter, mappings
+
+if TYPE_CHECKING:
+    from lrviz.frameworks._stepping import Progress
+    from lrviz.model import Curve, RunConfig
 
 #: The module whose classes lrviz steps, as a Hydra ``_target_`` names them.
 MODULE = "fvcore.common.param_scheduler"
-#: The evidence of a ``_target_`` in ``MODULE``: more than twice torch's weight for a class node (see ``detect``).
-DECISIVE = 250
 
 
 def fvcore_targets(data: Mapping[str, Any]) -> list[str]:
@@ -52,19 +55,27 @@ class Fvcore(LibraryAdapter):
     name = "fvcore"
     title = "SAM 2/VGGT trainer (fvcore)"
     dialects = ("sam2",)
+    owns_modules = (MODULE,)
     package = "fvcore"
     extra = "fvcore"
-    applies = frozenset({"steps_per_epoch"})
+    applies = frozenset({"steps_per_epoch", "param"})
     own_keys = {"epochs": "trainer.max_epochs=N (VGGT's layout: max_epochs=N)"}
 
     def inventory(self, dialect: str) -> Inventory:
         return INVENTORY
 
+    def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
+        """The LRs, and beside them (``param: weight_decay``) the weight decay the options' schedulers set."""
+        from lrviz.frameworks.fvcore.read import settings
+
+        second = settings(run).second
+        curve = super().simulate(run, momentum=momentum or second == "weight_decay", progress=progress)
+        return curve if second != "weight_decay" else dataclasses.replace(curve, second=second)
+
     def detect(self, data: Mapping[str, Any]) -> Evidence:
+        """Each ``_target_`` naming a class of fvcore's scheduler module: a module only fvcore spells.
+
+        The module is this adapter's (``owns_modules``), so torch's reader withdraws its claim on those
+        nodes and on the document's other class nodes (the trainer's, the model's)."""
         found = fvcore_targets(data)
-        if not found:
-            return Evidence(self.name, self.name)
-        # a _target_ naming fvcore's scheduler module is fvcore's alone. torch's reader claims every class node
-        # under a `scheduler` key (to refuse a project's class by name, at its class-node weight, 100), so this
-        # evidence must outweigh that twice over: the document is the fvcore trainer's, whatever else it holds
-        return Evidence(self.name, self.name, DECISIVE, tuple(found[:3]))
+        return Evidence(self.name, self.name, STRONG * len(found), tuple(found[:3]))

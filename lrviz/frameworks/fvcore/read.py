@@ -17,6 +17,10 @@ What SAM 2's trainer does with it (facebookresearch/sam2 at 2b90b9f, ``training/
   (``len(train_loader)`` when that is fewer), the last with the next epoch's ``where``.
 
 So point ``epoch * N + data_iter`` is the LR that optimizer step uses, one series per entry.
+With ``--param weight_decay`` the groups are those ``map_scheduler_cfgs_to_param_groups``
+(``training/optimizer.py`` 131-170) forms: one per (lr entry, weight_decay entry) pair, each
+setting both options from its two schedulers; the trainer keeps a pair only when some parameter
+of the model matches both, which the config cannot tell, so every pair is drawn (a note says so).
 fvcore's scheduler module is pure Python: it is imported here to check each node as Hydra
 would build it (the arguments, the start value); torch is not.
 """
@@ -59,6 +63,9 @@ class FvcoreSettings(FrameworkSettings):
     divisor: int
     #: where each group's scheduler node is (``file:line: key``), for fvcore's own rejections
     where: tuple[str, ...] = field(default=())
+    #: ``weight_decay`` (``--param weight_decay``): each group's weight-decay scheduler tree, recorded beside the LR
+    second: str = "momentum"
+    weight_decays: tuple[Mapping[str, Any], ...] = ()
 
 
 def param_scheduler_module() -> Any:
@@ -129,6 +136,12 @@ def build(layer: Layer) -> RunConfig:
             f"{f.at(*map(str, base))}: SAM 2's trainer allows one entry without param_names and module_cls_names "
             f"(the default for every other parameter); this list has {groups.count('default')}"
         )
+    second = layer.data.get("param") or "momentum"
+    decays: list[Any] = []
+    if second == "weight_decay":
+        schedulers, groups, places, decays = _pairs(f, module, optim, optim_path, schedulers, groups, places, notes)
+    elif second != "momentum":
+        raise ConfigError(f"{f.override_at('param')}: one of lr, momentum, weight_decay, got {describe_value(second)}")
     starts = [_start(module, node, place) for node, place in zip(schedulers, places, strict=True)]
     if "default" not in groups:
         notes.append(
@@ -141,10 +154,11 @@ def build(layer: Layer) -> RunConfig:
             "LR of some parameters by a constant factor; the curves are the entries' own, unscaled"
         )
     for option_name in optim["options"]:
-        if option_name != "lr":
+        if option_name not in ("lr", second):
             notes.append(
                 f"{f.at(*map(str, (*optim_path, 'options', option_name)))}: {option_name} is scheduled too; "
                 "lrviz draws the LR"
+                + (f" ({option('param')} weight_decay draws it)" if option_name == "weight_decay" else "")
             )
     trainer_path = optim_path[:-1]
     max_epochs = _max_epochs(f, trainer_path)
@@ -171,7 +185,50 @@ def build(layer: Layer) -> RunConfig:
         geometry=f"max_epochs {max_epochs:,} x {iters:,} batches = {max_epochs * iters:,} optimizer steps"
         + (f"; where = (epoch + data_iter / {divisor:,}) / {max_epochs:,}" if divisor != iters else ""),
         notes=tuple(notes),
-        settings=FvcoreSettings(tuple(schedulers), tuple(groups), max_epochs, iters, divisor, tuple(places)),
+        settings=FvcoreSettings(
+            tuple(schedulers), tuple(groups), max_epochs, iters, divisor, tuple(places), second, tuple(decays)
+        ),
+    )
+
+
+def _pairs(
+    f: Fields,
+    module: Any,
+    optim: Mapping[str, Any],
+    optim_path: KeyPath,
+    schedulers: list[Any],
+    groups: list[str],
+    places: list[str],
+    notes: list[str],
+) -> tuple[list[Any], list[str], list[str], list[Any]]:
+    """One group per (lr entry, weight_decay entry), in ``itertools.product`` order, as the trainer pairs them."""
+    base = (*optim_path, "options", "weight_decay")
+    entries = optim["options"].get("weight_decay")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(
+            f"{f.at(*map(str, base))}: {option('param')} weight_decay: the trainer schedules no weight decay "
+            "here (no options.weight_decay list): it keeps the optimizer's own"
+        )
+    decays, names = [], []
+    for j, entry in enumerate(entries):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("scheduler"), Mapping):
+            raise ConfigError(f"{f.at(*map(str, (*base, j)))}: expected a mapping with a scheduler node")
+        node = _node(f, module, entry["scheduler"], (*base, j, "scheduler"))
+        _start(module, node, f.at(*map(str, (*base, j, "scheduler"))))
+        decays.append(node)
+        names.append(_group_name(entry))
+    pairs = [(i, j) for i in range(len(schedulers)) for j in range(len(decays))]
+    if len(pairs) > 1:
+        notes.append(
+            f"{f.at(*map(str, base))}: SAM 2's trainer makes a param group of each lr entry and weight_decay "
+            "entry that some parameter matches both of (optimizer.py map_scheduler_cfgs_to_param_groups); lrviz "
+            f"cannot see the model, so it draws all {len(pairs)} pairs"
+        )
+    return (
+        [schedulers[i] for i, _ in pairs],
+        [f"lr {groups[i]}; weight_decay {names[j]}" for i, j in pairs],
+        [places[i] for i, _ in pairs],
+        [decays[j] for _, j in pairs],
     )
 
 

@@ -30,7 +30,12 @@ if TYPE_CHECKING:
 
 
 class Schedulers(list[Any]):
-    """One fvcore scheduler per param group. They hold no state: a checkpoint keeps nothing of theirs."""
+    """One fvcore scheduler per param group (and its weight-decay one, ``decays``, with ``--param weight_decay``).
+    They hold no state: a checkpoint keeps nothing of theirs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.decays: list[Any] = []
 
     def state_dict(self) -> dict[str, Any]:
         return {}
@@ -48,8 +53,12 @@ class Sam2Trainer:
                 schedulers.append(instantiate(module, node))
             except (*_TORCH_ERRORS, AssertionError) as exc:
                 raise rejected({"": where}, exc, f"fvcore's {node['class']}") from None
+        for node in fw.weight_decays:
+            schedulers.decays.append(instantiate(module, node))  # built once already, in read
         for group, scheduler in zip(optimizer.param_groups, schedulers, strict=True):
             group["lr"] = scheduler(0.0)  # Optimizer.__init__: step_schedulers(0.0)
+        for group, decay in zip(optimizer.param_groups, schedulers.decays, strict=bool(schedulers.decays)):
+            group["weight_decay"] = decay(0.0)
         return schedulers, run
 
     def loop(
@@ -57,8 +66,16 @@ class Sam2Trainer:
     ) -> Stepped:
         groups = optimizer.param_groups
         lrs, moms, record = recorder(groups, momentum)
-        pairs = list(zip(groups, scheduler, strict=True))
         fw = settings(run)
+        decays = list(zip(groups, scheduler.decays, strict=True)) if scheduler.decays else []
+        if decays and moms is not None:  # --param weight_decay: the value each group's decay scheduler set
+
+            def record() -> None:
+                for g, group in enumerate(groups):
+                    lrs[g].append(group["lr"])
+                    moms[g].append(float(group["weight_decay"]))
+
+        pairs = list(zip(groups, scheduler, strict=True))
         batches, iters_per_epoch, max_epochs = run.steps_per_epoch, fw.divisor, run.epochs
         optimizer.step()  # a no-op on the dummy's grad-less parameters (see _stepping.per_update_loop)
         try:
@@ -69,6 +86,8 @@ class Sam2Trainer:
                     if where < 1.0:
                         for group, each in pairs:
                             group["lr"] = each(where)
+                        for group, decay in decays:
+                            group["weight_decay"] = decay(where)
                     record()
                     optimizer.step()
                 if progress is not None:

@@ -2,7 +2,8 @@
 
 Read by ``read`` (the finetune scripts' step count), stepped by ``step`` (litgpt's own
 ``get_lr_scheduler``, once per optimizer step), checked by ``rules``, written out by ``code``.
-Pretraining configs (``train.max_tokens``, ``get_lr`` per iteration) are recognised and refused.
+Pretraining configs (``train.max_tokens``: dialect ``litgpt-pretrain``) are read by ``pretrain`` and
+stepped with ``litgpt/pretrain.py``'s own ``get_lr``, called per iteration as its ``fit`` calls it.
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ TRAIN_ARGS = (
 
 #: TrainArgs fields that say litgpt, and the finetune/pretrain scripts' own top-level arguments
 _OWN_TRAIN = ("global_batch_size", "micro_batch_size", "lr_warmup_steps", "lr_warmup_fraction", "max_tokens")
+#: the dialect of a pretraining config (``train.max_tokens``: litgpt/pretrain.py)
+PRETRAIN = "litgpt-pretrain"
 _TOP = ("checkpoint_dir", "out_dir", "logger_name", "precision", "devices", "num_nodes", "initial_checkpoint_dir")
 
 
 class LitGPT(LibraryAdapter):
     modules = "lrviz.frameworks.litgpt"
-    stepper = "Finetune"
+    stepper = "Script"
     name = "litgpt"
     title = "litgpt"
+    dialects = (PRETRAIN,)
     package = "litgpt"
     extra = "litgpt"
     applies = frozenset({"dataset_size"})
@@ -52,14 +56,15 @@ class LitGPT(LibraryAdapter):
         top = [k for k in _TOP if k in data]
         if len(own) < 2 or not top:
             return Evidence(self.name, self.name)
-        return Evidence(self.name, self.name, STRONG * len(own) + WEAK * len(top), (*own, *top), tuple(top))
+        dialect = PRETRAIN if train.get("max_tokens") else self.name
+        return Evidence(self.name, dialect, STRONG * len(own) + WEAK * len(top), (*own, *top), tuple(top))
 
     def inventory(self, dialect: str) -> Inventory:
         from lrviz.frameworks.litgpt import read
 
-        return read.INVENTORY
+        return read.PRETRAIN_INVENTORY if dialect == PRETRAIN else read.INVENTORY
 
     def caveats(self, dialect: str) -> Mapping[str, str]:
         from lrviz.frameworks.litgpt import read
 
-        return read.CAVEATS
+        return read.PRETRAIN_CAVEATS if dialect == PRETRAIN else read.CAVEATS

@@ -40,6 +40,13 @@ CAVEATS = {
     "--dataset-size as that count",
     "resume": "the run resumes from a checkpoint: it continues this schedule from its step",
 }
+#: a pretraining config's keys (litgpt/pretrain.py's setup): the model's block_size sizes the iterations
+PRETRAIN_INVENTORY = Inventory(
+    frozenset({"train", "optimizer", "devices", "num_nodes", "model_name", "model_config"}),
+    frozenset("out_dir precision initial_checkpoint_dir eval log logger_name seed data tokenizer_dir resume".split()),
+    {},
+)
+PRETRAIN_CAVEATS = {"resume": "the run resumes from a checkpoint: it continues this schedule from its iteration"}
 INVENTORY = Inventory(
     frozenset({"train", "optimizer", "devices", "num_nodes"}),
     frozenset(
@@ -71,12 +78,15 @@ def build(layer: Layer) -> RunConfig:
     train = f.doc.get("train")
     if not isinstance(train, Mapping):
         raise ConfigError(f"{f.at('train')}: expected litgpt's train: block (TrainArgs), got {describe_value(train)}")
-    if train.get("max_tokens"):
-        raise ConfigError(
-            f"{f.at('train', 'max_tokens')}: a litgpt pretraining config (train.max_tokens): litgpt/pretrain.py sets "
-            "the LR per iteration with get_lr from the token budget and the model's block size; lrviz does not step "
-            "litgpt pretraining yet (the finetune scripts refuse max_tokens)"
-        )
+    if train.get("max_tokens"):  # litgpt/pretrain.py's length (the finetune scripts refuse max_tokens)
+        from lrviz.frameworks.litgpt import pretrain
+
+        if run_option(f, "dataset_size") is not None:
+            raise ConfigError(
+                f"{f.override_at('dataset_size')}: does not apply to a litgpt pretraining config: its length is "
+                f"train.max_tokens ({option('overrides')} train.max_tokens=N)"
+            )
+        return pretrain.build(layer, f, train, _lr(f))
     if train.get("lr_warmup_fraction"):
         raise ConfigError(
             f"{f.at('train', 'lr_warmup_fraction')}: litgpt's finetune scripts refuse lr_warmup_fraction "

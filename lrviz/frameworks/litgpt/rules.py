@@ -1,12 +1,26 @@
-"""litgpt finetuning's traps: ``train.min_lr`` not read, and a run longer than its schedule."""
+"""litgpt's traps: finetuning's ``train.min_lr`` not read and a run longer than its schedule; pretraining's
+``train.max_steps``, which ``litgpt/pretrain.py`` only warns about."""
 
 from __future__ import annotations
 
+from lrviz.frameworks.litgpt import pretrain
 from lrviz.frameworks.litgpt.read import settings
 from lrviz.model import Curve, Finding, RunConfig
 
 
 def run_findings(run: RunConfig) -> list[Finding]:
+    if isinstance(run.settings, pretrain.PretrainSettings):
+        ignored = run.settings.max_steps_ignored
+        if ignored is None:
+            return []
+        return [
+            Finding(
+                "litgpt-max-steps-ignored",
+                f"train.max_steps {ignored:,} does not end litgpt pretraining: pretrain.py only warns that it is for "
+                "debug runs, and fit() runs until train.max_tokens",
+                {"max_steps": ignored},
+            )
+        ]
     fw = settings(run)
     found = []
     if fw.min_lr_ignored:

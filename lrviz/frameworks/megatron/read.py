@@ -56,6 +56,8 @@ class MegatronSettings(FrameworkSettings):
     train_iters: int
     by_samples: bool
     where: dict[str, str] = field(default_factory=dict)
+    #: what is recorded beside the LR: ``momentum`` (Adam's beta1), or ``weight_decay`` (``--param weight_decay``)
+    second: str = "momentum"
 
 
 STYLES = ("constant", "linear", "cosine", "inverse-square-root", "WSD")
@@ -94,6 +96,9 @@ def build(layer: Layer) -> RunConfig:
     f = Fields(layer)
     a = {key: _value(f, key, kind, default) for key, kind, default in ARGS}
     notes: list[str] = []
+    second = layer.data.get("param") or "momentum"
+    if second not in ("momentum", "weight_decay"):
+        raise ConfigError(f"{f.override_at('param')}: one of lr, momentum, weight_decay, got {describe_value(second)}")
     if a["lr"] is None:
         raise ConfigError(f"{f.prefix}--lr is not set: Megatron has no default learning rate; give --lr")
     for key, choices in (
@@ -212,6 +217,7 @@ def build(layer: Layer) -> RunConfig:
         increment=gbs,
         train_iters=train_iters,
         by_samples=by_samples,
+        second=second,
         where={
             "": f.at("lr_decay_style"),
             "lr_warmup_steps": f.at("lr_warmup_iters"),

@@ -18,7 +18,7 @@ import importlib
 import importlib.util
 import logging
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from lrviz.dummy import _TORCH_ERRORS
@@ -29,7 +29,7 @@ from lrviz.frameworks.megatron.read import settings
 from lrviz.model import RunConfig
 
 if TYPE_CHECKING:
-    from lrviz.frameworks._stepping import Progress, Stepped
+    from lrviz.frameworks._stepping import Progress, Series, Stepped
 
 
 def scheduler_class() -> Any:
@@ -76,7 +76,10 @@ class TrainingLoop:
     ) -> Stepped:
         groups = optimizer.param_groups
         lrs, moms, record = recorder(groups, momentum)
-        increment = settings(run).increment
+        fw = settings(run)
+        increment = fw.increment
+        if fw.second == "weight_decay" and moms is not None:  # the scheduler sets param_group["weight_decay"]
+            record = _weight_decay_recorder(groups, lrs, moms)
         step = scheduler.step
         try:
             for k in span:
@@ -98,6 +101,17 @@ class TrainingLoop:
 
     def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:
         return _quiet_logger()
+
+
+def _weight_decay_recorder(groups: list[dict[str, Any]], lrs: Series, wds: Series) -> Callable[[], None]:
+    """Append each group's LR and the weight decay ``OptimizerParamScheduler.step`` set beside it."""
+
+    def record() -> None:
+        for g, group in enumerate(groups):
+            lrs[g].append(group["lr"])
+            wds[g].append(float(group["weight_decay"]))
+
+    return record
 
 
 @contextlib.contextmanager

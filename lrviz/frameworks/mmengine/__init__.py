@@ -10,11 +10,14 @@ them), checked by ``rules``, written out by ``code``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from lrviz.frameworks.base import Evidence, Inventory, KeyKind, LibraryAdapter, Progress, score_keys
+from lrviz.config.layer import Layer
+from lrviz.errors import ConfigError, option
+from lrviz.frameworks.base import STRONG, Evidence, Inventory, KeyKind, LibraryAdapter, Progress, score_keys
 from lrviz.model import Curve, RunConfig
 
 #: Top-level names only an mmengine config assigns.
@@ -90,6 +93,7 @@ class MMEngine(LibraryAdapter):
     name = "mmengine"
     title = "mmengine config"
     dialects = ("openmmlab",)
+    program = "mmengine"
     package = "mmengine"
     extra = "mmengine"
     applies = frozenset({"epochs", "steps_per_epoch", "dataset_size", "batch_size", "world_size", "param"})
@@ -110,6 +114,44 @@ class MMEngine(LibraryAdapter):
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         return score_keys(self.name, self.name, data, _STRONG, _WEAK)
+
+    def reads_program(self, path: Path) -> bool:
+        from lrviz.frameworks.mmengine import document
+
+        return document.looks_like_mmengine(path)
+
+    def program_refusal(self, path: Path) -> str:
+        return (
+            f"{path}: an OpenMMLab/mmengine Python config is a program: reading it runs it and its _base_ "
+            f"files (mmengine's Config.fromfile); pass {option('allow_exec')} if you trust it"
+        )
+
+    def read_program(
+        self, path: Path, key: str | None, sets: Sequence[str], allow_import: tuple[str, ...], dialect: str | None
+    ) -> Layer:
+        """An mmengine Python config, run by mmengine's ``Config.fromfile``.
+
+        Its scheduler dicts use torch's class names (``LinearLR``), so torch's reader would claim them;
+        a file mmengine's own loader ran is mmengine's when it assigns an mmengine config's keys.
+        """
+        from lrviz.frameworks.mmengine import document
+
+        if dialect not in (None, self.name, *self.dialects):
+            raise ConfigError(f"{option('dialect')} {dialect}: a Python config is read as an mmengine config only")
+        if key:
+            raise ConfigError(f"{option('key')} {key}: an mmengine config's schedulers are its param_scheduler list")
+        data = document.load(path, sets)
+        evidence = self.detect(data)
+        if evidence.score < STRONG:
+            raise ConfigError(
+                f"{path}: mmengine ran it, but it sets none of an mmengine config's keys (param_scheduler, "
+                "optim_wrapper, train_cfg)"
+            )
+        layer = self.read_document(data, path, key, {}, allow_import)
+        layer.adapter, layer.dialect = self.name, evidence.dialect
+        layer.decided_by = ("mmengine's Config.fromfile", *evidence.keys)
+        layer.top_keys = tuple(str(k) for k in data)
+        return layer
 
     def inventory(self, dialect: str) -> Inventory:
         return _INVENTORY

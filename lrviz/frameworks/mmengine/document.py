@@ -4,7 +4,7 @@
 ``--set KEY=VALUE`` overrides are merged as ``--cfg-options`` are (mmengine's own ``DictAction``
 parses them, then ``Config.merge_from_dict``), which is what ``tools/analysis_tools/vis_scheduler.py``
 does. ``custom_imports`` are not imported: lrviz steps mmengine's own schedulers and refuses
-any other. Only ``lrviz.reading`` calls this, and only when ``--allow-exec`` was given.
+any other. Only the adapter's ``read_program`` calls this, and only when ``--allow-exec`` was given.
 """
 
 from __future__ import annotations

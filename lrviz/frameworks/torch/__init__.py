@@ -17,7 +17,7 @@ from typing import Any
 from lrviz.config.layer import Layer
 from lrviz.config.lazy import children
 from lrviz.errors import ConfigError
-from lrviz.frameworks.base import STRONG, Adapter, Evidence, Progress
+from lrviz.frameworks.base import STRONG, Adapter, Evidence, Owners, Progress
 from lrviz.frameworks.torch import classes, document, training
 from lrviz.keys import KeyPath
 from lrviz.model import Curve, Finding, RunConfig
@@ -31,15 +31,33 @@ class Torch(Adapter):
     title = "PyTorch"
     dialects = ("lrviz", "hydra", "lightning")
 
+    owns_modules = ("torch.optim.lr_scheduler", "timm.scheduler", "transformers", "diffusers.optimization")
+
     def detect(self, data: Mapping[str, Any]) -> Evidence:
-        if document.native(data):
+        return self.detect_among(data, Owners())
+
+    def detect_among(self, data: Mapping[str, Any], others: Owners) -> Evidence:
+        """lrviz's own format, or a training config's scheduler nodes, or its class nodes; never another's.
+
+        A node whose class is in a module another adapter owns (``fvcore.common.param_scheduler``) is not
+        torch's to read, and a document holding one, or a top-level key another adapter's layout owns
+        (``scheduler_conf``), is that framework's training config: there torch claims only the nodes
+        naming a torch scheduler, not a project's class under a ``scheduler`` key (the other framework's
+        reader names that one) nor the document's other class nodes."""
+        if document.native(data) and not any(k in others.keys for k in data if isinstance(k, str)):
             return Evidence(self.name, "lrviz", CLASS_NODE, ("scheduler",))
-        found = training.find_scheduler_nodes(data, document.known_scheduler)
+        foreign = others.in_document(data)
+        found = [
+            p
+            for p in training.find_scheduler_nodes(data, document.known_scheduler)
+            if others.of_node(node := training.get(data, p)) is None
+            and (foreign is None or classes.is_torch_scheduler_node(node, document.known_scheduler))
+        ]
         if found or classes.is_torch_scheduler_node(data, document.known_scheduler):
             keys = tuple(".".join(map(str, p)) or "(top level)" for p in found) or ("(top level)",)
             return Evidence(self.name, "hydra", CLASS_NODE, keys)
         nodes = _class_nodes(data)
-        if nodes:  # Hydra/LightningCLI class nodes: a training config torch's reader looks through
+        if nodes and foreign is None:  # Hydra/LightningCLI class nodes torch's reader looks through
             return Evidence(self.name, "hydra", 2 * STRONG, nodes)
         return Evidence(self.name, "hydra")
 

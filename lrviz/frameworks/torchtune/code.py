@@ -21,6 +21,11 @@ def code(run: RunConfig) -> Snippet:
     setup += [
         "",
         f"num_training_steps = {fw.num_training_steps}  # epochs x steps_per_epoch",
+        *(
+            [f"steps = {run.epochs}  # GRPO: num_steps batches (at most) x ppo_epochs {fw.ppo_epochs}"]
+            if run.epochs != fw.num_training_steps
+            else []
+        ),
         "",
         "model = torch.nn.Linear(1, 1)  # your model",
         f"optimizer = torch.optim.AdamW(model.parameters(), lr={float_text(run.optimizer.lr)})",
@@ -34,7 +39,7 @@ def code(run: RunConfig) -> Snippet:
             ")",
         ]
     loop = [
-        "for step in range(num_training_steps):",
+        f"for step in range({'steps' if run.epochs != fw.num_training_steps else 'num_training_steps'}):",
         "    print(f\"step {step}: lr {optimizer.param_groups[0]['lr']}\")",
         "    optimizer.step()",
     ]

@@ -18,6 +18,7 @@ READ = frozenset(
         "gradient_accumulation_steps",
         "batch_size",
         "ppo_epochs",
+        "num_steps",  # the GRPO recipe's length in batches
     }
 )
 CAVEATS = {

@@ -29,14 +29,17 @@ from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks._recipe import number, run_option
 from lrviz.frameworks.base import Fields, require
+from lrviz.frameworks.torchtune import grpo
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 
-#: the schedulers torchtune has (``torchtune/training/lr_schedulers.py``) and an older spelling of the same
+#: the schedulers torchtune has (``torchtune/training/lr_schedulers.py``), its re-export and an older spelling
 COMPONENTS = (
     "torchtune.training.lr_schedulers.get_cosine_schedule_with_warmup",
     "torchtune.training.get_cosine_schedule_with_warmup",
     "torchtune.modules.get_cosine_schedule_with_warmup",
 )
+#: spellings that name the same function: ``torchtune/training/__init__.py`` imports it from lr_schedulers
+REEXPORTS = {"torchtune.training.get_cosine_schedule_with_warmup": COMPONENTS[0]}
 #: the arguments get_cosine_schedule_with_warmup takes from the config (the recipe passes the rest)
 ARGUMENTS = ("num_warmup_steps", "num_cycles")
 
@@ -51,6 +54,8 @@ class TuneSettings(FrameworkSettings):
     num_training_steps: int
     steps_per_epoch: int
     uncapped_steps_per_epoch: int | None = None  # len(dataloader) // GA, when max_steps_per_epoch cut it
+    ppo_epochs: int = 1  # GRPO: optimizer (and scheduler) steps per batch
+    grpo: bool = False  # the GRPO recipe: num_steps batches, ppo_epochs steps each
     where: dict[str, str] = field(default_factory=dict)
 
 
@@ -68,16 +73,24 @@ def build(layer: Layer) -> RunConfig:
     if epochs is None:
         raise ConfigError(f"{f.at('epochs')}: the recipe reads cfg.epochs, which this file does not set")
     ppo_epochs = number(f, "ppo_epochs", 1, integer=True, low=1)
-    if ppo_epochs != 1:
-        raise ConfigError(
-            f"{f.at('ppo_epochs')}: the PPO/GRPO recipes take {ppo_epochs} optimizer steps per batch but size the "
-            "schedule for one (num_training_steps = epochs x len(dataloader)); lrviz does not draw that overrun yet"
-        )
-    accum = number(f, "gradient_accumulation_steps", 1, integer=True, low=1)
-    cap = number(f, "max_steps_per_epoch", None, integer=True, low=1)
-    per_epoch, uncapped, text = _steps_per_epoch(f, accum, cap)
-    total = epochs * per_epoch
-    text += f"; {epochs} epochs = {total:,} optimizer steps"
+    uncapped: int | None = None
+    if grpo.MARK in f.doc:  # the GRPO recipe: once per batch and ppo_epoch, num_steps batches
+        per_epoch, sized, total, text, found = grpo.steps(f, epochs, ppo_epochs)
+        notes.extend(found)
+    else:
+        if ppo_epochs != 1 or "ppo_batch_size" in f.doc:
+            key = "ppo_epochs" if f.given("ppo_epochs") else "ppo_batch_size"
+            raise ConfigError(
+                f"{f.at(key)}: a PPO config (ppo_full_finetune_single_device.py): that recipe builds no lr_scheduler "
+                "(the LR stays optimizer.lr) and takes ppo_epochs x batch_size // ppo_batch_size optimizer steps per "
+                "batch of trajectories, num_steps // batch_size batches; lrviz steps torchtune's finetuning, DPO, "
+                "distillation and GRPO recipes only"
+            )
+        accum = number(f, "gradient_accumulation_steps", 1, integer=True, low=1)
+        cap = number(f, "max_steps_per_epoch", None, integer=True, low=1)
+        per_epoch, uncapped, text = _steps_per_epoch(f, accum, cap)
+        sized = total = epochs * per_epoch
+        text += f"; {epochs} epochs = {total:,} optimizer steps"
     if total > MAX_POINTS:
         raise ConfigError(
             f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,} "
@@ -88,9 +101,11 @@ def build(layer: Layer) -> RunConfig:
     settings = TuneSettings(
         scheduler=scheduler,
         optimizer=optimizer,
-        num_training_steps=total,
+        num_training_steps=sized,
         steps_per_epoch=per_epoch,
         uncapped_steps_per_epoch=uncapped,
+        ppo_epochs=ppo_epochs if grpo.MARK in f.doc else 1,
+        grpo=grpo.MARK in f.doc,
         where={"": f.at("lr_scheduler"), **{k: f.at("lr_scheduler", k) for k in scheduler or {}}},
     )
     name = str(scheduler["_component_"]).rsplit(".", 1)[-1] if scheduler else "constant"
@@ -99,7 +114,14 @@ def build(layer: Layer) -> RunConfig:
     title = layer.data.get("title")
     sources = tuple(
         (key, str(f.doc.get(key)), f.source(key))
-        for key in ("epochs", "gradient_accumulation_steps", "max_steps_per_epoch", "batch_size")
+        for key in (
+            "epochs",
+            "gradient_accumulation_steps",
+            "max_steps_per_epoch",
+            "batch_size",
+            "num_steps",
+            "ppo_epochs",
+        )
         if f.given(key)
     )
     return RunConfig(
@@ -128,6 +150,12 @@ def _scheduler(f: Fields, node: Any) -> dict[str, Any]:
         raise ConfigError(
             f"{f.at('lr_scheduler', '_component_')}: {component} is not torchtune's scheduler; lrviz steps "
             f"{COMPONENTS[0]} (the recipe instantiates any callable, but lrviz imports no project code)"
+        )
+    if component.startswith("torchtune.modules.") and not _has_modules_lr_schedulers():
+        raise ConfigError(
+            f"{f.at('lr_scheduler', '_component_')}: {component} is an older torchtune's spelling "
+            "(torchtune/modules/lr_schedulers.py), which the installed torchtune does not have: its recipe "
+            f"fails to instantiate it; name the scheduler {COMPONENTS[0]}"
         )
     unknown = [k for k in node if k != "_component_" and k not in ARGUMENTS]
     if unknown:
@@ -208,3 +236,12 @@ def settings(run: RunConfig) -> TuneSettings:
     if not isinstance(run.settings, TuneSettings):
         raise TypeError(f"not a torchtune run: {run.scheduler.describe()}")
     return run.settings
+
+
+def _has_modules_lr_schedulers() -> bool:
+    """Whether the installed torchtune still ships ``torchtune/modules/lr_schedulers.py`` (looked up, not imported)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("torchtune")
+    places = spec.submodule_search_locations if spec is not None else None
+    return any((Path(place) / "modules" / "lr_schedulers.py").is_file() for place in places or ())

@@ -23,7 +23,7 @@ from lrviz.dummy import _TORCH_ERRORS
 from lrviz.errors import ConfigError
 from lrviz.frameworks._stepping import PerUpdate, per_update_loop
 from lrviz.frameworks.base import one_line, rejected
-from lrviz.frameworks.torchtune.read import settings
+from lrviz.frameworks.torchtune.read import COMPONENTS, REEXPORTS, settings
 from lrviz.model import RunConfig
 
 if TYPE_CHECKING:
@@ -31,12 +31,20 @@ if TYPE_CHECKING:
 
 
 def instantiate(node: Any, optimizer: Any, num_training_steps: int, last_epoch: int) -> Any:
-    """The recipe's ``config.instantiate(cfg.lr_scheduler, optimizer, num_training_steps=..., last_epoch=...)``."""
+    """The recipe's ``config.instantiate(cfg.lr_scheduler, optimizer, num_training_steps=..., last_epoch=...)``.
+
+    ``torchtune.training.get_cosine_schedule_with_warmup`` is the package's re-export of the
+    lr_schedulers function; the package ``__init__`` that makes it is not run here, so the function
+    is named by its module. A component the installed torchtune does not have (the pre-0.3
+    ``torchtune.modules.get_cosine_schedule_with_warmup``) fails as it fails in the recipe:
+    torchtune's InstantiationError, raised as a ConfigError by the caller.
+    """
     from omegaconf import OmegaConf
 
+    node = {**node, "_component_": REEXPORTS.get(str(node["_component_"]), node["_component_"])}
     with torchtune_modules() as config:
         return config.instantiate(
-            OmegaConf.create(dict(node)), optimizer, num_training_steps=num_training_steps, last_epoch=last_epoch
+            OmegaConf.create(node), optimizer, num_training_steps=num_training_steps, last_epoch=last_epoch
         )
 
 
@@ -112,6 +120,14 @@ class Recipe(PerUpdate):
             return instantiate(fw.scheduler, optimizer, fw.num_training_steps, last_epoch)
         except _TORCH_ERRORS as exc:
             raise rejected(fw.where, exc, f"torchtune's {fw.scheduler['_component_']}") from None
+        except Exception as exc:  # torchtune.config's InstantiationError: a component this torchtune lacks
+            if type(exc).__name__ != "InstantiationError":
+                raise
+            raise ConfigError(
+                f"{fw.where.get('_component_') or 'lr_scheduler._component_'}: {fw.scheduler['_component_']} is not in "
+                f"the installed torchtune {_version()}, so the recipe's config.instantiate fails ({one_line(exc)}); "
+                f"its scheduler is {COMPONENTS[0]}"
+            ) from None
 
     def loop(
         self, run: RunConfig, optimizer: Any, scheduler: Any, span: range, momentum: bool, progress: Progress | None
@@ -131,3 +147,12 @@ class _Still:
 
     def step(self) -> None:
         return None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("torchtune")
+    except PackageNotFoundError:  # pragma: no cover - found by find_spec, so installed
+        return "(version unknown)"

@@ -140,9 +140,15 @@ def test_what_axolotl_refuses_is_refused(keys: dict[str, Any], message: str) -> 
 
 
 def axolotl_total_and_warmup(doc: dict[str, Any], dataset: int) -> tuple[int, int]:
-    """calculate_total_num_steps and _configure_warmup_and_logging (axolotl 067b021), written out for the test."""
+    """calculate_total_num_steps and _configure_warmup_and_logging (axolotl 067b021), written out for the test.
+
+    With ``max_steps`` the Trainer runs ``cfg.max_steps or total_num_steps`` (core/builders/base.py).
+    """
     accum = doc.get("gradient_accumulation_steps") or 1
     total = math.ceil(dataset * doc["num_epochs"] / (doc["micro_batch_size"] * accum))
+    if doc.get("max_steps"):
+        assert doc.get("warmup_ratio") is None, "a ratio of which total: not in the corpus, not written out"
+        total = doc["max_steps"]
     if doc.get("warmup_steps") is not None:
         warmup = doc["warmup_steps"]
     elif doc.get("warmup_ratio") is not None:

@@ -11,7 +11,6 @@ import torch
 import yaml
 
 import lrviz
-from lrviz.errors import ConfigError
 from lrviz.frameworks import choose
 
 pytest.importorskip("litgpt")
@@ -65,11 +64,6 @@ def test_a_run_longer_than_its_schedule_and_min_lr_are_named() -> None:
     found = {f.code: f.message for f in lrviz.diagnose(curve)}
     assert "takes 475 optimizer steps but the schedule is sized for 474" in found["litgpt-steps-past-schedule"]
     assert "min_lr 6e-05 is not read" in found["litgpt-min-lr-ignored"]
-
-
-def test_pretraining_is_refused_naming_max_tokens() -> None:
-    with pytest.raises(ConfigError, match="train.max_tokens: a litgpt pretraining config"):
-        lrviz.load(str(CONFIGS / "litgpt_pretrain_tinyllama.yaml"), dataset_size=100)
 
 
 def test_code_calls_litgpts_get_lr_scheduler_and_gives_the_same_lrs() -> None:

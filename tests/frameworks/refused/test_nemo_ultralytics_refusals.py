@@ -1,4 +1,7 @@
-"""NeMo and Ultralytics files are refused naming their keys, and never with a torch curve "close to" theirs.
+"""Ultralytics files are refused naming their keys, and never with a torch curve "close to" theirs.
+
+NeMo is stepped with its own classes where nemo-toolkit is installed (tests/frameworks/nemo); without
+it the refusal names the install, and no curve.
 
 NeMo's ``WarmupPolicy._get_warmup_lr`` starts its warmup at ``lr * 1 / (warmup_steps + 1)``
 (nemo/core/optim/lr_scheduler.py), Ultralytics warms up per iteration inside
@@ -25,11 +28,6 @@ SUGGESTIONS = ("lrviz lambda", "lrviz cosine", "--warmup", "closest", "CosineAnn
     ("name", "words"),
     [
         (
-            "other_dialects/nemo_titanet_small_sched_cosine_annealing.yaml",
-            ["NeMo", "CosineAnnealing", "warmup_steps/warmup_ratio", "min_lr", "max_steps", "lr/(warmup_steps+1)"],
-        ),
-        ("other_dialects/nemo_marblenet_optim_sched_polynomial_hold_decay.yaml", ["PolynomialHoldDecayAnnealing"]),
-        (
             "other_frameworks/ultralytics_yolo11_seg_args_optimizer_auto.yaml",
             ["lr0", "lrf", "cos_lr: False", "warmup_epochs", "optimizer: auto ignores lr0", "BaseTrainer._do_train"],
         ),
@@ -37,6 +35,11 @@ SUGGESTIONS = ("lrviz lambda", "lrviz cosine", "--warmup", "closest", "CosineAnn
             "other_dialects/ultralytics_yolov8_args_lr0_lrf_looks_like_timm.yaml",
             ["lr0", "lrf", "cos_lr", "warmup_epochs"],
         ),
+        (
+            "other_frameworks/ultralytics_wheat_weed_yolov8_args_optimizer_auto_cpu.yaml",
+            ["lr0", "lrf", "cos_lr: False", "warmup_epochs", "optimizer: auto ignores lr0"],
+        ),
+        ("other_frameworks/ultralytics_egsmnet_yolov8_args_optimizer_sgd_pruning_fork.yaml", ["lr0", "lrf", "cos_lr"]),
         ("other_frameworks/yolov5_hyp_scratch_low.yaml", ["lr0", "lrf", "warmup_epochs", "--cos-lr"]),
     ],
 )
@@ -46,3 +49,14 @@ def test_refused_naming_the_keys_and_no_other_curve(name: str, words: list[str])
     assert all(w in result.stderr for w in words), result.stderr
     assert not any(s in result.stderr for s in SUGGESTIONS), result.stderr
     assert result.stderr.count("\n") == 1  # one line
+
+
+def test_without_nemo_toolkit_a_nemo_file_is_refused_naming_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nemo" else real(name, *a))
+    result = runner.invoke(app, ["render", str(REAL / "nemo/launcher_mt5_170m_warmup_annealing_ratio.yaml")])
+    assert result.exit_code == 2
+    assert "needs nemo-toolkit: pip install --no-deps nemo-toolkit wrapt" in result.stderr, result.stderr
+    assert not any(s in result.stderr for s in SUGGESTIONS), result.stderr

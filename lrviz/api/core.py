@@ -1,34 +1,19 @@
-"""The Python API: load a run, step it, look at it, save it, compare and check it.
+"""The API's functions (``lrviz.api`` and ``lrviz`` export them): load, step, look, save, compare, check.
 
-Everything the ``lrviz`` command does is one of these calls; the command adds flags,
-printing and exit codes. In a notebook::
-
-    import lrviz
-    from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts
-
-    curve = lrviz.simulate(lambda opt: CosineAnnealingWarmRestarts(opt, T_0=5, T_mult=2), epochs=35)
-    curve                      # shows itself: a small chart and the summary
-    curve.restart_epochs       # [5, 15]
-    fig = lrviz.plot(curve)    # a matplotlib Figure
-    lrviz.save(curve, "lr.png", "lr.csv")
-    lrviz.check("train.yaml", against="runs/exp1").ok
-
-``load``, ``simulate``, ``explain`` and ``diagnose`` live in ``lrviz.simulation`` (the guard
-builds its plan there too); the run options they take are ``RunOptions``, the one table
-(``lrviz.config.layer.RUN_OPTIONS``) as typed keywords.
-
-Nothing here changes the calling process: no forking, no ``os._exit``, no
-writes into torch's caches, no replaced warning handler. torch and matplotlib are
-imported when a run is stepped or a figure drawn.
+``load``, ``simulate``, ``explain``, ``diagnose`` and ``code`` are ``lrviz.api.runs``'s, the plans
+``lrviz.api.plans``'s (both lighter than this module: the command imports them alone). torch and
+matplotlib are imported when a run is stepped or a figure drawn.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lrviz.api.plans import plan_restarts, plan_run, save_plans
+from lrviz.api.runs import RunOptions, SchedulerFactory, Source, code, diagnose, explain, load, simulate
 from lrviz.comparison import (
     CURVES,
     Baseline,
@@ -39,9 +24,9 @@ from lrviz.comparison import (
     check_expectations,
     compare_log,
     describe,
-    load_baseline,
 )
 from lrviz.comparison import compare as align
+from lrviz.comparison import load_baseline as read_baseline
 from lrviz.comparison.replan import with_plateau_diagnosis
 from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError
@@ -50,29 +35,34 @@ from lrviz.guard import watch as follow
 from lrviz.logs import RunLog
 from lrviz.logs import read_log as read
 from lrviz.model import Curve, Finding
-from lrviz.plan import Candidate
-from lrviz.plan import plan_restarts as plan
 from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, write_comparison, write_outputs
-from lrviz.simulation import RunOptions, SchedulerFactory, Source, diagnose, explain, load, run_of, simulate
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from typing_extensions import Unpack
 
 __all__ = [
+    "CURVES",
+    "Baseline",
+    "CheckReport",
+    "Comparison",
     "RunOptions",
     "SchedulerFactory",
     "Source",
+    "Tolerance",
     "check",
     "code",
     "compare",
     "diagnose",
     "explain",
     "load",
+    "load_baseline",
     "plan_restarts",
+    "plan_run",
     "plot",
     "read_log",
     "save",
+    "save_plans",
     "simulate",
     "watch",
 ]
@@ -214,30 +204,32 @@ def watch(
     y: str | None = None,
     run: str | None = None,
     tolerance: Tolerance | None = None,
+    rtol: float | None = None,
+    atol: float = 0.0,
     poll: float = 1.0,
     idle: float | None = 600.0,
     once: bool = False,
     stop_at_verdict: bool = True,
+    on_step: Callable[[Any, Any], None] | None = None,
 ) -> WatchResult:
     """Follow a growing log and hold each new logged LR against the plan until a verdict, the plan's end,
-    ``idle`` seconds without a new step, or one read (``once``); ``lrviz.guard.watch`` does the work."""
+    ``idle`` seconds without a new step, or one read (``once``); ``lrviz.guard.watch`` does the work.
+
+    ``tolerance`` when given; else ``rtol`` (None: the precision the log was written with) and ``atol``,
+    as ``lrviz watch --rtol/--atol``. ``on_step(verdict_or_None, check)`` is called after each new step.
+    """
     curve = plan if isinstance(plan, Curve) else simulate(plan)
-    rtol, atol = (None, 0.0) if tolerance is None else (tolerance.rtol, tolerance.atol)
+    if tolerance is not None:
+        rtol, atol = tolerance.rtol, tolerance.atol
     return follow(
         Path(path), curve, x=x, y=y, run=run, rtol=rtol, atol=atol, poll=poll, idle=idle, once=once,
-        stop_at_verdict=stop_at_verdict,
+        stop_at_verdict=stop_at_verdict, on_step=on_step,
     )  # fmt: skip
 
 
-def plan_restarts(
-    epochs: int, *, t_0: int | None = None, t_mult: int | None = None, max_cycles: int | None = None
-) -> list[Candidate]:
-    """The (T_0, T_mult) of CosineAnnealingWarmRestarts whose last cycle ends exactly at ``epochs``, useful first."""
-    return plan(epochs, t_0=t_0, t_mult=t_mult, max_cycles=max_cycles, useful_first=True)
+def load_baseline(path: PathLike) -> Baseline:
+    """A baseline lrviz wrote earlier (``save(curve, "x.csv")`` or ``.json``), for ``check(baseline=...)``.
 
-
-def code(source: Source, *, key: str | None = None, **options: Unpack[RunOptions]) -> str:
-    """The code that builds exactly this optimizer and scheduler with its framework and steps it as lrviz does."""
-    from lrviz.codegen import pytorch_snippet
-
-    return pytorch_snippet(run_of(source, key=key, options=dict(options)))
+    Raises ``ConfigError`` naming the file when it is no lrviz curve (docs/curve-json.md).
+    """
+    return read_baseline(Path(path))

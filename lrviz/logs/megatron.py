@@ -1,0 +1,58 @@
+"""Megatron-LM's stdout log: `` iteration       10/     100 | consumed samples: ... | learning rate: 1.000000E-04 |``.
+
+``training_log`` (NVIDIA/Megatron-LM d98e8a64 ``megatron/training/training.py`` 3566-3653) prints one
+line every ``--log-interval`` iterations on the last rank, with ``iteration`` already advanced past
+the iteration just trained (``iteration += 1``, 4785) and the LR read from the optimizer after that
+iteration's ``opt_param_scheduler.step`` (``get_canonical_lr_for_logging``, 4882; the step is in
+``train_step``, 3213-3223): logged iteration s holds the LR iteration s (0-based) uses, lrviz's own
+convention, on the optimizer-step axis (an iteration is one optimizer step). Values are written
+with ``.6E`` (7 significant digits): ``logs.precision`` widens the tolerance to match. The same
+numbers go to TensorBoard and W&B as ``learning-rate`` at ``iteration`` (3380-3383; the
+``learning-rate vs samples`` tag is the consumed-samples axis and is not read as the LR).
+Lines from other ranks or launchers' prefixes (``[default0]:``) are fine; other lines are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lrviz.errors import ConfigError
+from lrviz.inputs import read_limited
+from lrviz.logs._common import from_series
+from lrviz.logs.runlog import CONVENTIONS, MAX_LOG_BYTES, RunLog
+
+#: the series name: the words Megatron prints before the value
+NAME = "learning rate"
+_ITERATION = re.compile(r"\biteration\s+(\d+)\s*/\s*\d+\s*\|")
+_LR = re.compile(r"\|\s*learning rate:\s*([-+0-9.eEnaNinf]+)\s*\|")
+#: what ``lrviz.logs.layout`` looks for in a file's first bytes
+MARKERS = (b" iteration ", b"| learning rate: ")
+
+
+def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> RunLog:
+    """The LR of every logged iteration, on Megatron's convention (``CONVENTIONS['megatron']``)."""
+    if x is not None or (y is not None and y != NAME):
+        raise ConfigError(f"{path}: a Megatron-LM stdout log has one LR series, {NAME!r}, at its iterations")
+    text = read_limited(path, MAX_LOG_BYTES, str(path)).decode("utf-8", "replace")
+    steps: list[int] = []
+    values: list[float] = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        found = _ITERATION.search(line)
+        if found is None:
+            continue
+        lr = _LR.search(line, found.end() - 1)
+        if lr is None:
+            continue  # a rank without trainable parameters prints no LR
+        try:
+            value = float(lr.group(1))
+        except ValueError:
+            raise ConfigError(f"{path}:{line_no}: learning rate: not a number: {lr.group(1)!r}") from None
+        steps.append(int(found.group(1)))
+        values.append(value)
+    if not steps:
+        raise ConfigError(
+            f"{path}: no 'iteration N/ M | ... | learning rate: X |' line; is this Megatron-LM's stdout, "
+            "and was the run training yet?"
+        )
+    return from_series(path, "megatron", {NAME: (steps, values)}, CONVENTIONS["megatron"])
