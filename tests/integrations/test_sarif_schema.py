@@ -1,6 +1,6 @@
 """The SARIF that ``check -o report.sarif`` writes is valid SARIF 2.1.0, as GitHub code scanning requires.
 
-``tests/schemas/sarif-schema-2.1.0.json`` is the OASIS schema (errata 01, the one GitHub's
+``tests/integrations/schemas/sarif-schema-2.1.0.json`` is the OASIS schema (errata 01, the one GitHub's
 ``upload-sarif`` validates against), copied unchanged from github.com/oasis-tcs/sarif-spec,
 ``sarif-2.1/schema/sarif-schema-2.1.0.json`` at commit a560296ca8c921f3bdb8d4a8db57ab83dae968a7.
 The logs are real runs (``tests/realruns.py``): a torch loop that steps its scheduler three times
