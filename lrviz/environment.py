@@ -13,7 +13,6 @@ import platform
 import re
 import sys
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from lrviz._version import __version__
@@ -136,6 +135,8 @@ class TorchBuild:
 
 
 def _version_of(distribution: str) -> str | None:
+    from importlib import metadata  # here, not at the top: every command imports this module (``lrviz --version``)
+
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
@@ -150,6 +151,8 @@ def torch_build() -> TorchBuild:
     version = _version_of("torch")
     if version is None:
         return TorchBuild(None)
+    from importlib import metadata
+
     fields: dict[str, str] = {}
     try:
         located = metadata.distribution("torch").locate_file("torch/version.py")

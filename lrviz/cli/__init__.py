@@ -43,11 +43,47 @@ def steps_a_schedule(argv: Sequence[str]) -> bool:
     return words[0] in names or words[0].lower() in names
 
 
+def out_of_range(argv: Sequence[str]) -> bool:
+    """Whether the command line gives one of its scheduler's numeric arguments a value it refuses (``--t-max 0``).
+
+    That command ends with a usage error before anything is stepped, so no child is forked for it:
+    it exits as fast as ``--help``, without the part of torch a child would have imported by then
+    (~40 MiB). A hint only, read from the registry without typer: the command reports the error
+    itself, and a bad value this does not spot costs only the child's start.
+    """
+    from lrviz.schedules import SCHEDULERS
+
+    words = [arg for arg in argv if not arg.startswith("-")]
+    spec = next(
+        (s for s in SCHEDULERS if s.command and words and words[0].lower() in {s.command, *map(str.lower, s.aliases)}),
+        None,
+    )
+    if spec is None:
+        return False
+    numeric = {}
+    for arg in spec.args:
+        if arg.kind in ("int", "float") and arg.bound is not None:
+            numeric[arg.flag_name] = numeric["--" + arg.name.lower().replace("_", "-")] = arg
+    for i, token in enumerate(argv):
+        name, given, value = token.partition("=")
+        found = numeric.get(name)
+        if found is None or found.bound is None:
+            continue
+        text = value if given else (argv[i + 1] if i + 1 < len(argv) else "")
+        try:
+            number = int(text) if found.kind == "int" else float(text)
+        except ValueError:
+            return True
+        if not found.bound.contains(number):
+            return True
+    return False
+
+
 def main() -> None:
     """Console-script entry point."""
     from lrviz.cli import _fork
 
-    if steps_a_schedule(sys.argv[1:]):
+    if steps_a_schedule(sys.argv[1:]) and not out_of_range(sys.argv[1:]):
         _fork.prestart()  # torch imports in a child from now on, while this process reads the command
     from lrviz.cli.commands import main as run
 

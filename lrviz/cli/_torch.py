@@ -48,6 +48,14 @@ def skip_dynamo_import() -> None:
         setattr(found[1], _CACHE, found[1])
 
 
+def prepare() -> None:
+    """In the process that imported torch, before its job arrives: lrviz's adapters and the shortcut above."""
+    from lrviz import frameworks
+
+    frameworks.adapters()
+    skip_dynamo_import()
+
+
 def simulate(run: Any, **kwargs: Any) -> Any:
     """The run's adapter's ``simulate`` in the command's process, with the shortcut taken first."""
     from lrviz import frameworks

@@ -97,9 +97,14 @@ Writer = Callable[[Curve, IO[bytes]], None]
 
 
 def import_renderers(paths: Sequence[Path]) -> None:
-    """Import what writing ``paths`` needs (matplotlib for plots) ahead of time, e.g. while torch loads."""
+    """Import what writing ``paths`` needs (matplotlib for plots) ahead of time, e.g. while torch loads.
+
+    For a plot, its figure is made too (``plot.prepare``, at the default size, dpi and style).
+    """
     if any(path.suffix.lower() in PLOT_SUFFIXES for path in paths):
-        from lrviz.render import plot  # noqa: F401
+        from lrviz.render import plot
+
+        plot.prepare()
     if any(path.suffix.lower() in DATA_SUFFIXES for path in paths):
         from lrviz.render import data  # noqa: F401
 

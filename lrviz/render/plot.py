@@ -17,9 +17,7 @@ placed, so nothing falls off the edge; long titles wrap to the figure width.
 from __future__ import annotations
 
 import math
-import textwrap
 from array import array
-from collections.abc import Sequence
 from typing import IO, Any
 
 import matplotlib
@@ -27,12 +25,12 @@ import numpy as np
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator
-from matplotlib.transforms import Bbox
 
 from lrviz.comparison.curves import Comparison
 from lrviz.model import Curve
+from lrviz.render.layout import PAD_PT as PAD_PT
+from lrviz.render.layout import fit as _fit
 from lrviz.render.options import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, DEFAULT_DPI
@@ -41,8 +39,6 @@ MAX_DRAWN = 4 * WIDTH_PX
 COLUMNS = 2 * WIDTH_PX
 #: With more restarts than this, restart lines are drawn without labels.
 MAX_LABELS = 12
-#: Space kept free around everything drawn, in points (1/72 inch).
-PAD_PT = 6.0
 #: Schedulers that set the optimizer's LR themselves: the optimizer's own ``lr`` is not what runs.
 LR_SETTING = ("OneCycleLR", "CyclicLR")
 
@@ -144,6 +140,39 @@ def _new_figure(size: tuple[float, float], dpi: int) -> Figure:
     return fig
 
 
+#: A figure made ahead by ``prepare``, by (size, dpi, style): the next ``build_figure`` of that kind takes it.
+_READY: dict[tuple[tuple[float, float], int, str], tuple[Figure, Any]] = {}
+
+
+def prepare(*, dpi: int = DEFAULT_DPI, size: tuple[float, float] = DEFAULT_SIZE, style: str = DEFAULT_STYLE) -> None:
+    """Make the next plot's figure, axes and renderer now and load its font, before its curve exists.
+
+    The command calls it while another process imports torch (``lrviz.render.import_renderers``),
+    so that the ~20 ms this takes is not spent after the curve arrives. ``build_figure`` takes the
+    figure as if it had just made it (the same calls, in the same rcParams): the bytes written
+    are the same.
+    """
+    check_plot_options(dpi=dpi, size=size, style=style)
+    key = (tuple(size), dpi, style)
+    if key in _READY:  # one is waiting already (a command that plots again and again keeps one)
+        return
+    with matplotlib.rc_context(_rc(style)):
+        fig = _new_figure(size, dpi)
+        ax = fig.add_subplot()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        renderer.get_text_width_height_descent("0", ax.title.get_fontproperties(), ismath=False)  # loads the font
+    _READY[key] = (fig, ax)  # type: ignore[index]
+
+
+def _figure_and_axes(size: tuple[float, float], dpi: int, style: str) -> tuple[Figure, Any]:
+    """A figure made by ``prepare`` for this size, dpi and style, else a new one (inside ``_rc(style)``)."""
+    ready = _READY.pop((tuple(size), dpi, style), None)  # type: ignore[arg-type]
+    if ready is not None:
+        return ready
+    fig = _new_figure(size, dpi)
+    return fig, fig.add_subplot()
+
+
 def build_figure(
     curve: Curve,
     *,
@@ -158,8 +187,7 @@ def build_figure(
     check_plot_options(dpi=dpi, size=size, style=style)
     marks = _MARKS[style]
     with matplotlib.rc_context(_rc(style)):
-        fig = _new_figure(size, dpi)
-        ax = fig.add_subplot()
+        fig, ax = _figure_and_axes(size, dpi, style)
         names = curve.group_names
         for g, series in enumerate(curve.lrs):
             label = names[g] if len(curve.lrs) > 1 else "learning rate"
@@ -403,45 +431,6 @@ def build_small_multiples(
             ax.grid(True, alpha=0.3)
         _fit(fig, titled, [])
     return fig
-
-
-def _wrap_title(text: Text, width_px: float, renderer: Any) -> None:
-    """Wrap ``text`` on spaces until it is at most ``width_px`` wide (one measurement per try)."""
-    content = text.get_text()
-    lines = content.split("\n")
-    chars = max(len(line) for line in lines)
-    while chars > 20 and text.get_window_extent(renderer).width > width_px:
-        chars = int(chars * 0.9)
-        text.set_text("\n".join(textwrap.fill(line, chars, break_on_hyphens=False) for line in lines))
-
-
-def _fit(fig: Figure, titles: Sequence[Text], extra: Sequence[Any]) -> None:
-    """Wrap titles to the figure's width, then set the margins so every label and legend is inside.
-
-    Measures the tick labels, axis labels, titles and ``extra`` artists as placed, and moves
-    the subplot edges so that they end PAD_PT inside the figure: a wide log-axis label or a
-    wrapped title gets its room, and a short one gives it back. Two passes, since the ticks
-    can change when the axes change size. This lays out text only, never draws the lines.
-    """
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    width, height = fig.bbox.width, fig.bbox.height
-    pad = PAD_PT * fig.dpi / 72
-    for title in titles:
-        # one plot: its title may use the figure's whole width; in a grid, its own column
-        spec = title.axes.get_subplotspec() if title.axes is not None else None
-        columns = spec.get_gridspec().ncols if spec is not None else 1
-        _wrap_title(title, width / columns - 2 * pad, renderer)
-    for _ in range(2):
-        boxes = [a.get_tightbbox(renderer, bbox_extra_artists=a.child_axes) for a in fig.axes]
-        boxes += [a.get_window_extent(renderer) for a in extra]
-        union = Bbox.union([b for b in boxes if b is not None])
-        sp = fig.subplotpars
-        fig.subplots_adjust(
-            left=sp.left + (pad - union.x0) / width,
-            right=sp.right - (union.x1 - (width - pad)) / width,
-            bottom=sp.bottom + (pad - union.y0) / height,
-            top=sp.top - (union.y1 - (height - pad)) / height,
-        )
 
 
 def save_figure(fig: Figure, out: IO[bytes], fmt: str) -> None:

@@ -382,7 +382,8 @@ except SystemExit as exc:
 @pytest.mark.parametrize(
     ("args", "code", "prestarted"),
     [
-        (["cosine", "--t-max", "0"], 2, 1),  # started, not needed, killed and reaped
+        (["cosine", "--t-max", "3", "--no-such-flag"], 2, 1),  # started, not needed, killed and reaped
+        (["cosine", "--t-max", "0"], 2, 0),  # a value the registry refuses: never started
         (["cosine", "--t-max", "3", "-q", "-o", "-"], 0, 1),  # started, used, reaped
         (["render", "nope.yaml"], 2, 1),
         (["cosine", "--help"], 0, 0),  # never started for help, versions, code or other commands
