@@ -62,7 +62,8 @@ LOG_BYTES = Limit("LRVIZ_MAX_LOG_BYTES", 1024 * 1024 * 1024, "bytes")
 LOG_JSON_BYTES = Limit("LRVIZ_MAX_LOG_JSON_BYTES", 128 * 1024 * 1024, "bytes")
 #: One TensorBoard event file: tensorboard parses about 0.6 MB a second, keeping every scalar.
 LOG_EVENT_BYTES = Limit("LRVIZ_MAX_EVENT_FILE_BYTES", 32 * 1024 * 1024, "bytes")
-#: Rows (logged points) read from a log.
+#: Logged points held from a log (the LR columns' rows; against a plan, ``check``, only those inside its
+#: steps: the rest stream past and are counted, so a longer log costs time, bounded by LOG_BYTES, not memory).
 LOG_ROWS = Limit("LRVIZ_MAX_LOG_ROWS", 5_000_000, "rows")
 #: Values in a YAML document with every alias expanded.
 EXPANDED_NODES = Limit("LRVIZ_MAX_EXPANDED_NODES", 100_000, "values")

@@ -172,7 +172,9 @@ def check(
             findings.insert(0, Finding("baseline", f"{base.source}: {describe(difference)}"))
     report = None
     if against is not None:
-        log = against if isinstance(against, RunLog) else read(Path(against), x=x, y=y, run=run)
+        # only the plan's steps are held; the log's others are counted as they stream past
+        window = range(curve.points)
+        log = against if isinstance(against, RunLog) else read(Path(against), x=x, y=y, run=run, window=window)
         tol = tolerance or Tolerance.for_log(log)
         report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol, complete=complete)
         report = with_plateau_diagnosis(report, curve.run, log, tol)
@@ -190,10 +192,12 @@ def read_log(
     group: str | None = None,
     convention: str | None = None,
     run: str | None = None,
+    window: range | None = None,
 ) -> RunLog:
     """The LRs a run logged (trainer_state.json, Lightning's metrics.csv, TensorBoard, MLflow, W&B, CSV, ...),
-    on lrviz's step convention: point k is the LR optimizer step k used (``lrviz.logs.read_log``)."""
-    return read(Path(path), x=x, y=y, group=group, convention=convention, run=run)
+    on lrviz's step convention: point k is the LR optimizer step k used (``lrviz.logs.read_log``).
+    ``window=range(n)`` holds only the points of optimizer steps 0 to n - 1 (a plan's), counting the rest."""
+    return read(Path(path), x=x, y=y, group=group, convention=convention, run=run, window=window)
 
 
 def watch(

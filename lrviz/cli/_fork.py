@@ -39,6 +39,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from lrviz.cli._platform import fork_is_safe
+from lrviz.cli._torch import portable, prepare
 from lrviz.errors import LrvizError
 
 T = TypeVar("T")
@@ -322,7 +323,6 @@ def _serve(request: int, result: int, parent: int) -> int:
         _pause_collection()
         try:
             import lrviz.engine  # noqa: F401 - torch and the stepping code, while the parent reads the flags
-            from lrviz.cli._torch import prepare
 
             prepare()  # what every job needs next, before it arrives
         except Exception:  # the job meets the same error and reports it as it would in one process
@@ -389,18 +389,6 @@ def _flush() -> None:
                 pass
 
 
-def portable(error: E) -> E | LrvizError:
-    """``error`` if it survives pickling, else an LrvizError with its message and exit status.
-
-    An exception class with its own ``__init__`` may pickle but fail to unpickle.
-    """
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:
-        return _plain(error)
-    return error
-
-
 def _call(fn: Callable[[], T]) -> tuple[T | None, BaseException | None]:
     """In the child, run ``fn``: (value, None), or (None, the error to raise in the parent)."""
     try:
@@ -419,10 +407,3 @@ def _internal(exc: Exception) -> LrvizError:
         f"internal error: {type(exc).__name__}: {exc}{where} "
         "(please report it; run with --debug or LRVIZ_DEBUG=1 for the traceback)"
     )
-
-
-def _plain(error: BaseException) -> LrvizError:
-    """An error that survives pickling: the same message and exit status."""
-    plain = LrvizError(str(error))
-    plain.exit_code = error.exit_code if isinstance(error, LrvizError) else LrvizError.exit_code
-    return plain

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import pickle
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
+
+from lrviz.errors import LrvizError
+
+E = TypeVar("E", bound=BaseException)
 
 _CACHE = "__dynamo_disable"
 
@@ -101,9 +106,6 @@ def simulate_one(run: Any, momentum: bool, resume_at: int | None) -> Any:
 
 def simulate_all(runs: list[Any], momentum: bool) -> list[tuple[Any, Any]]:
     """The curves of a batch, in order: (curve, None), or (None, the LrvizError that stopped it)."""
-    from lrviz.cli._fork import portable
-    from lrviz.errors import LrvizError
-
     results: list[tuple[Any, Any]] = []
     for run in runs:
         try:
@@ -111,3 +113,22 @@ def simulate_all(runs: list[Any], momentum: bool) -> list[tuple[Any, Any]]:
         except LrvizError as exc:
             results.append((None, portable(exc)))
     return results
+
+
+def portable(error: E) -> E | LrvizError:
+    """``error`` if it survives pickling, else an LrvizError with its message and exit status.
+
+    An exception class with its own ``__init__`` may pickle but fail to unpickle.
+    """
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return _plain(error)
+    return error
+
+
+def _plain(error: BaseException) -> LrvizError:
+    """An error that survives pickling: the same message and exit status."""
+    plain = LrvizError(str(error))
+    plain.exit_code = error.exit_code if isinstance(error, LrvizError) else LrvizError.exit_code
+    return plain

@@ -10,10 +10,11 @@ from lrviz.cli.sources import _read, _sources
 from lrviz.errors import ConfigError
 
 
-def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None) -> Any:
+def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None, points: int | None = None) -> Any:
+    """A run's log; with ``points`` (the plan's optimizer steps) only those steps' LRs are held."""
     from lrviz import api
 
-    return api.read_log(path, x=x, y=y, run=run)
+    return api.read_log(path, x=x, y=y, run=run, window=None if points is None else range(points))
 
 
 def discovered(against: Path, run: str | None) -> list[tuple[str, Path, str | None]] | None:
@@ -43,7 +44,7 @@ def check_discovered(
     for kind, path, run in entries:
         label = f"{path}" + (f" --run {run}" if run else "")
         try:
-            log = _read_log(path, x, y, run)
+            log = _read_log(path, x, y, run, curve.points)
         except LrvizError as exc:
             print(f"{label}: {exc.message}", file=sys.stderr)
             failures.append(f"{label}: not read ({kind})")
@@ -121,7 +122,7 @@ def _compare_with_logs(
     notes(run, quiet)
     curve = simulate(run)
     for path in logs:
-        log = _read_log(path, None, None)
+        log = _read_log(path, None, None, points=curve.points)
         report = compare_with_log(curve, log)
         for line in report.describe():
             print(line)

@@ -150,8 +150,11 @@ def _compare_series(
     if lo == hi:
         raise ConfigError(
             f"{source}: no logged step of {series.name} lies inside the plan's {n:,} optimizer steps (the log covers "
-            f"steps {steps[0]} to {steps[-1]}): is it another run's log? check the plan's epochs and steps per epoch"
+            f"steps {series.first_step} to {series.last_step}): is it another run's log? check the plan's epochs "
+            "and steps per epoch"
         )
+    # points left out while reading (``lrviz.logs.window``) were outside the plan: counted, not held
+    before = lo + series.before
     log_steps = steps[lo:hi]
     logged = values[lo:hi].tolist()
     planned = list(map(plan.__getitem__, log_steps))
@@ -172,11 +175,10 @@ def _compare_series(
                 max_rel, max_rel_at = rel, log_steps[i]
     ctx = _Context(plan, log_steps.tolist(), logged, bad, spe, rtol, atol)
     diagnoses = _diagnose(ctx) if bad else []
-    beyond = len(steps) - hi
-    if after_step and beyond == 1 and steps[-1] == n:  # the LR after the last step, logged at the run's end
+    beyond = len(steps) - hi + series.after
+    if after_step and beyond == 1 and series.last_step == n:  # the LR after the last step, logged at the run's end
         beyond = 0
-    outside = lo + beyond
-    diagnoses.extend(_coverage(ctx, steps[0], steps[-1], beyond, lo))
+    diagnoses.extend(_coverage(ctx, series.first_step, series.last_step, beyond, before))
     first = bad[0] if bad else None
     return GroupReport(
         plan_group=plan_group,
@@ -190,9 +192,9 @@ def _compare_series(
         max_abs_at=max_abs_at,
         max_rel=max_rel,
         max_rel_at=max_rel_at,
-        outside=outside,
-        first_step=steps[0],
-        last_step=steps[-1],
+        outside=before + beyond,
+        first_step=series.first_step,
+        last_step=series.last_step,
         diagnoses=tuple(diagnoses),
     )
 
@@ -418,8 +420,7 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
             step=first,
         )
     if not past and ctx.steps:
-        gaps = Counter(map(operator.sub, islice(ctx.steps, 1, None), ctx.steps))
-        gap = gaps.most_common(1)[0][0] if gaps else 1
+        gap = _usual_gap(ctx.steps)
         end = ctx.steps[-1]
         if end + gap <= n - 1:
             yield diagnosis(
@@ -429,3 +430,18 @@ def _coverage(ctx: _Context, first: int, last: int, past: int, before: int) -> I
                 "differ)",
                 step=end,
             )
+
+
+def _usual_gap(steps: list[int]) -> int:
+    """The most common gap between logged steps (the first seen among equals), 1 for a single step."""
+    if len(steps) < 2:
+        return 1
+    first = steps[1] - steps[0]
+    if len(steps) > 1024 and steps[-1] - steps[0] == first * (len(steps) - 1):  # evenly logged: checked in C
+        import numpy as np
+
+        logged = np.asarray(steps, dtype=np.int64)
+        if bool(np.all(np.diff(logged) == first)):
+            return first
+    gaps = Counter(map(operator.sub, islice(steps, 1, None), steps))
+    return int(gaps.most_common(1)[0][0])

@@ -14,6 +14,10 @@ wherever a log is (``check --against``, ``compare``, ``watch``, the guard's test
 * Ultralytics ``results.csv`` (``ultralytics``), mmengine ``vis_data/scalars.json`` (``mmengine``),
   Megatron-LM's stdout log (``megatron``: its ``iteration N/ M | ... | learning rate: X |`` lines).
 
+``read_log(path, window=range(n))`` holds only the LRs of optimizer steps 0 to n - 1 (a plan's:
+``check --against`` reads that way) and counts the rest as they stream past (``lrviz.logs.window``),
+so a log far longer than the plan costs time, not memory.
+
 Detection looks at names and layout only (and the first bytes of a file); a format's module,
 and any package it needs, is imported only when its log is read. ``discover(directory)``
 lists every log under a directory, of these formats and of the framework logs.
@@ -29,6 +33,7 @@ from typing import Any
 from lrviz.logs.layout import FORMATS, detect, discover
 from lrviz.logs.reading import read_log
 from lrviz.logs.runlog import CONVENTIONS, LogSeries, RunLog, StepConvention
+from lrviz.logs.window import Window
 
 __all__ = [
     "CONVENTIONS",
@@ -36,6 +41,7 @@ __all__ = [
     "LogSeries",
     "RunLog",
     "StepConvention",
+    "Window",
     "detect",
     "discover",
     "read",

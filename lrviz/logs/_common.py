@@ -6,7 +6,7 @@ import math
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lrviz.errors import ConfigError, option
 from lrviz.logs.runlog import (
@@ -20,6 +20,9 @@ from lrviz.logs.runlog import (
     _renumber,
     is_lr_name,
 )
+
+if TYPE_CHECKING:
+    from lrviz.logs.window import Tally
 
 T = TypeVar("T")
 
@@ -63,10 +66,12 @@ def from_series(
     fmt: str,
     columns: Mapping[str, tuple[Sequence[int], Sequence[float]]],
     convention: StepConvention | None = None,
+    tallies: Mapping[str, Tally] | None = None,
 ) -> RunLog:
-    """A ``RunLog`` from (logged step, value) pairs per series; ``convention`` defaults to the names' own."""
+    """A ``RunLog`` from (logged step, value) pairs per series; ``convention`` defaults to the names' own;
+    ``tallies`` count the points left out of each series while reading (``lrviz.logs.window``)."""
     conv = _convention_for(columns, "lrviz")
-    log = _build(path, fmt, conv, columns)
+    log = _build(path, fmt, conv, columns, tallies)
     if convention is not None and convention.name != log.convention.name:
         log = _renumber(log, convention)
     return log

@@ -6,18 +6,21 @@ with named columns (W&B and MLflow exports), read streaming.
 from __future__ import annotations
 
 import csv
+import io
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import compress
 from pathlib import Path
+from typing import Any
 
 from lrviz import budget
 from lrviz.errors import ConfigError, option
+from lrviz.logs._csvfast import step_cells
 from lrviz.logs.runlog import (
+    _CHUNK_CHARS,
     _MAX_STEP,
     RunLog,
     _build,
-    _chunks,
     _convention_for,
     _huge,
     _int_step,
@@ -25,15 +28,19 @@ from lrviz.logs.runlog import (
     _pick_lr,
     _pick_step,
 )
+from lrviz.logs.window import Tally, Window, inside
 
 __all__ = ["read_csv"]
 
 
-def read_csv(path: Path, x: str | None, y: str | None) -> RunLog:
+def read_csv(path: Path, x: str | None, y: str | None, window: Window | None = None) -> RunLog:
+    """A CSV log, streamed a few megabytes at a time: only the LR columns' points are held (16 bytes
+    each), and with a ``window`` only those inside it (the others counted, their LRs never parsed)."""
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     with _open_text(path) as text:
-        chunks = iter(_chunks(path, text))
-        first = next(chunks, [])
+        blocks = _blocks(path, text)
+        head = next(blocks, "")
+        first = _lines(head)
         if not first or all(not line.strip() for line in first):
             raise ConfigError(f"{path}: empty log; was the run logging yet?")
         try:
@@ -48,26 +55,104 @@ def read_csv(path: Path, x: str | None, y: str | None) -> RunLog:
         names = [header[c] for c in lr_cols]
         conv = _convention_for(names, "lightning" if lightning else "lrviz")
         columns: dict[str, tuple[array[int], array[float]]] = {header[c]: (array("q"), array("d")) for c in lr_cols}
+        tallies = {header[c]: Tally() for c in lr_cols} if window is not None else None
         width = len(header)
-        line_no, rows = 2, 0
-        pending = first[1:]
+        line_no, rows, held = 2, 0, 0
+        block = head[len(first[0]) :] if first else ""
         while True:
-            if pending:
+            fast = _windowed(block, delimiter, width, step_col, lr_cols, window) if window and block else None
+            pending = _lines(block) if fast is None else []
+            if fast is not None and tallies is not None:
+                for c, (kept_steps, kept_values, outside) in fast.items():
+                    columns[header[c]][0].extend(kept_steps)
+                    columns[header[c]][1].extend(kept_values)
+                    tallies[header[c]].add_many(outside, window)  # type: ignore[arg-type]
+                    held += len(kept_steps)
+            elif pending:
                 cells = _grid(path, pending, delimiter, width, line_no)
                 for c in lr_cols:
-                    steps, values = _csv_column(path, cells[step_col], cells[c], line_no)
+                    tally = tallies[header[c]] if tallies is not None else None
+                    steps, values = _csv_column(path, cells[step_col], cells[c], line_no, window, tally)
                     columns[header[c]][0].extend(steps)
                     columns[header[c]][1].extend(values)
-                line_no += len(pending)
-                rows += len(pending)
-                if budget.LOG_ROWS.exceeded(rows):
-                    raise budget.LOG_ROWS.refusal(str(path), "its row count")
-            pending = next(chunks, [])
-            if not pending:
+                    held += len(steps)
+                del cells
+            count = len(pending) if fast is None else block.count("\n")
+            line_no += count
+            rows += count
+            if budget.LOG_ROWS.exceeded(held):
+                raise budget.LOG_ROWS.refusal(str(path), "the points it holds")
+            block = next(blocks, "")
+            if not block:
                 break
     if rows == 0:
         raise ConfigError(f"{path}: empty log (a header and no rows); was the run logging yet?")
-    return _build(path, fmt, conv, columns)
+    return _build(path, fmt, conv, columns, tallies)
+
+
+def _blocks(path: Path, text: io.TextIOWrapper) -> Iterator[str]:
+    """Whole lines of a log, a few megabytes at a time, as one string each (no object per line);
+    every failure a ConfigError naming the file, the size checked as it is read (a pipe, a growing file)."""
+    carry, read, limit = "", 0, budget.LOG_BYTES.value
+    while True:
+        try:
+            chunk = text.read(_CHUNK_CHARS)
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not a text file ({exc.reason}); name a CSV or JSON log") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if not chunk:
+            if carry:
+                yield carry
+            return
+        read += len(chunk)
+        if read > limit:
+            raise budget.LOG_BYTES.refusal(str(path), "the log")
+        chunk = carry + chunk
+        cut = chunk.rfind("\n") + 1  # a "\r\n" ends after its "\n": never split
+        if cut:
+            carry = chunk[cut:]
+            yield chunk[:cut]
+        else:
+            carry = chunk
+
+
+def _lines(block: str) -> list[str]:
+    """The lines of a block as the file's reader splits them (newline="": "\n", "\r\n" or "\r" kept)."""
+    return io.StringIO(block, newline="").readlines()
+
+
+def _windowed(
+    text: str, delimiter: str, width: int, step_col: int, lr_cols: list[int], window: Window
+) -> dict[int, tuple[array[int], array[float], Any]] | None:
+    """Per LR column of a plain block of lines (``_csvfast``): the steps and LRs inside ``window`` and the
+    steps outside it (a numpy array, for the tally); only the LRs inside are parsed. None: the general path."""
+    block = text.encode("utf-8")
+    cells = step_cells(block, delimiter, width, step_col, lr_cols)
+    if cells is None:
+        return None
+    import numpy as np
+
+    steps, bounds = cells
+    if len(steps) and int(steps.max()) > _MAX_STEP:
+        return None  # the general path names the line
+    out: dict[int, tuple[array[int], array[float], Any]] = {}
+    for c in lr_cols:
+        starts, ends = bounds[c]
+        has = ends > starts  # rows with an LR value (Lightning's other rows leave it empty)
+        logged = steps[has]
+        inside = (logged >= window.low) & (logged < window.high)
+        rows = np.flatnonzero(has)[inside]
+        try:
+            values = array(
+                "d", [float(block[i:j]) for i, j in zip(starts[rows].tolist(), ends[rows].tolist(), strict=True)]
+            )
+        except ValueError:
+            return None
+        kept = array("q")
+        kept.frombytes(logged[inside].tobytes())
+        out[c] = (kept, values, logged[~inside])
+    return out
 
 
 def _grid(path: Path, lines: list[str], delimiter: str, width: int, line_no: int) -> list[list[str]]:
@@ -91,14 +176,37 @@ def _grid(path: Path, lines: list[str], delimiter: str, width: int, line_no: int
 
 
 def _csv_column(
-    path: Path, steps: list[str], values: list[str], line_no: int = 2
+    path: Path,
+    steps: list[str],
+    values: list[str],
+    line_no: int = 2,
+    window: Window | None = None,
+    tally: Tally | None = None,
 ) -> tuple[Sequence[int], Sequence[float]]:
-    """(steps, values) of the rows with a value in the LR column; errors name the file's line (rows are
-    counted from ``line_no``: no logger writes a quoted cell spanning lines in a number column)."""
+    """(steps, values) of the rows with a value in the LR column, inside ``window`` when one is given (the
+    rows outside go into ``tally``); errors name the file's line (rows are counted from ``line_no``: no
+    logger writes a quoted cell spanning lines in a number column)."""
     try:
-        return array("q", map(int, compress(steps, values))), array("d", map(float, filter(None, values)))
+        whole = array("q", map(int, compress(steps, values)))
+        keep = None if window is None or tally is None else inside(whole, window, tally)
+        if keep is None:
+            return whole, array("d", map(float, filter(None, values)))
+        return array("q", compress(whole, keep)), array("d", map(float, compress(filter(None, values), keep)))
     except (ValueError, OverflowError):
         pass
+    if window is not None and tally is not None:
+        checked_steps, checked_values = _checked_column(path, steps, values, line_no)
+        keep = inside(array("q", checked_steps), window, tally)
+        if keep is None:
+            return checked_steps, checked_values
+        return list(compress(checked_steps, keep)), list(compress(checked_values, keep))
+    return _checked_column(path, steps, values, line_no)
+
+
+def _checked_column(
+    path: Path, steps: list[str], values: list[str], line_no: int
+) -> tuple[Sequence[int], Sequence[float]]:
+    """The slow path of ``_csv_column``: every row checked, the first bad one named by its line."""
     for i, (step, value) in enumerate(zip(steps, values, strict=True)):
         if value == "":
             continue

@@ -5,29 +5,37 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from pathlib import Path
 from typing import Any
 
 from lrviz import budget
-from lrviz.errors import ConfigError
+from lrviz.errors import ConfigError, option
 from lrviz.logs.runlog import (
+    _MAX_STEP,
     RunLog,
     _build,
     _chunks,
     _convention_for,
+    _huge,
     _is_number,
     _open_text,
     _pick_lr,
     _pick_step,
     is_lr_name,
 )
+from lrviz.logs.window import Tally, Window
 
 __all__ = ["read_jsonl"]
 
 
-def read_jsonl(path: Path, x: str | None, y: str | None) -> RunLog:
-    """JSON Lines, streamed: the first record with an LR key picks the columns (as the header of a CSV)."""
-    columns: dict[str, tuple[list[int], list[float]]] = {}
+def read_jsonl(path: Path, x: str | None, y: str | None, window: Window | None = None) -> RunLog:
+    """JSON Lines, streamed: the first record with an LR key picks the columns (as the header of a CSV).
+    Points are held in arrays (16 bytes each); with a ``window`` only those inside it, the rest counted."""
+    columns: dict[str, tuple[array[int], array[float]]] = {}
+    tallies: dict[str, Tally] | None = {} if window is not None else None
+    low, high = (window.low, window.high) if window is not None else (0, 0)
+    held = 0
     keys: dict[str, None] = {}
     lr_names: list[str] | None = None
     xc = ""
@@ -39,8 +47,6 @@ def read_jsonl(path: Path, x: str | None, y: str | None) -> RunLog:
                 if not line.strip():
                     continue
                 rows += 1
-                if budget.LOG_ROWS.exceeded(rows):
-                    raise budget.LOG_ROWS.refusal(str(path), "its row count")
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError as exc:
@@ -57,7 +63,9 @@ def read_jsonl(path: Path, x: str | None, y: str | None) -> RunLog:
                     names = list(keys)
                     xc = names[_pick_step(path, names, x)]
                     lr_names = [names[i] for i in _pick_lr(path, names, y, "keys")]
-                    columns = {n: ([], []) for n in lr_names}
+                    columns = {n: (array("q"), array("d")) for n in lr_names}
+                    if tallies is not None:
+                        tallies.update((n, Tally()) for n in lr_names)
                 for name in lr_names:
                     value = rec.get(name)
                     if value is None:
@@ -69,8 +77,20 @@ def read_jsonl(path: Path, x: str | None, y: str | None) -> RunLog:
                         raise ConfigError(
                             f"{path}:{line_no}: {xc}: expected a whole step number, got {str(step)[:40]!r}"
                         )
-                    columns[name][0].append(int(step))
+                    whole = int(step)
+                    if abs(whole) > _MAX_STEP:
+                        raise ConfigError(
+                            f"{path}:{line_no}: {xc}: a step of {_huge(whole)} is beyond any run's length; is the "
+                            f"step key right (name it with {option('x')})?"
+                        )
+                    if window is not None and tallies is not None and not low <= whole < high:
+                        tallies[name].add(whole, window)
+                        continue
+                    columns[name][0].append(whole)
                     columns[name][1].append(float(value))
+                    held += 1
+                    if budget.LOG_ROWS.exceeded(held):
+                        raise budget.LOG_ROWS.refusal(str(path), "the points it holds")
     if rows == 0:
         raise ConfigError(f"{path}: empty log; was the run logging yet?")
     if lr_names is None:
@@ -78,4 +98,4 @@ def read_jsonl(path: Path, x: str | None, y: str | None) -> RunLog:
         _pick_step(path, names, x)
         _pick_lr(path, names, y, "keys")  # raises, naming the keys
         raise ConfigError(f"{path}: no learning rate found")  # pragma: no cover
-    return _build(path, "jsonl", _convention_for(lr_names, "lrviz"), columns)
+    return _build(path, "jsonl", _convention_for(lr_names, "lrviz"), columns, tallies)

@@ -24,15 +24,20 @@ from pathlib import Path
 from lrviz.errors import ConfigError
 from lrviz.logs._common import from_series, pick_series, select_run
 from lrviz.logs.runlog import CONVENTIONS, RunLog, StepConvention, _names
+from lrviz.logs.window import Tally, Window
 
 
-def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> RunLog:
+def read(
+    path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None, window: Window | None = None
+) -> RunLog:
+    """A run of an MLflow store; with a ``window``, the database returns only the steps inside it (the
+    others counted by SQLite), the file store's are trimmed by ``read_log``."""
     if x is not None and x != "step":
         raise ConfigError(f"{path}: MLflow logs every metric at its own step; --x takes only 'step'")
     if path.is_dir() and (path / "mlflow.db").is_file():
         path = path / "mlflow.db"
     if path.is_file() and path.parent.name != "metrics":
-        return _read_sqlite(path, y, run)
+        return _read_sqlite(path, y, run, window)
     return _read_files(path, y, run)
 
 
@@ -40,7 +45,7 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
 # SQLite
 
 
-def _read_sqlite(path: Path, y: str | None, run: str | None) -> RunLog:
+def _read_sqlite(path: Path, y: str | None, run: str | None, window: Window | None = None) -> RunLog:
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -56,8 +61,9 @@ def _read_sqlite(path: Path, y: str | None, run: str | None) -> RunLog:
         keys = [k for (k,) in db.execute("SELECT DISTINCT key FROM metrics WHERE run_uuid = ? ORDER BY key", (run_id,))]
         names = pick_series(path, keys, y)
         columns = {}
+        tallies: dict[str, Tally] = {}
         for name in names:
-            column = _column(db, run_id, name)
+            column = _column(db, run_id, name, window, tallies)
             if column is not None:
                 columns[name] = column
         hf = bool(
@@ -67,26 +73,60 @@ def _read_sqlite(path: Path, y: str | None, run: str | None) -> RunLog:
         raise ConfigError(f"{path}: not an MLflow database ({exc}); name an mlflow.db or an mlruns folder") from None
     finally:
         db.close()
-    return from_series(path, "mlflow", columns, _transformers(hf, columns))
+    return from_series(path, "mlflow", columns, _transformers(hf, columns), tallies)
 
 
-def _column(db: sqlite3.Connection, run_id: str, name: str) -> tuple[array[int], array[float]] | None:
+def _column(
+    db: sqlite3.Connection,
+    run_id: str,
+    name: str,
+    window: Window | None = None,
+    tallies: dict[str, Tally] | None = None,
+) -> tuple[array[int], array[float]] | None:
     """One metric's (steps, values), in the order SQLite returns them (``_build`` keeps a step's later value).
 
     Read column-wise: the rows go straight from sqlite3 into one array of doubles (no Python object
-    per row); steps are whole numbers well inside a double's exact range, which the query checks."""
+    per row); steps are whole numbers well inside a double's exact range, which the query checks.
+    With a ``window``, SQLite returns only its steps and counts the others (distinct steps each side,
+    the lowest and highest) into ``tallies[name]``."""
     where = "FROM metrics WHERE run_uuid = ? AND key = ?"
-    count, nans, widest = db.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(is_nan), 0), COALESCE(MAX(ABS(step)), 0) {where}", (run_id, name)
+    args: tuple[object, ...] = (run_id, name)
+    # MIN and MAX as scalar subqueries: SQLite answers each from MLflow's (run_uuid, key, step) index
+    # without a scan; only the NaN check reads the rows (is_nan is in no index)
+    lowest, highest, nans = db.execute(
+        f"SELECT (SELECT MIN(step) {where}), (SELECT MAX(step) {where}), EXISTS(SELECT 1 {where} AND is_nan)",
+        args * 3,
     ).fetchone()
-    if not count:
+    if lowest is None:
         return None
+    widest = max(abs(lowest), abs(highest))
+    if window is not None and tallies is not None and (lowest < window.low or highest >= window.high):
+        tally = tallies[name] = Tally()
+        tally.first, tally.last = lowest, highest
+        (tally.before,) = db.execute(
+            f"SELECT COUNT(DISTINCT step) {where} AND step < ?", (*args, window.low)
+        ).fetchone()
+        (tally.after,) = db.execute(
+            f"SELECT COUNT(DISTINCT step) {where} AND step >= ?", (*args, window.high)
+        ).fetchone()
+        where += " AND step >= ? AND step < ?"
+        args = (*args, window.low, window.high)
     if nans or widest > 2**53:
-        rows = db.execute(f"SELECT step, CASE WHEN is_nan THEN NULL ELSE value END {where}", (run_id, name))
-        steps_t, values_t = zip(*rows.fetchall(), strict=True)
+        rows = db.execute(f"SELECT step, CASE WHEN is_nan THEN NULL ELSE value END {where}", args).fetchall()
+        if not rows:
+            return array("q"), array("d")
+        steps_t, values_t = zip(*rows, strict=True)
         return array("q", steps_t), array("d", (math.nan if v is None else v for v in values_t))
-    flat = array("d", chain.from_iterable(db.execute(f"SELECT step, value {where}", (run_id, name))))
-    return array("q", map(int, flat[0::2])), flat[1::2]
+    flat = array("d", chain.from_iterable(db.execute(f"SELECT step, value {where}", args)))
+    if len(flat) < 4096:  # a few points: numpy's import would cost more than it saves
+        return array("q", map(int, flat[0::2])), flat[1::2]
+    import numpy as np
+
+    pairs = np.frombuffer(flat, dtype=np.float64)
+    steps, values = array("q"), array("d")
+    steps.frombytes(pairs[0::2].astype(np.int64).tobytes())  # whole numbers below 2**53: exact
+    values.frombytes(pairs[1::2].tobytes())
+    return steps, values
 
 
 def _transformers(logged_by_hf: bool, columns: Mapping[str, object]) -> StepConvention | None:

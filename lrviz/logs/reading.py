@@ -23,6 +23,7 @@ from lrviz.logs.layout import detect
 from lrviz.logs.runlog import CONVENTIONS, RunLog, _names, _renumber
 from lrviz.logs.tensorboard import read_tensorboard
 from lrviz.logs.trainer_state import read_trainer_state
+from lrviz.logs.window import Window, trim
 
 __all__ = ["read_log"]
 
@@ -35,6 +36,7 @@ def read_log(
     group: str | None = None,
     convention: str | None = None,
     run: str | None = None,
+    window: Window | range | None = None,
 ) -> RunLog:
     """Read the LRs a training run logged, from a file or a run directory.
 
@@ -43,34 +45,42 @@ def read_log(
     logger's suffix, ``pg2``); ``convention`` overrides the step convention the format implies
     (a key of ``CONVENTIONS``, e.g. ``"transformers<4.51"`` for a log written by an older
     transformers). ``run`` chooses one run of a tracker's store (MLflow, W&B, trackio: a name or
-    id). Raises ``ConfigError`` with one line naming the
-    file and the fix.
+    id). ``window`` (a ``Window`` or a ``range`` of optimizer steps) keeps only the steps a comparison
+    looks at (``lrviz.logs.window``: the plan's, ``range(curve.points)``, for ``check``), the others counted as they stream past, so memory follows the points
+    compared, not the file. Raises ``ConfigError`` with one line naming the file and the fix.
     """
     if convention is not None and convention not in CONVENTIONS:
         raise ConfigError(f"convention: unknown step convention {convention!r}; use one of {_names(CONVENTIONS)}")
     path = Path(path)
+    if isinstance(window, range):
+        window = Window(window.start, window.stop)
     kind, target = _detect(path)
     log: RunLog
     if kind in _TRACKERS:
         # a tracker's module (and the package it may need) is imported only when its log is read
-        log = importlib.import_module(f"lrviz.logs.{kind}").read(target[0], x=x, y=y, run=run)
+        reader = importlib.import_module(f"lrviz.logs.{kind}").read
+        streamed = {"window": window} if kind in _WINDOWED else {}
+        log = reader(target[0], x=x, y=y, run=run, **streamed)
     elif kind == "tensorboard":
-        log = read_tensorboard(path, target, y)
+        log = read_tensorboard(path, target, y, window)
     elif kind == "trainer_state":
         log = read_trainer_state(target[0])
     elif kind == "jsonl":
-        log = read_jsonl(target[0], x, y)
+        log = read_jsonl(target[0], x, y, window)
     else:
-        log = read_csv(target[0], x, y)
+        log = read_csv(target[0], x, y, window)
     if group is not None:
         log = RunLog(log.source, log.format, log.convention, (log.group(group),))
     if convention is not None and convention != log.convention.name:
         log = _renumber(log, CONVENTIONS[convention])
-    return log
+    return log if window is None else trim(log, window)
 
 
 #: The formats ``lrviz.logs.layout.detect`` recognises, each read by its own module.
 _TRACKERS = ("mlflow", "wandb", "trackio", "dvclive", "clearml", "comet", "ultralytics", "mmengine", "megatron")
+#: The trackers whose reader leaves out the points outside a ``Window`` as it reads (the others' logs are
+#: small: read whole, then trimmed).
+_WINDOWED = ("mlflow", "wandb")
 
 
 def _detect(path: Path) -> tuple[str, list[Path]]:

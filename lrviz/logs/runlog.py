@@ -22,17 +22,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from lrviz import budget
 from lrviz.errors import ConfigError, option
 from lrviz.inputs import read_limited, remember
 
+if TYPE_CHECKING:
+    from lrviz.logs.window import Tally
+
 #: Largest log file read (``budget.LOG_BYTES``; a CSV of 10 million steps is about 300 MB). CSV and
 #: JSONL logs are read streaming, holding only the steps and LRs of the LR columns (16 bytes a point).
 MAX_LOG_BYTES = budget.LOG_BYTES.value
 #: Lines read from a CSV or JSONL log at a time.
-_CHUNK_CHARS = 8 * 1024 * 1024
+_CHUNK_CHARS = 2 * 1024 * 1024
 
 FORMATS = ("trainer_state", "lightning_csv", "tensorboard", "csv", "jsonl")
 
@@ -123,9 +126,25 @@ class LogSeries:
     name: str
     steps: array[int]
     values: array[float]
+    #: Read with a ``Window`` (``lrviz.logs.window``): distinct logged steps left out before and after
+    #: it, and the lowest and highest logged step, kept or not (None: every point was kept).
+    before: int = 0
+    after: int = 0
+    first: int | None = None
+    last: int | None = None
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    @property
+    def first_step(self) -> int:
+        """The lowest optimizer step logged, whether or not its point was kept."""
+        return min(v for v in (self.first, self.steps[0] if self.steps else None) if v is not None)
+
+    @property
+    def last_step(self) -> int:
+        """The highest optimizer step logged, whether or not its point was kept."""
+        return max(v for v in (self.last, self.steps[-1] if self.steps else None) if v is not None)
 
 
 @dataclass(frozen=True)
@@ -213,7 +232,18 @@ def _convention_for(names: Iterable[str], default: str) -> str:
 
 def _renumber(log: RunLog, new: StepConvention) -> RunLog:
     shift = new.offset - log.convention.offset
-    series = tuple(LogSeries(s.name, array("q", (k - shift for k in s.steps)), s.values) for s in log.series)
+    series = tuple(
+        LogSeries(
+            s.name,
+            array("q", (k - shift for k in s.steps)),
+            s.values,
+            s.before,
+            s.after,
+            None if s.first is None else s.first - shift,
+            None if s.last is None else s.last - shift,
+        )
+        for s in log.series
+    )
     return RunLog(log.source, log.format, new, series)
 
 
@@ -222,13 +252,19 @@ def _build(
     fmt: str,
     convention: str,
     columns: Mapping[str, tuple[Sequence[int], Sequence[float]]],
+    tallies: Mapping[str, Tally] | None = None,
 ) -> RunLog:
-    """A RunLog from raw (logged step, value) pairs per name: last value wins on a step, steps ascending."""
+    """A RunLog from raw (logged step, value) pairs per name: last value wins on a step, steps ascending.
+    ``tallies`` (read with a ``Window``) count each name's points left out while reading."""
     conv = CONVENTIONS[convention]
     series = []
     for name in sorted(columns, key=_pg_order):
         steps, values = columns[name]
+        tally = tallies.get(name) if tallies else None
+        outside = tally.shifted(conv.offset) if tally is not None else (0, 0, None, None)
         if not steps:
+            if outside[2] is not None:  # every point left out: the comparison says where the log lies
+                series.append(LogSeries(name, array("q"), array("d"), *outside))
             continue
         if not isinstance(steps, array):
             low, high = min(steps), max(steps)
@@ -238,17 +274,27 @@ def _build(
                     "run's length; is the step column right (name it with "
                     f"{option('x')})?"
                 )
-        if all(map(operator.lt, steps, islice(steps, 1, None))):
+        if _ascending(steps):
             s_arr = steps if isinstance(steps, array) else array("q", steps)
             v_arr = values if isinstance(values, array) else array("d", values)
         else:
             s_arr, v_arr = _last_per_step(steps, values)
         if conv.offset:
             s_arr = array("q", (k - conv.offset for k in s_arr))
-        series.append(LogSeries(name, s_arr, v_arr))
+        series.append(LogSeries(name, s_arr, v_arr, *outside))
     if not series:
         raise ConfigError(f"{path}: the log has an LR column but no LR values; was the run logging yet?")
     return RunLog(path, fmt, conv, tuple(series))
+
+
+def _ascending(steps: Sequence[int]) -> bool:
+    """Whether the steps strictly ascend (numpy for an array of many, a pass in C otherwise)."""
+    if isinstance(steps, array) and len(steps) > 1024:
+        import numpy as np
+
+        logged = np.frombuffer(steps, dtype=np.int64)
+        return bool(np.all(logged[1:] > logged[:-1]))
+    return all(map(operator.lt, steps, islice(steps, 1, None)))
 
 
 #: Steps beyond this are no run's (10**15 optimizer steps).

@@ -13,15 +13,17 @@ from lrviz import budget
 from lrviz.errors import ConfigError, option
 from lrviz.inputs import remember
 from lrviz.logs.runlog import _MAX_STEP, RunLog, _build, _convention_for, _huge, _names, is_lr_name
+from lrviz.logs.window import Tally, Window
 
 __all__ = ["read_tensorboard"]
 
 
-def read_tensorboard(path: Path, files: list[Path], y: str | None) -> RunLog:
+def read_tensorboard(path: Path, files: list[Path], y: str | None, window: Window | None = None) -> RunLog:
     """Scalars from event files, merged in the order the writers started (later files win on a step).
 
     Read streaming, event by event, with tensorboard's own loader: only the LR tags' points are kept
-    (8 + 8 bytes each), the other tags by name, so memory follows the points compared, not the file."""
+    (8 + 8 bytes each), the other tags by name, so memory follows the points compared, not the file;
+    with a ``window`` only the points inside it are held, the others counted."""
     try:
         loader = importlib.import_module("tensorboard.backend.event_processing.event_file_loader")
     except ImportError:
@@ -31,8 +33,9 @@ def read_tensorboard(path: Path, files: list[Path], y: str | None) -> RunLog:
     keep: Callable[[str], bool] = (lambda tag: tag == y) if y is not None else is_lr_name
     columns: dict[str, tuple[array[int], array[float]]] = {}
     all_tags: dict[str, None] = {}
+    tallies: dict[str, Tally] | None = {} if window is not None else None
     for file in files:
-        for tag, (steps, values) in _event_scalars(loader, file, keep, all_tags).items():
+        for tag, (steps, values) in _event_scalars(loader, file, keep, all_tags, window, tallies).items():
             column = columns.setdefault(tag, (array("q"), array("d")))
             column[0].extend(steps)
             column[1].extend(values)
@@ -56,17 +59,26 @@ def read_tensorboard(path: Path, files: list[Path], y: str | None) -> RunLog:
                 f"{_names(tags)}; name one with {option('y')}"
             )
     for name in names:
-        steps = columns[name][0]
-        if steps and max(abs(min(steps)), abs(max(steps))) > _MAX_STEP:
+        tally = tallies.get(name) if tallies else None
+        kept = columns[name][0]
+        ends = [min(kept), max(kept)] if kept else []
+        bounds = [k for k in (*ends, *((tally.first, tally.last) if tally else ())) if k is not None]
+        if bounds and max(abs(min(bounds)), abs(max(bounds))) > _MAX_STEP:
             raise ConfigError(
-                f"{path}: {name}: a logged step of {_huge(max(steps, key=abs))} is beyond any run's length; is the "
+                f"{path}: {name}: a logged step of {_huge(max(bounds, key=abs))} is beyond any run's length; is the "
                 f"step column right (name it with {option('x')})?"
             )
-    return _build(path, "tensorboard", _convention_for(names, "lrviz"), {n: columns[n] for n in names})
+    chosen = {n: columns[n] for n in names}
+    return _build(path, "tensorboard", _convention_for(names, "lrviz"), chosen, tallies)
 
 
 def _event_scalars(
-    loader: Any, file: Path, keep: Callable[[str], bool], all_tags: dict[str, None]
+    loader: Any,
+    file: Path,
+    keep: Callable[[str], bool],
+    all_tags: dict[str, None],
+    window: Window | None = None,
+    tallies: dict[str, Tally] | None = None,
 ) -> dict[str, tuple[array[int], array[float]]]:
     """The scalars of one event file whose tag ``keep`` accepts (``simple_value`` summaries and 0-d tensor
     summaries), by tag, in the order logged; every scalar tag's name goes into ``all_tags``. A tensor tag
@@ -108,6 +120,9 @@ def _event_scalars(
                 all_tags[tag] = None
                 if keep(tag):
                     column = out.setdefault(tag, (array("q"), array("d")))
+                    if window is not None and tallies is not None and not window.low <= event.step < window.high:
+                        tallies.setdefault(tag, Tally()).add(event.step, window)
+                        continue
                     column[0].append(event.step)
                     column[1].append(number)
         _check_records(file)

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import struct
 import zlib
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lrviz.errors import ConfigError
-from lrviz.logs._common import from_records, select_run
-from lrviz.logs.runlog import MAX_LOG_BYTES, RunLog
+from lrviz.errors import ConfigError, option
+from lrviz.logs._common import _number, from_records, from_series, pick_series, select_run
+from lrviz.logs.runlog import _MAX_STEP, MAX_LOG_BYTES, RunLog, _huge, _names, is_lr_name
+from lrviz.logs.window import Window
 
 _HEADER = b":W&B"
 _BLOCK = 32768
@@ -31,9 +34,26 @@ _STEP_NAMES = ("train/global_step", "trainer/global_step", "global_step", "step"
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 
 
-def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None) -> RunLog:
+def read(
+    path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None, window: Window | None = None
+) -> RunLog:
+    """A W&B run's history. History records are parsed in batches (``_columns``: wandb's own
+    ``HistoryRecord`` class, one parse per batch), the rest skipped unparsed; a layout the batches do not
+    expect (a row without a ``_step`` item, a damaged record) is read record by record (``_rows``)."""
     file = _file(path, run)
     pb = _records_module(file)
+    try:
+        return _columns(file, pb, x, y)
+    except _RecordByRecord:
+        pass
+    rows = _rows(file, pb)
+    if not rows:
+        raise ConfigError(f"{file}: no history rows in this W&B run; was the run logging yet?")
+    return from_records(file, "wandb", rows, x, y, _STEP_NAMES, parse=_value)
+
+
+def _rows(file: Path, pb: Any) -> list[dict[str, Any]]:
+    """Every history row as a dict, one record parsed at a time."""
     rows: list[dict[str, Any]] = []
     record = pb.Record()
     parse, clear = record.ParseFromString, record.Clear
@@ -52,9 +72,178 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
         if "_step" not in row and history.HasField("step"):
             row["_step"] = history.step.num
         rows.append(row)
-    if not rows:
+    return rows
+
+
+class _RecordByRecord(Exception):
+    """The batched reading met a layout it does not expect: read the file record by record."""
+
+
+#: A ``HistoryItem`` with the key "\x00" as a ``HistoryRecord.item`` (field 1, 3 bytes: field 1, "\x00"),
+#: put between the rows of a batch: merging serialized messages appends their repeated fields, so one
+#: parse of the joined payloads gives every row's items in order, the rows marked by this item.
+_ROW_END = b"\x0a\x03\x0a\x01\x00"
+#: History records parsed at once (a few MB of wandb's protobuf objects at a time).
+_BATCH = 32768
+
+
+def _columns(file: Path, pb: Any, x: str | None, y: str | None) -> RunLog:
+    """The history as columns: per wanted key (LR names, step names), the rows that have it and their values."""
+    step_names = (x,) if x is not None else _STEP_NAMES
+    keys: dict[str, bool] = {}  # every key seen -> whether it is kept
+    found: dict[str, _Column] = {}
+    batch: list[bytes] = []
+    row = 0
+
+    def flush() -> None:
+        nonlocal row
+        merged = pb.HistoryRecord()  # a new one per batch: upb's Clear() keeps the arena's memory
+        try:
+            merged.ParseFromString(_ROW_END.join(batch) + _ROW_END)
+        except Exception:  # protobuf's DecodeError: find the damaged record one at a time
+            raise _RecordByRecord from None
+        stepped = False
+        pending: dict[str, tuple[list[int], list[str]]] = {}
+        # one pass over wandb's item objects (making them is most of the cost), then plain tuples
+        for key, text in [(i.key or "/".join(i.nested_key), i.value_json) for i in merged.item]:
+            if key == "\x00":
+                if not stepped:  # its step is in history.step, not an item
+                    raise _RecordByRecord
+                row += 1
+                stepped = False
+                continue
+            if key == "_step":
+                stepped = True
+            wanted = keys.get(key)
+            if wanted is None:
+                wanted = keys[key] = key in step_names or (key == y if y is not None else is_lr_name(key))
+                if wanted:
+                    found[key] = _Column()
+            if wanted:
+                column = pending.setdefault(key, ([], []))
+                column[0].append(row)
+                column[1].append(text)
+        for key, (rows, texts) in pending.items():
+            found[key].extend(rows, texts)
+        batch.clear()
+
+    for data in _frames(file):
+        payload = _history(data)
+        if payload is None:
+            continue
+        batch.append(payload)
+        if len(batch) >= _BATCH:
+            flush()
+    if batch:
+        flush()
+    if not row:
         raise ConfigError(f"{file}: no history rows in this W&B run; was the run logging yet?")
-    return from_records(file, "wandb", rows, x, y, _STEP_NAMES, parse=_value)
+    return _from_columns(file, list(keys), found, x, y)
+
+
+class _Column:
+    """One key's values by row: the rows that have it, its values as numbers (NaN standing for one that
+    is not a number, kept in ``odd`` by position for the error that names it)."""
+
+    __slots__ = ("odd", "rows", "values")
+
+    def __init__(self) -> None:
+        self.rows: array[int] = array("q")
+        self.values: array[float] = array("d")
+        self.odd: dict[int, Any] = {}
+
+    def extend(self, rows: list[int], texts: list[str]) -> None:
+        """Rows and their ``value_json``, in the order logged."""
+        start = len(self.values)
+        self.rows.extend(rows)
+        try:
+            numbers = array("d", map(float, texts))
+        except ValueError:  # JSON that is not a number: read one at a time
+            numbers = array("d", (_float(text) for text in texts))
+        for i, number in enumerate(numbers):
+            if math.isnan(number) or math.isinf(number):
+                self.odd[start + i] = _value(texts[i])
+        self.values.extend(numbers)
+
+    def number(self, i: int) -> Any:
+        """The value at position ``i`` as ``_value`` reads it."""
+        return self.odd[i] if i in self.odd else self.values[i]
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _from_columns(file: Path, keys: list[str], found: dict[str, _Column], x: str | None, y: str | None) -> RunLog:
+    """``from_records``' choices (the LR names, the step key) and checks, made on the columns."""
+    import numpy as np
+
+    lr_names = pick_series(file, keys, y)
+    if x is not None and x not in keys:
+        raise ConfigError(f"{file}: no metric {x!r} for the step (x); the metrics are {_names(keys)}")
+
+    def rows_of(name: str) -> Any:
+        return np.frombuffer(found[name].rows, dtype=np.int64)
+
+    lr_rows = np.unique(np.concatenate([rows_of(n) for n in lr_names]))
+    step_key = x or next((n for n in _STEP_NAMES if n in found and np.isin(rows_of(n), lr_rows).any()), "")
+    if not step_key:
+        raise ConfigError(f"{file}: no step metric; name it with {option('x')} (the metrics are {_names(keys)})")
+    step_column = found[step_key]
+    step_rows, step_values = rows_of(step_key), np.frombuffer(step_column.values, dtype=np.float64)
+    columns: dict[str, tuple[array[int], array[float]]] = {}
+    for name in lr_names:
+        column = found[name]
+        rows = rows_of(name)
+        at = np.searchsorted(step_rows, rows)
+        has = (at < len(step_rows)) & (step_rows[np.minimum(at, len(step_rows) - 1)] == rows)
+        where, at = np.flatnonzero(has), at[has]
+        values, steps = np.frombuffer(column.values, dtype=np.float64)[where], step_values[at]
+        bad_values = ~np.isfinite(values)
+        bad_steps = ~np.isfinite(steps) | (steps != np.floor(steps))
+        for i in np.flatnonzero(bad_values | bad_steps).tolist():  # the first row that fails, as rows go
+            value, step = column.number(int(where[i])), step_column.number(int(at[i]))
+            if not _number(value):
+                raise ConfigError(f"{file}: {name}: not a number: {value!r}")
+            if not _number(step) or not float(step).is_integer():
+                raise ConfigError(f"{file}: {step_key}: expected a whole step number, got {step!r}")
+        if len(steps) and np.abs(steps).max() > _MAX_STEP:
+            huge = int(steps[np.argmax(np.abs(steps))])
+            raise ConfigError(
+                f"{file}: {name}: a logged step of {_huge(huge)} is beyond any run's length; is the step column "
+                f"right (name it with {option('x')})?"
+            )
+        steps_q, values_d = array("q"), array("d")
+        steps_q.frombytes(steps.astype(np.int64).tobytes())
+        values_d.frombytes(values.tobytes())
+        columns[name] = (steps_q, values_d)
+    return from_series(file, "wandb", columns)
+
+
+def _history(data: bytes) -> bytes | None:
+    """The serialized ``HistoryRecord`` of a ``Record`` that holds one (field 2, right after ``num``), else None."""
+    i = 0
+    if data[:1] == b"\x08":  # num: a varint
+        i = 1
+        while data[i] & 0x80:
+            i += 1
+        i += 1
+    if data[i : i + 1] != b"\x12":
+        if not _is_history(data):
+            return None
+        raise _RecordByRecord  # a history record laid out otherwise
+    length, shift, i = 0, 0, i + 1
+    while True:
+        byte = data[i]
+        length |= (byte & 0x7F) << shift
+        i += 1
+        if byte < 0x80:
+            break
+        shift += 7
+    return data[i : i + length]
 
 
 def _is_history(data: bytes) -> bool:

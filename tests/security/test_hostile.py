@@ -571,8 +571,10 @@ def test_log_rows_and_size_budget(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(STEP)
     rows = "".join(f"{i},0.1\n" for i in range(5000))
     (tmp_path / "run.csv").write_text("step,lr\n" + rows)
+    # the log is read through the plan's window: LOG_ROWS bounds the points held (the plan's 5 steps),
+    # the 4,995 rows past it are counted, not held
     one_line(
-        lrviz("check", "a.yaml", "--against", "run.csv", cwd=tmp_path, env={"LRVIZ_MAX_LOG_ROWS": "1000"}),
+        lrviz("check", "a.yaml", "--against", "run.csv", cwd=tmp_path, env={"LRVIZ_MAX_LOG_ROWS": "3"}),
         2,
         "run.csv",
         "LRVIZ_MAX_LOG_ROWS",

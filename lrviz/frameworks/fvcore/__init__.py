@@ -14,25 +14,12 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lrviz.frameworks.base import STRONG, Evidence, Inventory, LibraryAdapter, mappings
+from lrviz.frameworks.base import STRONG, Evidence, Inventory, LibraryAdapter
+from lrviz.frameworks.fvcore.nodes import MODULE, fvcore_targets
 
 if TYPE_CHECKING:
     from lrviz.frameworks._stepping import Progress
     from lrviz.model import Curve, RunConfig
-
-#: The module whose classes lrviz steps, as a Hydra ``_target_`` names them.
-MODULE = "fvcore.common.param_scheduler"
-
-
-def fvcore_targets(data: Mapping[str, Any]) -> list[str]:
-    """The dotted paths of the document's ``_target_: fvcore.common.param_scheduler.*`` nodes."""
-    found = []
-    for path, node in mappings(data):
-        target = node.get("_target_")
-        if isinstance(target, str) and target.startswith(f"{MODULE}."):
-            found.append(".".join(map(str, (*path, "_target_"))))
-    return found
-
 
 #: Top-level keys of SAM 2 / SAM 3 / VGGT training configs: read (the trainer block, or VGGT's flat layout) or
 #: no effect on the LR (data, model, logging, launcher). Any other key is listed as unknown.

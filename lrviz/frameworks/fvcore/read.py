@@ -41,7 +41,7 @@ from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks.base import Fields, mappings, one_line, rejected, require
-from lrviz.frameworks.fvcore import MODULE
+from lrviz.frameworks.fvcore.nodes import MODULE, fvcore_targets
 from lrviz.keys import KeyPath
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 from lrviz.schedules import OPTIMIZERS, suggest
@@ -104,8 +104,6 @@ def build(layer: Layer) -> RunConfig:
     f = Fields(layer)
     found = find_options(f.doc)
     if found is None:
-        from lrviz.frameworks.fvcore import fvcore_targets
-
         targets = fvcore_targets(f.doc)
         where = f.at(*targets[0].split(".")) if targets else f.prefix.rstrip(": ") or "flags"
         raise ConfigError(

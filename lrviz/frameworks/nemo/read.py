@@ -27,6 +27,7 @@ from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks._recipe import run_option
 from lrviz.frameworks.base import Fields, Inventory
+from lrviz.frameworks.nemo.nodes import nemo_sched
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 
 #: what ``setup_optimization`` writes into ``sched`` itself
@@ -55,7 +56,6 @@ class SchedSettings(FrameworkSettings):
 
 def build(layer: Layer) -> RunConfig:
     """Validate a NeMo layer into a run of the optimizer steps its trainer takes."""
-    from lrviz.frameworks.nemo import nemo_sched
 
     f = Fields(layer)
     found = nemo_sched(f.doc)
