@@ -264,6 +264,7 @@ AXOLOTL = "axolotl (its own schedulers, inside the Hugging Face Trainer)"
 LF1 = "LLaMA-Factory v1 (BaseTrainer's scheduler)"
 TORCHTUNE = "torchtune (the recipe's lr_scheduler component)"
 LITGPT = "litgpt (the finetune scripts' get_lr_scheduler, pretrain.py's get_lr)"
+NEMO = "NVIDIA NeMo (prepare_lr_scheduler, max_steps as setup_optimization sets it)"
 
 
 def _real(section: str, name: str, config: str, upstream: str, flags: str = "") -> Entry:
@@ -330,9 +331,39 @@ ENTRIES += (
     ),
     _real(LITGPT, "get_lr_scheduler", "llm_litgpt/litgpt_llama-3.2-1B_lora.yaml", "lora.yaml", "--dataset-size 1000"),
     _real(LITGPT, "get_lr", "llm_litgpt/litgpt_pretrain_tinystories.yaml", "tinystories.yaml", "--set devices=4"),
+    _real(
+        NEMO,
+        "CosineAnnealing",
+        "other_dialects/nemo_titanet_small_sched_cosine_annealing.yaml",
+        "titanet-small.yaml",
+        "--dataset-size 5000",
+    ),
+    _real(
+        NEMO,
+        "WarmupAnnealing",
+        "nemo/launcher_mt5_170m_warmup_annealing_ratio.yaml",
+        "170m.yaml",
+        "--set trainer.max_steps=10000",
+    ),
 )
 
-SECTIONS = (TORCH, CONFIGS, HF, TIMM, DS, MM, DIFFUSERS, MEGATRON, FVCORE, ESPNET, AXOLOTL, LF1, TORCHTUNE, LITGPT)
+SECTIONS = (
+    TORCH,
+    CONFIGS,
+    HF,
+    TIMM,
+    DS,
+    MM,
+    DIFFUSERS,
+    MEGATRON,
+    FVCORE,
+    ESPNET,
+    AXOLOTL,
+    LF1,
+    TORCHTUNE,
+    LITGPT,
+    NEMO,
+)
 
 
 def run(entry: Entry, out: Path) -> str:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import importlib
 import math
 import re
+from array import array
+from bisect import bisect_left
+from dataclasses import replace
 from pathlib import Path
 
 from lrviz.errors import ConfigError
@@ -23,7 +26,7 @@ from lrviz.logs.layout import detect
 from lrviz.logs.runlog import CONVENTIONS, RunLog, _names, _renumber
 from lrviz.logs.tensorboard import read_tensorboard
 from lrviz.logs.trainer_state import read_trainer_state
-from lrviz.logs.window import Window, trim
+from lrviz.logs.window import Window
 
 __all__ = ["read_log"]
 
@@ -134,3 +137,28 @@ def _event_files(directory: Path) -> list[Path]:
         return (float(m.group(1)) if m else math.inf, p.name)
 
     return sorted((p for p in directory.glob("events.out.tfevents.*") if p.is_file()), key=started)
+
+
+def trim(log: RunLog, window: Window) -> RunLog:
+    """``log`` with only the points inside ``window`` (steps ascending, unique), the rest counted."""
+    series = []
+    for s in log.series:
+        steps = s.steps
+        lo, hi = bisect_left(steps, window.start), bisect_left(steps, window.stop)
+        if lo == 0 and hi == len(steps):
+            series.append(s)
+            continue
+        firsts = [v for v in (s.first, steps[0] if len(steps) else None) if v is not None]
+        lasts = [v for v in (s.last, steps[-1] if len(steps) else None) if v is not None]
+        series.append(
+            replace(
+                s,
+                steps=array("q", steps[lo:hi]),
+                values=array("d", s.values[lo:hi]),
+                before=s.before + lo,
+                after=s.after + len(steps) - hi,
+                first=min(firsts) if firsts else None,
+                last=max(lasts) if lasts else None,
+            )
+        )
+    return RunLog(log.source, log.format, log.convention, tuple(series))

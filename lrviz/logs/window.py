@@ -7,7 +7,7 @@ window, and the lowest and highest logged step (``LogSeries.before``, ``after``,
 ``last``), which is all the comparison says of them ("the log runs past the plan: 49,000,000 logged
 steps after its last step"). The readers filter on the logged step with a margin of ``MARGIN``
 steps each side (the step convention, which shifts a logged step by 0 or 1, is known only once
-the column names are), and ``trim`` cuts the built log to the window exactly.
+the column names are), and ``lrviz.logs.reading.trim`` cuts the built log to the window exactly.
 
 A step left out is counted when it is higher than every step left out before it on its side of
 the window: exact for a log whose steps go forward, and for a resumed run that logs some steps
@@ -17,13 +17,10 @@ again (they are not counted twice); a log in no order at all is undercounted, ne
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from lrviz.logs.runlog import RunLog
-
-__all__ = ["MARGIN", "Tally", "Window", "inside", "trim"]
+__all__ = ["MARGIN", "Tally", "Window", "inside"]
 
 #: Logged steps kept each side of the window while reading, for the convention's shift (0 or 1, then +-1).
 MARGIN = 2
@@ -103,31 +100,6 @@ class Tally:
         first = None if self.first is None else self.first - offset
         last = None if self.last is None else self.last - offset
         return self.before, self.after, first, last
-
-
-def trim(log: RunLog, window: Window) -> RunLog:
-    """``log`` with only the points inside ``window`` (steps ascending, unique), the rest counted."""
-    series = []
-    for s in log.series:
-        steps = s.steps
-        lo, hi = bisect_left(steps, window.start), bisect_left(steps, window.stop)
-        if lo == 0 and hi == len(steps):
-            series.append(s)
-            continue
-        firsts = [v for v in (s.first, steps[0] if len(steps) else None) if v is not None]
-        lasts = [v for v in (s.last, steps[-1] if len(steps) else None) if v is not None]
-        series.append(
-            replace(
-                s,
-                steps=array("q", steps[lo:hi]),
-                values=array("d", s.values[lo:hi]),
-                before=s.before + lo,
-                after=s.after + len(steps) - hi,
-                first=min(firsts) if firsts else None,
-                last=max(lasts) if lasts else None,
-            )
-        )
-    return RunLog(log.source, log.format, log.convention, tuple(series))
 
 
 def inside(steps: array[int], window: Window, tally: Tally) -> list[bool] | None:

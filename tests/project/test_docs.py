@@ -94,6 +94,7 @@ def test_every_scheduler_and_framework_the_readme_lists_has_a_gallery_plot() -> 
         "LLaMA-Factory v1",
         "torchtune",
         "litgpt",
+        "NVIDIA NeMo",
     }
     for framework, names in table.items():
         (section,) = [s for s in gallery.SECTIONS if s.startswith(framework)]
