@@ -1,7 +1,7 @@
 """The dummy optimizer lrviz steps schedules with: the real torch.optim class over throw-away parameters.
 
 The parameters never get gradients, so ``optimizer.step()`` is a no-op for them; and a
-real step never changes a param-group entry a scheduler reads (``tests/test_engine.py``
+real step never changes a param-group entry a scheduler reads (``tests/engine/test_simulate_equals_pytorch.py``
 checks this for every optimizer). Used by ``engine`` (torch schedulers) and
 ``frameworks`` (transformers, timm).
 """

@@ -10,7 +10,7 @@ from the optimizer PyTorch updated. This is the only module that imports torch.
 
 The dummy parameters never get gradients, so ``optimizer.step()`` is a no-op
 for them; and a real step never changes a param-group entry a scheduler reads
-(``tests/test_engine.py`` checks this for every optimizer). lrviz installs a
+(``tests/engine/test_simulate_equals_pytorch.py`` checks this for every optimizer). lrviz installs a
 no-op ``step`` before the scheduler wraps it and calls it once, before the
 scheduler's first step, which is all PyTorch checks; the millions of further
 no-op calls a long per-step schedule would make are skipped.

@@ -17,7 +17,7 @@ k bounded. Candidates come sorted by number of cycles, then T_0, or, with
    tiny first cycle, then one huge one), by cycles then T_0.
 
 Finding the pairs is arithmetic on the plan (divisors of ``epochs``), not on
-learning rates: no LR value is computed here. ``tests/test_plan.py`` steps the real PyTorch
+learning rates: no LR value is computed here. ``tests/engine/test_plan_restarts.py`` steps the real PyTorch
 scheduler and compares the restart epochs PyTorch
 produced, so the plan can be checked against PyTorch (the tests do, for every
 candidate). Bad input raises ``ConfigError`` naming the CLI flag

@@ -17,8 +17,8 @@ import torch
 from hypothesis import settings
 from torch.optim import lr_scheduler
 
+import lrviz
 from lrviz.model import RunConfig
-from lrviz.reading import build_run, from_document
 
 # CI runs the property tests on a fixed set of examples, so a run's result does not depend on
 # luck; locally they explore new random examples each time.
@@ -28,7 +28,8 @@ if os.environ.get("CI"):
 
 
 def make_run(doc: dict[str, Any]) -> RunConfig:
-    return build_run(from_document(doc, "test.yaml"))
+    """A run from a config shaped like a YAML file, read as a user's ``lrviz.load(mapping)`` reads it."""
+    return lrviz.load(doc)
 
 
 def _ref_scheduler(node: dict[str, Any], opt: torch.optim.Optimizer) -> Any:

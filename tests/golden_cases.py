@@ -4,7 +4,7 @@ Each case runs ``python -m lrviz ARGS`` in a fresh folder holding copies of ``co
 ``baselines/`` (so paths in messages are relative), and keeps its exit status, standard
 output, standard error and every file it wrote. ``tests/golden/`` holds the recording, made
 by the lrviz of commit ``RECORDED_AT`` (before the start-up work of issue 24);
-``tests/test_golden_outputs.py`` runs the same cases on this tree and compares.
+``tests/project/test_golden_outputs.py`` runs the same cases on this tree and compares.
 
 The bytes depend on the libraries that compute or draw them (torch's values, rich's table,
 typer's help and usage messages, matplotlib's SVG and PNG), so the manifest records their

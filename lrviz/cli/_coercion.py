@@ -7,7 +7,7 @@ lrviz's parameters are plain: ``str``, ``int`` (with a minimum), ``float``, ``bo
 and lists of those, all optional. ``lighten`` gives each such parameter a converter with
 typer's contract (``coerce(value, param=, ctx=)``) that handles the plain cases itself and
 hands anything else to typer's own converter, so every value is converted and every bad
-value rejected with exactly typer's result or message (``tests/test_cli_coercion.py``
+value rejected with exactly typer's result or message (``tests/cli/test_flag_coercion.py``
 compares the two on each parameter of each command).
 
 Typer before 0.29 converts with click's types, which cost nothing to set up: ``lighten``

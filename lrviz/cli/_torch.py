@@ -6,7 +6,7 @@
 call. Nothing is compiled by lrviz, so the command pre-fills that cache and the import
 never happens. It is taken only when the installed torch still works that way (the
 wrapper reads that attribute); otherwise torch imports dynamo as usual, values unchanged.
-``tests/test_cli_torch.py`` fails when a torch release changes the mechanism.
+``tests/engine/test_simulate_equals_pytorch.py`` fails when a torch release changes the mechanism.
 
 It also holds the jobs a command sends to the process that imported torch
 (``simulate_one``, ``simulate_all``, see ``_fork.py``): they are pickled by reference, so

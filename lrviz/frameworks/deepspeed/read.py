@@ -22,7 +22,7 @@ refused by name. The optimizer comes from the ``optimizer: {type, params}`` bloc
 Nothing here imports deepspeed or torch: ``lrviz.frameworks`` builds the class from
 ``deepspeed.runtime.lr_schedules`` and steps it. ``PARAMS`` lists each class's arguments
 (deepspeed 0.19.8 ``runtime/lr_schedules.py`` 352-358, 483-497, 725-731, 814-821, 865-872);
-``tests/test_deepspeed.py`` compares it with the installed signatures.
+``tests/frameworks/deepspeed/test_deepspeed_schedulers.py`` compares it with the installed signatures.
 """
 
 from __future__ import annotations

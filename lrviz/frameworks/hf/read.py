@@ -19,7 +19,7 @@ Trainer's own rules; line numbers are those of transformers 5.24.0:
 * ``reduce_lr_on_plateau`` and ``greedy`` step on evaluation metrics: after every
   ``eval_steps``-th step (``trainer_callback.py`` 576-581) or at each epoch's end.
 
-``tests/test_hf.py`` pins this arithmetic against ``TrainingArguments.get_warmup_steps``.
+``tests/frameworks/hf/test_hf_schedulers.py`` pins this arithmetic against ``TrainingArguments.get_warmup_steps``.
 Nothing here imports transformers or torch: ``lrviz.frameworks`` builds the scheduler
 with ``transformers.get_scheduler`` and steps it.
 """

@@ -192,7 +192,7 @@ def create_scheduler(doc: dict[str, Any], total: int, warmup: int) -> Callable[[
     return build
 
 
-#: axolotl configs whose schedule is one of axolotl's own (its other configs are transformers': tests/test_hf.py)
+#: axolotl configs whose schedule is one of axolotl's own (its other configs are transformers': tests/frameworks/hf/test_hf_schedulers.py)
 REAL = [*sorted(CONFIGS.glob("*.y*ml")), CONFIGS.parent / "hf" / "axolotl_llama3_3b_qat_cosine_min_lr_ratio.yaml"]
 
 
