@@ -28,6 +28,13 @@ class Extra:
     distributions: tuple[str, ...]
     enables: str
     install: str
+    #: distributions the extra cannot declare (their pins would replace torch or lightning): installed with
+    #: ``pip install --no-deps`` beside it, and needed as much as ``distributions``
+    separately: tuple[str, ...] = ()
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return self.distributions + self.separately
 
 
 #: The extras of ``pyproject.toml`` (``test`` and ``all`` aside), in the order ``doctor`` lists them.
@@ -83,9 +90,17 @@ EXTRAS: tuple[Extra, ...] = (
     Extra(
         "litgpt",
         ("litgpt",),
-        "litgpt finetune configs (train: lr_warmup_steps, epochs, global/micro batch sizes)",
+        "litgpt finetune and pretrain configs (train: lr_warmup_steps, epochs, max_tokens, global/micro batch sizes)",
         "pip install --no-deps litgpt  (it imports with lightning and jsonargparse; --no-deps keeps your torch "
         "and huggingface-hub)",
+    ),
+    Extra(
+        "nemo",
+        ("wrapt",),
+        "NeMo configs (model.optim.sched through NeMo's own prepare_lr_scheduler, trainer.max_steps)",
+        "pip install 'lrviz[nemo]' && pip install --no-deps nemo-toolkit  (lrviz loads only its scheduler module; "
+        "--no-deps keeps your torch and lightning)",
+        separately=("nemo-toolkit",),
     ),
     Extra(
         "hydra",
@@ -172,7 +187,7 @@ def versions() -> list[str]:
         f"torch {build.version} ({build.kind} build)" if build.version else "torch not installed",
     ]
     for extra in EXTRAS:
-        for name in extra.distributions:
+        for name in extra.needs:
             found = _version_of(name)
             if found is not None:
                 lines.append(f"{name} {found}")
@@ -195,7 +210,7 @@ def doctor() -> tuple[list[str], bool]:
             "from https://download.pytorch.org/whl/cpu, far smaller to install in CI)"
         )
     for extra in EXTRAS:
-        found = [(name, _version_of(name)) for name in extra.distributions]
+        found = [(name, _version_of(name)) for name in extra.needs]
         if all(v is not None for _, v in found):
             have = ", ".join(f"{n} {v}" for n, v in found)
             lines.append(f"[{extra.name}] installed: {have}; enables {extra.enables}")
