@@ -67,7 +67,12 @@ def run(lrviz: str, path: Path, mode: str, traced: bool = False) -> tuple[float,
     env = {**os.environ, "PYTHONPATH": lrviz, "LRVIZ_MAX_EVENT_FILE_BYTES": str(2**40)}
     how = "traced" if traced else "plain"
     out = subprocess.run(
-        [sys.executable, "-c", READ, str(path), mode, how], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", READ, str(path), mode, how],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=path,  # not the current directory: `-c` puts it before PYTHONPATH, shadowing the tree measured
     )
     took, points, rss, peak = out.stdout.split()
     return float(took), int(points), int(rss), int(peak)
