@@ -1,8 +1,8 @@
 """Reading a large TensorBoard event file: time and peak memory of ``read_log`` (issue 23: streaming).
 
 A real event file is written by torch's ``SummaryWriter`` (tensorboard's own record format): the LR
-and ``--other`` more scalar tags at every step, up to about ``--mib`` MiB (under the 32 MiB
-``LRVIZ_MAX_EVENT_FILE_BYTES``). Each read runs in a fresh process, so its peak RSS
+and ``--other`` more scalar tags at every step, up to about ``--mib`` MiB (the limit,
+``LRVIZ_MAX_EVENT_FILE_BYTES``, is 128 MiB). Each read runs in a fresh process, so its peak RSS
 (``ru_maxrss``) is its own, and ``tracemalloc`` gives the peak of the Python objects the read holds
 (the imports' own peak hides the read in RSS at this size).
 
@@ -11,9 +11,9 @@ and ``--other`` more scalar tags at every step, up to about ``--mib`` MiB (under
 With several ``--lrviz`` trees (e.g. before and after a change) the reads are interleaved, round by
 round, so the machine's load falls on both alike; ``--file`` reads an event file already written
 (``--mib`` then only names it). The limit is raised for the run, so a file over it is read too.
-Measured (issue 23, 2 cores shared with other jobs, load average printed with each round):
-tensorboard's loader plus a second pass checking the CRCs took 44-64 s for 32 MiB; the buffered
-TFRecord reader with google_crc32c takes ~3-4 s for 32 MiB and ~9-10 s for 80 MiB.
+Measured (issue 23, 2 cores shared with other jobs, load average 2-2.7): tensorboard's loader
+plus a second pass checking the CRCs took 17-18 s for 32 MiB and 41 s for 80 MiB; the buffered
+TFRecord reader with google_crc32c 2.0 s and 5.4 s (bench/README.md has the table).
 """
 
 from __future__ import annotations
