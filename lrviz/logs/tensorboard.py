@@ -1,5 +1,6 @@
-"""TensorBoard event files (``events.out.tfevents.*``), read streaming through tensorboard's own
-``LegacyEventFileLoader`` (imported only here, only when an event file is read)."""
+"""TensorBoard event files (``events.out.tfevents.*``), read streaming: the TFRecord framing in big
+buffered chunks (``_tfrecord``), each record decoded with tensorboard's own ``event_pb2.Event``
+(imported only here, only when an event file is read)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from lrviz import budget
 from lrviz.errors import ConfigError, option
 from lrviz.inputs import remember
+from lrviz.logs import _tfrecord
 from lrviz.logs.runlog import _MAX_STEP, RunLog, _build, _convention_for, _huge, _names, is_lr_name
 from lrviz.logs.window import Tally, Window
 
@@ -21,11 +23,11 @@ __all__ = ["read_tensorboard"]
 def read_tensorboard(path: Path, files: list[Path], y: str | None, window: Window | None = None) -> RunLog:
     """Scalars from event files, merged in the order the writers started (later files win on a step).
 
-    Read streaming, event by event, with tensorboard's own loader: only the LR tags' points are kept
+    Read streaming, event by event, decoded with tensorboard's own ``Event``: only the LR tags' points are kept
     (8 + 8 bytes each), the other tags by name, so memory follows the points compared, not the file;
     with a ``window`` only the points inside it are held, the others counted."""
     try:
-        loader = importlib.import_module("tensorboard.backend.event_processing.event_file_loader")
+        event_pb2 = importlib.import_module("tensorboard.compat.proto.event_pb2")
     except ImportError:
         raise ConfigError(
             f"{path}: reading TensorBoard event files needs the tensorboard package: pip install 'lrviz[tensorboard]'"
@@ -35,7 +37,7 @@ def read_tensorboard(path: Path, files: list[Path], y: str | None, window: Windo
     all_tags: dict[str, None] = {}
     tallies: dict[str, Tally] | None = {} if window is not None else None
     for file in files:
-        for tag, (steps, values) in _event_scalars(loader, file, keep, all_tags, window, tallies).items():
+        for tag, (steps, values) in _event_scalars(event_pb2, file, keep, all_tags, window, tallies).items():
             column = columns.setdefault(tag, (array("q"), array("d")))
             column[0].extend(steps)
             column[1].extend(values)
@@ -73,7 +75,7 @@ def read_tensorboard(path: Path, files: list[Path], y: str | None, window: Windo
 
 
 def _event_scalars(
-    loader: Any,
+    event_pb2: Any,
     file: Path,
     keep: Callable[[str], bool],
     all_tags: dict[str, None],
@@ -95,65 +97,58 @@ def _event_scalars(
     remember(file)
     out: dict[str, tuple[array[int], array[float]]] = {}
     tensors: dict[str, bool] = {}  # tensor tag -> every value so far a 0-d float
+    crc32c = _tfrecord.fast_crc()
+    kept: dict[str, bool] = {}  # tag -> keep(tag), asked once per tag
+    count = 0
     try:
-        for event in loader.LegacyEventFileLoader(str(file)).Load():  # record by record, as EventAccumulator reads
-            if not event.HasField("summary"):
-                continue
-            for value in event.summary.value:
-                tag = value.tag
-                number: float | None = None
-                if value.HasField("simple_value"):
-                    number = float(value.simple_value)
-                elif value.HasField("tensor"):
-                    proto = value.tensor
-                    if not proto.tensor_shape.dim and proto.float_val:
-                        number = float(proto.float_val[0])
-                    elif not proto.tensor_shape.dim and proto.double_val:
-                        number = float(proto.double_val[0])
-                    if tensors.setdefault(tag, number is not None) and number is None:
-                        tensors[tag] = False
-                    if not tensors[tag]:
-                        out.pop(tag, None)
-                        all_tags.pop(tag, None)
-                if number is None or tensors.get(tag) is False:
+        with file.open("rb") as handle:
+            for data, stored in _tfrecord.records(handle, crc32c):  # record by record, as EventAccumulator reads
+                count += 1
+                event = event_pb2.Event.FromString(data)
+                if not event.HasField("summary"):
                     continue
-                all_tags[tag] = None
-                if keep(tag):
-                    column = out.setdefault(tag, (array("q"), array("d")))
-                    if window is not None and tallies is not None and not window.low <= event.step < window.high:
-                        tallies.setdefault(tag, Tally()).add(event.step, window)
+                checked = crc32c is not None
+                for value in event.summary.value:
+                    tag = value.tag
+                    number: float | None = None
+                    if value.HasField("simple_value"):
+                        number = float(value.simple_value)
+                    elif value.HasField("tensor"):
+                        proto = value.tensor
+                        if not proto.tensor_shape.dim and proto.float_val:
+                            number = float(proto.float_val[0])
+                        elif not proto.tensor_shape.dim and proto.double_val:
+                            number = float(proto.double_val[0])
+                        if tensors.setdefault(tag, number is not None) and number is None:
+                            tensors[tag] = False
+                        if not tensors[tag]:
+                            out.pop(tag, None)
+                            all_tags.pop(tag, None)
+                    if number is None or tensors.get(tag) is False:
                         continue
-                    column[0].append(event.step)
-                    column[1].append(number)
-        _check_records(file)
+                    all_tags[tag] = None
+                    wanted = kept.get(tag)
+                    if wanted is None:
+                        wanted = kept[tag] = keep(tag)
+                    if wanted:
+                        if not checked:  # no C CRC-32C: the kept points' records are checked in pure Python
+                            if _tfrecord.masked_crc(data) != stored:
+                                raise _tfrecord.RecordError("failed event crc32 check")
+                            checked = True
+                        column = out.setdefault(tag, (array("q"), array("d")))
+                        if window is not None and tallies is not None and not window.low <= event.step < window.high:
+                            tallies.setdefault(tag, Tally()).add(event.step, window)
+                            continue
+                        column[0].append(event.step)
+                        column[1].append(number)
+    except _tfrecord.RecordError as exc:
+        if not (exc.truncated and count):  # a record cut short at the very end is a run still writing
+            raise ConfigError(
+                f"{file}: corrupt TensorBoard event file (record {count + 1}: {exc}); "
+                "the file was damaged, or it is not an event file"
+            ) from None
     except ConfigError:
         raise
-    except Exception as exc:  # tensorboard's DataLossError, protobuf's DecodeError
+    except Exception as exc:  # protobuf's DecodeError, an OSError while reading
         raise ConfigError(f"{file}: corrupt TensorBoard event file ({type(exc).__name__}: {exc})") from None
     return out
-
-
-def _check_records(file: Path) -> None:
-    """Raise if a record fails its checksum: EventAccumulator stops there silently (tensorboard's
-    event_file_loader.py logs DataLossError at debug level and ends the file), which would cut the
-    log short without a word. A record cut short at the very end is a run still writing: accepted."""
-    errors = importlib.import_module("tensorboard.compat.tensorflow_stub.errors")
-    records_module = importlib.import_module("tensorboard.compat.tensorflow_stub.pywrap_tensorflow")
-    reader = records_module.PyRecordReader_New(str(file))
-    records = 0
-    try:
-        while True:
-            try:
-                reader.GetNext()
-            except errors.OutOfRangeError:
-                break
-            except errors.DataLossError as exc:
-                if "truncated" in str(exc).lower() and records:
-                    break
-                raise ConfigError(
-                    f"{file}: corrupt TensorBoard event file (record {records + 1}: {str(exc.message).replace(str(file), '').strip()}); "
-                    "the file was damaged, or it is not an event file"
-                ) from None
-            records += 1
-    finally:
-        reader.file_handle.close()
