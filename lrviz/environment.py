@@ -110,7 +110,7 @@ EXTRAS: tuple[Extra, ...] = (
     ),
     Extra(
         "tensorboard",
-        ("tensorboard",),
+        ("tensorboard", "google-crc32c"),
         "`lrviz check --against` TensorBoard event files",
         "pip install 'lrviz[tensorboard]'",
     ),
