@@ -163,7 +163,7 @@ def test_timms_plateau_snippet_passes_each_epochs_metric() -> None:
 @pytest.mark.parametrize("name", sorted(hf_types()))
 def test_every_hf_scheduler_types_snippet_reproduces_its_curve(name: str) -> None:
     import lrviz
-    from tests import test_hf
+    from tests.frameworks.hf import test_hf_schedulers as test_hf
 
     doc = {
         "lr_scheduler_type": name,
@@ -181,7 +181,7 @@ def test_every_hf_scheduler_types_snippet_reproduces_its_curve(name: str) -> Non
 @pytest.mark.parametrize("kind", sorted(deepspeed_cases()))
 def test_every_deepspeed_types_snippet_reproduces_its_curve(kind: str) -> None:
     import lrviz
-    from tests import test_deepspeed
+    from tests.frameworks.deepspeed import test_deepspeed_schedulers as test_deepspeed
 
     doc = test_deepspeed.doc(kind, test_deepspeed.CASES[kind])
     curve = lrviz.simulate(doc, epochs=test_deepspeed.STEPS)
