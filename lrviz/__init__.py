@@ -16,8 +16,9 @@ import in a child process before it reads anything else (``lrviz/cli/_fork.py``)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from lrviz._lazy import lazy
 from lrviz._version import __version__
 from lrviz.errors import ConfigError, LrvizError, OutputError, ScheduleError
 
@@ -68,16 +69,4 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'lrviz' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # once: later lookups are plain attribute reads
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy("lrviz", _HOME, globals(), __all__)

@@ -27,7 +27,9 @@ writes into torch's caches, no replaced warning handler.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lrviz._lazy import lazy
 
 if TYPE_CHECKING:
     from lrviz.api.core import (
@@ -83,15 +85,6 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'lrviz.api' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"lrviz.api.{_HOME.get(name, 'core')}"), name)
-    globals()[name] = value  # once: later lookups are plain attribute reads
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy(
+    "lrviz.api", {name: f"lrviz.api.{_HOME.get(name, 'core')}" for name in __all__}, globals(), __all__
+)

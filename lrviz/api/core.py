@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrviz.api.plans import plan_restarts, plan_run, save_plans
-from lrviz.api.runs import RunOptions, SchedulerFactory, Source, code, diagnose, explain, load, simulate
+from lrviz.api.runs import RunOptions, Source, simulate
 from lrviz.comparison import (
     CURVES,
     Baseline,
@@ -41,29 +40,19 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from typing_extensions import Unpack
 
+#: What this module defines; ``lrviz.api`` exports these with ``runs``' and ``plans``' names.
 __all__ = [
     "CURVES",
     "Baseline",
     "CheckReport",
     "Comparison",
-    "RunOptions",
-    "SchedulerFactory",
-    "Source",
     "Tolerance",
     "check",
-    "code",
     "compare",
-    "diagnose",
-    "explain",
-    "load",
     "load_baseline",
-    "plan_restarts",
-    "plan_run",
     "plot",
     "read_log",
     "save",
-    "save_plans",
-    "simulate",
     "watch",
 ]
 
