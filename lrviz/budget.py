@@ -61,7 +61,8 @@ LOG_BYTES = Limit("LRVIZ_MAX_LOG_BYTES", 1024 * 1024 * 1024, "bytes")
 #: A JSON log read whole (trainer_state.json): parsed JSON takes ~10x its size in memory.
 LOG_JSON_BYTES = Limit("LRVIZ_MAX_LOG_JSON_BYTES", 128 * 1024 * 1024, "bytes")
 #: One TensorBoard event file (bench/event_read.py): 7.8 s at the limit with google-crc32c
-#: (``lrviz[tensorboard]``), ~14 s if every record is an LR point; without it 9.5 s, ~35 s.
+#: (``lrviz[tensorboard]``), ~14 s if every record is an LR point; without it 9.5 s, ~35 s, so a file over
+#: 32 MiB is then refused naming the package unless this variable is set (``logs.tensorboard.SLOW_EVENT_BYTES``).
 LOG_EVENT_BYTES = Limit("LRVIZ_MAX_EVENT_FILE_BYTES", 128 * 1024 * 1024, "bytes")
 #: Logged points held from a log (the LR columns' rows; against a plan, ``check``, only those inside its
 #: steps: the rest stream past and are counted, so a longer log costs time, bounded by LOG_BYTES, not memory).

@@ -5,6 +5,7 @@ buffered chunks (``_tfrecord``), each record decoded with tensorboard's own ``ev
 from __future__ import annotations
 
 import importlib
+import os
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,11 @@ from lrviz.inputs import remember
 from lrviz.logs import _tfrecord
 from lrviz.logs.runlog import _MAX_STEP, RunLog, _build, _convention_for, _huge, _names, is_lr_name
 from lrviz.logs.window import Tally, Window
+
+#: Without a CRC-32C in C (``google_crc32c``, in ``lrviz[tensorboard]``), the data CRC of every LR record is
+#: computed in Python: ~9 s for a file this size if every record is an LR point (bench/event_read.py), ~35 s
+#: at LOG_EVENT_BYTES. A larger file is refused naming the package, unless LRVIZ_MAX_EVENT_FILE_BYTES is set.
+SLOW_EVENT_BYTES = 32 * 1024 * 1024
 
 __all__ = ["read_tensorboard"]
 
@@ -94,10 +100,16 @@ def _event_scalars(
     if size == 0:
         raise ConfigError(f"{file}: empty event file; was the run logging yet?")
     budget.LOG_EVENT_BYTES.check(size, str(file), f"an event file of {size:,} bytes")
+    crc32c = _tfrecord.fast_crc()
+    if crc32c is None and size > SLOW_EVENT_BYTES and budget.LOG_EVENT_BYTES.env not in os.environ:
+        raise ConfigError(
+            f"{file}: an event file of {size:,} bytes is checked record by record in Python without google-crc32c "
+            f"(about 1 s a 4 MiB): pip install google-crc32c (it comes with lrviz[tensorboard]), or set "
+            f"{budget.LOG_EVENT_BYTES.env}={budget.LOG_EVENT_BYTES.value} to read it as it is"
+        )
     remember(file)
     out: dict[str, tuple[array[int], array[float]]] = {}
     tensors: dict[str, bool] = {}  # tensor tag -> every value so far a 0-d float
-    crc32c = _tfrecord.fast_crc()
     kept: dict[str, bool] = {}  # tag -> keep(tag), asked once per tag
     count = 0
     try:

@@ -171,3 +171,22 @@ def test_a_growing_file_reads_its_new_records(tmp_path: Path, crc: str) -> None:
     assert len(read_log(file).series[0].steps) < 20
     file.write_bytes(whole)
     assert list(read_log(file).series[0].steps) == list(range(20))
+
+
+def test_a_big_file_without_the_c_crc_is_refused_naming_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over SLOW_EVENT_BYTES the Python CRC would make a user wait: refused naming google-crc32c and the
+    variable, unless that variable is set; with the C CRC the same file is read."""
+    from lrviz.logs import tensorboard
+
+    file = _write(tmp_path, 40)
+    monkeypatch.setattr(tensorboard, "SLOW_EVENT_BYTES", file.stat().st_size - 1)
+    if has_fast_crc:
+        assert list(read_log(file).series[0].steps) == list(range(40))
+    monkeypatch.setattr(_tfrecord, "fast_crc", lambda: None)
+    with pytest.raises(ConfigError, match=r"pip install google-crc32c .*LRVIZ_MAX_EVENT_FILE_BYTES=") as refused:
+        read_log(file)
+    assert str(file) in str(refused.value) and "\n" not in str(refused.value)
+    monkeypatch.setenv("LRVIZ_MAX_EVENT_FILE_BYTES", str(128 * 1024 * 1024))
+    assert list(read_log(file).series[0].steps) == list(range(40))
