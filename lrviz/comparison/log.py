@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
+from lrviz.comparison.alignment import refuse_unaligned
 from lrviz.comparison.reports import GroupReport, LogReport, diagnosis
 from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError, option
@@ -83,6 +84,7 @@ def compare_log(
     ``complete=True`` a log that ends before the plan fails too (by default it may be a run
     still in progress). Raises ``ConfigError`` when no logged step lies inside the plan.
     """
+    refuse_unaligned(plan)
     rtol, atol = tolerance.rtol, tolerance.atol
     if isinstance(plan, Plan):
         plan_groups = [list(s) for s in plan.lrs]

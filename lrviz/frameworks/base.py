@@ -309,6 +309,11 @@ class Adapter(ABC):
         """Traps read from the recorded LRs."""
         return []
 
+    def log_alignment(self, run: RunConfig) -> str | None:
+        """Why a log of ``run`` cannot be put on the optimizer-step axis (its trainer logs another axis that
+        lrviz cannot convert yet), or None: ``check --against`` and ``watch`` then refuse instead of misaligning."""
+        return None
+
     @abstractmethod
     def code(self, run: RunConfig) -> str:
         """Python that builds the same scheduler with the framework's API and prints the same LRs."""

@@ -108,6 +108,16 @@ CONVENTIONS: Mapping[str, StepConvention] = {
             after_step=True,
         ),
         StepConvention(
+            "litgpt",
+            0,
+            # litgpt 0.5.13 finetune/lora.py: 363-366 optimizer.step(); scheduler.step() when not accumulating;
+            # 376-402 metrics["learning_rate"] = scheduler.get_last_lr()[0]; fabric.log_dict(metrics, step=iter_num).
+            "litgpt's finetune scripts log `learning_rate` = scheduler.get_last_lr()[0] with fabric.log_dict(..., "
+            "step=iter_num), iter_num 1-based and the scheduler already stepped: without gradient accumulation, "
+            "logged step s is the LR optimizer step s (0-based) uses (finetune/lora.py 363-366, 376-402)",
+            after_step=True,
+        ),
+        StepConvention(
             "transformers<4.51",
             0,
             # transformers 4.50.3 trainer.py:2607 optimizer.step(); :2614 lr_scheduler.step();
@@ -213,7 +223,7 @@ def _pg_order(name: str) -> tuple[str, int]:
 
 #: run families (``RunConfig.family``) whose trainer logs the LR on one of ``CONVENTIONS``' after-step conventions
 #: under a tag no other logger's differs from (diffusers' ``lr``): the plan says whose log it is
-FAMILY_CONVENTIONS: Mapping[str, str] = {"megatron": "megatron", "diffusers": "diffusers"}
+FAMILY_CONVENTIONS: Mapping[str, str] = {"megatron": "megatron", "diffusers": "diffusers", "litgpt": "litgpt"}
 
 
 def _convention_for(names: Iterable[str], default: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lrviz.frameworks.base import STRONG, WEAK, Evidence, Inventory, LibraryAdapter
+from lrviz.model import RunConfig
 
 #: ``litgpt.args.TrainArgs`` fields (litgpt 26857050)
 TRAIN_ARGS = (
@@ -68,3 +69,15 @@ class LitGPT(LibraryAdapter):
         from lrviz.frameworks.litgpt import read
 
         return read.PRETRAIN_CAVEATS if dialect == PRETRAIN else read.CAVEATS
+
+    def log_alignment(self, run: RunConfig) -> str | None:
+        """litgpt logs ``learning_rate`` at the batch, ``fabric.log_dict(metrics, step=iter_num)`` (finetune;
+        pretrain: ``iter_num - 1``): with gradient accumulation a logged step is not an optimizer step."""
+        accumulation = getattr(run.settings, "accumulation", 1)
+        if accumulation <= 1:
+            return None
+        return (
+            f"litgpt logs the LR at each batch (step=iter_num), and this run takes an optimizer step every "
+            f"{accumulation} batches (gradient accumulation): lrviz cannot put such a log on the plan's "
+            "optimizer steps yet, so it does not compare them"
+        )

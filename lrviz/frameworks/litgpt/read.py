@@ -67,6 +67,7 @@ class FinetuneSettings(FrameworkSettings):
     lr_max_steps: int
     steps: int
     min_lr_ignored: float | None = None
+    accumulation: int = 1  # batches per optimizer step: litgpt logs at the batch (iter_num)
 
 
 def build(layer: Layer) -> RunConfig:
@@ -164,7 +165,7 @@ def build(layer: Layer) -> RunConfig:
         geometry=text,
         unit="step",
         notes=tuple(notes),
-        settings=FinetuneSettings(warmup, lr_max_steps, steps, float(min_lr) if min_lr else None),
+        settings=FinetuneSettings(warmup, lr_max_steps, steps, float(min_lr) if min_lr else None, accum),
     )
 
 
