@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 #: Space kept free around everything drawn, in points (1/72 inch).
 PAD_PT = 6.0
+#: The least share of the figure the axes keep, across and down, whatever the text around them needs.
+MIN_AXES = 0.2
 
 
 def _wrap_title(text: Text, width_px: float, renderer: Any) -> None:
@@ -52,9 +54,10 @@ def fit(fig: Figure, titles: Sequence[Text], extra: Sequence[Any]) -> None:
         boxes += [a.get_window_extent(renderer) for a in extra]
         union = Bbox.union([b for b in boxes if b is not None])
         sp = fig.subplotpars
-        fig.subplots_adjust(
-            left=sp.left + (pad - union.x0) / width,
-            right=sp.right - (union.x1 - (width - pad)) / width,
-            bottom=sp.bottom + (pad - union.y0) / height,
-            top=sp.top - (union.y1 - (height - pad)) / height,
-        )
+        left = sp.left + (pad - union.x0) / width
+        right = sp.right - (union.x1 - (width - pad)) / width
+        bottom = sp.bottom + (pad - union.y0) / height
+        top = sp.top - (union.y1 - (height - pad)) / height
+        if right - left < MIN_AXES or top - bottom < MIN_AXES:  # text wider or taller than the figure
+            return  # keep the axes drawable: the text overflows instead
+        fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)

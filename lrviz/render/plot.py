@@ -256,14 +256,15 @@ def build_figure(
             if twin is None:
                 legend = ax.legend(handles, labels, loc="best", fontsize=9)
             else:  # "best" would only avoid one axes' lines: one legend for both, under the plot
-                legend = ax.legend(
-                    handles,
-                    labels,
-                    loc="upper center",
-                    bbox_to_anchor=(0.5, -0.1),
-                    ncols=min(len(labels), 4),
-                    fontsize=9,
-                )
+                renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+                for ncols in range(min(len(labels), 4), 0, -1):  # as many columns as fit the figure's width
+                    if legend is not None:
+                        legend.remove()
+                    legend = ax.legend(
+                        handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=ncols, fontsize=9
+                    )
+                    if legend.get_window_extent(renderer).width <= fig.bbox.width:
+                        break
         _fit(fig, [ax.title], [legend] if twin is not None and legend is not None else [])
     return fig
 

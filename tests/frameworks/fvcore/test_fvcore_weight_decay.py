@@ -134,3 +134,35 @@ def test_param_weight_decay_without_a_weight_decay_list_is_refused() -> None:
     }
     with pytest.raises(ConfigError, match="schedules no weight decay here"):
         lrviz.simulate(doc, steps_per_epoch=2, param="weight_decay")
+
+
+def test_the_real_sam2_config_draws_its_weight_decay_with_the_legend_inside(tmp_path: Path) -> None:
+    """Its 4 lr x weight_decay pairs make 8 long legend entries: they were wider than the figure, and the
+    margin fit failed ("internal error: left cannot be >= right"); the legend now takes fewer columns."""
+    from matplotlib.image import imread
+    from typer.testing import CliRunner
+
+    from lrviz.cli import app
+
+    config = (
+        Path(__file__).parents[2] / "realworld" / "configs" / "fvcore" / "sam2_1_hiera_b+_mose_finetune_cosine.yaml"
+    )
+    out = tmp_path / "sam2.png"
+    ends = ["--set", "trainer.optim.options.lr.0.scheduler.end_value=5.0e-7"]  # ${divide:...}: a project resolver
+    ends += ["--set", "trainer.optim.options.lr.1.scheduler.end_value=3.0e-7"]
+    flags = [
+        "--steps-per-epoch",
+        "50",
+        "--set",
+        "trainer.max_epochs=40",
+        *ends,
+        "--param",
+        "weight_decay",
+        "-o",
+        str(out),
+    ]
+    result = CliRunner().invoke(app, ["render", str(config), *flags])
+    assert result.exit_code == 0, result.output
+    image = imread(out)
+    assert image.shape[1] == 1200  # the default 12-inch, 100 dpi figure: nothing drawn past its edge
+    assert (image[:, :3, :3] == 1.0).all() and (image[:, -3:, :3] == 1.0).all()  # white margins both sides
