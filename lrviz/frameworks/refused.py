@@ -107,23 +107,46 @@ class Yacs(Refused):
 
 
 class Ultralytics(Refused):
+    """Ultralytics' ``args.yaml`` and YOLOv5/v7 hyp files: the schedule is trainer code, and the file does not say which.
+
+    ``BaseTrainer._do_train`` warms every group up per iteration with ``np.interp`` over ``nw``
+    iterations, then a ``LambdaLR`` stepped per epoch. ``nw`` is ``max(round(warmup_epochs * nb), 100)``
+    up to ultralytics 8.4.102 and ``round(min(warmup_epochs, epochs - 1) * nb)`` from 8.4.103 (no
+    floor), and ``optimizer: auto`` picks its optimizer and LR by a rule that also changed (8.3.0:
+    SGD above 10,000 iterations, AdamW below; 8.4.0: SGD / MuSGD; 8.4.100 and 8.4.190: MuSGD /
+    AdamW). An ``args.yaml`` records no version, so one release's trainer stepped here can draw a
+    curve the run did not follow (4 batches per epoch and ``warmup_epochs: 3``: 12 warmup iterations
+    from 8.4.103, 100 before): refused, naming the keys and where the run logged its LR.
+    """
+
     name = "ultralytics"
     title = "Ultralytics/YOLO"
     strong = ("lr0", "lrf", "warmup_bias_lr", "warmup_momentum", "cos_lr", "nbs")
     weak = ("warmup_epochs", "imgsz", "mosaic", "close_mosaic")
 
     def refusal(self, f: Fields) -> str:
-        auto = " (optimizer: auto ignores lr0 and picks the LR itself)" if f.doc.get("optimizer") == "auto" else ""
         if "cos_lr" not in f.doc and "optimizer" not in f.doc:  # a YOLOv5/v7 hyp file: train.py's flags pick lf
             return (
                 f"{f.at('lr0')}: a YOLO hyperparameter file (lr0, lrf, warmup_epochs: {f.doc.get('warmup_epochs')}): "
                 "the repository's train.py builds its scheduler in code (a LambdaLR, linear or one-cycle by its "
                 "--cos-lr flag) and warms it up per iteration; lrviz does not step YOLO schedules yet"
             )
+        optimizer = f.doc.get("optimizer")
+        auto = (
+            ", and optimizer: auto ignores lr0, picking the optimizer and its LR from the class count nc and the "
+            "iteration count by a rule that also changed"
+            if str(optimizer).lower() == "auto"
+            else ""
+        )
         return (
-            f"{f.at('lr0')}: an Ultralytics args file (lr0, lrf, cos_lr: {f.doc.get('cos_lr')}, warmup_epochs: "
-            f"{f.doc.get('warmup_epochs')}){auto}: Ultralytics' trainer builds its scheduler in code (a LambdaLR) and "
-            "warms it up per iteration inside BaseTrainer._do_train; lrviz does not step Ultralytics schedules yet"
+            f"{f.at('lr0')}: an Ultralytics args file (lr0: {f.doc.get('lr0')}, lrf: {f.doc.get('lrf')}, cos_lr: "
+            f"{f.doc.get('cos_lr')}, warmup_epochs: {f.doc.get('warmup_epochs')}, optimizer: {optimizer}): "
+            "Ultralytics' trainer steps a LambdaLR scheduler per epoch and warms each group up per iteration inside "
+            "BaseTrainer._do_train, over "
+            "max(round(warmup_epochs x batches), 100) iterations up to ultralytics 8.4.102 and "
+            f"round(min(warmup_epochs, epochs-1) x batches) from 8.4.103{auto}; args.yaml does not record the release "
+            "that wrote it, so lrviz does not step Ultralytics schedules (the run logged its LR per epoch in "
+            "results.csv: lr/pg0, lr/pg1, lr/pg2)"
         )
 
 

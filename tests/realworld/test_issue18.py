@@ -443,7 +443,12 @@ CASES: list[Case] = [
     Case(
         "other_frameworks/ultralytics_egsmnet_yolov8_args_optimizer_sgd_pruning_fork.yaml",
         "render {file}",
-        Refusal(("an Ultralytics args file (lr0, lrf, cos_lr: False, warmup_epochs: 3.0):", "BaseTrainer._do_train")),
+        Refusal(
+            (
+                "an Ultralytics args file (lr0: 0.01, lrf: 0.01, cos_lr: False, warmup_epochs: 3.0, optimizer: SGD):",
+                "BaseTrainer._do_train",
+            )
+        ),
         "Ultralytics with optimizer: SGD (lr0 is used: no optimizer: auto remark), a fork's extra keys",
     ),
     Case(
