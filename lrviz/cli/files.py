@@ -362,11 +362,15 @@ def code_command(
         Path | None, typer.Argument(metavar="CONFIG", help="The config to turn into code.", show_default=False)
     ] = None,
     key: KeyOption = None,
+    param: ParamOption = "lr",
     options: dict[str, Any] | None = None,
 ) -> None:
-    """Print the code that builds exactly this optimizer and scheduler, and its loop (PyTorch, transformers or timm)."""
+    """Print the code that builds exactly this optimizer and scheduler, and its loop (PyTorch, transformers or timm).
+
+    With --param weight_decay, the loop prints the weight decay the framework's scheduler sets beside the LR."""
     from lrviz import api  # the API (and what it imports) off the --help path
 
     options = options or {}
+    second_series(param, options)  # --param weight_decay reaches the reader, which keeps it in the run
     (source,) = _one_source(config, options)
     print(api.code(_read(source, key, options)), end="")

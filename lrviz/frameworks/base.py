@@ -372,7 +372,9 @@ class Adapter(ABC):
             if fields.doc.get(key) not in (None, False, "", 0, [], {}):
                 notes.append(f"{fields.at(key)}: {what}")
         run = self.build(layer)
-        return dataclasses.replace(run, notes=(*run.notes, *notes), accounting=tuple(accounting.lines()))
+        # a build's own lines (the keys of a nested block it accounts for) follow the top-level ones
+        lines = (*accounting.lines(), *run.accounting)
+        return dataclasses.replace(run, notes=(*run.notes, *notes), accounting=lines)
 
     def refuse_options(self, layer: Layer) -> None:
         """A run option that does not apply to this framework's file is refused, naming its own key."""

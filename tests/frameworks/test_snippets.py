@@ -186,3 +186,106 @@ def test_every_deepspeed_types_snippet_reproduces_its_curve(kind: str) -> None:
     doc = test_deepspeed.doc(kind, test_deepspeed.CASES[kind])
     curve = lrviz.simulate(doc, epochs=test_deepspeed.STEPS)
     assert run_snippet(lrviz.code(lrviz.load(doc, epochs=test_deepspeed.STEPS)), None) == curve.lr
+
+
+def run_printing(text: str) -> tuple[list[float], list[float]]:
+    """Execute a snippet printing ``... lr X weight_decay Y``: the LRs and weight decays it printed."""
+    lrs: list[float] = []
+    decays: list[float] = []
+
+    def capture(line: str) -> None:
+        words = line.split()
+        assert words[-4] == "lr" and words[-2] == "weight_decay", line
+        lrs.append(float(words[-3]))
+        decays.append(float(words[-1]))
+
+    namespace: dict[str, Any] = {"__name__": "__snippet__", "print": capture}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(text, "<lrviz code>", "exec"), namespace)  # noqa: S102 - lrviz's own output
+    return lrs, decays
+
+
+MMENGINE_EPOCHS = (
+    "optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))\n"
+    "param_scheduler = [\n"
+    "    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6),\n"
+    "    dict(type='LinearParamScheduler', param_name='weight_decay', start_factor=0.5, by_epoch=True, end=6),\n"
+    "]\n"
+    "train_cfg = dict(by_epoch=True, max_epochs=6)\n"
+)
+FVCORE_PAIRS = {
+    "trainer": {
+        "max_epochs": 6,
+        "optim": {
+            "optimizer": {"_target_": "torch.optim.AdamW"},
+            "options": {
+                "lr": [{"scheduler": {"_target_": "fvcore.common.param_scheduler.CosineParamScheduler",
+                                      "start_value": 0.1, "end_value": 0.01}}],
+                "weight_decay": [
+                    {"scheduler": {"_target_": "fvcore.common.param_scheduler.LinearParamScheduler",
+                                   "start_value": 0.04, "end_value": 0.4}},
+                    {"scheduler": {"_target_": "fvcore.common.param_scheduler.ConstantParamScheduler", "value": 0.0},
+                     "param_names": ["*bias*"]},
+                ],
+            },
+        },
+    }
+}  # fmt: skip
+
+
+def weight_decay_cases(tmp: Path) -> dict[str, tuple[str, Any, dict[str, Any]]]:
+    """Runs whose scheduler sets the weight decay: (the framework module, the source, load's options)."""
+    from tests.frameworks.fvcore.test_fvcore_trainer import SAM2, SAM2_SETS
+    from tests.frameworks.mmengine.test_mmengine import WEIGHT_DECAY
+
+    (tmp / "wd_iters.py").write_text(WEIGHT_DECAY)
+    (tmp / "wd_epochs.py").write_text(MMENGINE_EPOCHS)
+    megatron = "torchrun pretrain_gpt.py --global-batch-size 8 --lr 1e-3 --train-iters 30 --lr-warmup-iters 5 "
+    for style in ("linear", "cosine"):
+        flags = f"--weight-decay-incr-style {style} --start-weight-decay 0.01 --end-weight-decay 0.1"
+        (tmp / f"megatron_{style}.sh").write_text(megatron + flags + "\n")
+    mm = {"allow_exec": True}
+    return {
+        "mmengine-iterations": ("mmengine", tmp / "wd_iters.py", mm),
+        "mmengine-epochs": ("mmengine", tmp / "wd_epochs.py", {**mm, "steps_per_epoch": 4}),
+        "megatron-linear": ("megatron", tmp / "megatron_linear.sh", {}),
+        "megatron-cosine": ("megatron", tmp / "megatron_cosine.sh", {}),
+        "fvcore-pairs": ("fvcore", FVCORE_PAIRS, {"steps_per_epoch": 5}),
+        "fvcore-sam2": ("fvcore", SAM2, {"overrides": SAM2_SETS, "steps_per_epoch": 3}),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["mmengine-iterations", "mmengine-epochs", "megatron-linear", "megatron-cosine", "fvcore-pairs", "fvcore-sam2"],
+)
+def test_the_snippet_prints_the_weight_decay_lrviz_draws(name: str, tmp_path: Path) -> None:
+    import lrviz
+
+    module, source, options = weight_decay_cases(tmp_path)[name]
+    pytest.importorskip({"megatron": "megatron.core"}.get(module, module))
+    run = lrviz.load(source, param="weight_decay", **options)
+    curve = lrviz.simulate(run)
+    assert curve.second == "weight_decay" and curve.momenta is not None
+    lrs, decays = run_printing(lrviz.code(run))
+    assert lrs == curve.lr
+    assert decays == list(curve.momenta[0])
+    assert len(set(decays)) > 1 or name == "fvcore-sam2"  # SAM 2's weight decay is constant (0.1)
+    assert "weight_decay" not in lrviz.code(lrviz.load(source, **options)).rsplit("print(", 1)[1].split("\n")[0]
+
+
+def test_lrviz_code_param_weight_decay_prints_it(tmp_path: Path) -> None:
+    import lrviz
+
+    pytest.importorskip("megatron.core")
+    script = tmp_path / "run.sh"
+    script.write_text(
+        "torchrun pretrain_gpt.py --global-batch-size 8 --lr 1e-3 --train-iters 12 --weight-decay-incr-style linear "
+        "--start-weight-decay 0.0 --end-weight-decay 0.2\n"
+    )
+    result = CliRunner().invoke(app, ["code", str(script), "--param", "weight_decay"])
+    assert result.exit_code == 0, result.output
+    curve = lrviz.simulate(script, param="weight_decay")
+    assert curve.momenta is not None
+    assert run_printing(result.stdout) == (curve.lr, list(curve.momenta[0]))

@@ -37,9 +37,11 @@ def code(run: RunConfig) -> Snippet:
         f"    lr_wsd_decay_style={literal(fw.lr_wsd_decay_style)},",
         ")",
     ]
+    # --param weight_decay: the weight decay the scheduler sets, printed beside the LR
+    wd = " weight_decay {optimizer.param_groups[0]['weight_decay']}" if fw.second == "weight_decay" else ""
     loop = [
         "for iteration in range(train_iters):",
-        "    print(f\"iteration {iteration}: lr {optimizer.param_groups[0]['lr']}\")",
+        "    print(f\"iteration {iteration}: lr {optimizer.param_groups[0]['lr']}" + wd + '")',
         "    optimizer.step()",
         "    scheduler.step(increment=global_batch_size)",
     ]

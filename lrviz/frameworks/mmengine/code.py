@@ -37,6 +37,8 @@ def code(run: RunConfig) -> Snippet:
         "    for cfg in param_scheduler",
         "]",
     ]
+    # --param weight_decay: the weight decay the schedulers set, printed beside the LR
+    wd = " weight_decay {optimizer.param_groups[0]['weight_decay']}" if fw.second == "weight_decay" else ""
     step_iter = "        for s in schedulers:" if fw.stepped else "        for s in []:  # no ParamSchedulerHook"
     if fw.by_epoch:
         loop = [
@@ -44,7 +46,9 @@ def code(run: RunConfig) -> Snippet:
             f"    for i in range({run.steps_per_epoch}):",
             '        print(f"iter {epoch * '
             + str(run.steps_per_epoch)
-            + " + i}: lr {optimizer.param_groups[0]['lr']}\")",
+            + " + i}: lr {optimizer.param_groups[0]['lr']}"
+            + wd
+            + '")',
             "        optimizer.step()",
             step_iter,
             "            if not s.by_epoch:  # ParamSchedulerHook.after_train_iter",
@@ -56,7 +60,7 @@ def code(run: RunConfig) -> Snippet:
     else:
         loop = [
             f"for i in range({fw.max_iters}):",
-            "    print(f\"iter {i}: lr {optimizer.param_groups[0]['lr']}\")",
+            "    print(f\"iter {i}: lr {optimizer.param_groups[0]['lr']}" + wd + '")',
             "    optimizer.step()",
             step_iter.replace("        ", "    ", 1),
             "        if not s.by_epoch:  # ParamSchedulerHook.after_train_iter",

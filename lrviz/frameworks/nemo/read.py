@@ -27,6 +27,7 @@ from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks._recipe import run_option
 from lrviz.frameworks.base import Fields, Inventory
+from lrviz.frameworks.nemo.keys import classify
 from lrviz.frameworks.nemo.nodes import nemo_sched
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 
@@ -63,29 +64,23 @@ def build(layer: Layer) -> RunConfig:
         raise ConfigError(f"{f.prefix}no NeMo optim.sched block (sched: {{name: ...}})")
     path, optim = found
     at = tuple(map(str, path))
-    sched = dict(optim["sched"])
-    name = str(sched["name"])
-    where = {"": f.at(*at, "sched"), **{k: f.at(*at, "sched", k) for k in sched}}
+    name = str(optim["sched"]["name"])
     if name in EPOCH_SCHEDULERS:
         raise ConfigError(
             f"{f.at(*at, 'sched', 'name')}: NeMo steps {name} once per epoch (interval 'epoch'), and lrviz's NeMo "
             "reading steps once per optimizer step; lrviz does not draw it"
         )
-    args = sched.get("args")
-    if isinstance(args, Mapping) and "_target_" in args:
-        raise ConfigError(
-            f"{f.at(*at, 'sched', 'args', '_target_')}: NeMo instantiates this class path with Hydra; lrviz runs no "
-            "project code: give the scheduler's parameters in sched: itself"
-        )
     for key in SET_BY_NEMO:
-        if key in sched:
+        if key in optim["sched"]:
             raise ConfigError(
                 f"{f.at(*at, 'sched', key)}: set by NeMo's setup_optimization from the trainer; remove it"
             )
+    keys = classify(f, at, optim["sched"])
+    sched, where = keys.sched, keys.where
     lr = _lr(f, at, optim, name)
     trainer = _node(f.doc, "trainer")
     max_steps = _int(f, trainer, "max_steps", -1)
-    notes: list[str] = []
+    notes: list[str] = list(keys.notes)
     manager = f.doc.get("exp_manager")
     if isinstance(manager, Mapping) and manager.get("resume_if_exists"):
         notes.append(
@@ -134,6 +129,7 @@ def build(layer: Layer) -> RunConfig:
         geometry=geometry,
         unit="step",
         notes=tuple(notes),
+        accounting=keys.lines,
         settings=SchedSettings(sched, steps, int(warmup or 0), where),
     )
 

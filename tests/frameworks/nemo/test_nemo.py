@@ -158,8 +158,9 @@ def test_a_constant_tail_that_leaves_no_decay_is_said() -> None:
     ("sched", "message"),
     [
         ({"name": "ReduceLROnPlateau"}, "once per epoch"),
-        ({"name": "CosineAnnealing", "args": {"_target_": "my.Params"}}, "runs no project code"),
-        ({"name": "NoSuchAnnealing"}, "NeMo's NoSuchAnnealing rejected"),
+        ({"name": "CosineAnnealing", "args": {"_target_": "my.Params"}}, "takes the class's arguments from args"),
+        ({"name": "CosineAnnealing", "_target_": "my.Params"}, "runs no project code"),
+        ({"name": "NoSuchAnnealing"}, "NeMo has no scheduler NoSuchAnnealing"),
     ],
 )
 def test_what_nemo_would_not_step_per_optimizer_step_is_refused(sched: dict[str, Any], message: str) -> None:
