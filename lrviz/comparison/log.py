@@ -112,12 +112,10 @@ def compare_log(
 
 def after_the_step(plan: Plan | Sequence[float], log: RunLog) -> bool:
     """Whether the log's last step may hold the LR after the run's last scheduler step (``StepConvention.after_step``):
-    the log's convention says so (Megatron's ``learning-rate``), or the plan's framework logs so on this offset.
-    A log put on optimizer steps from its trainer's axis (``RunLog.axis``) is on that axis's convention only."""
-    if log.axis is not None and log_axis(plan) is not None:
+    the log's convention says so (Megatron's ``learning-rate``), or the plan's framework logs so on this offset;
+    a log put on optimizer steps from its trainer's axis (``RunLog.axis``) only by that axis's convention."""
+    if log.convention.after_step or (log.axis is not None and log_axis(plan) is not None):
         return log.convention.after_step
-    if log.convention.after_step:
-        return True
     family = getattr(getattr(plan, "run", None), "family", None)
     own = CONVENTIONS.get(FAMILY_CONVENTIONS.get(family or "", ""))
     return own is not None and own.after_step and own.offset == log.convention.offset
