@@ -4,11 +4,16 @@ DeepSpeed: ``import deepspeed.runtime.lr_schedules`` runs ``deepspeed/__init__.p
 detection, ~400 modules); measured here through lrviz's loader, which also drops its stdout log line.
 
     python bench/frameworks.py        # medians of 5 fresh processes each, and as ratios to `import torch`
+    python bench/frameworks.py litgpt # only the cases whose name holds "litgpt" (and import torch)
 
 diffusers and Megatron (issue 19), measured 2026-12-02 with 3 interleaved rounds under a load average
 of ~10 (import torch alone 13.9 s there): diffusers.optimization 2.12 x import torch, megatron.core's
 scheduler 3.41 x (megatron/core/__init__ imports ~150 modules), a 100,000-step diffusers render 2.35 x,
 a 100,000-iteration Megatron render 2.96 x.
+
+litgpt pretraining (issue 19), 2026-12-02 at a load average of ~5.7 (import torch 3.80 s there):
+litgpt.pretrain's get_lr through lrviz's loader 2.64 x import torch, a 100,000-step render (200,000
+iterations) 2.47 x; bench/README.md has the table.
 
 The budget (issue 12): `lrviz hf cosine --max-steps 100000` costs no more than
 `import transformers` (with torch) + 0.3 s.
@@ -257,6 +262,29 @@ CASES.update(
     }
 )
 
+# litgpt pretraining (issue 19): litgpt/pretrain.py's get_lr through lrviz's loader (litgpt.pretrain imports lightning
+# and litgpt's model), and 100,000 optimizer steps of it: 200,000 iterations (get_lr per iteration, an optimizer step
+# every 2: global_batch_size 8 / micro_batch_size 4), max_tokens 409,600,000 at 4 x 512 tokens an iteration
+YAML_FRAMEWORKS["litgpt_pretrain.yaml"] = (
+    "model_name: pythia-14m\nout_dir: out/pretrain\ndevices: 1\n"
+    "train: {global_batch_size: 8, micro_batch_size: 4, lr_warmup_steps: 2000, max_tokens: 409600000, "
+    "max_seq_length: 512, max_norm: 1.0, min_lr: 4.0e-5}\n"
+    "optimizer: {class_path: torch.optim.AdamW, init_args: {lr: 4.0e-4}}\n"
+)
+CASES.update(
+    {
+        "import torch + litgpt.pretrain.get_lr (lrviz's loader)": [
+            sys.executable,
+            "-c",
+            "import torch; from lrviz.frameworks.litgpt.step import _module; _module('litgpt.pretrain', 'pretrain')",
+        ],
+        "lrviz render litgpt pretrain, 100,000 steps (200,000 iterations)": [
+            *(sys.executable, "-m", "lrviz", "render", f"{BENCH_DIR}/litgpt_pretrain.yaml"),
+            *("-q", "-o", f"{BENCH_DIR}/litgpt_pretrain.csv"),
+        ],
+    }
+)
+
 
 def write_yaml_frameworks() -> None:
     from pathlib import Path
@@ -267,10 +295,14 @@ def write_yaml_frameworks() -> None:
 
 
 def main() -> None:
+    """``python bench/frameworks.py [WORD ...]``: every case, or those whose name holds one of the words (and
+    ``import torch``, the ratios' floor)."""
     write_yaml_frameworks()
-    times: dict[str, list[float]] = {name: [] for name in CASES}
+    words = sys.argv[1:]
+    cases = {n: a for n, a in CASES.items() if not words or n == "import torch" or any(w in n for w in words)}
+    times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(5):
-        for name, argv in CASES.items():  # alternating, so drift hits every case alike
+        for name, argv in cases.items():  # alternating, so drift hits every case alike
             start = time.perf_counter()
             subprocess.run(argv, check=True, capture_output=True)
             times[name].append(time.perf_counter() - start)

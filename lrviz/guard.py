@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.comparison import LOG, LogReport, Tolerance, compare_log
-from lrviz.comparison.alignment import refuse_unaligned
+from lrviz.comparison.alignment import on_plan_steps
 from lrviz.comparison.log import after_the_step
 from lrviz.errors import ConfigError
 from lrviz.logs import CONVENTIONS, LogSeries, RunLog, read_log
@@ -169,6 +169,7 @@ class LiveCheck:
             "live",
             CONVENTIONS["lrviz"],
             tuple(LogSeries(f"pg{g}", self._steps, v) for g, v in enumerate(self._values)),
+            axis="observed at the optimizer steps",
         )
         try:
             report = compare_log(self._plan, log, tolerance=Tolerance(self.rtol, self.atol))
@@ -430,7 +431,7 @@ def _ended(check: LiveCheck | None, why: str, rtol: float) -> WatchResult:
 def _feed(check: LiveCheck, log: RunLog) -> Verdict | None:
     """Observe the log's steps after the last one observed, all its series at each step. A log written
     after each scheduler step (Megatron, diffusers) ends with the LR after the last step: not observed."""
-    refuse_unaligned(check._plan)
+    log = on_plan_steps(check._plan, log)  # litgpt logs batches: put on optimizer steps (Adapter.log_axis)
     last = check.last_step
     after = check.plan_steps if after_the_step(check._plan, log) else None
     by_step: dict[int, list[float]] = {}

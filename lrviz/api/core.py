@@ -26,14 +26,17 @@ from lrviz.comparison import (
 )
 from lrviz.comparison import compare as align
 from lrviz.comparison import load_baseline as read_baseline
+from lrviz.comparison.alignment import log_axis, on_plan_steps
 from lrviz.comparison.replan import with_plateau_diagnosis
 from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError
 from lrviz.guard import WatchResult
 from lrviz.guard import watch as follow
-from lrviz.logs import RunLog
+from lrviz.logs import RunLog, Window
 from lrviz.logs import read_log as read
-from lrviz.model import Curve, Finding
+from lrviz.logs.axis import on_optimizer_steps
+from lrviz.logs.reading import trim
+from lrviz.model import Curve, Finding, RunConfig
 from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, write_comparison, write_outputs
 
 if TYPE_CHECKING:
@@ -163,7 +166,11 @@ def check(
     if against is not None:
         # only the plan's steps are held; the log's others are counted as they stream past
         window = range(curve.points)
-        log = against if isinstance(against, RunLog) else read(Path(against), x=x, y=y, run=run, window=window)
+        log = (
+            on_plan_steps(curve, against)
+            if isinstance(against, RunLog)
+            else read_log(against, x=x, y=y, run=run, window=window, plan=curve)
+        )
         tol = tolerance or Tolerance.for_log(log)
         report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol, complete=complete)
         report = with_plateau_diagnosis(report, curve.run, log, tol)
@@ -182,11 +189,19 @@ def read_log(
     convention: str | None = None,
     run: str | None = None,
     window: range | None = None,
+    plan: Curve | RunConfig | None = None,
 ) -> RunLog:
     """The LRs a run logged (trainer_state.json, Lightning's metrics.csv, TensorBoard, MLflow, W&B, CSV, ...),
     on lrviz's step convention: point k is the LR optimizer step k used (``lrviz.logs.read_log``).
-    ``window=range(n)`` holds only the points of optimizer steps 0 to n - 1 (a plan's), counting the rest."""
-    return read(Path(path), x=x, y=y, group=group, convention=convention, run=run, window=window)
+    ``window=range(n)`` holds only the points of optimizer steps 0 to n - 1 (a plan's), counting the rest.
+    ``plan`` (the curve or run the log is for) puts a log its trainer writes on another axis on the plan's
+    optimizer steps (litgpt logs each batch: with gradient accumulation A, batch s is step s // A): such a
+    log is read whole, converted, then held to ``window``."""
+    axis = None if plan is None else log_axis(plan)
+    if axis is None:
+        return read(Path(path), x=x, y=y, group=group, convention=convention, run=run, window=window)
+    log = on_optimizer_steps(read(Path(path), x=x, y=y, group=group, convention=convention, run=run), axis)
+    return log if window is None else trim(log, Window(window.start, window.stop))
 
 
 def watch(

@@ -10,11 +10,14 @@ from lrviz.cli.sources import _read, _sources
 from lrviz.errors import ConfigError
 
 
-def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None, points: int | None = None) -> Any:
-    """A run's log; with ``points`` (the plan's optimizer steps) only those steps' LRs are held."""
+def _read_log(
+    path: Path, x: str | None, y: str | None, run: str | None = None, points: int | None = None, plan: Any = None
+) -> Any:
+    """A run's log on the plan's optimizer steps (``plan``: its run or curve); with ``points`` (the plan's
+    optimizer steps) only those steps' LRs are held."""
     from lrviz import api
 
-    return api.read_log(path, x=x, y=y, run=run, window=None if points is None else range(points))
+    return api.read_log(path, x=x, y=y, run=run, window=None if points is None else range(points), plan=plan)
 
 
 def discovered(against: Path, run: str | None) -> list[tuple[str, Path, str | None]] | None:
@@ -44,7 +47,7 @@ def check_discovered(
     for kind, path, run in entries:
         label = f"{path}" + (f" --run {run}" if run else "")
         try:
-            log = _read_log(path, x, y, run, curve.points)
+            log = _read_log(path, x, y, run, curve.points, curve)
         except LrvizError as exc:
             print(f"{label}: {exc.message}", file=sys.stderr)
             failures.append(f"{label}: not read ({kind})")
@@ -122,7 +125,7 @@ def _compare_with_logs(
     notes(run, quiet)
     curve = simulate(run)
     for path in logs:
-        log = _read_log(path, None, None, points=curve.points)
+        log = _read_log(path, None, None, points=curve.points, plan=curve)
         report = compare_with_log(curve, log)
         for line in report.describe():
             print(line)

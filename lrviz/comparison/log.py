@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
-from lrviz.comparison.alignment import refuse_unaligned
+from lrviz.comparison.alignment import log_axis, on_plan_steps
 from lrviz.comparison.reports import GroupReport, LogReport, diagnosis
 from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.errors import ConfigError, option
@@ -84,7 +84,7 @@ def compare_log(
     ``complete=True`` a log that ends before the plan fails too (by default it may be a run
     still in progress). Raises ``ConfigError`` when no logged step lies inside the plan.
     """
-    refuse_unaligned(plan)
+    log = on_plan_steps(plan, log)  # litgpt logs batches: put on optimizer steps (Adapter.log_axis)
     rtol, atol = tolerance.rtol, tolerance.atol
     if isinstance(plan, Plan):
         plan_groups = [list(s) for s in plan.lrs]
@@ -112,9 +112,10 @@ def compare_log(
 
 def after_the_step(plan: Plan | Sequence[float], log: RunLog) -> bool:
     """Whether the log's last step may hold the LR after the run's last scheduler step (``StepConvention.after_step``):
-    the log's convention says so (Megatron's ``learning-rate``), or the plan's framework logs so on this offset."""
-    if log.convention.after_step:
-        return True
+    the log's convention says so (Megatron's ``learning-rate``), or the plan's framework logs so on this offset;
+    a log put on optimizer steps from its trainer's axis (``RunLog.axis``) only by that axis's convention."""
+    if log.convention.after_step or (log.axis is not None and log_axis(plan) is not None):
+        return log.convention.after_step
     family = getattr(getattr(plan, "run", None), "family", None)
     own = CONVENTIONS.get(FAMILY_CONVENTIONS.get(family or "", ""))
     return own is not None and own.after_step and own.offset == log.convention.offset

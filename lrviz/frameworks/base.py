@@ -33,7 +33,7 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lrviz.config.layer import Layer
 from lrviz.config.lazy import shallow_copy
@@ -42,6 +42,9 @@ from lrviz.frameworks._ownership import Owners as Owners  # what the other adapt
 from lrviz.frameworks._ownership import mappings as mappings  # the document walker adapters use
 from lrviz.keys import KeyPath, dotted
 from lrviz.model import Curve, Finding, RunConfig
+
+if TYPE_CHECKING:
+    from lrviz.logs.axis import LogAxis
 
 Progress = Callable[[int], None]
 
@@ -309,9 +312,9 @@ class Adapter(ABC):
         """Traps read from the recorded LRs."""
         return []
 
-    def log_alignment(self, run: RunConfig) -> str | None:
-        """Why a log of ``run`` cannot be put on the optimizer-step axis (its trainer logs another axis that
-        lrviz cannot convert yet), or None: ``check --against`` and ``watch`` then refuse instead of misaligning."""
+    def log_axis(self, run: RunConfig) -> LogAxis | None:
+        """The axis the trainer logs ``run``'s LR on when it is not optimizer steps (litgpt's batches), from its
+        own code, or None: ``check --against`` and ``watch`` put such a log on optimizer steps before comparing."""
         return None
 
     @abstractmethod

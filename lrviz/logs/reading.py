@@ -161,4 +161,4 @@ def trim(log: RunLog, window: Window) -> RunLog:
                 last=max(lasts) if lasts else None,
             )
         )
-    return RunLog(log.source, log.format, log.convention, tuple(series))
+    return replace(log, series=tuple(series))

@@ -113,9 +113,20 @@ CONVENTIONS: Mapping[str, StepConvention] = {
             # litgpt 0.5.13 finetune/lora.py: 363-366 optimizer.step(); scheduler.step() when not accumulating;
             # 376-402 metrics["learning_rate"] = scheduler.get_last_lr()[0]; fabric.log_dict(metrics, step=iter_num).
             "litgpt's finetune scripts log `learning_rate` = scheduler.get_last_lr()[0] with fabric.log_dict(..., "
-            "step=iter_num), iter_num 1-based and the scheduler already stepped: without gradient accumulation, "
-            "logged step s is the LR optimizer step s (0-based) uses (finetune/lora.py 363-366, 376-402)",
+            "step=iter_num) at every batch, iter_num 1-based, the scheduler stepped when the batch ends an "
+            "accumulation of A: logged step s is the LR optimizer step s // A (0-based) uses "
+            "(finetune/lora.py 353, 363-366, 376-402)",
             after_step=True,
+        ),
+        StepConvention(
+            "litgpt-pretrain",
+            0,
+            # litgpt 0.5.13 pretrain.py: 324 log_iter_interval = log_interval * accumulation; 341-345 lr = get_lr(...)
+            # set, then iter_num += 1; 359-363 optimizer.step(); 365-401 metrics["learning_rate"] = lr;
+            # fabric.log_dict(metrics, step=iter_num - 1), only on iterations that end an accumulation.
+            "litgpt/pretrain.py logs `learning_rate` = the LR get_lr set for the iteration, with fabric.log_dict(..., "
+            "step=iter_num - 1) on iterations that end an accumulation of A: logged step s is the LR optimizer "
+            "step (s + 1) // A - 1 (0-based) uses (pretrain.py 324, 341-345, 359-363, 365-401)",
         ),
         StepConvention(
             "transformers<4.51",
@@ -165,6 +176,9 @@ class RunLog:
     format: str
     convention: StepConvention
     series: tuple[LogSeries, ...]  # one per param group, in the logger's order (pg1, pg2, ...)
+    #: how the log was put on optimizer steps from the axis its trainer logs (``lrviz.logs.axis.LogAxis``;
+    #: litgpt's batches), or None: as read
+    axis: str | None = None
 
     @property
     def groups(self) -> tuple[str, ...]:

@@ -315,7 +315,21 @@ CASES: list[Case] = [
             "litgpt_pretrain_debug.yaml",
             "litgpt_pretrain_tinystories.yaml",
             "litgpt_pretrain_microllama.yaml",
+            # second and third repositories: calvintwr/litgpt (a fork whose fit and get_lr are litgpt's) and
+            # puppyapple/Chinese_LLM_From_Scratch (run with `litgpt pretrain --config`)
+            "litgpt_calvintwr_pretrain_htxsutd-tinyllama.yaml",
+            "litgpt_calvintwr_pretrain_htxsutd-llama3b.yaml",
+            "litgpt_calvintwr_pretrain_htxsutd-llama8b.yaml",
+            "litgpt_calvintwr_pretrain_htxsutd.yaml",
+            "litgpt_puppyapple_pretrain_microstories.yaml",
         )
+    ),
+    Case(
+        "llm_litgpt/litgpt_puppyapple_pretrain_microstories.yaml",
+        "render {file} --set devices=1",
+        Refusal(("train.max_tokens", "11,444,091 optimizer steps is more than the limit", "LRVIZ_MAX_POINTS")),
+        "litgpt pretraining of 3e12 tokens at 32 x 512 a micro-batch: over the point limit, refused naming max_tokens",
+        label="devices",
     ),
     Case(
         "llm_litgpt/litgpt_pretrain_microllama.yaml",

@@ -9,10 +9,13 @@ stepped with ``litgpt/pretrain.py``'s own ``get_lr``, called per iteration as it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrviz.frameworks.base import STRONG, WEAK, Evidence, Inventory, LibraryAdapter
 from lrviz.model import RunConfig
+
+if TYPE_CHECKING:
+    from lrviz.logs.axis import LogAxis
 
 #: ``litgpt.args.TrainArgs`` fields (litgpt 26857050)
 TRAIN_ARGS = (
@@ -70,14 +73,21 @@ class LitGPT(LibraryAdapter):
 
         return read.PRETRAIN_CAVEATS if dialect == PRETRAIN else read.CAVEATS
 
-    def log_alignment(self, run: RunConfig) -> str | None:
-        """litgpt logs ``learning_rate`` at the batch, ``fabric.log_dict(metrics, step=iter_num)`` (finetune;
-        pretrain: ``iter_num - 1``): with gradient accumulation a logged step is not an optimizer step."""
-        accumulation = getattr(run.settings, "accumulation", 1)
-        if accumulation <= 1:
-            return None
-        return (
-            f"litgpt logs the LR at each batch (step=iter_num), and this run takes an optimizer step every "
-            f"{accumulation} batches (gradient accumulation): lrviz cannot put such a log on the plan's "
-            "optimizer steps yet, so it does not compare them"
-        )
+    def log_axis(self, run: RunConfig) -> LogAxis:
+        """litgpt logs ``learning_rate`` at the batch, not the optimizer step (its gradient accumulation is
+        ``TrainArgs.gradient_accumulation_iters``, the settings' ``accumulation``):
+
+        * finetune (``finetune/lora.py`` 353-366, 376-402; ``full.py``, ``adapter.py``, ``adapter_v2.py`` alike):
+          ``fabric.log_dict(metrics, step=iter_num)`` at every batch, ``iter_num`` 1-based, with
+          ``scheduler.get_last_lr()[0]`` after the scheduler stepped on the batches that end an accumulation:
+          logged step ``s`` is optimizer step ``s // A``;
+        * pretrain (``pretrain.py`` 324, 341-345, 365-401): ``step=iter_num - 1``, only on the iterations that end an
+          accumulation, with the LR ``get_lr`` set for that iteration: optimizer step ``(s - (A - 1)) // A``.
+        """
+        from lrviz.frameworks.litgpt import pretrain
+        from lrviz.logs.axis import LogAxis
+
+        if isinstance(run.settings, pretrain.PretrainSettings):
+            a = run.settings.accumulation
+            return LogAxis(a, a - 1, "litgpt-pretrain", aligned=True, what="iteration")
+        return LogAxis(getattr(run.settings, "accumulation", 1), 0, "litgpt", what="batch")

@@ -18,6 +18,13 @@ pytest.importorskip("litgpt")
 CONFIGS = Path(__file__).parents[2] / "realworld" / "configs" / "llm_litgpt"
 DEBUG = CONFIGS / "litgpt_pretrain_debug.yaml"
 TINYSTORIES = CONFIGS / "litgpt_pretrain_tinystories.yaml"
+#: other repositories: calvintwr/litgpt's own pretrain configs (its fit and get_lr are litgpt's), and
+#: puppyapple/Chinese_LLM_From_Scratch's (a model_config block)
+HTX_TINY = CONFIGS / "litgpt_calvintwr_pretrain_htxsutd-tinyllama.yaml"
+HTX_3B = CONFIGS / "litgpt_calvintwr_pretrain_htxsutd-llama3b.yaml"
+HTX_8B = CONFIGS / "litgpt_calvintwr_pretrain_htxsutd-llama8b.yaml"
+HTX = CONFIGS / "litgpt_calvintwr_pretrain_htxsutd.yaml"
+MICROSTORIES = CONFIGS / "litgpt_puppyapple_pretrain_microstories.yaml"
 
 
 def fit_lrs(doc: dict[str, Any], devices: int, seq: int) -> list[float]:
@@ -56,6 +63,11 @@ def fit_lrs(doc: dict[str, Any], devices: int, seq: int) -> list[float]:
         (DEBUG, 1, 512, None),  # no max_seq_length: pythia-14m's block_size, from litgpt's own Config
         (DEBUG, 5, 512, None),
         (TINYSTORIES, 2, 256, 97_000_000),  # 1% of its 9.7e9 tokens: 740 of its 74,005 optimizer steps
+        (HTX_TINY, 8, 2048, None),  # all its 46.7e9 tokens: 89,061 iterations, 22,265 optimizer steps of 4
+        (HTX_3B, 8, 8192, 1_867_754_045),  # 1% of its tokens: 890 of its 89,061 optimizer steps
+        (HTX_8B, 8, 8192, 1_867_754_045),
+        (HTX, 8, 8192, 30_000_000_000),  # 1% of its 3e12 tokens: 7,152 of its 715,255 optimizer steps
+        (MICROSTORIES, 1, 512, 3_000_000_000),  # 0.1% of its 3e12 tokens: 11,444 optimizer steps
     ],
     ids=lambda v: v.name if isinstance(v, Path) else str(v),
 )
