@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lrviz.budget import STEPS
 from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
@@ -110,6 +111,11 @@ def build(layer: Layer, f: Fields, train: Mapping[str, Any], lr: float) -> RunCo
             f"{f.at('train', 'max_tokens')}: {steps:,} optimizer steps is more than the limit of {MAX_POINTS:,} "
             "(raise the limit with LRVIZ_MAX_POINTS=N, or draw fewer tokens: "
             f"{option('overrides')} train.max_tokens=N)"
+        )
+    if STEPS.exceeded(steps * accum):  # get_lr is called once per iteration, not per optimizer step
+        raise STEPS.refusal(
+            f.at("train", "max_tokens"),
+            f"{steps * accum:,} iterations (get_lr is called once per iteration, {accum} per optimizer step)",
         )
     if steps < 1:
         raise ConfigError(

@@ -114,6 +114,11 @@ def test_the_world_size_is_asked_for_not_guessed() -> None:
         (["devices=1", "train.max_tokens=1000"], ("train.max_tokens", "less than one optimizer step")),
         (["devices=1", "train.max_tokens=3000000000000"], ("more than the limit", "LRVIZ_MAX_POINTS")),
         (["devices=1", "model_name=no-such-model"], ("model_name", "not a model", "train.max_seq_length=N")),
+        # under the point limit in optimizer steps, but get_lr runs per iteration: 1,000,000 steps x 25 iterations
+        (
+            ["devices=1", "train.max_tokens=64000000000"],
+            ("train.max_tokens", "25,000,000 iterations", "25 per optimizer step", "LRVIZ_MAX_STEPS"),
+        ),
     ],
 )
 def test_what_pretrain_py_refuses_or_lrviz_cannot_size_is_refused_at_its_key(
