@@ -3,10 +3,11 @@
 Every file under ``configs/core_audit/`` was copied unchanged from a public repository lrviz had
 not read before (``SOURCES.md``). Each row is the command a user would type and either the
 schedule the framework's own loop runs (``==``, through ``helpers.run_case``) or the refusal
-expected. Two files came in with a wrong reading, fixed with them: transformers' ``mae.sh``
+expected. Three files came in with a wrong reading, fixed with them: transformers' ``mae.sh``
 (``/usr/bin/env python3 run_mae.py ... | tee``) was "no training command found", and once read it
 was drawn at the Trainer's default 5e-05 although run_mae.py sets the LR from its own
-``--base_learning_rate``; it is now refused naming that flag.
+``--base_learning_rate`` (now refused naming that flag); Matcha-TTS's scheduler group file was
+drawn once per epoch with its ``lightning_args: {interval: step, frequency: 10}`` unread and unsaid.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 
 import lrviz
-from tests.realworld.helpers import CONFIGS, Case, HFSchedule, Refusal, case_id, run_case
+from tests.realworld.helpers import CONFIGS, Case, HFSchedule, Refusal, Schedule, case_id, run_case
 
 HERE = "core_audit"
 VICUNA = f"{HERE}/launch_fastchat_train_vicuna_7b_torchrun16.sh"
@@ -28,6 +29,7 @@ QWEN_DS = f"{HERE}/qwen_ds_pair/finetune/finetune_ds.sh"
 FIREFLY_SFT = f"{HERE}/firefly_pair/train_args/sft/full/qwen-7b-sft-full.json"
 DS_REPLACES = ("the DeepSpeed config has a scheduler block (type WarmupLR)", "--set deepspeed=null")
 AUTO = ('"auto" is filled in by the Hugging Face Trainer', "--set scheduler.params.warmup_min_lr=VALUE")
+NOTE = ("note:", "SGD(lr=0.1)")  # the file names no optimizer: the default, said out loud
 
 CASES: list[Case] = [
     Case(
@@ -130,6 +132,47 @@ CASES: list[Case] = [
         "a DPO run through TRL's DPOTrainer, whose create_scheduler is the Trainer's",
     ),
     Case(
+        f"{HERE}/launch_llava_v1_5_finetune_lora_mm_projector_lr.sh",
+        # deepspeed without --num_gpus: 1 rank assumed and said; 10,000 / 16 = 625 batches / 2 = 313 steps
+        "render {file} --dataset-size 10000",
+        HFSchedule("cosine", 2e-4, 10, 313, stderr=("mm_projector_lr: not a key", "deepspeed --num_gpus not given")),
+        "LLaVA's projector group LR is the script's own: group 0 drawn, the key named",
+    ),
+    Case(
+        f"{HERE}/deepspeed_cscfi_ds_config_warmuplr_log.json",
+        "render {file} --epochs 10 --steps-per-epoch 125",
+        Schedule(
+            "deepspeed.WarmupLR",
+            {"warmup_min_lr": 0, "warmup_max_lr": 0.001, "warmup_num_steps": 1000},
+            epochs=10,
+            steps_per_epoch=125,
+            optimizer="AdamW",
+            lr=0.001,
+            stderr=("warmup_type=log",),
+        ),
+        "DeepSpeed's WarmupLR with its default log warmup, said",
+    ),
+    Case(
+        f"{HERE}/deepspeed_cscfi_ds_config_warmuplr_log.json",
+        "render {file}",
+        Refusal(("runs until training stops", "--epochs N")),
+        "WarmupLR does not say how long the run is",
+        label="refused",
+    ),
+    Case(
+        f"{HERE}/hydra_detr_cosine_node_only.yaml",
+        "render {file} --epochs 30",
+        Schedule("CosineAnnealingLR", {"T_max": 30, "eta_min": 0.0}, epochs=30, stderr=NOTE),
+        "a configs/scheduler/cosine.yaml group file on its own",
+    ),
+    Case(
+        f"{HERE}/hydra_sparse_moes_partial_get_method_resolver.yaml",
+        "render {file} --epochs 30",
+        Refusal(("no scheduler found",)),
+        "functools.partial of a project class named through a custom resolver: nothing drawn",
+        label="refused",
+    ),
+    Case(
         f"{HERE}/lightning_cli_distillclip_image_model_own_schedule.yaml",
         "render {file}",
         Refusal(("lightning_cli_distillclip_image_model_own_schedule.yaml:2: model.class_path: DistillModel builds",)),
@@ -175,6 +218,32 @@ def test_a_timm_train_py_launch_script_equals_train_pys_loop() -> None:
     assert lrviz.simulate(CONFIGS / TIMM_SCRIPT).lr == want
 
 
+MATCHA = f"{HERE}/hydra_matcha_tts_fork_cosine_lightning_args_step_frequency10.yaml"
+
+
+def test_a_sibling_lightning_args_mapping_steps_the_scheduler_as_lightning_does() -> None:
+    """Matcha-TTS passes `lightning_args.interval`/`.frequency` to Lightning: step, every 10 batches of an epoch.
+
+    lrviz drew this file once per epoch, `lightning_args` unread and unsaid. Lightning steps a per-step
+    scheduler when ``(batch_idx + 1) % frequency == 0``, batch_idx counted from 0 in each epoch
+    (``training_epoch_loop._update_learning_rates``): with 25 batches an epoch, 2 steps, not 2.5.
+    """
+    import torch
+
+    curve = lrviz.simulate(CONFIGS / MATCHA, epochs=3, steps_per_epoch=25)
+    assert (curve.run.interval, curve.run.frequency) == ("step", 10)
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=100)
+    want = []
+    for _epoch in range(3):
+        for batch_idx in range(25):
+            want.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            if (batch_idx + 1) % 10 == 0:
+                scheduler.step()
+    assert list(curve.lrs[0]) == want
+
+
 def test_every_core_audit_config_has_a_row() -> None:
     files = {p.relative_to(CONFIGS).as_posix() for p in (CONFIGS / HERE).rglob("*") if p.is_file()}
-    assert sorted(files - {c.path for c in CASES} - {TIMM_SCRIPT}) == []
+    assert sorted(files - {c.path for c in CASES} - {TIMM_SCRIPT, MATCHA}) == []
