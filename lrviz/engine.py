@@ -226,7 +226,7 @@ def _step(
                         last_t[w_index] = (t_cur, stepped)
                     if fractional:
                         sched_step(epoch + i / n)
-                    elif per_step and (index + 1) % every == 0:
+                    elif per_step and (i + 1) % every == 0:  # Lightning counts batch_idx, from 0 each epoch
                         sched_step()
                     index += 1
             if not per_step and not fractional and (epoch + 1) % every == 0:

@@ -33,6 +33,12 @@ _KEYWORDS = {"then", "do", "else", "elif", "{", "}", "!"}
 #: Launchers: word(s) that start the training command.
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
 _TORCHRUN_MODULES = ("torch.distributed.run", "torch.distributed.launch")
+#: Words before the launcher that only change how it runs (``/usr/bin/env python3``, ``nohup``, ...).
+_PREFIXES = ("nohup", "exec", "time", "stdbuf", "env")
+
+
+def _prefix(word: Word) -> bool:
+    return word.text.rsplit("/", 1)[-1] in _PREFIXES
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,7 @@ def read_script(text: str, label: str) -> Launch:
 
 
 def _starts_python(words: list[Word]) -> bool:
-    while words and words[0].text in ("nohup", "exec", "time", "stdbuf", "env"):
+    while words and _prefix(words[0]):
         words = words[1:]
     if not words:
         return False
@@ -152,7 +158,7 @@ def _starts_python(words: list[Word]) -> bool:
 
 
 def _launch(words: list[Word], label: str) -> Launch:
-    while words[0].text in ("nohup", "exec", "time", "stdbuf", "env"):
+    while _prefix(words[0]):
         words = words[1:]
     head = words[0].text.rsplit("/", 1)[-1]
     line = words[0].line

@@ -27,6 +27,7 @@ with ``transformers.get_scheduler`` and steps it.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,8 @@ def build(layer: Layer) -> RunConfig:
             )
     version = installed_version()
     name = _scheduler_type(f, notes)
+    if not f.given("learning_rate") and layer.dialect != "axolotl":
+        _refuse_default_lr(f, str(layer.dialect))
     lr = number(f, "learning_rate", low=0.0)
     epochs = number(f, "num_train_epochs", low=0.0, open_low=True)
     max_steps = int(number(f, "max_steps", integer=True))
@@ -283,6 +286,34 @@ def build(layer: Layer) -> RunConfig:
         settings=settings,
         sources=sources,
     )
+
+
+#: A script's own learning-rate argument (``--base_learning_rate``, ``--base_lr``, ``--lr``): not a TrainingArguments field.
+_OWN_LR = re.compile(r"(^|_)(lr|learning_rate)$")
+
+
+def _refuse_default_lr(f: Fields, dialect: str) -> None:
+    """Refuse the Trainer's default learning_rate where the file's own keys say the run may use another."""
+    from lrviz.frameworks.hf import keys
+
+    known = keys.TRAINING_ARGUMENTS | {"llamafactory": keys.LLAMAFACTORY, "trl": keys.TRL}.get(
+        dialect, keys.TRAINING_ARGUMENTS
+    )
+    fix = f"give the learning rate the run uses with {option('overrides')} learning_rate=VALUE"
+    for key in f.doc:
+        if _OWN_LR.search(str(key)) and known.kind(str(key)) is None:
+            raise ConfigError(
+                f"{f.at(str(key))}: learning_rate is not set, and {key} is the script's own argument, not a "
+                "TrainingArguments field: the script may set learning_rate from it (transformers' run_mae.py sets "
+                "base_learning_rate x total batch / 256), so the Trainer's default 5e-05 may not be the run's; " + fix
+            )
+    if dialect == "trl":
+        raise ConfigError(
+            f"{f.prefix}learning_rate is not set, and the file reads as TRL's (dialect trl), whose config classes "
+            "set their own default (SFTConfig: 2e-05, not the Trainer's 5e-05); "
+            + fix
+            + f" (or, for a plain Trainer's file, {option('dialect')} hf)"
+        )
 
 
 def _scheduler_type(f: Fields, notes: list[str]) -> str:

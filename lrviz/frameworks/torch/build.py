@@ -59,6 +59,16 @@ def build_run(layer: Layer) -> RunConfig:
         raise ConfigError(f"{layer.at(('interval',))}: expected epoch or step, got {describe_value(interval)}")
     unit = spe if interval == "step" else 1
     frequency = number(data.get("frequency", 1), layer.at(("frequency",)), integer=True, bound=_POS)
+    if (
+        interval == "step"
+        and frequency > 1
+        and number(data.get("grad_accum", 1), layer.at(("grad_accum",)), integer=True, bound=_POS) > 1
+    ):
+        raise ConfigError(
+            f"{layer.at(('frequency',))}: Lightning counts a per-step frequency in batches from the epoch's start "
+            "(batch_idx), not in optimizer steps, and lrviz does not model that with gradient accumulation; "
+            f"give the run without it ({option('grad_accum')} 1 and {option('steps_per_epoch')} N optimizer steps)"
+        )
     processes = number(
         data.get("accelerate_processes", 1), layer.at(("accelerate_processes",)), integer=True, bound=_POS
     )

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from lrviz.config.interpolation import Unresolved
 from lrviz.config.lazy import children
-from lrviz.errors import option
+from lrviz.errors import ConfigError, option
 from lrviz.frameworks.torch.classes import (
     TORCH_SCHEDULER,
     is_torch_scheduler_node,
@@ -114,9 +114,10 @@ def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> Non
     parent_path = sched_path[:-1]
     parent = get(data, parent_path) if sched_path else None
     if isinstance(parent, Mapping):
-        for sibling in CONFIG_SIBLINGS:
-            cfg = parent.get(sibling)
-            if isinstance(cfg, Mapping):
+        for sibling, cfg in parent.items():
+            # scheduler_config & co., or any sibling mapping that is Lightning's stepping (Matcha-TTS's
+            # `lightning_args: {interval: step, frequency: 10}`): configure_optimizers passes it on
+            if isinstance(cfg, Mapping) and (sibling in CONFIG_SIBLINGS or cfg.get("interval") in ("step", "epoch")):
                 for k in ("interval", "frequency"):
                     if k in cfg and k not in stepping:
                         stepping[k] = (cfg[k], (*parent_path, sibling, k))
@@ -131,6 +132,16 @@ def read(data: Mapping[str, Any], path: KeyPath, doc: _Doc, layer: Layer) -> Non
     for k, (value, where) in stepping.items():
         layer.data[k] = value  # unresolved values fail in build_run, unless a flag replaced them
         layer.where[(k,)] = doc.at(where)
+    trainer = data.get("trainer")
+    accum = trainer.get("accumulate_grad_batches") if isinstance(trainer, Mapping) else None
+    every = stepping.get("frequency", (1, ()))[0]
+    per_step = stepping.get("interval", ("epoch", ()))[0] == "step"
+    if per_step and isinstance(every, int) and every > 1 and isinstance(accum, int) and accum > 1:
+        raise ConfigError(
+            f"{doc.at(stepping['frequency'][1])}: Lightning counts a per-step frequency in batches from the epoch's "
+            f"start (batch_idx), not in optimizer steps, and lrviz does not model that with accumulate_grad_batches "
+            f"{accum}; to draw the run without accumulation: {option('overrides')} trainer.accumulate_grad_batches=1"
+        )
 
     found = _find_optimizer(data, sched_path)
     if found is not None:

@@ -495,3 +495,21 @@ def test_help_errors_and_torch_runs_never_import_the_frameworks(tmp_path: Path) 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] []"
+
+
+def test_a_scripts_own_learning_rate_argument_is_not_replaced_by_the_trainers_default(tmp_path: Path) -> None:
+    # transformers' run_mae.py sets learning_rate = base_learning_rate x total batch / 256 (its own argument)
+    path = tmp_path / "mae.sh"
+    path.write_text("python run_mae.py --base_learning_rate 1.5e-4 --lr_scheduler_type cosine --max_steps 10\n")
+    with pytest.raises(ConfigError, match=r"mae.sh:1: --base_learning_rate: learning_rate is not set, and "):
+        lrviz.simulate(path)
+    given = lrviz.simulate(path, overrides=["learning_rate=1.5e-4"])
+    assert max(given.lr) == 1.5e-4
+
+
+def test_a_trl_file_without_learning_rate_is_refused_not_drawn_at_the_trainers_default() -> None:
+    trl = {"lr_scheduler_type": "cosine", "max_steps": 10, "per_device_train_batch_size": 2, "dataset_text_field": "t"}
+    with pytest.raises(ConfigError, match=r"learning_rate is not set, and the file reads as TRL's .*SFTConfig: 2e-05"):
+        lrviz.load(trl)
+    assert lrviz.load({k: v for k, v in trl.items() if k != "dataset_text_field"}).optimizer.lr == 5e-05
+    assert lrviz.load({**trl, "learning_rate": 2e-5}).optimizer.lr == 2e-5

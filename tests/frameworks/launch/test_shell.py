@@ -64,6 +64,7 @@ def test_unknown_expansions_are_marked_with_why() -> None:
         ("deepspeed --include localhost:0,1,2 train.py", "deepspeed", 3),
         ("CUDA_VISIBLE_DEVICES=0 python3 train.py", "python", 1),
         ("nohup python3.11 -u train.py", "python", 1),
+        ("/usr/bin/env python3 train.py 2>&1 | tee log", "python", 1),  # transformers' image-pretraining/mae.sh
         ("torchrun --nnodes 2 train.py", "torchrun", 2),  # torchrun's default --nproc_per_node is 1
     ],
 )

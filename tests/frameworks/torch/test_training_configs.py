@@ -112,6 +112,34 @@ def test_frequency_steps_every_n_epochs(tmp_path: Path) -> None:
     assert list(curve.lrs[0]) == expected
 
 
+def test_a_per_step_frequency_counts_batches_from_each_epochs_start() -> None:
+    import torch
+
+    # Lightning: (batch_idx + 1) % frequency == 0, batch_idx from 0 in each epoch; any sibling mapping
+    # with `interval: step|epoch` is the stepping configure_optimizers passes on (Matcha-TTS's lightning_args)
+    doc = {"scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 1}}
+    doc["lightning_args"] = {"interval": "step", "frequency": 3}
+    curve = simulate({**doc, "trainer": {"max_epochs": 3, "limit_train_batches": 5}})
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)
+    expected = []
+    for _epoch in range(3):
+        for batch_idx in range(5):
+            expected.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            if (batch_idx + 1) % 3 == 0:
+                scheduler.step()
+    assert list(curve.lrs[0]) == expected
+
+
+def test_a_per_step_frequency_with_gradient_accumulation_is_refused() -> None:
+    doc = {"model": {"scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 1}}}
+    doc["model"]["lightning_args"] = {"interval": "step", "frequency": 10}
+    doc["trainer"] = {"max_epochs": 2, "limit_train_batches": 40, "accumulate_grad_batches": 2}
+    with pytest.raises(ConfigError, match=r"model.lightning_args.frequency: Lightning counts a per-step frequency"):
+        load(doc)
+
+
 def test_top_level_interval_is_never_dropped(tmp_path: Path) -> None:
     doc = {"interval": "step", "model": {"scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 5}}}
     assert load(doc).interval == "step"
