@@ -96,6 +96,8 @@ CASES: list[Case] = [
             ("lf_v1_tennisexpert_train_full_fsdp2.yaml", 1e-4, ("trains at a constant LR (0.0001)",), 10),
             ("lf_v1_lfactory_freeze_sft.yaml", 2e-5, ("trains at a constant LR (2e-05)",), 10),
             ("lf_v1_lfactory_npu_longctx_cp_size.yaml", 1e-5, ("for all 100 steps",), 100),
+            # upstream's MTP resume example (its resume_from_checkpoint commented out; mtp_config named as unknown)
+            ("lf_v1_mtp_resume_from_checkpoint_commented.yaml", 1e-4, ("for all 20 steps",), 20),
         )
     ),
     # ---------------------------------------------------------------- axolotl
