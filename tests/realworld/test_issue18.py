@@ -146,6 +146,12 @@ CASES: list[Case] = [
         "axolotl GRPO (rl: grpo) with max_steps: a warmup as long as the run, said",
         HF,
     ),
+    Case(
+        "llm_litgpt/litgpt_belerico_phi-2_lora_older_layout.yaml",
+        f"render {{file}} {N}",
+        Refusal(("train.learning_rate: an older litgpt's layout", "--set optimizer.init_args.lr=0.0002")),
+        "an older litgpt's train.learning_rate: named, with the override that draws the same schedule",
+    ),
     # the fresh-eyes audit: axolotl's own defaults (cosine, num_epochs 1, micro_batch_size 1, its warmup rule), said
     Case(
         "llm_axolotl/axolotl_shakespeare_qwen_lora_max_steps_no_scheduler.yaml",
