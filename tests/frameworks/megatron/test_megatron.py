@@ -213,6 +213,8 @@ REAL_CASES: dict[str, tuple[int, int, dict[str, Any]] | str] = {
             "lr_decay_style": "cosine",
         },
     ),
+    # TRAIN_STEPS=$((${LR_WARMUP_STEPS} + ${LR_DECAY_ITERS})): bash arithmetic is named, with --command as the way out
+    "llmjp_v3_152m_sakura_train_bash_arithmetic.sh": "--train-iters $((${LR_WARMUP_STEPS} + ${LR_DECAY_ITERS}))",
     "megatron_lm_train_gpt3_175b_distributed.sh": "--step-batch-size-schedule: the global batch changes",
     "megatron_lm_mamba_train.sh": "sets only inside the block at line 7",
 }
