@@ -220,6 +220,6 @@ def test_load_takes_the_dialect_when_the_keys_do_not_decide(tmp_path: Path) -> N
     path.write_text("learning_rate: 1.0e-4\nnum_epochs: 2\nwarmup_steps: 1\n")
     with pytest.raises(lrviz.ConfigError, match="cannot tell which framework"):
         lrviz.load(path, dataset_size=40)
-    run = lrviz.load(path, dialect="axolotl", dataset_size=40)  # axolotl: 2 epochs of 5 steps, its default cosine
-    # axolotl: 2 epochs x 40 samples / (micro 8 x 1) = 10 steps; its warmup of 1 becomes 2 (core/builders/base.py)
-    assert run.scheduler.describe() == "hf cosine(num_warmup_steps=2, num_training_steps=10)"
+    run = lrviz.load(path, dialect="axolotl", dataset_size=40)  # axolotl: 2 epochs of 40 steps, its default cosine
+    # axolotl: 2 epochs x 40 samples / (its default micro_batch_size 1 x 1) = 80 steps; its warmup of 1 becomes 2
+    assert run.scheduler.describe() == "hf cosine(num_warmup_steps=2, num_training_steps=80)"

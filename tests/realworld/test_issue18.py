@@ -96,6 +96,8 @@ CASES: list[Case] = [
             ("lf_v1_tennisexpert_train_full_fsdp2.yaml", 1e-4, ("trains at a constant LR (0.0001)",), 10),
             ("lf_v1_lfactory_freeze_sft.yaml", 2e-5, ("trains at a constant LR (2e-05)",), 10),
             ("lf_v1_lfactory_npu_longctx_cp_size.yaml", 1e-5, ("for all 100 steps",), 100),
+            # upstream's MTP resume example (its resume_from_checkpoint commented out; mtp_config named as unknown)
+            ("lf_v1_mtp_resume_from_checkpoint_commented.yaml", 1e-4, ("for all 20 steps",), 20),
         )
     ),
     # ---------------------------------------------------------------- axolotl
@@ -143,6 +145,48 @@ CASES: list[Case] = [
         HFSchedule("cosine", 2e-4, 10, 10, stderr=("the warmup of 10 steps is not shorter than the run",)),
         "axolotl GRPO (rl: grpo) with max_steps: a warmup as long as the run, said",
         HF,
+    ),
+    Case(
+        "llm_litgpt/litgpt_belerico_phi-2_lora_older_layout.yaml",
+        f"render {{file}} {N}",
+        Refusal(("train.learning_rate: an older litgpt's layout", "--set optimizer.init_args.lr=0.0002")),
+        "an older litgpt's train.learning_rate: named, with the override that draws the same schedule",
+    ),
+    # the fresh-eyes audit: axolotl's own defaults (cosine, num_epochs 1, micro_batch_size 1, its warmup rule), said
+    Case(
+        "llm_axolotl/axolotl_shakespeare_qwen_lora_max_steps_no_scheduler.yaml",
+        "render {file}",
+        HFSchedule("cosine", 2e-4, 10, 500, stderr=("lr_scheduler is not set: axolotl's default is cosine",)),
+        "no lr_scheduler: axolotl's cosine, said as its default",
+        HF,
+    ),
+    Case(
+        "llm_axolotl/axolotl_warrungu_mistral_chat_no_warmup.yml",
+        "render {file} --dataset-size 1000",
+        HFSchedule(
+            "cosine", 2e-5, 22, 750, stderr=("warmup_steps and warmup_ratio are not set: axolotl's default, 22 steps",)
+        ),
+        "no warmup keys: axolotl's min(int(0.03 x 750), 100) = 22, said",
+        HF,
+    ),
+    Case(
+        "llm_axolotl/axolotl_sharding_cot_smollm_custom_type.yml",
+        "render {file} --dataset-size 1000",
+        HFSchedule("cosine", 2e-5, 10, 750),
+        "a custom dataset type and empty keys: ceil(1000 x 3 / (1 x 4)) steps",
+        HF,
+    ),
+    Case(
+        "llm_torchtune/tt_new_era_8b_full_inst_own_recipe_onecycle.yaml",
+        "render {file} --steps-per-epoch 10",
+        Refusal(("max_seq_len, sub_length, train_type are keys none of torchtune's recipes read", "lr_scheduler=null")),
+        "no lr_scheduler and a project's own recipe (which builds a OneCycleLR): refused, not drawn flat",
+    ),
+    Case(
+        "llm_torchtune/tt_personify_1b_full_fork_recipe_keys.yaml",
+        "render {file} --steps-per-epoch 10",
+        Refusal(("dump_every_n_step, trainable_param_regex are keys none of torchtune's recipes read",)),
+        "a fork's recipe keys without lr_scheduler: refused naming them",
     ),
     Case(
         "deepspeed/axolotl_yi34b_pair/examples/01-ai/config-34b.yml",

@@ -125,11 +125,22 @@ def build(layer: Layer) -> RunConfig:
                 raise ConfigError(_unknown_script(f, str(script_name), key))
     batch = args["train_batch_size"]
     scale = script.scale if script is not None else ("processes" if script_name else "none")
-    if script_name and script is None and (processes > 1 or accumulation > 1):
+    # constant and piecewise_constant read neither count, constant_with_warmup only the warmup: no convention matters
+    sized_by_script = name not in ("constant", "piecewise_constant") and not (
+        name == "constant_with_warmup" and args["lr_warmup_steps"] == 0
+    )
+    if script_name and script is None and sized_by_script and (processes > 1 or accumulation > 1):
         raise ConfigError(
             f"{f.prefix}{script_name}: diffusers' scripts size their scheduler in different ways (x num_processes, "
             f"x gradient_accumulation_steps, or neither), and lrviz does not know which this script uses; with "
             f"{processes} processes and gradient_accumulation_steps {accumulation} they give different curves"
+        )
+    if script_name and script is None and not sized_by_script and (processes > 1 or accumulation > 1):
+        notes.append(
+            f"{f.prefix}{script_name} is not a diffusers example script lrviz knows; {name}"
+            + (" with lr_warmup_steps 0" if name == "constant_with_warmup" else "")
+            + " gives the same curve whether the script multiplies the steps by num_processes, "
+            "gradient_accumulation_steps or neither"
         )
     lr = float(args["learning_rate"])
     if lr < 0:

@@ -11,11 +11,12 @@ def run_findings(run: RunConfig) -> list[Finding]:
     warmup = fw.conf.get("warmup_steps")
     total = run.points if run.interval == "step" else None
     found = []
-    if isinstance(warmup, int | float) and total is not None and warmup >= total:
+    # optimizer step k reads the LR of step_num k (last_epoch + 1): the peak is step warmup_steps, inside a run as long
+    if isinstance(warmup, int | float) and total is not None and warmup > total:
         found.append(
             Finding(
                 "espnet-warmup-longer-than-run",
-                f"{fw.cls}: warmup_steps {warmup:,} is not shorter than the run ({total:,} optimizer steps): the LR "
+                f"{fw.cls}: warmup_steps {warmup:,} is longer than the run ({total:,} optimizer steps): the LR "
                 "never reaches its peak",
                 {"warmup_steps": warmup, "steps": total},
             )
@@ -38,6 +39,6 @@ def curve_findings(curve: Curve) -> list[Finding]:
                 {"last": series[-1], "peak": peak},
             )
         ]
-        if peak > 0
+        if peak > 0 and series[-1] < peak  # a run that ends in (or at the end of) the warmup has no tail
         else []
     )

@@ -82,6 +82,19 @@ def rename(f: Fields, notes: list[str]) -> str | None:
             "axolotl 067b021 passes it to TrainingArguments as lr_scheduler_type, which transformers rejects "
             "(InterpolatingLogScheduler in axolotl/utils/schedulers.py is no longer wired to a config key)"
         )
+    for key, name, default in (
+        ("num_train_epochs", "num_epochs", 1.0),
+        ("per_device_train_batch_size", "micro_batch_size", 1),
+    ):  # axolotl's HyperparametersConfig defaults (utils/schemas/training.py), passed to TrainingArguments
+        if not f.given(key):
+            f.doc[key] = default
+            f.layer.where[("document", key)] = f"axolotl's default ({name}: {default})"
+            steps = f.doc.get("max_steps")
+            if key != "num_train_epochs" or not (isinstance(steps, int) and steps > 0):
+                notes.append(f"{name} is not set: axolotl's default is {default:g}, not the Trainer's")
+    if not f.given("lr_scheduler_type"):
+        notes.append("lr_scheduler is not set: axolotl's default is cosine")
+        f.layer.where[("document", "lr_scheduler_type")] = "axolotl's default (lr_scheduler: cosine)"
     if not f.given("lr_scheduler_type") or own in OWN:
         f.doc["lr_scheduler_type"] = "cosine"  # axolotl's default, and what it sets for one_cycle and rex
     if f.given("optimizer"):

@@ -202,6 +202,8 @@ def build(layer: Layer) -> RunConfig:
         # axolotl hands its warmup to TrainingArguments.warmup_steps; get_warmup_steps then reads it
         warmup = int(warmup_value) if warmup_value >= 1 else math.ceil(total * warmup_value)
         warmup_text = f"{warmup:,} steps (axolotl's rule)"
+        if not (f.given("warmup_steps") or f.given("warmup_ratio")):
+            notes.append(f"warmup_steps and warmup_ratio are not set: axolotl's default, {warmup_text}")
     else:
         warmup, warmup_text = _warmup(f, total, version, notes)
     own_scheduler = axolotl.choose(f, own, lr, total, warmup, notes) if layer.dialect == "axolotl" else None
@@ -256,6 +258,8 @@ def build(layer: Layer) -> RunConfig:
             notes.append(f"{key} is not set: lrviz used the Trainer's default, {default}")
     sources = tuple(
         (key, str(f.doc.get(key, DEFAULTS.get(key))), f.source(key))
+        if key != "warmup_steps" or layer.dialect != "axolotl" or f.given("warmup_ratio") or f.given(key)
+        else (key, str(warmup), "axolotl's default: min(int(0.03 x the steps), 100)")
         for key in (
             "lr_scheduler_type",
             "learning_rate",

@@ -178,6 +178,13 @@ def _lr(f: Fields) -> float:
             lr = float(lr)
         except ValueError:
             lr = None
+    old = f.doc.get("train")  # TrainArgs before litgpt's optimizer argument held the LR
+    if lr is None and isinstance(old, Mapping) and "learning_rate" in old:
+        raise ConfigError(
+            f"{f.at('train', 'learning_rate')}: an older litgpt's layout (train.learning_rate, weight_decay, beta1, "
+            "beta2 for its AdamW); the installed litgpt reads optimizer.init_args.lr and rejects train.learning_rate: "
+            f"draw the same schedule with {option('overrides')} optimizer.init_args.lr={old['learning_rate']}"
+        )
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) or lr < 0:
         raise ConfigError(
             f"{f.at('optimizer')}: the LR is optimizer.init_args.lr, which this file does not set to a number "

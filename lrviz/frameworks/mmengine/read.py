@@ -330,6 +330,12 @@ def _scaled(f: Fields, layer: Layer, lr: float, notes: list[str]) -> float:
     base = _positive(auto.get("base_batch_size"), f.at("auto_scale_lr", "base_batch_size"))
     loader = f.doc.get("train_dataloader")
     batch = layer.data.get("batch_size") or (loader.get("batch_size") if isinstance(loader, Mapping) else None)
+    if batch is None:
+        raise ConfigError(
+            f"{f.at('auto_scale_lr', 'enable')}: the Runner scales lr by GPUs x train_dataloader.batch_size / "
+            f"base_batch_size {base}, and the config has no train_dataloader.batch_size: give it with "
+            f"{option('batch_size')} N, or draw the lr as written with {option('overrides')} auto_scale_lr.enable=False"
+        )
     batch = _positive(batch, f.at("train_dataloader", "batch_size"))
     world = _positive(layer.data.get("world_size", 1), f.override_at("world_size"))
     scaled = lr * (world * batch / base)

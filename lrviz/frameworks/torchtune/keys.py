@@ -48,7 +48,10 @@ NO_EFFECT = frozenset(
         "min_response_length penalise_no_eos reward_penalty value_clip_range gamma lmbda kl_coeff "
         "whiten_rewards epsilon value_coeff grpo_samples reward_model reward_checkpointer value_checkpointer "
         "policy_model value_model ref_policy_checkpointer policy_checkpointer tensor_parallel_plan "
-        "inference grpo_size cuda_graphs dataloader"
+        "inference grpo_size cuda_graphs dataloader "
+        # the other top-level keys of torchtune's own configs (bd2a0fc7): validation, variables, older recipes
+        "batch_size_val name base_model_path save_every_n_epochs datasets reward_functions fsdp ac_mode ac_option "
+        "memory_efficient_fsdp_wrap"
     ).split()
 )
 INVENTORY = Inventory(READ, NO_EFFECT | frozenset(CAVEATS), {})

@@ -30,6 +30,7 @@ from lrviz.errors import ConfigError, option
 from lrviz.frameworks._recipe import number, run_option
 from lrviz.frameworks.base import Fields, require
 from lrviz.frameworks.torchtune import grpo
+from lrviz.frameworks.torchtune.keys import INVENTORY
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 
 #: the schedulers torchtune has (``torchtune/training/lr_schedulers.py``), its re-export and an older spelling
@@ -97,6 +98,7 @@ def build(layer: Layer) -> RunConfig:
             "(raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
         )
     if scheduler is None:
+        _no_scheduler(f, lr)
         notes.append(f"{f.prefix}no lr_scheduler: the recipe keeps optimizer.lr {lr:g} for the whole run".lstrip())
     settings = TuneSettings(
         scheduler=scheduler,
@@ -168,6 +170,20 @@ def _scheduler(f: Fields, node: Any) -> dict[str, Any]:
             f"{f.at('lr_scheduler')}: get_cosine_schedule_with_warmup needs num_warmup_steps; the recipe fails without it"
         )
     return dict(node)
+
+
+def _no_scheduler(f: Fields, lr: float) -> None:
+    """Without ``lr_scheduler`` torchtune's recipes keep the LR; a project's own recipe (its own keys) may not."""
+    if "lr_scheduler" in f.doc:  # lr_scheduler: null (in the file or --set) says the recipe builds none
+        return
+    own = [k for k in f.doc if INVENTORY.kind(str(k)) is None]
+    if own:
+        raise ConfigError(
+            f"{f.prefix}no lr_scheduler, and {', '.join(map(str, own))} "
+            f"{'is a key' if len(own) == 1 else 'are keys'} none of torchtune's recipes read: the file is for a "
+            f"project's own recipe, which can set the LR in its code; torchtune's recipes keep optimizer.lr {lr:g}: "
+            f"if the run uses one of them, draw that with {option('overrides')} lr_scheduler=null"
+        )
 
 
 def _optimizer(f: Fields) -> tuple[str, float]:

@@ -145,7 +145,8 @@ def axolotl_total_and_warmup(doc: dict[str, Any], dataset: int) -> tuple[int, in
     With ``max_steps`` the Trainer runs ``cfg.max_steps or total_num_steps`` (core/builders/base.py).
     """
     accum = doc.get("gradient_accumulation_steps") or 1
-    total = math.ceil(dataset * doc["num_epochs"] / (doc["micro_batch_size"] * accum))
+    # num_epochs and micro_batch_size default to 1 in axolotl's HyperparametersConfig (not the Trainer's 3 and 8)
+    total = math.ceil(dataset * doc.get("num_epochs", 1) / ((doc.get("micro_batch_size") or 1) * accum))
     if doc.get("max_steps"):
         assert doc.get("warmup_ratio") is None, "a ratio of which total: not in the corpus, not written out"
         total = doc["max_steps"]

@@ -157,6 +157,16 @@ def test_unknown_script_and_bad_values_are_refused(tmp_path: Path) -> None:
         lrviz.simulate(script(tmp_path, "python train_text_to_image.py --lr_scheduler cosine --lr_warmup_steps 1\n"))
 
 
+def test_an_unknown_script_is_refused_only_where_its_sizing_changes_the_curve(tmp_path: Path) -> None:
+    command = "accelerate launch my_train.py --lr_scheduler constant_with_warmup --learning_rate 1e-4 "
+    command += "--max_train_steps 20 --gradient_accumulation_steps 2 --lr_warmup_steps {}\n"
+    with pytest.raises(ConfigError, match="does not know which this script uses"):
+        lrviz.simulate(script(tmp_path, command.format(5)))
+    curve = lrviz.simulate(script(tmp_path, command.format(0)))
+    assert curve.lr == reference("constant_with_warmup", 0, 20, 20, 1, 1e-4)
+    assert any("my_train.py is not a diffusers example script lrviz knows" in n for n in curve.run.notes)
+
+
 #: Each real script: the reference arguments (name, warmup, training, steps, calls, lr) or the refusal.
 REAL_CASES: dict[str, tuple[str, int, int, int, int, float] | str] = {
     "ms_swift_run_train_text_to_image_sdxl.sh": ("constant", 0, 40000, 10000, 1, 1e-6),
@@ -167,6 +177,10 @@ REAL_CASES: dict[str, tuple[str, int, int, int, int, float] | str] = {
     "diffusers_sana_train_sana_sprint_diffusers.sh": ("constant", 500, 30000, 30000, 1, 1e-6),
     "diffusers_pixart_train_controlnet_hf_diffusers.sh": "without max_train_steps the script counts num_train_epochs",
     "diffusers_cosmos_train_lora.sh": "train_cosmos_predict25_lora.py is not one of the diffusers example scripts",
+    # --lr_warmup_steps given twice: argparse keeps the last (0); the SDXL script multiplies by accumulation 4
+    "llmga_train_llmga_s2_sdxl_t2i.sh": ("constant_with_warmup", 0, 200000, 50000, 1, 2e-5),
+    # the project's own script: unknown, but constant with warmup 0 is the same curve whatever it multiplies by
+    "llmga_train_llmga_s2_sdxl_inpaint.sh": ("constant_with_warmup", 0, 50000, 50000, 1, 2e-5),
 }
 
 

@@ -183,6 +183,27 @@ def test_an4_transformer_needs_the_steps_per_epoch_and_then_renders() -> None:
     assert "espnet-warmup-longer-than-run" in {f.code for f in curve.findings}  # 20,000 > 200 x 25
 
 
+def test_a_fork_whose_warmup_outlasts_the_run_has_no_decay_tail() -> None:
+    """RyujiFujiwara/espnet: warmup 15,000 over 70 x 100 steps: the LR still rises at the end, and only that is said."""
+    curve = lrviz.simulate(ESPNET / "fujiwara_librispeech100_conformer_warmup15k_accum16.yaml", steps_per_epoch=100)
+    assert curve.lrs[0].tolist() == reference("warmuplr", {"warmup_steps": 15000}, 0.002, 70, 100)
+    codes = {f.code for f in curve.findings}
+    assert "espnet-warmup-longer-than-run" in codes and "espnet-inverse-sqrt-tail" not in codes
+
+
+def test_a_warmup_as_long_as_the_run_peaks_at_its_last_step() -> None:
+    """An optimizer step k reads WarmupLR's step_num k: a 20,000-step warmup in 20,000 steps ends at its peak."""
+    path = ESPNET / "kd_an4_transformer_folded_warmup20k.yaml"
+    curve = lrviz.simulate(path, steps_per_epoch=100)
+    assert curve.lrs[0].tolist() == reference("warmuplr", {"warmup_steps": 20000}, 0.005, 200, 100)
+    assert curve.lrs[0][-1] == max(curve.lrs[0]) and not {f.code for f in curve.findings} & {
+        "espnet-warmup-longer-than-run",
+        "espnet-inverse-sqrt-tail",
+    }
+    longer = lrviz.simulate(path, steps_per_epoch=101)
+    assert "espnet-inverse-sqrt-tail" in {f.code for f in longer.findings}
+
+
 @pytest.mark.parametrize(
     "name",
     ["wenet_aishell_conformer_scheduler_warmuplr_conf.yaml", "wenet_librispeech_squeezeformer_noamholdannealing.yaml"],

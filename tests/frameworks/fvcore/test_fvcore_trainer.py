@@ -140,6 +140,16 @@ def test_sam2_mose_finetune_with_its_resolved_values() -> None:
     assert "fvcore-end-not-reached" not in {f.code for f in curve.findings}  # 1999/2000 of a cosine: at its end
 
 
+def test_a_sam2_fork_with_1000_epochs_and_its_resolved_values() -> None:
+    """qimaqi/sam2_cbct: SAM 2.1's MOSE finetune with num_epochs 1000 and other learning rates' resolvers."""
+    sets = ["trainer.max_epochs=1000", *SAM2_SETS[1:]]
+    curve = lrviz.simulate(
+        REAL / "sam2_cbct_hiera_t_amos_freeze_num_epochs_1000.yaml", overrides=sets, steps_per_epoch=2
+    )
+    expected = reference([ps.CosineParamScheduler(5.0e-6, 5.0e-7), ps.CosineParamScheduler(3.0e-6, 3.0e-7)], 1000, 2)
+    assert [s.tolist() for s in curve.lrs] == expected
+
+
 def test_a_coarse_where_never_reaches_end_value() -> None:
     curve = lrviz.simulate(sam2_doc([{"scheduler": node("LinearParamScheduler", start_value=0.1, end_value=0.0)}]))
     found = {f.code: f.message for f in curve.findings}

@@ -11,12 +11,14 @@ import torch
 import yaml
 
 import lrviz
+from lrviz.errors import ConfigError
 from lrviz.frameworks import choose
 
 pytest.importorskip("litgpt")
 
 CONFIGS = Path(__file__).parents[2] / "realworld" / "configs" / "llm_litgpt"
-FINETUNE = sorted(p for p in CONFIGS.glob("*.yaml") if "pretrain" not in p.name)
+OLDER = CONFIGS / "litgpt_belerico_phi-2_lora_older_layout.yaml"  # train.learning_rate: refused, test below
+FINETUNE = sorted(p for p in CONFIGS.glob("*.yaml") if "pretrain" not in p.name and p != OLDER)
 
 
 def fit_lrs(lr: float, warmup: int, lr_max_steps: int, steps: int) -> list[float]:
@@ -57,6 +59,16 @@ def test_each_real_finetune_config_is_litgpts_loop(path: Path) -> None:
     curve = lrviz.simulate(str(path), dataset_size=1900)
     lr = float(doc["optimizer"]["init_args"]["lr"])
     assert list(curve.lrs[0]) == fit_lrs(lr, warmup, lr_max_steps, steps)
+
+
+def test_an_older_layouts_train_learning_rate_is_named_with_the_override_that_draws_it() -> None:
+    with pytest.raises(
+        ConfigError, match=r"train.learning_rate: an older litgpt's layout.*optimizer.init_args.lr=0.0002"
+    ):
+        lrviz.simulate(str(OLDER), dataset_size=1900)
+    curve = lrviz.simulate(str(OLDER), dataset_size=1900, overrides=["optimizer.init_args.lr=0.0002"])
+    warmup, lr_max_steps, steps = expected(yaml.safe_load(OLDER.read_text()), 1900)
+    assert list(curve.lrs[0]) == fit_lrs(2e-4, warmup, lr_max_steps, steps)
 
 
 def test_a_run_longer_than_its_schedule_and_min_lr_are_named() -> None:

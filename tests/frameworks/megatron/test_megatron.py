@@ -202,6 +202,19 @@ REAL_CASES: dict[str, tuple[int, int, dict[str, Any]] | str] = {
             "lr_decay_style": "cosine",
         },
     ),
+    # flags in a string variable expanded unquoted ($GPT_ARGS), launched by python -m torch.distributed.launch
+    "nnscaler_benchmark_gpt.sh": (
+        10,
+        128,
+        {
+            "max_lr": 1.5e-4,
+            "lr_warmup_steps": 0.01 * 320000 * 128,
+            "lr_decay_steps": 320000 * 128,
+            "lr_decay_style": "cosine",
+        },
+    ),
+    # TRAIN_STEPS=$((${LR_WARMUP_STEPS} + ${LR_DECAY_ITERS})): bash arithmetic is named, with --command as the way out
+    "llmjp_v3_152m_sakura_train_bash_arithmetic.sh": "--train-iters $((${LR_WARMUP_STEPS} + ${LR_DECAY_ITERS}))",
     "megatron_lm_train_gpt3_175b_distributed.sh": "--step-batch-size-schedule: the global batch changes",
     "megatron_lm_mamba_train.sh": "sets only inside the block at line 7",
 }

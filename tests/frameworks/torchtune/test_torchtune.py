@@ -63,6 +63,9 @@ def expected_steps_per_epoch(doc: dict[str, Any], dataset: int) -> int:
 REFUSED = {
     "tt_amd_llama3_8b_lora_old_modules_component.yaml": "older torchtune's spelling",
     "tt_azureml_phi3_lora_jinja_placeholders.yaml": "expected <block end>",
+    # no lr_scheduler and keys no torchtune recipe reads: the project's own recipe (new_era's builds a OneCycleLR)
+    "tt_new_era_8b_full_inst_own_recipe_onecycle.yaml": "max_seq_len, sub_length, train_type are keys none of",
+    "tt_personify_1b_full_fork_recipe_keys.yaml": "dump_every_n_step, trainable_param_regex are keys none of",
 }
 
 
@@ -153,6 +156,13 @@ def test_code_instantiates_the_component_and_gives_the_same_lrs() -> None:
 def test_real_files_torchtune_would_not_run_are_refused(name: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         lrviz.load(str(CONFIGS / name), dataset_size=3000)
+
+
+def test_lr_scheduler_null_says_a_torchtune_recipe_runs_the_file() -> None:
+    path = CONFIGS / "tt_new_era_8b_full_inst_own_recipe_onecycle.yaml"
+    curve = lrviz.simulate(str(path), steps_per_epoch=10, overrides=["lr_scheduler=null"])
+    assert list(curve.lrs[0]) == recipe_lrs(None, 2e-5, 3, 10)
+    assert any("no lr_scheduler: the recipe keeps optimizer.lr" in n for n in curve.run.notes)
 
 
 def test_the_training_package_reexport_is_the_lr_schedulers_function() -> None:
