@@ -22,7 +22,7 @@ from pathlib import Path
 from lrviz.errors import ConfigError
 from lrviz.logs.csvfile import read_csv
 from lrviz.logs.jsonl import read_jsonl
-from lrviz.logs.layout import detect
+from lrviz.logs.layout import detect, discover
 from lrviz.logs.runlog import CONVENTIONS, RunLog, _names, _renumber
 from lrviz.logs.tensorboard import read_tensorboard
 from lrviz.logs.trainer_state import read_trainer_state
@@ -102,12 +102,14 @@ def _detect(path: Path) -> tuple[str, list[Path]]:
             {p.parent for p in path.rglob("events.out.tfevents.*") if p.is_file() and p.parent != path}
             | {p for n in ("trainer_state.json", "metrics.csv") for p in path.rglob(n) if p.is_file()}
         )
+        if not found:  # a log found by its content (Megatron-LM's stdout in a *.log, *.out, ...)
+            found = [p for _, p in discover(path, limit=2)]
         if len(found) == 1:
             return _detect(found[0])
         if not found:
             raise ConfigError(
                 f"{path}: no training log in this directory; name a trainer_state.json, a metrics.csv, "
-                "a TensorBoard event file or directory, or a CSV/JSONL file"
+                "a TensorBoard event file or directory, a Megatron-LM stdout log, or a CSV/JSONL file"
             )
         rel = [str(p.relative_to(path)) for p in found]
         raise ConfigError(f"{path}: several training logs in this directory; name one of {_names(rel, 8)}")
