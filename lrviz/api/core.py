@@ -26,7 +26,7 @@ from lrviz.comparison import (
 )
 from lrviz.comparison import compare as align
 from lrviz.comparison import load_baseline as read_baseline
-from lrviz.comparison.replan import with_plateau_diagnosis
+from lrviz.comparison.replan import compare_reported_skips, with_plateau_diagnosis
 from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError
 from lrviz.guard import WatchResult
@@ -139,6 +139,7 @@ def check(
     y: str | None = None,
     run: str | None = None,
     complete: bool = False,
+    reported_skips: bool = True,
     **options: Unpack[RunOptions],
 ) -> CheckReport:
     """What fails about a schedule: against a baseline lrviz wrote, ``expect`` (plus the config's), and a run's log.
@@ -147,7 +148,9 @@ def check(
     ``final_lr_below``, ``lr_never_above`` and ``restarts``. ``against`` is a run's
     log (any format ``read_log`` reads, with ``x``, ``y``, ``run`` as there) or a ``RunLog``;
     ``complete=True`` also fails a log that ends before the plan. ``tolerance`` defaults to
-    ``CURVES`` against the baseline and ``Tolerance.for_log`` against the log. The report is
+    ``CURVES`` against the baseline and ``Tolerance.for_log`` against the log. A log that counts the
+    iterations its trainer skipped (Megatron-LM's fp16 overflows) is compared with the plan held there,
+    saying so (``reported_skips=False``: as it is, e.g. when the curve was held already). The report is
     ``ok`` when every check passed; its ``findings`` say what failed, one line each.
     """
     curve = source if isinstance(source, Curve) else simulate(source, **options)
@@ -165,10 +168,15 @@ def check(
         window = range(curve.points)
         log = against if isinstance(against, RunLog) else read(Path(against), x=x, y=y, run=run, window=window)
         tol = tolerance or Tolerance.for_log(log)
-        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol, complete=complete)
+        held = compare_reported_skips(curve, log, tolerance=tol, complete=complete) if reported_skips else None
+        report = held or compare_log(
+            curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol, complete=complete
+        )
         report = with_plateau_diagnosis(report, curve.run, log, tol)
         if not report.ok:
-            found = report.diagnoses or (Finding("log_mismatch", report.describe()[0]),)
+            found = (*report.causes, *(d for d in report.diagnoses if d not in report.causes))
+            if not report.causes:
+                found = (Finding("log_mismatch", report.describe()[0]), *found)
             findings += [Finding(f.code, f"{log.source}: {f.message}", f.data) for f in found]
     return CheckReport(tuple(findings), difference, report)
 

@@ -33,6 +33,7 @@ def check_discovered(
     rtol: float | None,
     atol: float,
     found: list[tuple[str | None, str]] | None = None,
+    reported_skips: bool = True,
 ) -> list[str]:
     """``check --against DIR``: list the logs found, then check each; the failures, one line each."""
     from lrviz.errors import LrvizError
@@ -51,7 +52,9 @@ def check_discovered(
             continue
         failures += [
             f.replace(str(path), label, 1)
-            for f in _against_log(curve, log, path, rtol, atol, [], against, draw=False, found=found)
+            for f in _against_log(
+                curve, log, path, rtol, atol, [], against, draw=False, found=found, reported_skips=reported_skips
+            )
         ]
     return failures
 
@@ -66,11 +69,14 @@ def _against_log(
     config: Path,
     draw: bool = True,
     found: list[tuple[str | None, str]] | None = None,
+    reported_skips: bool = True,
 ) -> list[str]:
-    """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
+    """Compare the plan with a run's log: print the report, draw the overlay, return the failures.
+    ``reported_skips=False`` (``--skipped-steps`` given): the user's holds, not the log's counts."""
     from lrviz import api
 
-    report = api.check(curve, against=log, tolerance=api.Tolerance.for_log(log, rtol, atol)).log
+    tolerance = api.Tolerance.for_log(log, rtol, atol)
+    report = api.check(curve, against=log, tolerance=tolerance, reported_skips=reported_skips).log
     assert report is not None  # checked against a log, the report holds its comparison
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
@@ -92,12 +98,11 @@ def _against_log(
             print(f"wrote {target}", file=stream)
     if report.ok:
         return []
+    causes = report.causes
     if found is not None:
-        kind = report.diagnoses[0].code if report.diagnoses else None
-        found.append((kind, f"{path}: " + (report.diagnoses[0].message if report.diagnoses else report.describe()[0])))
-    return [
-        f"{path}: the logged LR differs from the plan" + (f" ({report.diagnoses[0].code})" if report.diagnoses else "")
-    ]
+        kind = causes[0].code if causes else None
+        found.append((kind, f"{path}: " + (causes[0].message if causes else report.describe()[0])))
+    return [f"{path}: the logged LR differs from the plan" + (f" ({causes[0].code})" if causes else "")]
 
 
 def _is_log(path: Path) -> bool:

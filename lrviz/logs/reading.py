@@ -73,7 +73,7 @@ def read_log(
     else:
         log = read_csv(target[0], x, y, window)
     if group is not None:
-        log = RunLog(log.source, log.format, log.convention, (log.group(group),))
+        log = replace(log, series=(log.group(group),))
     if convention is not None and convention != log.convention.name:
         log = _renumber(log, CONVENTIONS[convention])
     return log if window is None else trim(log, window)
@@ -163,4 +163,4 @@ def trim(log: RunLog, window: Window) -> RunLog:
                 last=max(lasts) if lasts else None,
             )
         )
-    return RunLog(log.source, log.format, log.convention, tuple(series))
+    return replace(log, series=tuple(series))
