@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lrviz import frameworks
 from lrviz.api.runs import RunOptions, Source, simulate
 from lrviz.comparison import (
     CURVES,
@@ -33,7 +34,7 @@ from lrviz.guard import WatchResult
 from lrviz.guard import watch as follow
 from lrviz.logs import RunLog
 from lrviz.logs import read_log as read
-from lrviz.model import Curve, Finding
+from lrviz.model import Curve, Finding, RunConfig
 from lrviz.render import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, write_comparison, write_outputs
 
 if TYPE_CHECKING:
@@ -166,7 +167,11 @@ def check(
     if against is not None:
         # only the plan's steps are held; the log's others are counted as they stream past
         window = range(curve.points)
-        log = against if isinstance(against, RunLog) else read(Path(against), x=x, y=y, run=run, window=window)
+        log = (
+            against
+            if isinstance(against, RunLog)
+            else read(Path(against), x=x, y=y, run=run, window=window, samples_per_step=_samples_per_step(curve))
+        )
         tol = tolerance or Tolerance.for_log(log)
         held = compare_reported_skips(curve, log, tolerance=tol, complete=complete) if reported_skips else None
         report = held or compare_log(
@@ -190,11 +195,31 @@ def read_log(
     convention: str | None = None,
     run: str | None = None,
     window: range | None = None,
+    plan: Curve | RunConfig | None = None,
 ) -> RunLog:
     """The LRs a run logged (trainer_state.json, Lightning's metrics.csv, TensorBoard, MLflow, W&B, CSV, ...),
     on lrviz's step convention: point k is the LR optimizer step k used (``lrviz.logs.read_log``).
-    ``window=range(n)`` holds only the points of optimizer steps 0 to n - 1 (a plan's), counting the rest."""
-    return read(Path(path), x=x, y=y, group=group, convention=convention, run=run, window=window)
+    ``window=range(n)`` holds only the points of optimizer steps 0 to n - 1 (a plan's), counting the rest.
+    ``plan``: the run the log is read for; its constant global batch puts a series logged against the
+    consumed samples (Megatron-LM's ``learning-rate vs samples``) on iterations (without it, refused)."""
+    return read(
+        Path(path),
+        x=x,
+        y=y,
+        group=group,
+        convention=convention,
+        run=run,
+        window=window,
+        samples_per_step=_samples_per_step(plan),
+    )
+
+
+def _samples_per_step(plan: Curve | RunConfig | None) -> int | str | None:
+    """The samples one optimizer step of ``plan`` consumes, or why that is not one number (its adapter's)."""
+    if plan is None:
+        return None
+    run = plan.run if isinstance(plan, Curve) else plan
+    return frameworks.for_run(run).samples_per_step(run)
 
 
 def watch(

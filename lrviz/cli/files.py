@@ -330,10 +330,10 @@ def check_command(
             f"-o/--out draws one log's overlay; {against} holds {len(several)} logs: name one with --against"
         )
     # the plan's length is known before it is stepped: only those steps' LRs are held from the log
-    log = _read_log(against, x, y, run_name, run.points) if against is not None and several is None else None
+    log = _read_log(against, x, y, run_name, run.points, run) if against is not None and several is None else None
     curve = simulate(run)
     if log is not None and against is not None and curve.points != run.points:  # a framework stepped its own count
-        log = _read_log(against, x, y, run_name, curve.points)
+        log = _read_log(against, x, y, run_name, curve.points, run)
     if skipped_steps:
         curve = with_skipped_steps(curve, skipped_steps)
     verdict = api.check(curve, baseline=base, expect=expect, tolerance=api.CURVES.with_rtol(rtol).with_atol(atol))

@@ -10,11 +10,14 @@ from lrviz.cli.sources import _read, _sources
 from lrviz.errors import ConfigError
 
 
-def _read_log(path: Path, x: str | None, y: str | None, run: str | None = None, points: int | None = None) -> Any:
-    """A run's log; with ``points`` (the plan's optimizer steps) only those steps' LRs are held."""
+def _read_log(
+    path: Path, x: str | None, y: str | None, run: str | None = None, points: int | None = None, plan: Any = None
+) -> Any:
+    """A run's log; with ``points`` (the plan's optimizer steps) only those steps' LRs are held; ``plan``
+    (the run) puts a consumed-samples axis on its iterations."""
     from lrviz import api
 
-    return api.read_log(path, x=x, y=y, run=run, window=None if points is None else range(points))
+    return api.read_log(path, x=x, y=y, run=run, window=None if points is None else range(points), plan=plan)
 
 
 def discovered(against: Path, run: str | None) -> list[tuple[str, Path, str | None]] | None:
@@ -45,7 +48,7 @@ def check_discovered(
     for kind, path, run in entries:
         label = f"{path}" + (f" --run {run}" if run else "")
         try:
-            log = _read_log(path, x, y, run, curve.points)
+            log = _read_log(path, x, y, run, curve.points, curve.run)
         except LrvizError as exc:
             print(f"{label}: {exc.message}", file=sys.stderr)
             failures.append(f"{label}: not read ({kind})")

@@ -8,7 +8,8 @@ iteration's ``opt_param_scheduler.step`` (``get_canonical_lr_for_logging``, 4882
 convention, on the optimizer-step axis (an iteration is one optimizer step). Values are written
 with ``.6E`` (7 significant digits): ``logs.precision`` widens the tolerance to match. The same
 numbers go to TensorBoard and W&B as ``learning-rate`` at ``iteration`` (3380-3383; the
-``learning-rate vs samples`` tag is the consumed-samples axis and is not read as the LR).
+``learning-rate vs samples`` tag is the consumed-samples axis, put on iterations by ``lrviz.logs.samples``
+when the plan's global batch is constant).
 Lines from other ranks or launchers' prefixes (``[default0]:``) are fine; other lines are skipped.
 
 Each line also says ``number of skipped iterations: k`` (3638): the iterations of its log interval whose

@@ -24,6 +24,7 @@ from lrviz.logs.csvfile import read_csv
 from lrviz.logs.jsonl import read_jsonl
 from lrviz.logs.layout import detect, discover
 from lrviz.logs.runlog import CONVENTIONS, RunLog, _names, _renumber
+from lrviz.logs.samples import on_samples, to_iterations
 from lrviz.logs.tensorboard import read_tensorboard
 from lrviz.logs.trainer_state import read_trainer_state
 from lrviz.logs.window import Window
@@ -40,6 +41,7 @@ def read_log(
     convention: str | None = None,
     run: str | None = None,
     window: Window | range | None = None,
+    samples_per_step: int | str | None = None,
 ) -> RunLog:
     """Read the LRs a training run logged, from a file or a run directory.
 
@@ -50,13 +52,33 @@ def read_log(
     transformers). ``run`` chooses one run of a tracker's store (MLflow, W&B, trackio: a name or
     id). ``window`` (a ``Window`` or a ``range`` of optimizer steps) keeps only the steps a comparison
     looks at (``lrviz.logs.window``: the plan's, ``range(curve.points)``, for ``check``), the others counted as they stream past, so memory follows the points
-    compared, not the file. Raises ``ConfigError`` with one line naming the file and the fix.
+    compared, not the file. ``samples_per_step``: the run's constant global batch, which puts a series
+    logged against the consumed samples (Megatron-LM's ``learning-rate vs samples``, ``lrviz.logs.samples``)
+    on iterations, or why the run has none (the refusal says it). Raises ``ConfigError`` with one line
+    naming the file and the fix.
     """
     if convention is not None and convention not in CONVENTIONS:
         raise ConfigError(f"convention: unknown step convention {convention!r}; use one of {_names(CONVENTIONS)}")
     path = Path(path)
     if isinstance(window, range):
         window = Window(window.start, window.stop)
+    if on_samples(y):  # the window is on iterations: read every point, put them on iterations, then trim
+        log = to_iterations(_read(path, x, y, group, None, run, None), samples_per_step)
+        if convention is not None and convention != log.convention.name:
+            log = _renumber(log, CONVENTIONS[convention])
+        return log if window is None else trim(log, window)
+    return _read(path, x, y, group, convention, run, window)
+
+
+def _read(
+    path: Path,
+    x: str | None,
+    y: str | None,
+    group: str | None,
+    convention: str | None,
+    run: str | None,
+    window: Window | None,
+) -> RunLog:
     kind, target = _detect(path)
     log: RunLog
     if kind in _TRACKERS:
