@@ -70,3 +70,11 @@ def test_the_user_s_skipped_steps_replace_the_log_s_counts(tmp_path: Path, scrip
     result = runner.invoke(app, ["check", str(script), "--against", str(log), "--skipped-steps", "3"])
     assert result.exit_code == 0, result.output
     assert "skipped iteration(s)" not in result.output
+
+
+def test_iterations_to_skip_is_named_not_passed_over(tmp_path: Path) -> None:
+    """--iterations-to-skip advances the iteration without a train_step (training.py 4648-4659): the LR lags."""
+    path = tmp_path / "skip.sh"
+    path.write_text(COMMAND.replace("--lr 3e-4", "--iterations-to-skip 5 9 --lr 3e-4"))
+    notes = lrviz.load(path).notes
+    assert any("--iterations-to-skip" in n and "falls one iteration behind" in n for n in notes)
