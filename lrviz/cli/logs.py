@@ -84,7 +84,7 @@ def _against_log(
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
     if draw and (not report.ok or outputs):
-        from lrviz.api.logs import save_overlay
+        from lrviz.api.logs import hold_steps, save_overlay
 
         stream = sys.stderr if not report.ok else sys.stdout
         targets = outputs or [Path(f"{config.stem}-vs-{path.name.split('.')[0] or 'log'}.png")]
@@ -95,8 +95,9 @@ def _against_log(
                 file=stream,
             )
             targets = []
-        if targets:
-            save_overlay(curve, log, report, *targets)
+        if targets:  # the plan as compared: held where the log counts skipped iterations
+            holds = next((d.data["holds"] for d in report.diagnoses if d.code == "skipped"), None)
+            save_overlay(hold_steps(curve, holds) if holds else curve, log, report, *targets)
         for target in targets:
             print(f"wrote {target}", file=stream)
     if report.ok:

@@ -99,14 +99,14 @@ def compare_reported_skips(
     through, holds, report = next((t for t in tried if t[2].ok), tried[0])
     total, last = max(through.values()), max(through)
     model = ",".join(f"{k}@{at}" if at else str(k) for k, at in holds)
-    skipped = diagnosis(
+    skipped = _with_holds(
         "skipped",
         f"Megatron-LM reports {total} skipped iteration(s) up to iteration {last} ('number of "
         "skipped iterations'): fp16 loss scaling found an overflow, so the optimizer skipped its step and "
         "train_step skipped opt_param_scheduler.step; the LR lags the plan by that many iterations, so the plan "
         f"was held where the log counts them (--skipped-steps {model})",
-        factor=total,
-        step=holds[0][1] if holds else None,
+        total,
+        holds,
     )
     coverage = ("ends_early", "past_plan")
     under: tuple[Finding, ...] = ()
@@ -128,6 +128,12 @@ def compare_reported_skips(
         for g in report.groups
     )
     return dataclasses.replace(report, groups=groups)
+
+
+def _with_holds(code: str, message: str, total: int, holds: list[tuple[int, int]]) -> Finding:
+    """A diagnosis whose data also holds the holds (``[[K, STEP], ...]``), to draw the held plan."""
+    found = diagnosis(code, message, factor=total, step=holds[0][1] if holds else None)
+    return Finding(found.code, found.message, {**found.data, "holds": [list(h) for h in holds]})
 
 
 def _reindexed(series: LogSeries, through: dict[int, int]) -> LogSeries:

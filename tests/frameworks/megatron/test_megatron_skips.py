@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import lrviz
 from lrviz.cli import app
+from lrviz.comparison.replan import held_steps
 from tests.frameworks.megatron.test_megatron_logs import COMMAND, megatron_run
 
 pytest.importorskip("megatron.core.optimizer_param_scheduler")
@@ -78,3 +79,15 @@ def test_iterations_to_skip_is_named_not_passed_over(tmp_path: Path) -> None:
     path.write_text(COMMAND.replace("--lr 3e-4", "--iterations-to-skip 5 9 --lr 3e-4"))
     notes = lrviz.load(path).notes
     assert any("--iterations-to-skip" in n and "falls one iteration behind" in n for n in notes)
+
+
+def test_the_overlay_draws_the_plan_as_compared(tmp_path: Path, script: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lrviz.api.logs
+
+    drawn: list[list[float]] = []
+    monkeypatch.setattr(lrviz.api.logs, "save_overlay", lambda curve, log, report, *paths: drawn.append(curve.lr))
+    log = megatron_run(tmp_path, overflows=OVERFLOWS, first_line=True)
+    result = runner.invoke(app, ["check", str(script), "--against", str(log), "-o", str(tmp_path / "o.png")])
+    assert result.exit_code == 0, result.output
+    # 5 skips counted by iteration 5 (plan step 0), 2 more by iteration 10 (step 3), 1 by iteration 25 (step 17)
+    assert drawn == [held_steps(lrviz.simulate(script).lr, [(5, 0), (2, 3), (1, 17)])]
