@@ -78,8 +78,10 @@ def compare_reported_skips(
     plan: Any, log: RunLog, *, tolerance: Tolerance = LOG, complete: bool = False
 ) -> LogReport | None:
     """``plan`` against a log that counts its skipped iterations (``RunLog.skipped``), held where they were
-    skipped, with a ``lag`` finding naming the count; None when the log reports none. A mismatch beyond the
-    skips is diagnosed on the log's scheduler steps (logged step s - K(s)), so a bug under them is named."""
+    skipped, with a ``skipped`` finding naming the count (its data holds the holds); None when the log reports
+    none, or counts that do not grow with the steps (a resume logged into the same file: compared as it is).
+    A mismatch beyond the skips is diagnosed on the log's scheduler steps (logged step s - K(s)), so a bug
+    under them is named."""
     if not log.skipped:
         return None
     candidates: list[tuple[dict[int, int], list[tuple[int, int]]]] = []
