@@ -125,7 +125,7 @@ def _detect(path: Path) -> tuple[str, list[Path]]:
             | {p for n in ("trainer_state.json", "metrics.csv") for p in path.rglob(n) if p.is_file()}
         )
         if not found:  # a log found by its content (Megatron-LM's stdout in a *.log, *.out, ...)
-            found = [p for _, p in discover(path, limit=2)]
+            found = [p for _, p in discover(path, limit=2) if p != path]  # not this directory again
         if len(found) == 1:
             return _detect(found[0])
         if not found:
