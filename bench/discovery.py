@@ -48,8 +48,13 @@ def main() -> None:
         for _ in range(args.rounds):
             for tree in args.tree:
                 env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
-                out = subprocess.run(
-                    [sys.executable, "-c", CHILD, str(root)], env=env, capture_output=True, text=True, check=True
+                out = subprocess.run(  # outside the current directory, which would shadow the tree
+                    [sys.executable, "-c", CHILD, str(root)],
+                    env=env,
+                    cwd=tmp,
+                    capture_output=True,
+                    text=True,
+                    check=True,
                 )
                 cpu, wall, found = out.stdout.split()
                 assert found == "0", out.stdout
