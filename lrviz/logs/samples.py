@@ -7,7 +7,8 @@ twice to TensorBoard: ``learning-rate`` at the iteration and ``learning-rate vs 
 (4811-4818; ``--iterations-to-skip`` 4648-4659). With a constant global batch ``B``, consumed samples
 ``n`` are iteration ``n / B``, exactly: the value there is the one ``learning-rate`` holds at that
 iteration (``CONVENTIONS['megatron']``). A batch that ramps up or shrinks has no such division, and a
-count that is not a whole multiple of ``B`` says the plan's batch is not the run's: both are refused.
+count that is not a whole multiple of ``B`` says the plan's batch is not the run's: both are refused, as is
+such a name in another format (Megatron's W&B writer logs ``learning-rate`` at the iteration only, 3382-3383).
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def to_iterations(log: RunLog, per_step: int | str | None) -> RunLog:
             out.append(series)
             continue
         same = f"compare {series.name.removesuffix(SUFFIX)!r}, the same values at Megatron's iteration ({option('y')})"
+        if log.format != "tensorboard":  # only its TensorBoard writer logs at the samples (training.py 3381)
+            raise ConfigError(
+                f"{log.source}: {series.name!r}: Megatron-LM writes its consumed-samples tags to TensorBoard only; "
+                f"in a {log.format} log the steps may not be samples; {same}"
+            )
         if not isinstance(per_step, int):
             why = per_step or "no plan gives the run's global batch size (check it against the run's config)"
             raise ConfigError(

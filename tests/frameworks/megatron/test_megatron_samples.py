@@ -79,3 +79,12 @@ def test_without_a_megatron_plan_the_global_batch_is_unknown(tmp_path: Path) -> 
     torch_plan.write_text("optimizer: {name: AdamW, lr: 3.0e-4}\nscheduler: {name: CosineAnnealingLR, T_max: 60}\n")
     with pytest.raises(ConfigError, match="does not say how many samples each optimizer step consumes"):
         lrviz.read_log(tmp_path / "tensorboard", y=TAG, plan=lrviz.load(torch_plan))
+
+
+def test_a_samples_name_outside_tensorboard_is_not_divided(tmp_path: Path) -> None:
+    """Megatron writes the samples axis to TensorBoard only (3381); elsewhere the steps may be iterations."""
+    csv = tmp_path / "export.csv"
+    csv.write_text("step,learning-rate vs samples\n" + "".join(f"{k * GBS},{3e-4}\n" for k in range(1, 6)))
+    plan = lrviz.load(_script(tmp_path))
+    with pytest.raises(ConfigError, match="writes its consumed-samples tags to TensorBoard only"):
+        lrviz.read_log(csv, y=TAG, plan=plan)
