@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lrviz import frameworks
 from lrviz.api.runs import RunOptions, Source, simulate
 from lrviz.comparison import (
     CURVES,
@@ -27,7 +28,7 @@ from lrviz.comparison import (
 from lrviz.comparison import compare as align
 from lrviz.comparison import load_baseline as read_baseline
 from lrviz.comparison.alignment import log_axis, on_plan_steps
-from lrviz.comparison.replan import with_plateau_diagnosis
+from lrviz.comparison.replan import compare_reported_skips, with_plateau_diagnosis
 from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError
 from lrviz.guard import WatchResult
@@ -142,6 +143,7 @@ def check(
     y: str | None = None,
     run: str | None = None,
     complete: bool = False,
+    reported_skips: bool = True,
     **options: Unpack[RunOptions],
 ) -> CheckReport:
     """What fails about a schedule: against a baseline lrviz wrote, ``expect`` (plus the config's), and a run's log.
@@ -150,7 +152,9 @@ def check(
     ``final_lr_below``, ``lr_never_above`` and ``restarts``. ``against`` is a run's
     log (any format ``read_log`` reads, with ``x``, ``y``, ``run`` as there) or a ``RunLog``;
     ``complete=True`` also fails a log that ends before the plan. ``tolerance`` defaults to
-    ``CURVES`` against the baseline and ``Tolerance.for_log`` against the log. The report is
+    ``CURVES`` against the baseline and ``Tolerance.for_log`` against the log. A log that counts the
+    iterations its trainer skipped (Megatron-LM's fp16 overflows) is compared with the plan held there,
+    saying so (``reported_skips=False``: as it is, e.g. when the curve was held already). The report is
     ``ok`` when every check passed; its ``findings`` say what failed, one line each.
     """
     curve = source if isinstance(source, Curve) else simulate(source, **options)
@@ -172,10 +176,15 @@ def check(
             else read_log(against, x=x, y=y, run=run, window=window, plan=curve)
         )
         tol = tolerance or Tolerance.for_log(log)
-        report = compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol, complete=complete)
+        held = compare_reported_skips(curve, log, tolerance=tol, complete=complete) if reported_skips else None
+        report = held or compare_log(
+            curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol, complete=complete
+        )
         report = with_plateau_diagnosis(report, curve.run, log, tol)
         if not report.ok:
-            found = report.diagnoses or (Finding("log_mismatch", report.describe()[0]),)
+            found = (*report.causes, *(d for d in report.diagnoses if d not in report.causes))
+            if not report.causes:
+                found = (Finding("log_mismatch", report.describe()[0]), *found)
             findings += [Finding(f.code, f"{log.source}: {f.message}", f.data) for f in found]
     return CheckReport(tuple(findings), difference, report)
 
@@ -195,13 +204,34 @@ def read_log(
     on lrviz's step convention: point k is the LR optimizer step k used (``lrviz.logs.read_log``).
     ``window=range(n)`` holds only the points of optimizer steps 0 to n - 1 (a plan's), counting the rest.
     ``plan`` (the curve or run the log is for) puts a log its trainer writes on another axis on the plan's
-    optimizer steps (litgpt logs each batch: with gradient accumulation A, batch s is step s // A): such a
-    log is read whole, converted, then held to ``window``."""
+    optimizer steps: litgpt logs each batch (with gradient accumulation A, batch s is step s // A), so such a
+    log is read whole, converted, then held to ``window``; and a constant global batch puts a series logged
+    against the consumed samples (Megatron-LM's ``learning-rate vs samples``) on iterations (without a plan,
+    that axis is refused)."""
+    samples = _samples_per_step(plan)
     axis = None if plan is None else log_axis(plan)
     if axis is None:
-        return read(Path(path), x=x, y=y, group=group, convention=convention, run=run, window=window)
-    log = on_optimizer_steps(read(Path(path), x=x, y=y, group=group, convention=convention, run=run), axis)
+        return read(
+            Path(path),
+            x=x,
+            y=y,
+            group=group,
+            convention=convention,
+            run=run,
+            window=window,
+            samples_per_step=samples,
+        )
+    whole = read(Path(path), x=x, y=y, group=group, convention=convention, run=run, samples_per_step=samples)
+    log = on_optimizer_steps(whole, axis)
     return log if window is None else trim(log, Window(window.start, window.stop))
+
+
+def _samples_per_step(plan: Curve | RunConfig | None) -> int | str | None:
+    """The samples one optimizer step of ``plan`` consumes, or why that is not one number (its adapter's)."""
+    if plan is None:
+        return None
+    run = plan.run if isinstance(plan, Curve) else plan
+    return frameworks.for_run(run).samples_per_step(run)
 
 
 def watch(

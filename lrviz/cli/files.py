@@ -340,9 +340,13 @@ def check_command(
     failures = verdict.describe()
     found: list[tuple[str | None, str]] = [(None, f) for f in failures]
     if log is not None and against is not None:
-        failures += _against_log(curve, log, against, rtol, atol, outputs, config, found=found)
+        failures += _against_log(
+            curve, log, against, rtol, atol, outputs, config, found=found, reported_skips=not skipped_steps
+        )
     if several and against is not None:
-        failures += check_discovered(curve, against, several, x, y, rtol, atol, found=found)
+        failures += check_discovered(
+            curve, against, several, x, y, rtol, atol, found=found, reported_skips=not skipped_steps
+        )
     annotate_check(config, found, sarif, annotate, key)
     status = "FAILED" if failures else "ok"
     step_summary(f"lrviz check {config}", [(str(config), curve)], ["", f"**{status}**", *(f"- {f}" for f in failures)])

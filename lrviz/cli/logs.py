@@ -36,6 +36,7 @@ def check_discovered(
     rtol: float | None,
     atol: float,
     found: list[tuple[str | None, str]] | None = None,
+    reported_skips: bool = True,
 ) -> list[str]:
     """``check --against DIR``: list the logs found, then check each; the failures, one line each."""
     from lrviz.errors import LrvizError
@@ -54,7 +55,9 @@ def check_discovered(
             continue
         failures += [
             f.replace(str(path), label, 1)
-            for f in _against_log(curve, log, path, rtol, atol, [], against, draw=False, found=found)
+            for f in _against_log(
+                curve, log, path, rtol, atol, [], against, draw=False, found=found, reported_skips=reported_skips
+            )
         ]
     return failures
 
@@ -69,16 +72,19 @@ def _against_log(
     config: Path,
     draw: bool = True,
     found: list[tuple[str | None, str]] | None = None,
+    reported_skips: bool = True,
 ) -> list[str]:
-    """Compare the plan with a run's log: print the report, draw the overlay, return the failures."""
+    """Compare the plan with a run's log: print the report, draw the overlay, return the failures.
+    ``reported_skips=False`` (``--skipped-steps`` given): the user's holds, not the log's counts."""
     from lrviz import api
 
-    report = api.check(curve, against=log, tolerance=api.Tolerance.for_log(log, rtol, atol)).log
+    tolerance = api.Tolerance.for_log(log, rtol, atol)
+    report = api.check(curve, against=log, tolerance=tolerance, reported_skips=reported_skips).log
     assert report is not None  # checked against a log, the report holds its comparison
     for line in report.describe():
         print(line, file=sys.stderr if not report.ok else sys.stdout)
     if draw and (not report.ok or outputs):
-        from lrviz.api.logs import save_overlay
+        from lrviz.api.logs import hold_steps, save_overlay
 
         stream = sys.stderr if not report.ok else sys.stdout
         targets = outputs or [Path(f"{config.stem}-vs-{path.name.split('.')[0] or 'log'}.png")]
@@ -89,18 +95,18 @@ def _against_log(
                 file=stream,
             )
             targets = []
-        if targets:
-            save_overlay(curve, log, report, *targets)
+        if targets:  # the plan as compared: held where the log counts skipped iterations
+            holds = next((d.data["holds"] for d in report.diagnoses if d.code == "skipped"), None)
+            save_overlay(hold_steps(curve, holds) if holds else curve, log, report, *targets)
         for target in targets:
             print(f"wrote {target}", file=stream)
     if report.ok:
         return []
+    causes = report.causes
     if found is not None:
-        kind = report.diagnoses[0].code if report.diagnoses else None
-        found.append((kind, f"{path}: " + (report.diagnoses[0].message if report.diagnoses else report.describe()[0])))
-    return [
-        f"{path}: the logged LR differs from the plan" + (f" ({report.diagnoses[0].code})" if report.diagnoses else "")
-    ]
+        kind = causes[0].code if causes else None
+        found.append((kind, f"{path}: " + (causes[0].message if causes else report.describe()[0])))
+    return [f"{path}: the logged LR differs from the plan" + (f" ({causes[0].code})" if causes else "")]
 
 
 def _is_log(path: Path) -> bool:

@@ -3,7 +3,8 @@
 Plain data (``lrviz.comparison.log.compare_log`` builds them; ``LogReport.describe`` words them for a
 terminal). A diagnosis is a ``Finding`` (lrviz's one diagnosis type): ``code`` the pattern (faster,
 slower, per_epoch, per_step, restart, scaled, shifted, lag, past_plan, ends_early,
-plateau_per_process), ``message`` one line naming the setting to change, ``data`` its ``factor``
+plateau_per_process; ``skipped``, the iterations a trainer reports it skipped and the plan was held for, is
+context, not a cause), ``message`` one line naming the setting to change, ``data`` its ``factor``
 (k for faster/slower/per_step/per_epoch, the ratio for scaled, +-1 for shifted) and ``step`` (the
 resume step for restart, the last logged step for past_plan/ends_early).
 """
@@ -16,7 +17,10 @@ from lrviz.comparison.difference import Difference
 from lrviz.comparison.tolerance import LOG, Tolerance
 from lrviz.model import Finding
 
-__all__ = ["CheckReport", "GroupReport", "LogReport", "diagnosis"]
+__all__ = ["CONTEXT", "CheckReport", "GroupReport", "LogReport", "diagnosis"]
+
+#: Diagnosis codes that say how the log was read, not what is wrong with it.
+CONTEXT = frozenset({"skipped"})
 
 
 def diagnosis(code: str, message: str, factor: float | None = None, step: int | None = None) -> Finding:
@@ -91,6 +95,11 @@ class LogReport:
             for d in g.diagnoses:
                 seen.setdefault(d.message, d)
         return tuple(seen.values())
+
+    @property
+    def causes(self) -> tuple[Finding, ...]:
+        """The diagnoses that explain a mismatch (not the ``skipped`` context)."""
+        return tuple(d for d in self.diagnoses if d.code not in CONTEXT)
 
     def describe(self) -> list[str]:
         """Lines for a terminal: the verdict per group, then one line per diagnosis."""

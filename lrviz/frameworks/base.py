@@ -317,6 +317,12 @@ class Adapter(ABC):
         own code, or None: ``check --against`` and ``watch`` put such a log on optimizer steps before comparing."""
         return None
 
+    def samples_per_step(self, run: RunConfig) -> int | str:
+        """The samples one optimizer step of ``run`` consumes, constant over the run, which puts a log's
+        consumed-samples axis (Megatron-LM's ``learning-rate vs samples``) on optimizer steps; or why there
+        is no such number (a sentence ``check`` shows in its refusal)."""
+        return f"a {self.title} plan does not say how many samples each optimizer step consumes"
+
     @abstractmethod
     def code(self, run: RunConfig) -> str:
         """Python that builds the same scheduler with the framework's API and prints the same LRs."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 #: The tracker formats, by the module that reads each.
@@ -111,11 +112,28 @@ def _ultralytics_csv(path: Path) -> bool:
     return bool(cells) and cells[0] == "epoch" and any(c.startswith("lr/pg") for c in cells)
 
 
-def _megatron_stdout(path: Path) -> bool:
-    """Megatron-LM's stdout: an ``iteration N/ M | ... | learning rate: X |`` line within the first MB
-    (after its argument listing)."""
-    head = _head(path, 1 << 20)
-    return b" iteration " in head and b"| learning rate: " in head
+#: What Megatron-LM prints before training (``_print_args``'s banner, ``validate_args``' world size line;
+#: megatron/training/arguments.py 567, 1994 at d98e8a64): a file that starts so is read on to the first MiB.
+_MEGATRON_START = (b"------------------------ arguments ------------------------", b"using world size: ")
+#: ``training_log``'s line (training.py 3567-3597): ``iteration N/ M |`` then, on the same line, the LR
+_MEGATRON_LINE = re.compile(rb"\biteration\s+\d+\s*/\s*\d+\s*\|[^\n]*?\|\s*learning rate:\s*[-+0-9.eEnaNinf]+\s*\|")
+#: Bytes read from each candidate text file while searching a directory (``discover``).
+SNIFF_BYTES = 64 * 1024
+#: Text files ``discover`` looks into for a Megatron-LM stdout log (``slurm-*.out`` among them).
+TEXT_SUFFIXES = (".log", ".out", ".txt", ".err")
+
+
+def _megatron_stdout(path: Path, sniff: bool = False) -> bool:
+    """Megatron-LM's stdout: an ``iteration N/ M | ... | learning rate: X |`` line within the first MiB
+    (after its argument listing). With ``sniff`` (a directory search) the first ``SNIFF_BYTES`` must hold
+    that line or Megatron's start-up lines before the rest of the MiB is read: an unrelated file costs one
+    small read."""
+    head = _head(path, SNIFF_BYTES if sniff else 1 << 20)
+    if b" iteration " in head and b"| learning rate: " in head and _MEGATRON_LINE.search(head):
+        return True
+    if not sniff or len(head) < SNIFF_BYTES or not any(m in head for m in _MEGATRON_START):
+        return False
+    return _megatron_stdout(path)
 
 
 def _zip_names(path: Path) -> list[str]:
@@ -140,7 +158,9 @@ _STORES = ("mlflow", "wandb", "dvclive", "mmengine", "ultralytics")
 def discover(directory: Path, limit: int = 1000) -> list[tuple[str, Path]]:
     """Every training log under ``directory``, as (format, path) sorted by path: tracker stores and files
     (``detect``), TensorBoard run directories (event files directly inside), ``trainer_state.json`` (not
-    the copies in ``checkpoint-*``), Lightning's ``metrics.csv``. At most ``limit`` logs."""
+    the copies in ``checkpoint-*``), Lightning's ``metrics.csv``, Megatron-LM's stdout in a ``*.log``,
+    ``*.out`` (``slurm-*.out``), ``*.txt`` or ``*.err`` file (by its content: ``SNIFF_BYTES`` of each, see
+    ``_megatron_stdout``). At most ``limit`` logs."""
     found: list[tuple[str, Path]] = []
     stack = [directory]
     while stack and len(found) < limit:
@@ -170,6 +190,8 @@ def discover(directory: Path, limit: int = 1000) -> list[tuple[str, Path]]:
                 file_kind = detect(entry)
                 if file_kind is not None:
                     found.append((file_kind, entry))
+            elif entry.suffix.lower() in TEXT_SUFFIXES and _megatron_stdout(entry, sniff=True):
+                found.append(("megatron", entry))
     return sorted(found, key=lambda item: str(item[1]))
 
 

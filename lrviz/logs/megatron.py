@@ -8,14 +8,23 @@ iteration's ``opt_param_scheduler.step`` (``get_canonical_lr_for_logging``, 4882
 convention, on the optimizer-step axis (an iteration is one optimizer step). Values are written
 with ``.6E`` (7 significant digits): ``logs.precision`` widens the tolerance to match. The same
 numbers go to TensorBoard and W&B as ``learning-rate`` at ``iteration`` (3380-3383; the
-``learning-rate vs samples`` tag is the consumed-samples axis and is not read as the LR).
+``learning-rate vs samples`` tag is the consumed-samples axis, put on iterations by ``lrviz.logs.samples``
+when the plan's global batch is constant).
 Lines from other ranks or launchers' prefixes (``[default0]:``) are fine; other lines are skipped.
+
+Each line also says ``number of skipped iterations: k`` (3638): the iterations of its log interval whose
+update failed (fp16 loss scaling found an overflow: ``optimizer.step`` returns ``update_successful``
+false and ``train_step`` skips ``opt_param_scheduler.step``, 3213-3226, while ``iteration`` still
+advances). They are kept in ``RunLog.skipped`` for ``check`` (``lrviz.comparison.replan``). The first
+line a process prints is its first iteration's (``is_first_iteration``, 3539), whose counts are not
+reset (3289, 3649-3651): the next line counts that iteration's skip again; such a line is marked.
 """
 
 from __future__ import annotations
 
 import re
 from array import array
+from dataclasses import replace
 from pathlib import Path
 
 from lrviz.errors import ConfigError
@@ -26,6 +35,9 @@ from lrviz.logs.runlog import CONVENTIONS, RunLog, _chunks, _open_text
 NAME = "learning rate"
 _ITERATION = re.compile(r"\biteration\s+(\d{1,18})\s*/\s*\d+\s*\|")  # no run has 19-digit iterations
 _LR = re.compile(r"\|\s*learning rate:\s*([-+0-9.eEnaNinf]+)\s*\|")
+_SKIPPED = re.compile(r"\|\s*number of skipped iterations:\s*(\d{1,18})\s*\|")
+#: a process starting (``_print_args``' banner, ``pretrain``'s ``training ...``): its first line is marked
+_START = re.compile(r"-{8,} arguments -{8,}|(?:^|\]:?\s*)training \.\.\.\s*$")
 #: what ``lrviz.logs.layout`` looks for in a file's first bytes
 MARKERS = (b" iteration ", b"| learning rate: ")
 
@@ -36,6 +48,8 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
         raise ConfigError(f"{path}: a Megatron-LM stdout log has one LR series, {NAME!r}, at its iterations")
     steps: array[int] = array("q")
     values: array[float] = array("d")
+    skipped: list[tuple[int, int, bool]] = []
+    first = True  # the next iteration line is its process's first
     line_no = 0
     with _open_text(path) as text:  # streamed: memory follows the logged iterations, not the file
         text.reconfigure(errors="replace")  # a launcher's progress bars may hold any bytes
@@ -44,7 +58,12 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
                 line_no += 1
                 found = _ITERATION.search(line)
                 if found is None:
+                    first = first or _START.search(line) is not None
                     continue
+                count = _SKIPPED.search(line, found.end() - 1)
+                if count is not None:
+                    skipped.append((int(found.group(1)), int(count.group(1)), first))
+                first = False
                 lr = _LR.search(line, found.end() - 1)
                 if lr is None:
                     continue  # a rank without trainable parameters prints no LR
@@ -59,4 +78,5 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
             f"{path}: no 'iteration N/ M | ... | learning rate: X |' line; is this Megatron-LM's stdout, "
             "and was the run training yet?"
         )
-    return from_series(path, "megatron", {NAME: (steps, values)}, CONVENTIONS["megatron"])
+    log = from_series(path, "megatron", {NAME: (steps, values)}, CONVENTIONS["megatron"])
+    return replace(log, skipped=tuple(skipped)) if any(c for _, c, _ in skipped) else log

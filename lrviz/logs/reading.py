@@ -22,8 +22,9 @@ from pathlib import Path
 from lrviz.errors import ConfigError
 from lrviz.logs.csvfile import read_csv
 from lrviz.logs.jsonl import read_jsonl
-from lrviz.logs.layout import detect
+from lrviz.logs.layout import detect, discover
 from lrviz.logs.runlog import CONVENTIONS, RunLog, _names, _renumber
+from lrviz.logs.samples import on_samples, to_iterations
 from lrviz.logs.tensorboard import read_tensorboard
 from lrviz.logs.trainer_state import read_trainer_state
 from lrviz.logs.window import Window
@@ -40,6 +41,7 @@ def read_log(
     convention: str | None = None,
     run: str | None = None,
     window: Window | range | None = None,
+    samples_per_step: int | str | None = None,
 ) -> RunLog:
     """Read the LRs a training run logged, from a file or a run directory.
 
@@ -50,13 +52,33 @@ def read_log(
     transformers). ``run`` chooses one run of a tracker's store (MLflow, W&B, trackio: a name or
     id). ``window`` (a ``Window`` or a ``range`` of optimizer steps) keeps only the steps a comparison
     looks at (``lrviz.logs.window``: the plan's, ``range(curve.points)``, for ``check``), the others counted as they stream past, so memory follows the points
-    compared, not the file. Raises ``ConfigError`` with one line naming the file and the fix.
+    compared, not the file. ``samples_per_step``: the run's constant global batch, which puts a series
+    logged against the consumed samples (Megatron-LM's ``learning-rate vs samples``, ``lrviz.logs.samples``)
+    on iterations, or why the run has none (the refusal says it). Raises ``ConfigError`` with one line
+    naming the file and the fix.
     """
     if convention is not None and convention not in CONVENTIONS:
         raise ConfigError(f"convention: unknown step convention {convention!r}; use one of {_names(CONVENTIONS)}")
     path = Path(path)
     if isinstance(window, range):
         window = Window(window.start, window.stop)
+    if on_samples(y):  # the window is on iterations: read every point, put them on iterations, then trim
+        log = to_iterations(_read(path, x, y, group, None, run, None), samples_per_step)
+        if convention is not None and convention != log.convention.name:
+            log = _renumber(log, CONVENTIONS[convention])
+        return log if window is None else trim(log, window)
+    return _read(path, x, y, group, convention, run, window)
+
+
+def _read(
+    path: Path,
+    x: str | None,
+    y: str | None,
+    group: str | None,
+    convention: str | None,
+    run: str | None,
+    window: Window | None,
+) -> RunLog:
     kind, target = _detect(path)
     log: RunLog
     if kind in _TRACKERS:
@@ -73,7 +95,7 @@ def read_log(
     else:
         log = read_csv(target[0], x, y, window)
     if group is not None:
-        log = RunLog(log.source, log.format, log.convention, (log.group(group),))
+        log = replace(log, series=(log.group(group),))
     if convention is not None and convention != log.convention.name:
         log = _renumber(log, CONVENTIONS[convention])
     return log if window is None else trim(log, window)
@@ -102,12 +124,14 @@ def _detect(path: Path) -> tuple[str, list[Path]]:
             {p.parent for p in path.rglob("events.out.tfevents.*") if p.is_file() and p.parent != path}
             | {p for n in ("trainer_state.json", "metrics.csv") for p in path.rglob(n) if p.is_file()}
         )
+        if not found:  # a log found by its content (Megatron-LM's stdout in a *.log, *.out, ...)
+            found = [p for _, p in discover(path, limit=2) if p != path]  # not this directory again
         if len(found) == 1:
             return _detect(found[0])
         if not found:
             raise ConfigError(
                 f"{path}: no training log in this directory; name a trainer_state.json, a metrics.csv, "
-                "a TensorBoard event file or directory, or a CSV/JSONL file"
+                "a TensorBoard event file or directory, a Megatron-LM stdout log, or a CSV/JSONL file"
             )
         rel = [str(p.relative_to(path)) for p in found]
         raise ConfigError(f"{path}: several training logs in this directory; name one of {_names(rel, 8)}")

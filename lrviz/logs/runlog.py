@@ -19,7 +19,7 @@ import os
 import re
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -179,6 +179,9 @@ class RunLog:
     #: how the log was put on optimizer steps from the axis its trainer logs (``lrviz.logs.axis.LogAxis``;
     #: litgpt's batches), or None: as read
     axis: str | None = None
+    #: Iterations the trainer says it skipped (Megatron-LM's ``number of skipped iterations: k``), one
+    #: (logged step, count printed, first line of its process) per logged line, in the file's order.
+    skipped: tuple[tuple[int, int, bool], ...] = ()
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -268,7 +271,7 @@ def _renumber(log: RunLog, new: StepConvention) -> RunLog:
         )
         for s in log.series
     )
-    return RunLog(log.source, log.format, new, series)
+    return replace(log, convention=new, series=series)
 
 
 def _build(

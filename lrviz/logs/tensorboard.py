@@ -53,12 +53,7 @@ def read_tensorboard(path: Path, files: list[Path], y: str | None, window: Windo
     if y is not None:
         if y not in columns:
             raise ConfigError(f"{path}: no scalar tag {y!r} for the LR (y); the tags are {_names(tags)}")
-        if y.endswith(" vs samples"):  # Megatron-LM writes each scalar twice: at the iteration, and at the samples
-            raise ConfigError(
-                f"{path}: {y!r} is logged against the consumed samples, not the optimizer step; compare "
-                f"{y.removesuffix(' vs samples')!r}, the same values at Megatron's iteration ({option('y')})"
-            )
-        names = [y]
+        names = [y]  # Megatron-LM's "<tag> vs samples" is put on iterations by ``lrviz.logs.samples``
     else:
         names = [t for t in tags if t in columns]
         if not names:

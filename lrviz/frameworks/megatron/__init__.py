@@ -108,6 +108,14 @@ class Megatron(LibraryAdapter):
             )
         return layer
 
+    def samples_per_step(self, run: RunConfig) -> int | str:
+        """The global batch size, when it is the same every iteration (``consumed_train_samples`` grows by
+        it, training.py 4811-4818)."""
+        from lrviz.frameworks.megatron.read import settings
+
+        fw = settings(run)
+        return fw.batch_varies or fw.increment
+
     def simulate(self, run: RunConfig, *, momentum: bool = False, progress: Progress | None = None) -> Curve:
         """The LRs, and beside them (``param: weight_decay``) the weight decay the scheduler sets."""
         from lrviz.frameworks.megatron.read import settings

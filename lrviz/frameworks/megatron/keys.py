@@ -35,6 +35,10 @@ CAVEATS = {
     "exit_duration_in_mins": "exit_duration_in_mins stops the run early; the schedule is the one the flags give",
     "decrease_batch_size_if_needed": "decrease_batch_size_if_needed may lower the global batch at run time, "
     "which changes the samples per iteration",
+    # training.py 4648-4659 (d98e8a64): a listed iteration advances `iteration` with no train_step
+    "iterations_to_skip": "each listed iteration is skipped whole (no optimizer or "
+    "scheduler step) while the iteration count goes on, so the run's LR falls one iteration behind this curve "
+    "at each (check --against: model it with --skipped-steps)",
 }
 #: Megatron arguments that change neither the LR nor the samples per iteration.
 NO_EFFECT = frozenset(
@@ -142,7 +146,7 @@ NO_EFFECT = frozenset(
         "inprocess_heartbeat_timeout inprocess_last_call_wait inprocess_max_iterations "
         "inprocess_monitor_process_interval inprocess_monitor_thread_interval "
         "inprocess_progress_watchdog_interval inprocess_restart inprocess_soft_timeout "
-        "inprocess_termination_grace_time is_hybrid_model iter_per_epoch iterations_to_skip "
+        "inprocess_termination_grace_time is_hybrid_model iter_per_epoch "
         "keep_fp8_transpose_cache kitchen_attention_backend kitchen_config_file kitchen_recipe_number "
         "kv_channels kv_lora_rank kwargs langrl_env_config layernorm_epsilon layernorm_zero_centered_gamma "
         "lazy_mpu_init linear_attention_freq linear_conv_kernel_dim linear_key_head_dim linear_num_key_heads "

@@ -58,6 +58,8 @@ class MegatronSettings(FrameworkSettings):
     where: dict[str, str] = field(default_factory=dict)
     #: what is recorded beside the LR: ``momentum`` (Adam's beta1), or ``weight_decay`` (``--param weight_decay``)
     second: str = "momentum"
+    #: why the global batch may change during the run ("" when it cannot): no constant samples per iteration
+    batch_varies: str = ""
 
 
 STYLES = ("constant", "linear", "cosine", "inverse-square-root", "WSD")
@@ -218,6 +220,7 @@ def build(layer: Layer) -> RunConfig:
         train_iters=train_iters,
         by_samples=by_samples,
         second=second,
+        batch_varies=_batch_varies(f),
         where={
             "": f.at("lr_decay_style"),
             "lr_warmup_steps": f.at("lr_warmup_iters"),
@@ -249,6 +252,22 @@ def build(layer: Layer) -> RunConfig:
         settings=settings,
         sources=sources,
     )
+
+
+#: Megatron arguments that change the global batch during the run (``keys`` refuses or notes each).
+_BATCH_CHANGES = {
+    "rampup_batch_size": "it ramps up (--rampup-batch-size)",
+    "step_batch_size_schedule": "it follows --step-batch-size-schedule",
+    "decrease_batch_size_if_needed": "--decrease-batch-size-if-needed may lower it at run time",
+}
+
+
+def _batch_varies(f: Fields) -> str:
+    """Why the run's global batch may not be the same every iteration, or ""."""
+    for key, why in _BATCH_CHANGES.items():
+        if f.doc.get(key) not in (None, False):
+            return f"{f.at(key)}: the global batch is not the same every iteration: {why}"
+    return ""
 
 
 def _value(f: Fields, key: str, kind: str, default: Any) -> Any:

@@ -37,8 +37,22 @@ COMMAND = (
 )
 
 
-def megatron_run(directory: Path, per_micro_batch: bool = False, wandb_writer: Any = None) -> Path:
-    """Train ITERS iterations as Megatron does and log as it logs; returns the stdout log's path."""
+def megatron_run(
+    directory: Path,
+    per_micro_batch: bool = False,
+    wandb_writer: Any = None,
+    *,
+    overflows: frozenset[int] = frozenset(),
+    first_line: bool = False,
+    name: str = "train.log",
+) -> Path:
+    """Train ITERS iterations as Megatron does and log as it logs; returns the stdout log's path.
+
+    ``overflows``: the iterations (1-based) whose fp16 gradients overflow: ``optimizer.step()`` reports
+    ``update_successful`` false, so ``train_step`` skips ``opt_param_scheduler.step`` (3213-3226), while
+    ``iteration`` and the consumed samples still advance; ``training_log`` adds up the skipped iterations
+    and prints them per line (3293-3302, 3638-3651). ``first_line``: Megatron since ``is_first_iteration``
+    also prints the process's first iteration, without resetting its counts (3289, 3539)."""
     param = torch.zeros(1, requires_grad=True)
     optimizer = torch.optim.AdamW([param], lr=3e-4)
     scheduler = scheduler_module.OptimizerParamScheduler(
@@ -60,12 +74,15 @@ def megatron_run(directory: Path, per_micro_batch: bool = False, wandb_writer: A
     )
     writer = tensorboard.SummaryWriter(str(directory / "tensorboard"))
     lines = ["using world size: 1, data-parallel size: 1", "training ..."]
-    iteration, consumed = 0, 0
+    iteration, consumed, skipped, is_first_iteration = 0, 0, 0, True
     while iteration < ITERS:
         param.grad = torch.zeros(1)
-        optimizer.step()
-        for _ in range(GBS // MICRO if per_micro_batch else 1):
-            scheduler.step(increment=GBS)
+        update_successful = iteration + 1 not in overflows
+        if update_successful:
+            optimizer.step()
+            for _ in range(GBS // MICRO if per_micro_batch else 1):
+                scheduler.step(increment=GBS)
+        skipped += not update_successful
         iteration += 1
         consumed += GBS
         learning_rate = optimizer.param_groups[0]["lr"]
@@ -73,14 +90,18 @@ def megatron_run(directory: Path, per_micro_batch: bool = False, wandb_writer: A
         writer.add_scalar("learning-rate vs samples", learning_rate, consumed)
         if wandb_writer is not None:
             wandb_writer.log({"learning-rate": learning_rate}, iteration)
-        if iteration % LOG_INTERVAL == 0:
+        if iteration % LOG_INTERVAL == 0 or (first_line and is_first_iteration):
             lines.append(
                 f" [2026-01-01 00:00:00] iteration {iteration:8d}/{ITERS:8d} | consumed samples: {consumed:12d} | "
                 f"elapsed time per iteration (ms): 12.3 | learning rate: {learning_rate:.6E} | "
-                f"global batch size: {GBS:5d} | lm loss: 9.000000E+00 | loss scale: 1.0 |"
+                f"global batch size: {GBS:5d} | lm loss: 9.000000E+00 | loss scale: 1.0 | "
+                f"number of skipped iterations: {skipped:3d} | number of nan iterations:   0 |"
             )
+            if not (first_line and is_first_iteration):
+                skipped = 0
+        is_first_iteration = False
     writer.close()
-    log = directory / "train.log"
+    log = directory / name
     log.write_text("\n".join(lines) + "\n")
     return log
 
