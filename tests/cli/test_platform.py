@@ -18,7 +18,12 @@ CONFIGS = [str(ROOT / "configs" / f"{n}.yaml") for n in ("cosine_article", "step
 
 def test_fork_is_safe_only_on_a_posix_system_with_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LRVIZ_NO_FORK", raising=False)
+    # one thread, whatever threads earlier tests' libraries left running (W&B's, MLflow's, ...)
+    monkeypatch.setattr(_platform.threading, "active_count", lambda: 1)
     assert _platform.fork_is_safe()
+    monkeypatch.setattr(_platform.threading, "active_count", lambda: 2)
+    assert not _platform.fork_is_safe()  # another thread may hold a lock the child would inherit
+    monkeypatch.setattr(_platform.threading, "active_count", lambda: 1)
     monkeypatch.setattr(sys, "platform", "darwin")
     assert not _platform.fork_is_safe()  # macOS: system frameworks are not fork-safe
     monkeypatch.setattr(sys, "platform", "win32")
