@@ -129,6 +129,18 @@ def read(
         "the learning_rate the Trainer logs at step s is the LR of optimizer step s (0-based), one step ahead of "
         "a plain Trainer's log (read it with convention 'transformers<4.51')"
     )
+    optimizer = filled.get("optimizer")
+    if isinstance(optimizer, Mapping):
+        notes.append(
+            f"{found.at('optimizer')}: the DeepSpeed engine builds {optimizer.get('type')} from this block with lr "
+            f"{found_plan.lr:g}; lrviz steps torch's AdamW with that lr: the LR curve does not depend on the update rule"
+        )
+    fp16 = filled.get("fp16")
+    if isinstance(fp16, Mapping) and fp16.get("enabled") is True:
+        notes.append(
+            f"{found.at('fp16')}: fp16 with loss scaling skips the engine's lr_scheduler.step() on every overflow, "
+            "so a real run's LR lags this plan by the skipped steps"
+        )
     defaults = _defaults(found_plan.type, found_plan.params)
     if defaults:
         notes.append(f"{found.at('scheduler', 'params')}: not set, DeepSpeed's defaults: {', '.join(defaults)}")

@@ -143,6 +143,9 @@ def _trainer_engine_loop(ds: dict[str, Any], args: dict[str, Any], total: int) -
     return seen
 
 
+#: The Trainer's defaults for the arguments trainer_config_process reads that lrviz takes from the run.
+TRAINER_DEFAULTS = {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 1}
+
 #: Real DeepSpeed configs from fine-tuning repositories (tests/realworld/SOURCES.md), with TrainingArguments.
 REAL = [
     "core_audit/qwen_ds_pair/finetune/ds_config_zero2.json",
@@ -233,6 +236,14 @@ def test_the_code_snippet_runs_and_the_findings_name_deepspeeds_class(tmp_path: 
     curve = lrviz.simulate(args)
     codes = {f.code: f.message for f in lrviz.diagnose(curve)}
     assert codes["hf-zero-lr-first-step"].startswith("WarmupDecayLR (the DeepSpeed config's)")
+
+
+def test_an_inline_deepspeed_mapping_is_read_as_a_file_is() -> None:
+    args = {"lr_scheduler_type": "linear", "learning_rate": 1e-3, "max_steps": 30, "warmup_steps": 5}
+    curve = lrviz.simulate({**args, "deepspeed": {"scheduler": WARMUP_DECAY}})
+    assert curve.lr == _trainer_engine_loop(
+        {"scheduler": WARMUP_DECAY}, {**TRAINER_DEFAULTS, "learning_rate": 1e-3, "warmup_steps": 5}, 30
+    )
 
 
 def test_the_tables_here_match_the_installed_libraries() -> None:
