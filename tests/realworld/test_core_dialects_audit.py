@@ -27,7 +27,7 @@ HERE = "core_audit"
 VICUNA = f"{HERE}/launch_fastchat_train_vicuna_7b_torchrun16.sh"
 QWEN_DS = f"{HERE}/qwen_ds_pair/finetune/finetune_ds.sh"
 FIREFLY_SFT = f"{HERE}/firefly_pair/train_args/sft/full/qwen-7b-sft-full.json"
-DS_REPLACES = ("the DeepSpeed config has a scheduler block (type WarmupLR)", "--set deepspeed=null")
+DS_BUILDS = "the DeepSpeed engine builds WarmupLR from this block"
 AUTO = ('"auto" is filled in by the Hugging Face Trainer', "--set scheduler.params.warmup_min_lr=VALUE")
 NOTE = ("note:", "SGD(lr=0.1)")  # the file names no optimizer: the default, said out loud
 
@@ -81,10 +81,19 @@ CASES: list[Case] = [
     ),
     Case(
         QWEN_DS,
+        # run where it is launched: the Trainer fills ds_config_zero2.json's WarmupLR (all "auto") and the
+        # DeepSpeed engine steps it in place of the cosine: 3,125 steps, warmup ceil(0.01 x 3,125) = 32, log warmup
         "render {file} --dataset-size 10000",
-        Refusal(("finetune_ds.sh:75: --deepspeed", *DS_REPLACES)),
-        "run where it is launched: ds_config_zero2.json's WarmupLR replaces the cosine",
-        label="refused",
+        Schedule(
+            "deepspeed.WarmupLR",
+            {"warmup_min_lr": 0, "warmup_max_lr": 1e-5, "warmup_num_steps": 32},
+            epochs=3125,
+            optimizer="AdamW",
+            lr=1e-5,
+            stderr=(DS_BUILDS, "warmup_min_lr=0, warmup_max_lr=1e-05, warmup_num_steps=32", "warmup_type=log"),
+        ),
+        "run where it is launched: ds_config_zero2.json's WarmupLR, filled by the Trainer, replaces the cosine",
+        label="deepspeed",
         cwd=f"{HERE}/qwen_ds_pair",
     ),
     Case(
@@ -105,10 +114,22 @@ CASES: list[Case] = [
     ),
     Case(
         FIREFLY_SFT,
+        # 10,000 / batch 1 / accumulate 16 = 625 steps; ds_z3_config.json's WarmupLR, warmup_steps 100 filled in
         "render {file} --dataset-size 10000",
-        Refusal(("qwen-7b-sft-full.json:4: deepspeed", *DS_REPLACES)),
-        "Firefly's JSON TrainingArguments point at a ds_z3_config.json with WarmupLR",
-        label="refused",
+        Schedule(
+            "deepspeed.WarmupLR",
+            {"warmup_min_lr": 0, "warmup_max_lr": 1e-5, "warmup_num_steps": 100},
+            epochs=625,
+            optimizer="AdamW",
+            lr=1e-5,
+            stderr=(
+                DS_BUILDS,
+                "warmup_type=log",
+                "fp16: fp16 with loss scaling skips the engine's lr_scheduler.step()",
+            ),
+        ),
+        "Firefly's JSON TrainingArguments point at a ds_z3_config.json with WarmupLR: the engine's schedule, filled",
+        label="deepspeed",
         cwd=f"{HERE}/firefly_pair",
     ),
     Case(

@@ -16,7 +16,8 @@ So the run counts optimizer steps (``RunConfig.unit == "step"``), like an HF run
 is the LR optimizer step k uses. Its length is ``total_num_steps`` for WarmupDecayLR and
 WarmupCosineLR; the other types run until training stops, so the length comes from a flag.
 ``"auto"`` values are filled in by the Hugging Face Trainer's DeepSpeed integration and are
-refused by name. The optimizer comes from the ``optimizer: {type, params}`` block: its
+refused by name here, pointing at the TrainingArguments file that names the config (read by
+``lrviz.frameworks.hf.with_deepspeed``). The optimizer comes from the ``optimizer: {type, params}`` block: its
 ``lr`` matters (WarmupCosineLR scales it; WarmupLR warms up to it by default).
 
 Nothing here imports deepspeed or torch: ``lrviz.frameworks`` builds the class from
@@ -271,8 +272,9 @@ def _refuse_auto(f: Fields, raw: Mapping[str, Any]) -> None:
     first = ".".join(paths[0])
     others = ", ".join(".".join(p) for p in paths[1:])
     raise ConfigError(
-        f'{f.at(*paths[0])}: "auto" is filled in by the Hugging Face Trainer\'s DeepSpeed integration, which lrviz '
-        f"does not run; give the value with {option('overrides')} {first}=VALUE"
+        f'{f.at(*paths[0])}: "auto" is filled in by the Hugging Face Trainer\'s DeepSpeed integration from its '
+        "TrainingArguments, which this file does not hold: render the TrainingArguments file or launch script that "
+        f"names it (lrviz fills it as the Trainer does), or give the value with {option('overrides')} {first}=VALUE"
         + (f' (also "auto": {others})' if others else "")
     )
 

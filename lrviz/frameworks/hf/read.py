@@ -36,10 +36,10 @@ from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks.base import Fields, require
-from lrviz.frameworks.hf import axolotl
+from lrviz.frameworks.hf import axolotl, with_deepspeed
 from lrviz.frameworks.hf.values import (
     DEFAULTS,
-    deepspeed_scheduler,
+    deepspeed_config,
     evaluations,
     number,
     scheduler_kwargs,
@@ -66,6 +66,8 @@ class HFSettings(FrameworkSettings):
     where: dict[str, str] = field(default_factory=dict)
     #: axolotl's own scheduler (``axolotl.utils.schedulers``), when its create_scheduler builds one
     axolotl: axolotl.AxolotlScheduler | None = None
+    #: the DeepSpeed config's scheduler, which the DeepSpeed engine runs in place of the Trainer's
+    deepspeed: with_deepspeed.DeepSpeedPlan | None = None
 
 
 #: ``transformers.SchedulerType`` of 5.24.0 (``trainer_utils.py`` 561-591); tests compare with the installed enum.
@@ -222,18 +224,25 @@ def build(layer: Layer) -> RunConfig:
     shown = name
     if own_scheduler is not None:
         shown, args = own_scheduler.describe(name), own_scheduler.arguments(args)
-    deepspeed = deepspeed_scheduler(f, notes)
-    if deepspeed is not None:
-        raise ConfigError(
-            f"{f.at('deepspeed')}: the DeepSpeed config has a scheduler block (type {deepspeed}), which replaces the "
-            f'Trainer\'s {name} schedule in the real run (its "auto" values filled from these arguments); lrviz does '
-            f"not draw that combination yet; to see the Trainer's own schedule: {option('overrides')} deepspeed=null"
-        )
+    found = deepspeed_config(f, notes)
+    ds_plan = None
+    if found is not None:
+        given = {"learning_rate": float(lr), "per_device_train_batch_size": batch, "world_size": world}
+        given |= {"gradient_accumulation_steps": accum, **_warmup_arguments(f, version)}
+        ds_plan = with_deepspeed.read(f, found, given, total, name, notes)
+        if ds_plan is not None:  # the engine steps it every optimizer step, never on a metric
+            shown, args, warmup = ds_plan.type, dict(ds_plan.params), ds_plan.warmup
+            metrics, evaluated_at = None, []
     if f.layer.dialect == "llamafactory" and f.doc.get("stage") == "pt":
         notes.append(
             f"{f.at('stage')}: pre-training packs the text into cutoff_len blocks, so the steps follow the token "
             "count: give --dataset-size as the number of blocks"
         )
+    where = {
+        "": f.at("lr_scheduler_type"),
+        **{k: f.at("lr_scheduler_kwargs", k) for k in kwargs},
+        "num_warmup_steps": f.at("warmup_ratio" if f.given("warmup_ratio") else "warmup_steps"),
+    }
     settings = HFSettings(
         type=name,
         num_warmup_steps=warmup,
@@ -245,14 +254,12 @@ def build(layer: Layer) -> RunConfig:
         num_train_epochs=epochs,
         version=".".join(map(str, version)),
         axolotl=own_scheduler,
-        where={
-            "": f.at("lr_scheduler_type"),
-            **{k: f.at("lr_scheduler_kwargs", k) for k in kwargs},
-            "num_warmup_steps": f.at("warmup_ratio" if f.given("warmup_ratio") else "warmup_steps"),
-        },
+        deepspeed=ds_plan,
+        where=ds_plan.where if ds_plan is not None else where,
     )
     label = layer.data.get("label")
     title = layer.data.get("title")
+    opt_lr = ds_plan.lr if ds_plan is not None else lr
     for key, default in (("learning_rate", "5e-05"), ("num_train_epochs", "3"), ("per_device_train_batch_size", "8")):
         if not f.given(key) and (key != "num_train_epochs" or max_steps <= 0):
             notes.append(f"{key} is not set: lrviz used the Trainer's default, {default}")
@@ -277,7 +284,7 @@ def build(layer: Layer) -> RunConfig:
     )
     return RunConfig(
         scheduler=SchedulerConfig(shown, args, family="hf"),
-        optimizer=OptimizerConfig("AdamW", float(lr), {}, (GroupConfig("group 0", float(lr), {}),)),
+        optimizer=OptimizerConfig("AdamW", float(opt_lr), {}, (GroupConfig("group 0", float(opt_lr), {}),)),
         epochs=total,
         steps_per_epoch=1,
         interval="step",
@@ -318,6 +325,15 @@ def _refuse_default_lr(f: Fields, dialect: str) -> None:
             + fix
             + f" (or, for a plain Trainer's file, {option('dialect')} hf)"
         )
+
+
+def _warmup_arguments(f: Fields, version: tuple[int, int]) -> dict[str, float]:
+    """``warmup_steps`` (and ``warmup_ratio``) as the installed ``TrainingArguments.get_warmup_steps`` reads them."""
+    steps = number(f, "warmup_steps", low=0.0)
+    ratio = float(f.doc["warmup_ratio"]) if f.given("warmup_ratio") else 0.0
+    if version >= (5, 0) and steps == 0:  # _warmup: 5.x reads a warmup_ratio as a warmup_steps below 1
+        steps = ratio
+    return {"warmup_steps": steps, "warmup_ratio": ratio}
 
 
 def _scheduler_type(f: Fields, notes: list[str]) -> str:

@@ -15,7 +15,9 @@ def run_findings(run: RunConfig) -> list[Finding]:
     fw = settings(run)
     found: list[Finding] = []
     name, total, warmup = fw.type, fw.num_training_steps, fw.num_warmup_steps
-    if name == "cosine_with_restarts" and "num_cycles" not in fw.scheduler_specific_kwargs:
+    if fw.deepspeed is not None:  # the DeepSpeed config's scheduler runs: the Trainer's type and warmup do not
+        name = fw.deepspeed.type
+    elif name == "cosine_with_restarts" and "num_cycles" not in fw.scheduler_specific_kwargs:
         found.append(
             Finding(
                 "hf-no-restart",
@@ -50,6 +52,18 @@ def curve_findings(curve: Curve) -> list[Finding]:
     run = curve.run
     fw = settings(run)
     series = curve.lrs[0]
+    if fw.deepspeed is not None:  # DeepSpeed's class: its warmup starts at warmup_min_lr
+        zeros = next((k for k, v in enumerate(series) if v != 0), len(series))
+        if not zeros or not any(series):
+            return []
+        return [
+            Finding(
+                "hf-zero-lr-first-step",
+                f"{fw.deepspeed.type} (the DeepSpeed config's): the LR is 0 for the first {count(zeros)} optimizer "
+                f"step{'s' if zeros > 1 else ''}, which change nothing; this is what the DeepSpeed engine does",
+                {"step": 0, "steps": zeros},
+            )
+        ]
     if fw.num_warmup_steps > 0 and series and series[0] == 0 and run.optimizer.lr > 0:
         return [
             Finding(

@@ -7,7 +7,10 @@ scheduler_specific_kwargs)``, exactly the call of ``Trainer.create_scheduler`` (
 after each evaluation instead (trainer.py 3302-3340). Point k is the LR of param group 0
 read before optimizer step k, the value the Trainer logs for ``step = k + 1``
 (transformers >= 4.51). Resuming loads both ``state_dict()``s, as
-``Trainer._load_optimizer_and_scheduler`` does. transformers is imported only here.
+``Trainer._load_optimizer_and_scheduler`` does. When the run's DeepSpeed config has a ``scheduler``
+block (``with_deepspeed``), the DeepSpeed engine's class is built instead
+(``getattr(deepspeed.runtime.lr_schedules, type)(optimizer, **params)``) and stepped the same way:
+the engine steps it once per Trainer optimizer step. transformers is imported only here.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from lrviz.dummy import _TORCH_ERRORS
 from lrviz.errors import ConfigError
-from lrviz.frameworks._stepping import nothing_to_quiet, per_update_loop, rises_after
+from lrviz.frameworks._deepspeed import deepspeed_logs
+from lrviz.frameworks._stepping import per_update_loop, rises_after
 from lrviz.frameworks.base import rejected
 from lrviz.frameworks.hf.read import settings
 from lrviz.model import RunConfig
@@ -37,6 +41,10 @@ class Trainer:
             raise ConfigError("needs transformers: pip install 'lrviz[hf]'")
         transformers = importlib.import_module("transformers")
         fw = settings(run)
+        if fw.deepspeed is not None:  # the DeepSpeed engine builds the config's scheduler (with_deepspeed)
+            from lrviz.frameworks._deepspeed import build_scheduler
+
+            return build_scheduler(fw.deepspeed.type, fw.deepspeed.params, optimizer, fw.deepspeed.where), run
         installed = [t.value for t in transformers.SchedulerType]
         if fw.type not in installed:
             raise ConfigError(
@@ -79,4 +87,4 @@ class Trainer:
         return rises_after(series, fw.num_warmup_steps) if fw.type == "cosine_with_restarts" and not fw.axolotl else ()
 
     def quiet(self, into: list[str]) -> contextlib.AbstractContextManager[None]:
-        return nothing_to_quiet(into)
+        return deepspeed_logs(into)  # a filter on DeepSpeed's logger only: nothing is imported

@@ -2,7 +2,7 @@
 
 ``evaluations`` gives the steps after which ``reduce_lr_on_plateau``/``greedy`` see a metric
 (after every ``eval_steps``-th step, ``trainer_callback.py`` 576-581, or at each epoch's end);
-``deepspeed_scheduler`` opens the DeepSpeed file the run names, as the Trainer does, from the
+``deepspeed_config`` opens the DeepSpeed file the run names, as the Trainer does, from the
 launch directory first.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 from lrviz.config.values import describe_value, read_metrics
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks.base import Fields
+from lrviz.frameworks.hf.with_deepspeed import DeepSpeedConfig
 
 #: Types the Trainer steps on an evaluation metric instead of every optimizer step (trainer.py 1951, 3302-3340).
 METRIC_TYPES = ("reduce_lr_on_plateau", "greedy")
@@ -138,31 +139,28 @@ def evaluations(f: Fields, name: str, total: int, upe: int | None) -> tuple[tupl
     return tuple(values[: len(at)]), at
 
 
-def deepspeed_scheduler(f: Fields, notes: list[str]) -> str | None:
-    """The type of a ``scheduler`` block in the DeepSpeed config the run references, which replaces HF's."""
+def deepspeed_config(f: Fields, notes: list[str]) -> DeepSpeedConfig | None:
+    """The DeepSpeed config the run references (``deepspeed:`` a file or a mapping), as the Trainer opens it."""
     raw = f.doc.get("deepspeed")
-    block: Any = None
     if isinstance(raw, dict):
-        block = raw.get("scheduler")
-    elif isinstance(raw, str) and raw.strip().endswith(".json") and f.origin != "flags":
-        given = Path(raw.strip())
-        # the Trainer opens the path from the directory it was launched in; configs often sit elsewhere
-        candidates = [given] if given.is_absolute() else [Path.cwd() / given, Path(f.origin).parent / given]
-        path = next((p for p in candidates if p.is_file()), None)
-        if path is None:
-            notes.append(
-                f"{f.at('deepspeed')}: {raw.strip()} is not found from the current directory (where the Trainer "
-                "opens it) nor beside the config; if it has a scheduler block, that block replaces the schedule "
-                "drawn here: run lrviz from the training's launch directory"
-            )
-            return None
-        from lrviz.config.files import read_yaml
+        return DeepSpeedConfig(raw, f.at("deepspeed"))
+    if not (isinstance(raw, str) and raw.strip().endswith(".json") and f.origin != "flags"):
+        return None
+    given = Path(raw.strip())
+    # the Trainer opens the path from the directory it was launched in; configs often sit elsewhere
+    candidates = [given] if given.is_absolute() else [Path.cwd() / given, Path(f.origin).parent / given]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        notes.append(
+            f"{f.at('deepspeed')}: {raw.strip()} is not found from the current directory (where the Trainer "
+            "opens it) nor beside the config; if it has a scheduler block, that block replaces the schedule "
+            "drawn here: run lrviz from the training's launch directory"
+        )
+        return None
+    from lrviz.config.files import read_yaml
 
-        try:
-            data, _ = read_yaml(path)
-        except ConfigError:
-            return None
-        block = data.get("scheduler")
-    if isinstance(block, dict):
-        return str(block.get("type"))
-    return None
+    try:
+        data, lines = read_yaml(path)
+    except ConfigError:
+        return None
+    return DeepSpeedConfig(data, raw.strip(), lines)

@@ -202,21 +202,6 @@ def test_findings_warmup_longer_than_the_run_and_max_steps_over_epochs() -> None
     assert {"hf-warmup-longer-than-run", "hf-max-steps-overrides-epochs", "hf-zero-lr-first-step"} <= codes
 
 
-def test_a_deepspeed_scheduler_block_is_refused_not_drawn_over(tmp_path: Path) -> None:
-    """The block replaces the Trainer's schedule in the real run: drawing the Trainer's would be a wrong curve."""
-    (tmp_path / "ds.json").write_text(json.dumps({"scheduler": {"type": "WarmupLR", "params": {}}}))
-    args = tmp_path / "args.yaml"
-    args.write_text("lr_scheduler_type: cosine\nmax_steps: 50\ndeepspeed: ds.json\n")
-    out = tmp_path / "out.csv"
-    result = runner.invoke(app, ["render", str(args), "-o", str(out)])
-    assert result.exit_code == 2
-    assert f"{args}:3: deepspeed: the DeepSpeed config has a scheduler block (type WarmupLR)" in result.stderr
-    assert "--set deepspeed=null" in result.stderr
-    assert not out.exists()
-    result = runner.invoke(app, ["render", str(args), "--set", "deepspeed=null", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-
-
 def test_a_deepspeed_file_the_trainer_would_open_but_lrviz_cannot_find_is_said(tmp_path: Path) -> None:
     args = tmp_path / "args.yaml"
     args.write_text("lr_scheduler_type: cosine\nmax_steps: 50\ndeepspeed: configs/ds_z3.json\n")
