@@ -135,6 +135,7 @@ CONVENTIONS: Mapping[str, StepConvention] = {
             # :2617 global_step += 1; :3083 logs["learning_rate"] = self._get_learning_rate().
             "transformers < 4.51 Trainer read get_last_lr() after lr_scheduler.step(): logged step s is the LR "
             "the next optimizer step (s, 0-based) uses (transformers 4.50.3 trainer.py:2607-2617, 3083)",
+            after_step=True,
         ),
     )
 }

@@ -8,9 +8,13 @@ written out by ``code``; ``keys`` classifies every key these files hold.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrviz.frameworks.base import WEAK, Evidence, Inventory, LibraryAdapter, score_keys
+
+if TYPE_CHECKING:
+    from lrviz.logs.axis import LogAxis
+    from lrviz.model import RunConfig
 
 #: TrainingArguments fields that no other format uses.
 _HF_STRONG = ("lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs", "lr_scheduler_kwargs")
@@ -95,3 +99,14 @@ class HuggingFace(LibraryAdapter):
         from lrviz.frameworks.hf import keys
 
         return keys.CAVEATS_BY_DIALECT.get(dialect, keys.CAVEATS)
+
+    def log_axis(self, run: RunConfig) -> LogAxis | None:
+        """A run whose DeepSpeed config has a scheduler block: the engine steps that scheduler inside
+        ``accelerator.backward()``, before the Trainer reads ``get_last_lr()`` for its log, so the
+        ``learning_rate`` logged at ``global_step`` s is the LR of optimizer step s (0-based), one step ahead
+        of a plain Trainer's log: the after-step numbering of transformers < 4.51 (``with_deepspeed``)."""
+        if getattr(run.settings, "deepspeed", None) is None:
+            return None
+        from lrviz.logs.axis import LogAxis
+
+        return LogAxis(1, 0, "transformers<4.51", what="logged step (the DeepSpeed engine's scheduler)")

@@ -127,7 +127,7 @@ def read(
     notes.append(
         "the engine steps this scheduler inside accelerator.backward(), before the Trainer reads get_last_lr(): "
         "the learning_rate the Trainer logs at step s is the LR of optimizer step s (0-based), one step ahead of "
-        "a plain Trainer's log (read it with convention 'transformers<4.51')"
+        "a plain Trainer's log (check and watch read the run's log so)"
     )
     optimizer = filled.get("optimizer")
     if isinstance(optimizer, Mapping):

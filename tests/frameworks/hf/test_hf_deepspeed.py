@@ -63,6 +63,7 @@ spec = json.loads(sys.argv[1])
 args = TrainingArguments(output_dir=sys.argv[3], report_to=[], save_strategy="no", disable_tqdm=True, logging_steps=1, **spec)
 trainer = Trainer(model=Model(), args=args, train_dataset=Data())
 trainer.train()
+trainer.state.save_to_json(os.path.join(sys.argv[3], "trainer_state.json"))
 print("LRS " + json.dumps(used))
 print("LOG " + json.dumps([h["learning_rate"] for h in trainer.state.log_history if "learning_rate" in h]))
 """
@@ -116,6 +117,9 @@ def test_a_real_trainer_with_a_deepspeed_engine_steps_what_lrviz_draws(
     # the engine steps the scheduler inside accelerator.backward(), before the Trainer reads get_last_lr():
     # the learning_rate logged at step k + 1 is the LR of optimizer step k + 1, not k's (a plain Trainer's)
     assert logged == [*curve.lr[1:], logged[-1]]
+    # and check reads that log on the plan's steps: the right run passes
+    report = lrviz.check(curve, against=tmp_path / "out" / "trainer_state.json")
+    assert report.ok, [f.message for f in report.findings]
 
 
 def _trainer_engine_loop(ds: dict[str, Any], args: dict[str, Any], total: int) -> list[float]:
