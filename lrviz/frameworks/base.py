@@ -317,6 +317,12 @@ class Adapter(ABC):
         own code, or None: ``check --against`` and ``watch`` put such a log on optimizer steps before comparing."""
         return None
 
+    def mismatch_cause(self, run: RunConfig, code: str, factor: int) -> str | None:
+        """What makes this trainer log ``check``'s ``faster`` (the scheduler stepped ``factor`` times per optimizer
+        step) or ``lag`` (it skipped ``factor`` steps) pattern, and the fix; None: PyTorch's, Accelerate's and the
+        HF Trainer's causes (``lrviz.comparison.causes``)."""
+        return None
+
     def samples_per_step(self, run: RunConfig) -> int | str:
         """The samples one optimizer step of ``run`` consumes, constant over the run, which puts a log's
         consumed-samples axis (Megatron-LM's ``learning-rate vs samples``) on optimizer steps; or why there

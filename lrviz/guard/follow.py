@@ -48,6 +48,7 @@ def watch(
     patience: int = PATIENCE,
     confirm: int = CONFIRM,
     on_step: Any = None,
+    reported_skips: bool = True,
 ) -> WatchResult:
     """Follow a growing log (any format ``read_log`` reads) and hold each new logged LR against ``plan``.
 
@@ -55,7 +56,9 @@ def watch(
     is waited for; a run directory is searched as ``check`` searches one until its log appears. It ends at the plan's last step, after ``idle`` seconds without a new step (None:
     never), at the first verdict (``stop_at_verdict``), or after one read (``once``). ``rtol`` None
     follows the log's precision (``lrviz.logs.precision``). ``on_step(verdict_or_None, check)`` is
-    called after each read that brought new steps.
+    called after each read that brought new steps. A log that counts the iterations its trainer skipped
+    (Megatron-LM's stdout log) holds the plan there, as ``check`` does (``reported_skips=False``: the plan as
+    given, e.g. held already by ``--skipped-steps``).
     """
     import time
 
@@ -78,7 +81,7 @@ def watch(
                 tolerance = Tolerance.for_log(log, rtol, atol).rtol
                 check = LiveCheck(plan, rtol=tolerance, atol=atol, patience=patience, confirm=confirm, source=str(path))
             before = check.observed
-            verdict = _feed(check, log)
+            verdict = _feed(check, log, reported_skips)
             if check.observed > before:
                 last_growth = time.monotonic()
                 if on_step is not None:
@@ -106,10 +109,13 @@ def _ended(check: LiveCheck | None, why: str, rtol: float) -> WatchResult:
     return WatchResult(check.observed, check.last_step, check.verdict, why, rtol)
 
 
-def _feed(check: LiveCheck, log: RunLog) -> Verdict | None:
+def _feed(check: LiveCheck, log: RunLog, held: bool = True) -> Verdict | None:
     """Observe the log's steps after the last one observed, all its series at each step. A log written
-    after each scheduler step (Megatron, diffusers) ends with the LR after the last step: not observed."""
+    after each scheduler step (Megatron, diffusers) ends with the LR after the last step: not observed.
+    ``held``: the plan held where the log counts skipped iterations (``LiveCheck.hold``)."""
     log = on_plan_steps(check._plan, log)  # litgpt logs batches: put on optimizer steps (Adapter.log_axis)
+    if held:
+        check.hold(log)  # Megatron-LM's stdout log counts its skipped iterations: the plan held there, as in check
     last = check.last_step
     after = check.plan_steps if after_the_step(check._plan, log) else None
     by_step: dict[int, list[float]] = {}

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lrviz.comparison import LOG, LogReport, Tolerance, compare_log
+from lrviz.comparison.replan import compare_reported_skips, held_steps
+from lrviz.comparison.reports import CONTEXT
 from lrviz.errors import ConfigError
 from lrviz.logs import CONVENTIONS, LogSeries, RunLog
 from lrviz.model import Curve, Finding
@@ -95,6 +97,7 @@ class LiveCheck:
         self._steps: array[int] = array("q")
         self._values: list[array[float]] = []
         self._first_bad: tuple[int, float | None, float] | None = None
+        self._skipped: tuple[tuple[int, int, bool], ...] = ()  # the log's own counts (``hold``)
         self.verdict: Verdict | None = None
 
     @property
@@ -145,6 +148,19 @@ class LiveCheck:
                 column.append(float(lrs[g]))
         return self._decide(step)
 
+    def hold(self, log: RunLog) -> None:
+        """Hold the plan where ``log`` (all of it read so far) counts skipped iterations (``RunLog.skipped``:
+        Megatron-LM's fp16 overflows), as ``check`` does (``compare_reported_skips``), before its new steps are
+        observed; a mismatch is then diagnosed as ``check`` diagnoses it. A plan given as bare LRs is not held."""
+        if not log.skipped or log.skipped == self._skipped or not isinstance(self._plan, Curve):
+            return
+        report = compare_reported_skips(self._plan, log, tolerance=Tolerance(self.rtol, self.atol))
+        holds = next((d.data["holds"] for d in report.diagnoses if d.code == "skipped"), None) if report else None
+        if holds is None:  # counts that do not grow with the steps (a resume in the same file): as it is
+            return
+        self._skipped = log.skipped
+        self._groups = [held_steps(s, [(k, at) for k, at in holds]) for s in self._plan.lrs]
+
     def finish(self) -> Verdict | None:
         """The run ended: a mismatch still waiting for its diagnosis is decided with what was seen."""
         if self.verdict is None and self._first_bad is not None and self._steps:
@@ -160,14 +176,22 @@ class LiveCheck:
             CONVENTIONS["lrviz"],
             tuple(LogSeries(f"pg{g}", self._steps, v) for g, v in enumerate(self._values)),
             axis="observed at the optimizer steps",
+            skipped=self._skipped,
         )
+        tolerance = Tolerance(self.rtol, self.atol)
         try:
-            report = compare_log(self._plan, log, tolerance=Tolerance(self.rtol, self.atol))
+            held = compare_reported_skips(self._plan, log, tolerance=tolerance) if self._skipped else None
+            report = held or compare_log(self._plan, log, tolerance=tolerance)
         except ConfigError:  # every observed step lies outside the plan
             report = LogReport(
                 self.source, "live", "lrviz", self.plan_steps, Tolerance(self.rtol, self.atol), False, ()
             )
+        if self._skipped and report.ok:  # the log's counts explain it (they grew since the plan was held)
+            self._first_bad, self._streak = None, ((), 0)
+            return None
         found = tuple(d for d in report.diagnoses if d.code not in _NOT_YET)
+        if all(d.code in CONTEXT for d in found):  # the skips alone explain nothing that is wrong
+            found = ()
         names = tuple(d.message for d in found)
         streak = self._streak[1] + 1 if names == self._streak[0] else 1
         self._streak = (names, streak)
