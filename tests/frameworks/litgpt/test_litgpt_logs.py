@@ -212,3 +212,14 @@ def test_watch_follows_an_accumulating_run_on_its_optimizer_steps(tmp_path: Path
     buggy = finetune_log(tmp_path / "buggy", 8, per_batch=True)
     wrong = lrviz.watch(buggy, lrviz.simulate(config, dataset_size=SAMPLES), once=True)
     assert wrong.verdict is not None and wrong.verdict.kind == "faster", wrong
+
+
+def test_a_pretrain_plan_s_faster_words_name_get_lr_not_a_stepped_scheduler() -> None:
+    """pretrain.py computes the LR from the iteration count (get_lr): no scheduler to step twice, no Accelerate.
+    (A 2-device pretrain log is refused before any diagnosis: see the test above.)"""
+    from lrviz import frameworks
+
+    run = lrviz.load(DEBUG, overrides=PRETRAIN_FLAGS[1::2])
+    text = frameworks.for_run(run).mismatch_cause(run, "faster", 2)
+    assert text is not None and "(get_lr)" in text and "1/2 of the plan's iterations" in text
+    assert "Accelerate" not in text and frameworks.for_run(run).mismatch_cause(run, "lag", 2) is None
