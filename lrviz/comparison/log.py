@@ -22,6 +22,9 @@ known pattern, a diagnosis naming the setting to change:
 * ``plateau_per_process`` (``lrviz.comparison.replan``, from the run): ReduceLROnPlateau stepped once per
   process under Accelerate, its reductions k times sooner.
 
+The causes named for ``faster`` and ``lag`` are the plan's framework's (``lrviz.comparison.causes``:
+Megatron-LM's fp16 skipped iterations, litgpt's accumulation; Accelerate's and the HF Trainer's otherwise).
+
 Pure Python over ``array('d')``/lists; nothing here imports torch. The report types live in
 ``lrviz.comparison.reports``; plans re-stepped to match a run (``--skipped-steps``, ReduceLROnPlateau
 per process) in ``lrviz.comparison.replan``.

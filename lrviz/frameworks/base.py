@@ -14,7 +14,7 @@ one line in ``lrviz/frameworks/__init__.py``. An adapter:
   typed, frozen dataclass;
 * ``simulate`` / ``simulate_resume``: build the framework's real scheduler class and step
   it exactly as its trainer does;
-* ``run_findings`` / ``curve_findings``: its known traps;
+* ``run_findings`` / ``curve_findings``: its known traps (``mismatch_cause``: its causes of a log's pattern);
 * ``code``: a runnable snippet that reproduces the curve with the framework's own API;
 * ``log_convention``: how its trainer numbers the logged LR (``lrviz.logs.CONVENTIONS``).
 
