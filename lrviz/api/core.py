@@ -249,19 +249,22 @@ def watch(
     once: bool = False,
     stop_at_verdict: bool = True,
     on_step: Callable[[Any, Any], None] | None = None,
+    reported_skips: bool = True,
 ) -> WatchResult:
     """Follow a growing log and hold each new logged LR against the plan until a verdict, the plan's end,
     ``idle`` seconds without a new step, or one read (``once``); ``lrviz.guard.watch`` does the work.
 
     ``tolerance`` when given; else ``rtol`` (None: the precision the log was written with) and ``atol``,
     as ``lrviz watch --rtol/--atol``. ``on_step(verdict_or_None, check)`` is called after each new step.
+    A log that counts the iterations its trainer skipped (Megatron-LM's fp16 overflows) is held against the
+    plan held there, as ``check`` holds it (``reported_skips=False``: as it is, e.g. when the curve was held already).
     """
     curve = plan if isinstance(plan, Curve) else simulate(plan)
     if tolerance is not None:
         rtol, atol = tolerance.rtol, tolerance.atol
     return follow(
         Path(path), curve, x=x, y=y, run=run, rtol=rtol, atol=atol, poll=poll, idle=idle, once=once,
-        stop_at_verdict=stop_at_verdict, on_step=on_step,
+        stop_at_verdict=stop_at_verdict, on_step=on_step, reported_skips=reported_skips,
     )  # fmt: skip
 
 

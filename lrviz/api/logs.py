@@ -59,12 +59,16 @@ def is_log(path: Path) -> bool:
 
 
 def compare_with_log(curve: Curve, log: RunLog, *, tolerance: Tolerance | None = None) -> LogReport:
-    """The plan against a run's log at the logged optimizer steps, without diagnosing a mismatch
-    (``check(against=...)`` adds the diagnosis); ``tolerance`` defaults to ``Tolerance.for_log(log)``."""
+    """The plan against a run's log at the logged optimizer steps, with ``compare_log``'s diagnoses (``check``
+    also tries ReduceLROnPlateau per process); ``tolerance`` defaults to ``Tolerance.for_log(log)``. A log that
+    counts the iterations its trainer skipped (Megatron-LM's fp16 overflows) is held against the plan held there,
+    as ``check`` holds it (the ``skipped`` finding's data has the holds: ``hold_steps`` draws that plan)."""
     from lrviz.comparison import Tolerance, compare_log
+    from lrviz.comparison.replan import compare_reported_skips
 
     tol = tolerance if tolerance is not None else Tolerance.for_log(log)
-    return compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol)
+    held = compare_reported_skips(curve, log, tolerance=tol)
+    return held or compare_log(curve, log, steps_per_epoch=curve.steps_per_epoch, tolerance=tol)
 
 
 def save_overlay(curve: Curve, log: RunLog, report: LogReport, *paths: Path) -> None:

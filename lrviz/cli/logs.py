@@ -120,7 +120,7 @@ def _compare_with_logs(
     configs: list[Path], logs: list[Path], key: str | None, options: dict[str, Any], outputs: list[Path], quiet: bool
 ) -> None:
     """``lrviz compare CONFIG LOG``: the plan against each log, reported; never a failing exit."""
-    from lrviz.api.logs import compare_with_log, save_overlay
+    from lrviz.api.logs import compare_with_log, hold_steps, save_overlay
     from lrviz.cli._torch import simulate
     from lrviz.cli.show import notes
 
@@ -135,8 +135,9 @@ def _compare_with_logs(
         report = compare_with_log(curve, log)
         for line in report.describe():
             print(line)
-        if outputs:
-            save_overlay(curve, log, report, *outputs)
+        if outputs:  # the plan as compared: held where the log counts skipped iterations
+            holds = next((d.data["holds"] for d in report.diagnoses if d.code == "skipped"), None)
+            save_overlay(hold_steps(curve, holds) if holds else curve, log, report, *outputs)
             for target in outputs:
                 print(f"wrote {target}")
 

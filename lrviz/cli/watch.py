@@ -115,8 +115,11 @@ def watch_command(
     label = plan or Path(str(options.get("config_name")))
     print(f"watching {log} against {label} ({curve.points:,} optimizer steps)", file=sys.stderr, flush=True)
 
+    warned: list[Any] = []  # the verdict printed as it came (a watch without --stop reads on, then ends)
+
     def report(verdict: Any, check: Any) -> None:
         if verdict is not None:
+            warned.append(verdict)
             print(f"warning: {log}: {verdict.message}", file=sys.stderr, flush=True)
 
     result = api.watch(
@@ -132,9 +135,10 @@ def watch_command(
         once=once,
         stop_at_verdict=stop,
         on_step=report,
+        reported_skips=not skipped_steps,
     )
     if result.verdict is not None:
-        if result.ended != "verdict":  # decided at the end of what was logged
+        if result.verdict not in warned:  # decided at the end of what was logged
             print(f"warning: {log}: {result.verdict.message}", file=sys.stderr, flush=True)
         if stop and pid is not None:
             _interrupt(pid, sent)

@@ -22,6 +22,9 @@ known pattern, a diagnosis naming the setting to change:
 * ``plateau_per_process`` (``lrviz.comparison.replan``, from the run): ReduceLROnPlateau stepped once per
   process under Accelerate, its reductions k times sooner.
 
+The causes named for ``faster`` and ``lag`` are the plan's framework's (``lrviz.comparison.causes``:
+Megatron-LM's fp16 skipped iterations, litgpt's accumulation; Accelerate's and the HF Trainer's otherwise).
+
 Pure Python over ``array('d')``/lists; nothing here imports torch. The report types live in
 ``lrviz.comparison.reports``; plans re-stepped to match a run (``--skipped-steps``, ReduceLROnPlateau
 per process) in ``lrviz.comparison.replan``.
@@ -38,6 +41,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
+from lrviz.comparison import causes
 from lrviz.comparison.alignment import log_axis, on_plan_steps
 from lrviz.comparison.reports import GroupReport, LogReport, diagnosis
 from lrviz.comparison.tolerance import LOG, Tolerance
@@ -95,9 +99,10 @@ def compare_log(
     if not plan_groups or not plan_groups[0]:
         raise ConfigError("plan: an empty schedule; nothing to compare with the log")
     pairs = _pairs(plan_groups, log, group)
-    after = after_the_step(plan, log)
+    after, explain = after_the_step(plan, log), causes.explainer(plan)
     reports = tuple(
-        _compare_series(plan_groups[p], log.series[s], p, spe, rtol, atol, str(log.source), after) for p, s in pairs
+        _compare_series(plan_groups[p], log.series[s], p, spe, rtol, atol, str(log.source), after, explain)
+        for p, s in pairs
     )
     return LogReport(
         source=str(log.source),
@@ -146,6 +151,7 @@ def _compare_series(
     atol: float,
     source: str,
     after_step: bool = False,
+    explain: causes.Explain = causes.generic,
 ) -> GroupReport:
     n = len(plan)
     steps, values = series.steps, series.values
@@ -176,7 +182,7 @@ def _compare_series(
                 max_abs, max_abs_at = diff, log_steps[i]
             if math.isnan(rel) or rel > max_rel:
                 max_rel, max_rel_at = rel, log_steps[i]
-    ctx = _Context(plan, log_steps.tolist(), logged, bad, spe, rtol, atol)
+    ctx = _Context(plan, log_steps.tolist(), logged, bad, spe, rtol, atol, explain)
     diagnoses = _diagnose(ctx) if bad else []
     beyond = len(steps) - hi + series.after
     if after_step and beyond == 1 and series.last_step == n:  # the LR after the last step, logged at the run's end
@@ -211,6 +217,7 @@ class _Context:
     spe: int
     rtol: float
     atol: float
+    explain: causes.Explain = causes.generic  # the plan's framework's words (``lrviz.comparison.causes``)
 
     def close(self, logged: float, planned: float, slack: float = 1.0) -> bool:
         return abs(logged - planned) <= self.atol + slack * self.rtol * abs(planned)
@@ -257,7 +264,8 @@ def _diagnose(ctx: _Context) -> list[Finding]:
     i0 = next((i for i in ctx.bad if plan[ctx.steps[i]] != 0), None)
     if i0 is not None:
         ratio = ctx.values[i0] / plan[ctx.steps[i0]]
-        if ratio != 1 and math.isfinite(ratio) and ctx.fits(lambda s: s, ratio, slack=4.0):
+        # a ratio of 0 is an LR held at a warmup's 0 (skipped steps), not a base LR
+        if ratio > 0 and ratio != 1 and math.isfinite(ratio) and ctx.fits(lambda s: s, ratio, slack=4.0):
             found.append(
                 diagnosis(
                     "scaled",
@@ -308,16 +316,7 @@ def _diagnose(ctx: _Context) -> list[Finding]:
     for k, r in ((f, r) for f in FACTORS for r in range(f)):
         # r: scheduler steps taken before the optimizer's (k - 1 when it steps after every accumulated batch)
         if ctx.fits(lambda s, k=k, r=r: s * k + r, explains=2):  # type: ignore[misc]
-            found.append(
-                diagnosis(
-                    "faster",
-                    f"the log runs {k}x faster than the plan: the scheduler steps {k} times per optimizer step. "
-                    f"Accelerate steps it once per process: on {k} processes size the schedule for "
-                    f"{k} x the steps of the prepared dataloader (or pass split_batches=True); with gradient "
-                    f"accumulation {k}, call scheduler.step() only when the optimizer steps",
-                    factor=k,
-                )
-            )
+            found.append(causes.faster(k, ctx.explain))
             return found
     for k in FACTORS:
         if ctx.fits(lambda s, k=k: s // k if s % k == 0 else None, explains=2):  # type: ignore[misc]
@@ -362,18 +361,7 @@ def _lag(ctx: _Context) -> Finding | None:
             return None
     if lag == 0 or first is None:
         return None
-    model = ",".join(f"{d}@{at}" if at else str(d) for d, at in held)
-    how = f"model it with --skipped-steps {model}"
-    if len(held) > 3:
-        how = f"it grew {len(held)} times: look for overflowing gradients ({how})"
-    return diagnosis(
-        "lag",
-        f"the log lags the plan by {lag} optimizer step(s) from step {first}: the scheduler did not step on "
-        f"{lag} optimizer step(s) (AMP's GradScaler skips optimizer.step() when gradients overflow, and the "
-        f"HF Trainer and Accelerate then skip scheduler.step()): expected in the first steps of fp16 training; {how}",
-        factor=lag,
-        step=first,
-    )
+    return causes.lag(lag, first, held, ctx.explain)
 
 
 def _resume(ctx: _Context) -> Finding | None:

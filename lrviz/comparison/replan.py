@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any
 
+from lrviz.comparison.causes import skipped_steps
 from lrviz.comparison.log import compare_log
 from lrviz.comparison.reports import LogReport, diagnosis
 from lrviz.comparison.tolerance import LOG, Tolerance
@@ -100,7 +101,7 @@ def compare_reported_skips(
             break
     through, holds, report = next((t for t in tried if t[2].ok), tried[0])
     total, last = max(through.values()), max(through)
-    model = ",".join(f"{k}@{at}" if at else str(k) for k, at in holds)
+    model = skipped_steps(holds)
     skipped = _with_holds(
         "skipped",
         f"Megatron-LM reports {total} skipped iteration(s) up to iteration {last} ('number of "

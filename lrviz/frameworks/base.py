@@ -14,7 +14,7 @@ one line in ``lrviz/frameworks/__init__.py``. An adapter:
   typed, frozen dataclass;
 * ``simulate`` / ``simulate_resume``: build the framework's real scheduler class and step
   it exactly as its trainer does;
-* ``run_findings`` / ``curve_findings``: its known traps;
+* ``run_findings`` / ``curve_findings``: its known traps (``mismatch_cause``: its causes of a log's pattern);
 * ``code``: a runnable snippet that reproduces the curve with the framework's own API;
 * ``log_convention``: how its trainer numbers the logged LR (``lrviz.logs.CONVENTIONS``).
 
@@ -315,6 +315,12 @@ class Adapter(ABC):
     def log_axis(self, run: RunConfig) -> LogAxis | None:
         """The axis the trainer logs ``run``'s LR on when it is not optimizer steps (litgpt's batches), from its
         own code, or None: ``check --against`` and ``watch`` put such a log on optimizer steps before comparing."""
+        return None
+
+    def mismatch_cause(self, run: RunConfig, code: str, factor: int) -> str | None:
+        """What makes this trainer log ``check``'s ``faster`` (the scheduler stepped ``factor`` times per optimizer
+        step) or ``lag`` (it skipped ``factor`` steps) pattern, and the fix; None: PyTorch's, Accelerate's and the
+        HF Trainer's causes (``lrviz.comparison.causes``)."""
         return None
 
     def samples_per_step(self, run: RunConfig) -> int | str:

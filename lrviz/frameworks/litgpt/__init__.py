@@ -73,6 +73,11 @@ class LitGPT(LibraryAdapter):
 
         return read.PRETRAIN_CAVEATS if dialect == PRETRAIN else read.CAVEATS
 
+    def mismatch_cause(self, run: RunConfig, code: str, factor: int) -> str | None:
+        from lrviz.frameworks.litgpt import rules
+
+        return rules.mismatch_cause(run, code, factor)
+
     def log_axis(self, run: RunConfig) -> LogAxis:
         """litgpt logs ``learning_rate`` at the batch, not the optimizer step (its gradient accumulation is
         ``TrainArgs.gradient_accumulation_iters``, the settings' ``accumulation``):

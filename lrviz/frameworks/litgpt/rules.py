@@ -47,3 +47,38 @@ def run_findings(run: RunConfig) -> list[Finding]:
 
 def curve_findings(curve: Curve) -> list[Finding]:
     return []
+
+
+def mismatch_cause(run: RunConfig, code: str, k: int) -> str | None:
+    """litgpt's causes of ``check``'s ``faster`` pattern (``Adapter.mismatch_cause``; a litgpt log is read on
+    the plan's accumulation, ``LitGPT.log_axis``)."""
+    if code != "faster":
+        return None
+    if isinstance(run.settings, pretrain.PretrainSettings):
+        return (
+            "litgpt/pretrain.py sets the LR from the iteration count at every iteration (get_lr), so nothing steps "
+            f"it twice: the run's schedule was computed for 1/{k} of the plan's iterations (max_iters and the "
+            "warmup come from train.max_tokens, devices x num_nodes, micro_batch_size and the model's block_size): "
+            "give the plan the run's values"
+        )
+    accumulation = getattr(run.settings, "accumulation", 1)
+    causes = []
+    if k == accumulation:
+        causes.append(
+            "the scheduler stepped after every micro-batch: litgpt's finetune scripts call scheduler.step() only "
+            f"when an accumulation of {accumulation} batches ends (if not is_accumulating); step it there"
+        )
+    if accumulation % k == 0:
+        causes.append(
+            f"the run had {k} x the devices (devices x num_nodes) the plan was read with: litgpt accumulates "
+            "global_batch_size // (devices x num_nodes) // micro_batch_size batches to an optimizer step "
+            f"({accumulation // k} on {k} x the devices, {accumulation} here) and splits the data over the devices: "
+            "give the plan the run's devices"
+        )
+    if not causes:
+        causes.append(
+            "litgpt's finetune scripts step the scheduler once per optimizer step, when an accumulation of "
+            f"{accumulation} batches ends: the loop stepped it {k} times per optimizer step"
+        )
+    text = "; or ".join(causes)
+    return text[0].upper() + text[1:]

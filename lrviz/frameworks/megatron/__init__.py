@@ -108,6 +108,11 @@ class Megatron(LibraryAdapter):
             )
         return layer
 
+    def mismatch_cause(self, run: RunConfig, code: str, factor: int) -> str | None:
+        from lrviz.frameworks.megatron import rules
+
+        return rules.mismatch_cause(run, code, factor)
+
     def samples_per_step(self, run: RunConfig) -> int | str:
         """The global batch size, when it is the same every iteration (``consumed_train_samples`` grows by
         it, training.py 4811-4818)."""

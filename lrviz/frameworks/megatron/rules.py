@@ -47,3 +47,38 @@ def curve_findings(curve: Curve) -> list[Finding]:
             )
         ]
     return []
+
+
+#: how Megatron-LM steps its scheduler (training.py 3213-3226 at d98e8a64)
+_STEPPED = (
+    "train_step steps opt_param_scheduler once per iteration, after a successful optimizer step, by the global "
+    "batch (increment = num_microbatches x micro_batch_size x data_parallel_size)"
+)
+
+
+def mismatch_cause(run: RunConfig, code: str, k: int) -> str | None:
+    """Megatron-LM's causes of ``check``'s ``faster`` and ``lag`` patterns (``Adapter.mismatch_cause``)."""
+    fw = settings(run)
+    if code == "lag":
+        return (
+            f"Megatron-LM skipped {k} iteration(s): fp16 loss scaling found an overflow, so the optimizer skipped "
+            "its step and train_step skipped opt_param_scheduler.step while the iteration still advanced (expected "
+            "in fp16's first iterations, as the loss scale falls); Megatron's stdout log gives the exact counts "
+            "('number of skipped iterations' on each line) and lrviz reads them from it: check against the stdout log"
+        )
+    if code != "faster":
+        return None
+    if fw.by_samples:
+        return (
+            f"Megatron-LM counts this schedule in samples, and its {_STEPPED}: a global batch {k} x the plan's "
+            f"{fw.increment:,} advances it {k}x faster per iteration. Is the run's --global-batch-size (without it, "
+            "micro_batch_size x the data-parallel size, the world size over tensor x pipeline x context parallel) "
+            f"{k * fw.increment:,}? Give the plan the run's; otherwise the loop stepped the scheduler {k} times per "
+            "iteration (once per micro-batch?)"
+        )
+    return (
+        f"Megatron-LM's {_STEPPED}; with --train-iters the warmup and decay are counted in iterations x "
+        "the global batch, so another global batch size or data-parallel size does not change the LR an iteration "
+        f"gets: the scheduler was stepped {k} times per iteration (once per micro-batch?) or by {k} x the global "
+        "batch: step it once per iteration by the global batch, as train_step does"
+    )
