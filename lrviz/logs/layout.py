@@ -116,7 +116,10 @@ def _ultralytics_csv(path: Path) -> bool:
 #: megatron/training/arguments.py 567, 1994 at d98e8a64): a file that starts so is read on to the first MiB.
 _MEGATRON_START = (b"------------------------ arguments ------------------------", b"using world size: ")
 #: ``training_log``'s line (training.py 3567-3597): ``iteration N/ M |`` then, on the same line, the LR
-_MEGATRON_LINE = re.compile(rb"\biteration\s+\d+\s*/\s*\d+\s*\|[^\n]*?\|\s*learning rate:\s*[-+0-9.eEnaNinf]+\s*\|")
+#: (two searches per line, as ``lrviz.logs.megatron`` reads it: one pattern spanning the line with ``[^\n]*?``
+#: rescans the rest of the line from every ``iteration N/ M |``, quadratic: a 1 MiB line of them took minutes)
+_MEGATRON_ITERATION = re.compile(rb"\biteration\s+\d+\s*/\s*\d+\s*\|")
+_MEGATRON_LR = re.compile(rb"\|\s*learning rate:\s*[-+0-9.eEnaNinf]+\s*\|")
 #: Bytes read from each candidate text file while searching a directory (``discover``).
 SNIFF_BYTES = 64 * 1024
 #: Text files ``discover`` looks into for a Megatron-LM stdout log (``slurm-*.out`` among them).
@@ -129,11 +132,20 @@ def _megatron_stdout(path: Path, sniff: bool = False) -> bool:
     that line or Megatron's start-up lines before the rest of the MiB is read: an unrelated file costs one
     small read."""
     head = _head(path, SNIFF_BYTES if sniff else 1 << 20)
-    if b" iteration " in head and b"| learning rate: " in head and _MEGATRON_LINE.search(head):
+    if b" iteration " in head and b"| learning rate: " in head and _training_line(head):
         return True
     if not sniff or len(head) < SNIFF_BYTES or not any(m in head for m in _MEGATRON_START):
         return False
     return _megatron_stdout(path)
+
+
+def _training_line(head: bytes) -> bool:
+    """Whether a line of ``head`` is ``training_log``'s: ``iteration N/ M |`` and, after it, ``| learning rate: X |``."""
+    for line in head.split(b"\n"):
+        found = _MEGATRON_ITERATION.search(line)
+        if found is not None and _MEGATRON_LR.search(line, found.end()):
+            return True
+    return False
 
 
 def _zip_names(path: Path) -> list[str]:

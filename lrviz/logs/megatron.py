@@ -37,7 +37,8 @@ _ITERATION = re.compile(r"\biteration\s+(\d{1,18})\s*/\s*\d+\s*\|")  # no run ha
 _LR = re.compile(r"\|\s*learning rate:\s*([-+0-9.eEnaNinf]+)\s*\|")
 _SKIPPED = re.compile(r"\|\s*number of skipped iterations:\s*(\d{1,18})\s*\|")
 #: a process starting (``_print_args``' banner, ``pretrain``'s ``training ...``): its first line is marked
-_START = re.compile(r"-{8,} arguments -{8,}|(?:^|\]:?\s*)training \.\.\.\s*$")
+#: (``-{8}``, not ``-{8,}``: the same lines match, and a long run of dashes is not rescanned from each dash)
+_START = re.compile(r"-{8} arguments -{8}|(?:^|\]:?\s*)training \.\.\.\s*$")
 #: what ``lrviz.logs.layout`` looks for in a file's first bytes
 MARKERS = (b" iteration ", b"| learning rate: ")
 

@@ -609,6 +609,25 @@ def test_dangling_event_file_symlink(tmp_path: Path) -> None:
     one_line(lrviz("check", "a.yaml", "--against", "logs", cwd=tmp_path, cpu=20), 2, "logs")
 
 
+def test_megatron_like_text_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Megatron-LM's stdout is recognised, found in a directory and read line by line: a 1 MiB line of
+    ``iteration N/ M |`` after Megatron's banner (one pattern spanning the line rescanned it from each: over
+    60 s) or a 1 MiB line of dashes (the banner's pattern, ``-{8,}``: ~300 s) stays far under the ceiling."""
+    (tmp_path / "a.yaml").write_text(STEP)
+    (tmp_path / "job").mkdir()
+    banner = "------------------------ arguments ------------------------\n"
+    (tmp_path / "job" / "slurm-1.out").write_text(banner + "| learning rate: 1 |" + " iteration 1/ 1 |" * 61_000)
+    one_line(lrviz("check", "a.yaml", "--against", "job", cwd=tmp_path, cpu=20), 2, "job", "no training log")
+    line = " iteration {k}/ 2 | consumed samples: {k} | learning rate: {lr} | number of skipped iterations: 0 |\n"
+    dashes = "-" * 1_000_000 + "\n"
+    (tmp_path / "dashes.log").write_text(
+        line.format(k=1, lr="1.000000E-01") + dashes + line.format(k=2, lr="1.000000E-02")
+    )
+    proc = lrviz("check", "a.yaml", "--against", "dashes.log", cwd=tmp_path, cpu=20)
+    assert proc.returncode == 0, proc.stderr
+    assert "dashes.log [learning rate]: matches the plan at all 2 logged steps" in proc.stdout
+
+
 def test_csv_log_memory_is_proportional_to_the_points(tmp_path: Path) -> None:
     """200,000 rows read under a 1 GB address-space ceiling with no torch: the reader streams."""
     rows = "".join(f"{i},{0.1 * (1 - i / 200000):.6g},{i * 0.5}\n" for i in range(200_000))

@@ -135,7 +135,13 @@ def build(layer: Layer) -> RunConfig:
     lr_max_steps = min(epochs * per_epoch, cap) if cap else epochs * per_epoch
     steps = min((epochs * batches) // accum, cap) if cap else (epochs * batches) // accum
     if steps > MAX_POINTS:
-        raise ConfigError(f"{f.prefix}{steps:,} steps is more than the limit of {MAX_POINTS:,}")
+        capped = bool(cap) and steps == cap
+        sized_by = f.at("train", "max_steps") if capped else f.at("train", "epochs")
+        data = "" if capped else f" ({option('dataset_size')} {dataset:,})"
+        raise ConfigError(
+            f"{sized_by}: {steps:,} steps{data} is more than the limit of {MAX_POINTS:,} "
+            "(raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     if steps < 1 or lr_max_steps <= warmup:
         raise ConfigError(
             f"{f.at('train', 'lr_warmup_steps')}: the schedule spans {lr_max_steps} optimizer steps, not more than "

@@ -92,6 +92,7 @@ def build(layer: Layer) -> RunConfig:
         steps = max_steps
         epochs = trainer.get("max_epochs")
         geometry = f"trainer.max_steps = {max_steps:,} steps (setup_optimization sets sched.max_steps to it)"
+        sized_by = f.at("trainer", "max_steps")
         if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs > 0:
             notes.append(
                 f"{f.at('trainer', 'max_epochs')}: Lightning also stops after max_epochs {epochs} passes over the "
@@ -105,13 +106,18 @@ def build(layer: Layer) -> RunConfig:
                 "lrviz draws NeMo schedules"
             )
         geometry = f"sched.max_steps = {steps:,} steps (trainer.max_steps < 0 leaves the block's own)"
+        sized_by = f.at(*at, "sched", "max_steps")
     else:
         steps, geometry = _from_epochs(f, trainer, name)
         sched["max_steps"] = steps  # what prepare_lr_scheduler's compute_max_steps gives it
+        sized_by = f.at("trainer", "max_epochs")
     if steps < 1:
         raise ConfigError(f"{f.prefix}a NeMo run of {steps} optimizer steps draws nothing")
     if steps > MAX_POINTS:
-        raise ConfigError(f"{f.prefix}{steps:,} steps is more than the limit of {MAX_POINTS:,}")
+        raise ConfigError(
+            f"{sized_by}: {steps:,} steps is more than the limit of {MAX_POINTS:,} (raise the limit with "
+            "LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     warmup = sched.get("warmup_steps")
     if warmup is None and isinstance(sched.get("warmup_ratio"), int | float):
         warmup = int(sched["warmup_ratio"] * sched.get("max_steps", steps))

@@ -78,6 +78,13 @@ def build_run(layer: Layer) -> RunConfig:
             f"{layer.at(('split_batches',))}: expected true or false, got {describe_value(split_batches)}"
         )
     scheduler_calls = 1 if split_batches else processes
+    if interval == "step" and frequency > 1 and "steps_per_epoch" not in data and geometry is None:
+        # counted from each epoch's start, a frequency never reached by lrviz's 1-step epochs draws a flat line
+        raise ConfigError(
+            f"{layer.at(('frequency',))}: Lightning steps a per-step scheduler every {frequency} batches counted from "
+            "each epoch's start (batch_idx), so the curve depends on the steps per epoch, which the file does not "
+            f"say; give {option('steps_per_epoch')} N (the batches of an epoch)"
+        )
     notes: list[str] = []
     if layer.foreign and interval == "step" and "steps_per_epoch" not in data and geometry is None:
         notes.append(

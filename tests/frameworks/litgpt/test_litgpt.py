@@ -71,6 +71,23 @@ def test_an_older_layouts_train_learning_rate_is_named_with_the_override_that_dr
     assert list(curve.lrs[0]) == fit_lrs(2e-4, warmup, lr_max_steps, steps)
 
 
+@pytest.mark.parametrize(
+    ("dataset", "overrides", "named"),
+    [
+        (10**11, [], ("yaml:74: train.epochs: 25,000,000,000 steps", "dataset_size 100,000,000,000")),
+        (10**11, ["train.max_steps=3000000"], ("train.max_steps: 3,000,000 steps is",)),
+    ],
+    ids=["epochs", "max_steps"],
+)
+def test_a_run_past_the_point_limit_names_the_key_and_the_variable(
+    dataset: int, overrides: list[str], named: tuple[str, ...]
+) -> None:
+    path = str(CONFIGS / "litgpt_llama-3.2-1B_lora.yaml")
+    with pytest.raises(ConfigError, match="is more than the limit of") as refused:
+        lrviz.load(path, dataset_size=dataset, overrides=overrides)
+    assert all(n in str(refused.value) for n in (*named, "LRVIZ_MAX_POINTS=N")), str(refused.value)
+
+
 def test_a_run_longer_than_its_schedule_and_min_lr_are_named() -> None:
     curve = lrviz.simulate(str(CONFIGS / "litgpt_llama-3.2-1B_lora.yaml"), dataset_size=1900)
     found = {f.code: f.message for f in lrviz.diagnose(curve)}

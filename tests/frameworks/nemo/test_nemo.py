@@ -78,8 +78,10 @@ def test_launcher_configs_sized_by_trainer_max_steps(name: str) -> None:
 
 
 def test_a_run_past_the_point_limit_is_refused() -> None:
-    with pytest.raises(ConfigError, match="13,800,000 steps is more than the limit"):
+    """The refusal names the key that sized the run and the variable that raises the limit."""
+    with pytest.raises(ConfigError, match="13,800,000 steps is more than the limit") as refused:
         lrviz.load(str(REAL / "nemo/launcher_bert_110m_cosine_constant_steps.yaml"))
+    assert "yaml:19: trainer.max_steps: " in str(refused.value) and "LRVIZ_MAX_POINTS=N" in str(refused.value)
 
 
 @pytest.mark.parametrize(

@@ -140,6 +140,27 @@ def test_a_per_step_frequency_with_gradient_accumulation_is_refused() -> None:
         load(doc)
 
 
+def test_a_per_step_frequency_without_the_steps_per_epoch_is_refused_not_drawn_flat(tmp_path: Path) -> None:
+    """Counted from each epoch's start, frequency 10 is never reached by lrviz's default 1-step epochs: a
+    trainer.max_steps run was drawn flat at the optimizer's lr (StepLR never stepped), with only a note."""
+    path = write(
+        tmp_path,
+        """\
+        trainer: {max_steps: 100}
+        model:
+          optimizer: {_target_: torch.optim.Adam, lr: 0.001}
+          scheduler:
+            scheduler: {_target_: torch.optim.lr_scheduler.StepLR, step_size: 1, gamma: 0.5}
+            interval: step
+            frequency: 10
+        """,
+    )
+    with pytest.raises(ConfigError, match=r"c.yaml:7: model.scheduler.frequency: .* steps_per_epoch N \(the batches"):
+        load(path)
+    curve = simulate(path, steps_per_epoch=25)  # 2 steps an epoch (batch_idx 9, 19), 4 epochs
+    assert curve.lrs[0][-1] == 0.001 * 0.5**8
+
+
 def test_top_level_interval_is_never_dropped(tmp_path: Path) -> None:
     doc = {"interval": "step", "model": {"scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 5}}}
     assert load(doc).interval == "step"
