@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrviz import frameworks
 from lrviz.api.runs import RunOptions, Source, simulate
 from lrviz.comparison import (
     CURVES,
@@ -27,7 +26,7 @@ from lrviz.comparison import (
 )
 from lrviz.comparison import compare as align
 from lrviz.comparison import load_baseline as read_baseline
-from lrviz.comparison.alignment import log_axis, on_plan_steps
+from lrviz.comparison.alignment import log_axis, on_plan_steps, samples_per_step
 from lrviz.comparison.replan import compare_reported_skips, with_plateau_diagnosis
 from lrviz.config import parse_expectations
 from lrviz.errors import ConfigError
@@ -208,7 +207,7 @@ def read_log(
     log is read whole, converted, then held to ``window``; and a constant global batch puts a series logged
     against the consumed samples (Megatron-LM's ``learning-rate vs samples``) on iterations (without a plan,
     that axis is refused)."""
-    samples = _samples_per_step(plan)
+    samples = samples_per_step(plan)
     axis = None if plan is None else log_axis(plan)
     if axis is None:
         return read(
@@ -224,14 +223,6 @@ def read_log(
     whole = read(Path(path), x=x, y=y, group=group, convention=convention, run=run, samples_per_step=samples)
     log = on_optimizer_steps(whole, axis)
     return log if window is None else trim(log, Window(window.start, window.stop))
-
-
-def _samples_per_step(plan: Curve | RunConfig | None) -> int | str | None:
-    """The samples one optimizer step of ``plan`` consumes, or why that is not one number (its adapter's)."""
-    if plan is None:
-        return None
-    run = plan.run if isinstance(plan, Curve) else plan
-    return frameworks.for_run(run).samples_per_step(run)
 
 
 def watch(

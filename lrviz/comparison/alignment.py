@@ -28,3 +28,13 @@ def on_plan_steps(plan: Any, log: RunLog) -> RunLog:
     ``lrviz.read_log(path, plan=...)`` reads it), as it is otherwise or when already converted."""
     axis = log_axis(plan)
     return log if axis is None else on_optimizer_steps(log, axis)
+
+
+def samples_per_step(plan: Any) -> int | str | None:
+    """The samples one optimizer step of ``plan`` (a ``Curve`` or a ``RunConfig``) consumes, which puts a log's
+    consumed-samples axis on iterations (Megatron-LM's ``learning-rate vs samples``), or why that is not one
+    number (its adapter's sentence); None without a plan."""
+    run = plan if isinstance(plan, RunConfig) else getattr(plan, "run", None)
+    if not isinstance(run, RunConfig):
+        return None
+    return frameworks.for_run(run).samples_per_step(run)

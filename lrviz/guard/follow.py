@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lrviz.comparison import LOG, Tolerance
-from lrviz.comparison.alignment import on_plan_steps
+from lrviz.comparison.alignment import on_plan_steps, samples_per_step
 from lrviz.comparison.log import after_the_step
 from lrviz.errors import ConfigError
 from lrviz.guard.live import CONFIRM, PATIENCE, LiveCheck, Verdict
@@ -72,7 +72,7 @@ def watch(
         try:
             if target is None:
                 raise ConfigError(f"{path}: no log under this directory yet; was the run logging yet?")
-            log = read_log(target, x=x, y=y, run=run)
+            log = read_log(target, x=x, y=y, run=run, samples_per_step=samples_per_step(plan))
             last_error = None
         except ConfigError as exc:
             log, last_error = None, exc

@@ -53,6 +53,14 @@ def test_check_reads_the_samples_tag(tmp_path: Path, per_micro_batch: bool) -> N
         assert "matches the plan at all 59 logged steps" in result.output
 
 
+def test_watch_reads_the_samples_tag_as_check_does(tmp_path: Path) -> None:
+    megatron_run(tmp_path)
+    args = ["watch", str(tmp_path / "tensorboard"), "--plan", str(_script(tmp_path)), "--y", TAG, "--once"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "no plan" not in result.output and "followed the plan" in result.output
+
+
 def test_a_batch_that_may_change_keeps_the_refusal_with_its_reason(tmp_path: Path) -> None:
     megatron_run(tmp_path)
     script = _script(tmp_path, COMMAND.replace("--lr 3e-4", "--decrease-batch-size-if-needed --lr 3e-4"))
