@@ -232,7 +232,13 @@ def axolotl_steps(
             + f")) = {total:,} steps"
         )
     if total > MAX_POINTS:
-        raise ConfigError(f"{f.prefix}{total:,} steps is more than the limit of {MAX_POINTS:,}")
+        where = (
+            f.at("max_steps") if max_steps > 0 else f"{f.at('num_epochs')} with {option('dataset_size')} {dataset:,}"
+        )
+        raise ConfigError(
+            f"{where}: {total:,} steps is more than the limit of {MAX_POINTS:,} "
+            "(raise the limit with LRVIZ_MAX_POINTS=N if the run needs it)"
+        )
     warmup: float
     if f.given("warmup_steps"):
         warmup = number(f, "warmup_steps", low=0.0)

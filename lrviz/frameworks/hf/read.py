@@ -321,7 +321,7 @@ def _refuse_default_lr(f: Fields, dialect: str) -> None:
     if dialect == "trl":
         raise ConfigError(
             f"{f.prefix}learning_rate is not set, and the file reads as TRL's (dialect trl), whose config classes "
-            "set their own default (SFTConfig: 2e-05, not the Trainer's 5e-05); "
+            "set their own defaults, not the Trainer's 5e-05 (SFTConfig's is 2e-05; other trainers' configs differ); "
             + fix
             + f" (or, for a plain Trainer's file, {option('dialect')} hf)"
         )

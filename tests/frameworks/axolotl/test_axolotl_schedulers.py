@@ -225,3 +225,22 @@ def test_code_builds_axolotls_scheduler_and_gives_the_same_lrs(keys: dict[str, A
         warnings.filterwarnings("ignore", "To get the last learning rate", UserWarning)
         exec(compile(source, "snippet", "exec"), namespace)  # noqa: S102 - our own output
     assert printed == list(lrviz.simulate({**axolotl(**keys), "max_steps": 60}).lrs[0])
+
+
+@pytest.mark.parametrize(
+    ("keys", "dataset", "names"),
+    [
+        ({"max_steps": 3_000_000}, None, "max_steps: 3,000,000 steps"),
+        ({"num_epochs": 1000}, 100_000, "dataset_size 100,000: 100,000,000 steps"),  # the API names the argument
+    ],
+    ids=["max_steps", "num_epochs"],
+)
+def test_a_run_past_the_point_limit_names_the_key_and_the_variable(
+    tmp_path: Path, keys: dict[str, Any], dataset: int | None, names: str
+) -> None:
+    path = tmp_path / "axolotl.yaml"
+    doc = {"base_model": "x", "micro_batch_size": 1, "learning_rate": 1e-4, "datasets": [{"path": "x"}], **keys}
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError) as err:
+        lrviz.load(str(path), dataset_size=dataset)
+    assert names in str(err.value) and "LRVIZ_MAX_POINTS" in str(err.value), str(err.value)
