@@ -8,6 +8,14 @@ from lrviz.frameworks.hf.read import settings
 from lrviz.frameworks.hf.with_deepspeed import DeepSpeedPlan
 from lrviz.model import RunConfig
 
+#: The loop every Trainer-built scheduler's snippet ends with: the LR each optimizer step uses, then the step.
+_LOOP = (
+    "for step in range(num_training_steps):",
+    "    print(f\"step {step}: lr {optimizer.param_groups[0]['lr']}\")",
+    "    optimizer.step()",
+    "    scheduler.step()",
+)
+
 
 def code(run: RunConfig) -> Snippet:
     fw = settings(run)
@@ -52,12 +60,7 @@ def code(run: RunConfig) -> Snippet:
             "        scheduler.step(evaluations[step + 1])",
         ]
     else:
-        loop = [
-            "for step in range(num_training_steps):",
-            "    print(f\"step {step}: lr {optimizer.param_groups[0]['lr']}\")",
-            "    optimizer.step()",
-            "    scheduler.step()",
-        ]
+        loop = list(_LOOP)
     return Snippet("\n".join(setup) + "\n", "\n".join(loop) + "\n")
 
 
@@ -99,10 +102,5 @@ def _deepspeed(run: RunConfig, plan: DeepSpeedPlan) -> Snippet:
         *params,
         ")",
     ]
-    loop = [
-        "for step in range(num_training_steps):",
-        "    print(f\"step {step}: lr {optimizer.param_groups[0]['lr']}\")",
-        "    optimizer.step()",
-        "    scheduler.step()",
-    ]
+    loop = list(_LOOP)
     return Snippet("\n".join(setup) + "\n", "\n".join(loop) + "\n")
