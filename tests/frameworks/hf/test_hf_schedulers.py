@@ -495,7 +495,9 @@ def test_a_scripts_own_learning_rate_argument_is_not_replaced_by_the_trainers_de
 
 def test_a_trl_file_without_learning_rate_is_refused_not_drawn_at_the_trainers_default() -> None:
     trl = {"lr_scheduler_type": "cosine", "max_steps": 10, "per_device_train_batch_size": 2, "dataset_text_field": "t"}
-    with pytest.raises(ConfigError, match=r"learning_rate is not set, and the file reads as TRL's .*SFTConfig's is 2e-05"):
+    with pytest.raises(
+        ConfigError, match=r"learning_rate is not set, and the file reads as TRL's .*SFTConfig's is 2e-05"
+    ):
         lrviz.load(trl)
     assert lrviz.load({k: v for k, v in trl.items() if k != "dataset_text_field"}).optimizer.lr == 5e-05
     assert lrviz.load({**trl, "learning_rate": 2e-5}).optimizer.lr == 2e-5
