@@ -12,7 +12,9 @@ from matplotlib.ticker import FuncFormatter
 from lrviz.model import Curve
 from lrviz.render.layout import fit as _fit
 from lrviz.render.options import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
-from lrviz.render.plot import _MARKS, _new_figure, _plain_number, _rc, _y_scale
+from lrviz.render.plot import _MARKS, _new_figure, _rc
+from lrviz.render.ticks import plain_number as _plain_number
+from lrviz.render.ticks import y_scale as _y_scale
 
 
 def build_log_figure(

@@ -25,13 +25,16 @@ import numpy as np
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from lrviz.comparison.curves import Comparison
 from lrviz.model import Curve
 from lrviz.render.layout import PAD_PT as PAD_PT
 from lrviz.render.layout import fit as _fit
 from lrviz.render.options import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
+from lrviz.render.ticks import linear_y, power_in_label, y_scale
+from lrviz.render.ticks import plain_number as _plain_number
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, DEFAULT_DPI
 #: Curves with more points than this are drawn as a per-column envelope.
@@ -70,44 +73,10 @@ _MARKS = {
     "light": {"restart": "tab:red", "milestone": "tab:gray", "reduced": "tab:purple", "resume": "tab:orange"},
     "dark": {"restart": "#ff6b6b", "milestone": "#a8adb7", "reduced": "#d09cff", "resume": "#ffb347"},
 }
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _fmt(x: float | int) -> str:
     return f"{x:g}"
-
-
-def power_of_ten(exponent: int) -> str:
-    """``10⁻³``: plain text with Unicode superscripts (1 and 10 for exponents 0 and 1)."""
-    if exponent == 0:
-        return "1"
-    if exponent == 1:
-        return "10"
-    return "10" + str(exponent).translate(_SUPERSCRIPT)
-
-
-class _LogLabels(LogFormatter):
-    """Log-axis tick labels as plain text: ``10⁻³``, ``2×10⁻³``; never mathtext.
-
-    Which ticks get a label is LogFormatter's own choice (decades only on a wide
-    axis, some minor ticks on a narrow one); only the text is ours.
-    """
-
-    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
-        exponent = math.floor(math.log10(x) + 1e-9)
-        coeff = x / 10.0**exponent
-        if math.isclose(coeff, 1.0, rel_tol=1e-9):
-            return power_of_ten(exponent)
-        if 0 <= exponent <= 3:
-            return f"{x:g}"
-        return f"{coeff:.3g}×{power_of_ten(exponent)}"
-
-
-def _plain_number(x: float, pos: Any = None) -> str:
-    """A tick on an x axis: ``1,000`` or ``2.5``, never an offset or scientific notation."""
-    if float(x).is_integer():
-        return f"{int(x):,}"
-    return f"{x:,.6g}"
 
 
 def default_title(curve: Curve) -> str:
@@ -215,7 +184,7 @@ def build_figure(
                 label=f"checkpoint at epoch {_plain_number(curve.resume_at)}",
             )
         label_rows = _mark_events(ax, curve, marks)
-        _y_scale(ax, log_y)
+        y_scale(ax, log_y)
         _headroom(ax, label_rows)
         ax.set_xlabel(_xlabel(curve))
         ax.set_ylabel("learning rate")
@@ -257,23 +226,32 @@ def build_figure(
                 legend = ax.legend(handles, labels, loc="best", fontsize=9)
             else:  # "best" would only avoid one axes' lines: one legend for both, under the plot
                 renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+                # in inches under the x-axis label (an axes fraction shrinks with the axes, onto the label)
+                below = (ax.bbox.y0 - ax.xaxis.get_tightbbox(renderer).y0) / fig.dpi
+                under = ax.transAxes + ScaledTranslation(0, -below, fig.dpi_scale_trans)
                 for ncols in range(min(len(labels), 4), 0, -1):  # as many columns as fit the figure's width
                     if legend is not None:
                         legend.remove()
                     legend = ax.legend(
-                        handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=ncols, fontsize=9
+                        handles,
+                        labels,
+                        loc="upper center",
+                        bbox_to_anchor=(0.5, 0),
+                        bbox_transform=under,
+                        ncols=ncols,
+                        fontsize=9,
                     )
                     if legend.get_window_extent(renderer).width <= fig.bbox.width:
                         break
+        labelled = [(ax, "learning rate")] + ([] if twin is None else [(twin, curve.second.replace("_", " "))])
+        if spe > 1 and not log_y:  # the step axis on top would cover a "1e−6" drawn over the y axes
+            for axes, _ in labelled:
+                linear_y(axes)
         _fit(fig, [ax.title], [legend] if twin is not None and legend is not None else [])
+        if spe > 1 and not log_y:
+            for axes, label in labelled:
+                power_in_label(axes, label)
     return fig
-
-
-def _y_scale(ax: Any, log_y: bool) -> None:
-    if log_y:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(_LogLabels())
-        ax.yaxis.set_minor_formatter(_LogLabels(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
 
 
 def _xlabel(curve: Curve) -> str:
@@ -385,7 +363,7 @@ def build_compare_figure(
             for r in curve.restart_epochs:
                 ax.axvline(r, color=line.get_color(), linestyle="--", linewidth=0.8, alpha=0.5, gid="restart")
             end = max(end, curve.run.epochs)
-        _y_scale(ax, log_y)
+        y_scale(ax, log_y)
         ax.set_xlim(0, max(end, 1))
         ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
         units = {curve.run.unit for curve in cmp.curves}

@@ -85,6 +85,16 @@ def _momentum() -> Figure:
     return build_figure(_curve(doc, momentum=True), momentum=True)
 
 
+def _crowded() -> Figure:  # small LRs, a step axis on top, a twin axis and a legend of many rows
+    doc = {
+        "epochs": 40,
+        "steps_per_epoch": 50,
+        "optimizer": {"name": "SGD", "momentum": 0.9, "param_groups": [{"name": f"group {i}"} for i in range(4)]},
+        "scheduler": {"name": "OneCycleLR", "max_lr": [5e-6, 4e-6, 3e-6, 2e-6]},
+    }
+    return build_figure(_curve(doc, momentum=True), momentum=True)
+
+
 def _resume() -> Figure:
     run = make_run(RESTARTS)
     curve = simulate(run, resume_at=20)
@@ -134,6 +144,7 @@ CASES: dict[str, Callable[[], Figure]] = {
     "log_y_narrow": _log_y_narrow,
     "groups": _groups,
     "momentum": _momentum,
+    "crowded": _crowded,
     "resume": _resume,
     "step_axis": _step_axis,
     "long_title": _long_title,
@@ -238,6 +249,22 @@ def test_legends(figures: dict[str, Figure]) -> None:
     box = legends[0].get_window_extent(renderer)
     for ax in fig.axes:  # outside both axes, so it covers no curve
         assert not box.overlaps(ax.get_window_extent(renderer))
+
+
+def test_a_tall_legend_stays_under_the_axis_label_and_a_power_of_ten_goes_in_the_label(
+    figures: dict[str, Figure],
+) -> None:
+    fig = figures["crowded"]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    ax, twin = fig.axes[0], fig.axes[-1]
+    (legend,) = [a.get_legend() for a in fig.axes if a.get_legend()]
+    assert len(legend.get_texts()) == 8
+    box = legend.get_window_extent(renderer)
+    assert box.y1 < ax.xaxis.label.get_window_extent(renderer).y0  # under "epoch", not over it
+    assert box.y0 >= 0  # and inside the figure
+    assert ax.get_ylabel() == "learning rate (×10⁻⁶)" and twin.get_ylabel() == "momentum"
+    assert not ax.yaxis.get_offset_text().get_visible()  # no "1e−6" under the optimizer-step labels on top
+    assert figures["linear"].axes[0].get_ylabel() == "learning rate"  # no step axis: matplotlib's own offset
 
 
 def test_options_set_size_and_dpi(figures: dict[str, Figure]) -> None:
