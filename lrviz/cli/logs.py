@@ -44,15 +44,22 @@ def check_discovered(
     print(f"{against}: {len(entries)} logs found:")
     for kind, path, run in entries:
         print(f"  {kind:<13} {path}" + (f" --run {run}" if run else ""))
+    from lrviz.logs.megatron import shared_skips
+
     failures = []
+    logs = []
     for kind, path, run in entries:
         label = f"{path}" + (f" --run {run}" if run else "")
         try:
-            log = _read_log(path, x, y, run, curve.points, curve)
+            logs.append((label, path, _read_log(path, x, y, run, curve.points, curve)))
         except LrvizError as exc:
             print(f"{label}: {exc.message}", file=sys.stderr)
             failures.append(f"{label}: not read ({kind})")
-            continue
+    for label, path, log in logs:
+        if reported_skips:
+            log, counted = shared_skips(log, [other for _, _, other in logs])
+            if counted is not None:
+                print(f"{label}: held where {counted.source} counts skipped iterations (the same LRs: one run)")
         failures += [
             f.replace(str(path), label, 1)
             for f in _against_log(

@@ -75,6 +75,38 @@ def reported_holds(through: dict[int, int]) -> list[tuple[int, int]] | None:
     return holds
 
 
+def placed_holds(
+    lrs: Sequence[float], series: LogSeries, through: dict[int, int], tolerance: Tolerance
+) -> list[tuple[int, int]] | None:
+    """Holds for a log with more points than lines that count skips (Megatron-LM's TensorBoard log beside its
+    stdout log, which counts them per log interval): K(t), the iterations skipped before logged step t, is
+    ``through[s]`` at each counted step s; between two counted steps, the smallest K, never decreasing and
+    within the counts on either side, that gives the logged LR (log[t] == plan[t - K]). After the last
+    counted step K is unknown, at most t. None when no K fits a point."""
+    counted = sorted(through)
+    holds: list[tuple[int, int]] = []
+    k = i = 0  # K so far; counted[i]: the first counted step at or after t
+    for t, v in zip(series.steps, series.values, strict=True):
+        while i < len(counted) and counted[i] < t:
+            i += 1
+        low = max(k, through[counted[i - 1]] if i else 0)
+        high = through[counted[i]] if i < len(counted) else t
+        if i < len(counted) and counted[i] == t:
+            low = max(low, high)
+        fits = (
+            j
+            for j in range(low, min(high, t) + 1)
+            if t - j < len(lrs) and abs(v - lrs[t - j]) <= tolerance.atol + tolerance.rtol * abs(lrs[t - j])
+        )
+        found = next(fits, None)
+        if found is None:
+            return None
+        if found > k:
+            holds.append((found - k, t - found))
+            k = found
+    return holds
+
+
 def compare_reported_skips(
     plan: Any, log: RunLog, *, tolerance: Tolerance = LOG, complete: bool = False
 ) -> LogReport | None:
@@ -94,9 +126,14 @@ def compare_reported_skips(
     if not candidates:
         return None
     tried = []
-    for through, holds in candidates:
-        held = dataclasses.replace(plan, lrs=tuple(array("d", held_steps(g, holds)) for g in plan.lrs))
-        tried.append((through, holds, compare_log(held, log, tolerance=tolerance, complete=complete)))
+    for through, reported in candidates:
+        placed = placed_holds(plan.lrs[0], log.series[0], through, tolerance) if len(log.series) == 1 else None
+        for holds in (reported, placed) if placed not in (None, reported) else (reported,):
+            assert holds is not None
+            held = dataclasses.replace(plan, lrs=tuple(array("d", held_steps(g, holds)) for g in plan.lrs))
+            tried.append((through, holds, compare_log(held, log, tolerance=tolerance, complete=complete)))
+            if tried[-1][2].ok:
+                break
         if tried[-1][2].ok:
             break
     through, holds, report = next((t for t in tried if t[2].ok), tried[0])

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,3 +82,31 @@ def read(path: Path, *, x: str | None = None, y: str | None = None, run: str | N
         )
     log = from_series(path, "megatron", {NAME: (steps, values)}, CONVENTIONS["megatron"])
     return replace(log, skipped=tuple(skipped)) if any(c for _, c, _ in skipped) else log
+
+
+def shared_skips(log: RunLog, others: Sequence[RunLog]) -> tuple[RunLog, RunLog | None]:
+    """``log`` with the skipped iterations its run's stdout log counts, and that stdout log; or ``log`` and None.
+
+    Megatron-LM writes the same LR to TensorBoard and W&B (``learning-rate`` at ``iteration``) but counts
+    the skipped iterations only in its stdout line, so ``check --against DIR`` would call the TensorBoard
+    log of an fp16 run that skipped iterations a lag where its stdout log passes. The counts are shared
+    on evidence that both are the same run, never on the folder alone: exactly one stdout log among
+    ``others`` that counts skips, on the same convention, and the two logs hold the same LR (to the stdout
+    log's 7 digits) at two or more common iterations, at least one of them at or after the last skip.
+    """
+    if log.skipped or log.format == "megatron" or len(log.series) != 1:
+        return log, None
+    ours = dict(zip(log.series[0].steps, log.series[0].values, strict=True))
+    matches = []
+    for other in others:
+        if other.format != "megatron" or not other.skipped or other.convention != log.convention:
+            continue
+        series = other.series[0]
+        common = [(ours[s], v) for s, v in zip(series.steps, series.values, strict=True) if s in ours]
+        last_skip = max(step for step, count, _ in other.skipped if count)
+        reaches = any(s >= last_skip for s in series.steps if s in ours)
+        if len(common) >= 2 and reaches and all(abs(a - b) <= 1e-6 * max(abs(a), abs(b)) for a, b in common):
+            matches.append(other)
+    if len(matches) != 1:
+        return log, None
+    return replace(log, skipped=matches[0].skipped), matches[0]

@@ -91,3 +91,27 @@ def test_the_overlay_draws_the_plan_as_compared(tmp_path: Path, script: Path, mo
     assert result.exit_code == 0, result.output
     # 5 skips counted by iteration 5 (plan step 0), 2 more by iteration 10 (step 3), 1 by iteration 25 (step 17)
     assert drawn == [held_steps(lrviz.simulate(script).lr, [(5, 0), (2, 3), (1, 17)])]
+
+
+def test_a_run_folder_s_tensorboard_log_takes_the_stdout_log_s_counts(tmp_path: Path, script: Path) -> None:
+    """Megatron writes the same LR to TensorBoard but counts the skips only in stdout: one run, one verdict."""
+    megatron_run(tmp_path, overflows=OVERFLOWS, first_line=True)
+    result = runner.invoke(app, ["check", str(script), "--against", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "2 logs found" in result.output
+    assert f"held where {tmp_path / 'train.log'} counts skipped iterations (the same LRs: one run)" in result.output
+    assert result.output.count("Megatron-LM reports 8 skipped iteration(s)") == 2
+
+
+def test_another_run_s_counts_are_not_taken(tmp_path: Path, script: Path) -> None:
+    """A stdout log of another run (its LRs differ from the TensorBoard log's after its skips) lends nothing."""
+    megatron_run(tmp_path / "skipping", overflows=OVERFLOWS, first_line=True)
+    megatron_run(tmp_path / "clean")
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (tmp_path / "skipping" / "train.log").rename(folder / "train.log")
+    (tmp_path / "clean" / "tensorboard").rename(folder / "tensorboard")
+    result = runner.invoke(app, ["check", str(script), "--against", str(folder)])
+    assert result.exit_code == 0, result.output  # each matches the plan on its own
+    assert "counts skipped iterations" not in result.output
+    assert result.output.count("Megatron-LM reports 8 skipped iteration(s)") == 1
