@@ -86,3 +86,11 @@ def hold_steps(curve: Curve, holds: Sequence[tuple[int, int]]) -> Curve:
     from lrviz.comparison.replan import held_steps
 
     return dataclasses.replace(curve, lrs=tuple(array("d", held_steps(g, holds)) for g in curve.lrs))
+
+
+def with_run_skips(log: RunLog, others: Sequence[RunLog]) -> tuple[RunLog, RunLog | None]:
+    """``log`` with the skipped iterations its own run's stdout log among ``others`` counts, and that log
+    (Megatron-LM counts them only in stdout: ``lrviz.logs.megatron.shared_skips`` says on what evidence)."""
+    from lrviz.logs.megatron import shared_skips
+
+    return shared_skips(log, others)

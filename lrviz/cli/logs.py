@@ -44,7 +44,7 @@ def check_discovered(
     print(f"{against}: {len(entries)} logs found:")
     for kind, path, run in entries:
         print(f"  {kind:<13} {path}" + (f" --run {run}" if run else ""))
-    from lrviz.logs.megatron import shared_skips
+    from lrviz.api.logs import with_run_skips
 
     failures = []
     logs = []
@@ -57,7 +57,7 @@ def check_discovered(
             failures.append(f"{label}: not read ({kind})")
     for label, path, log in logs:
         if reported_skips:
-            log, counted = shared_skips(log, [other for _, _, other in logs])
+            log, counted = with_run_skips(log, [other for _, _, other in logs])
             if counted is not None:
                 print(f"{label}: held where {counted.source} counts skipped iterations (the same LRs: one run)")
         failures += [
