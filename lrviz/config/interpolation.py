@@ -22,7 +22,7 @@ import contextlib
 import os
 import re
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -297,10 +297,14 @@ def _core_plugins_only(allow_import: Sequence[str]) -> Iterator[None]:
         Singleton._instances.pop(Plugins, None)  # a later Hydra app in this process scans as Hydra does
 
 
+class UnresolvedError(ConfigError):
+    """A value OmegaConf could not resolve was read (``take``): a reader may name all of them (``take_all``)."""
+
+
 def take(value: Any, where: str) -> Any:
     """``value`` with nothing unresolved in it, or a ConfigError at ``where`` saying what to set."""
     if isinstance(value, Unresolved):
-        raise ConfigError(f"{where}: {value.reason}")
+        raise UnresolvedError(f"{where}: {value.reason}")
     if isinstance(value, dict):
         for k, v in value.items():
             take(v, f"{where}.{k}")
@@ -308,3 +312,32 @@ def take(value: Any, where: str) -> Any:
         for i, v in enumerate(value):
             take(v, f"{where}[{i}]")
     return value
+
+
+def take_all(values: Sequence[tuple[Any, KeyPath]], where: Callable[[KeyPath], str]) -> None:
+    """``take`` for the values a reader needs together, given with their key paths: every value in them that
+    is unresolved is named in one ConfigError (with the ``--set`` for each), so a config with three values
+    lrviz cannot resolve is fixed in one go, not in three tries. ``where(path)`` places a value in the file."""
+    found = [leaf for value, path in values for leaf in _unresolved(value, path)]
+    if len(found) == 1:
+        raise UnresolvedError(f"{where(found[0][0])}: {found[0][1].reason}")
+    if found:
+        keys = [m.group(1) for _, u in found for m in [_SET.search(u.reason)] if m is not None]
+        named = "; ".join(f"{where(path)}: {_SET_TAIL.sub('', u.reason)}" for path, u in found)
+        fix = " ".join(f"{option('overrides')} {key}=VALUE" for key in dict.fromkeys(keys))
+        raise UnresolvedError(f"{len(found)} values lrviz cannot resolve: {named}; set them with {fix}")
+
+
+_SET = re.compile(re.escape(option("overrides")) + r" (\S+)=VALUE$")
+_SET_TAIL = re.compile("; set it with " + re.escape(option("overrides")) + r" \S+=VALUE$")
+
+
+def _unresolved(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Unresolved]]:
+    if isinstance(value, Unresolved):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key in value:
+            yield from _unresolved(value[key], (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _unresolved(item, (*path, i))

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrviz.config.interpolation import take
+from lrviz.config.interpolation import UnresolvedError, take, take_all
 from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
@@ -120,6 +120,33 @@ def build(layer: Layer) -> RunConfig:
             f"{f.at(*map(str, base))}: no LR schedulers: the trainer keeps the optimizer's own lr, a constant; "
             "there is no schedule to draw"
         )
+    second = layer.data.get("param") or "momentum"
+    try:
+        return _build(layer, f, module, optim_path, optim, entries, base, second, notes)
+    except UnresolvedError:  # name every value lrviz cannot resolve that the schedule needs, not only the first
+        trainer: Any = f.doc
+        for key in optim_path[:-1]:
+            trainer = trainer[key]
+        needed = [(entries, base)]
+        if second == "weight_decay" and isinstance(optim["options"].get("weight_decay"), list):
+            needed.append((optim["options"]["weight_decay"], (*optim_path, "options", "weight_decay")))
+        if isinstance(trainer, Mapping) and "max_epochs" in trainer:
+            needed.append((trainer["max_epochs"], (*optim_path[:-1], "max_epochs")))
+        take_all(needed, lambda path: f.at(*map(str, path)))
+        raise
+
+
+def _build(
+    layer: Layer,
+    f: Fields,
+    module: Any,
+    optim_path: KeyPath,
+    optim: Mapping[str, Any],
+    entries: list[Any],
+    base: KeyPath,
+    second: str,
+    notes: list[str],
+) -> RunConfig:
     schedulers, groups, places = [], [], []
     for i, entry in enumerate(entries):
         here = (*base, i)
@@ -134,7 +161,6 @@ def build(layer: Layer) -> RunConfig:
             f"{f.at(*map(str, base))}: SAM 2's trainer allows one entry without param_names and module_cls_names "
             f"(the default for every other parameter); this list has {groups.count('default')}"
         )
-    second = layer.data.get("param") or "momentum"
     decays: list[Any] = []
     if second == "weight_decay":
         schedulers, groups, places, decays = _pairs(f, module, optim, optim_path, schedulers, groups, places, notes)

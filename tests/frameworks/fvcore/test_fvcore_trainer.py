@@ -165,6 +165,32 @@ def test_sam2_custom_resolvers_are_named_not_run() -> None:
     assert "end_value" in text and "uses the resolver 'divide', which lrviz does not run" in text
 
 
+def test_every_value_a_project_resolver_computes_is_named_at_once() -> None:
+    """Three ``${divide:...}``/``${times:...}`` values: one refusal with the three --set, not three tries."""
+    from typer.testing import CliRunner
+
+    from lrviz.cli import app
+
+    ends = "trainer.optim.options.lr.{}.scheduler.end_value"
+    result = CliRunner().invoke(app, ["render", str(SAM2), "--steps-per-epoch", "50"])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    text = result.stderr.strip()
+    assert text.startswith("Error: 3 values lrviz cannot resolve: ")
+    assert ":259: trainer.optim.options.lr.1.scheduler.end_value: ${divide:${scratch.vision_lr},10}" in text
+    assert ":60: trainer.max_epochs: ${times:${scratch.num_epochs},${scratch.phases_per_epoch}}" in text
+    fix = f"set them with --set {ends.format(0)}=VALUE --set {ends.format(1)}=VALUE --set trainer.max_epochs=VALUE"
+    assert text.endswith(fix)
+    with pytest.raises(ConfigError) as err:  # the last one alone: its own message, as before
+        lrviz.load(SAM2, steps_per_epoch=50, overrides=[f"{ends.format(0)}=5e-7", f"{ends.format(1)}=3e-7"])
+    assert "trainer.max_epochs: ${times:" in str(err.value) and "values lrviz cannot resolve" not in str(err.value)
+    curve = lrviz.simulate(
+        SAM2,
+        steps_per_epoch=50,
+        overrides=[f"{ends.format(0)}=5e-7", f"{ends.format(1)}=3e-7", "trainer.max_epochs=40"],
+    )
+    assert curve.run.epochs == 40
+
+
 def test_vggt_full_finetune_runs_limit_train_batches_plus_one() -> None:
     curve = lrviz.simulate(VGGT)
     composite = ps.CompositeParamScheduler(
