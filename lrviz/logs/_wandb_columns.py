@@ -13,7 +13,8 @@ bytes (``item`` as repeated bytes) only counts the items.
 Rows: a marker record, built with wandb's own classes (a history item keyed ``"\\x00"`` in the key
 field the file uses), is put before every record and after the last: 7 bytes, written over each
 record's 7-byte LevelDB header in a copy of the file, so the joined payloads are made without a
-copy per record. A record's items are those between its marker and the next.
+copy per record. A record's items are those between its marker and the next. The file is parsed
+``_CHUNK`` bytes of whole records at a time, so upb's columns take a few MB at once.
 
 Why the columns line up (anything else raises ``RecordByRecord``: the caller reads the file record
 by record, with wandb's own ``Record``, which also names a damaged record as before):
@@ -21,7 +22,8 @@ by record, with wandb's own ``Record``, which also names a damaged record as bef
   mean every item but the markers has exactly one;
 - the key column holds one entry per item (markers included) and the other key field none: as every
   item wandb writes names its key (wandb drops an empty key), every item has exactly one key part;
-  a nested key of several parts (``run.log({"a": {"b": 1}})``) makes more entries than items;
+  a nested key of several parts (``run.log({"a": {"b": 1}})``) makes more entries than items (only
+  another writer's item without any key, in the same chunk, could make up for it);
 - the typed value fields (``number``, ``integer``, ...) hold nothing; ``HistoryRecord``'s other
   fields are parsed as columns of their own types (upb checks them as wandb's parse does);
 - the markers are where they were put: as many ``"\\x00"`` keys as markers (a real ``"\\x00"`` key
@@ -29,9 +31,11 @@ by record, with wandb's own ``Record``, which also names a damaged record as bef
 - the strings are proto3 ``string``s: upb checks their UTF-8 as it does for wandb's own classes.
 The frames are walked as ``lrviz.logs.wandb._frames`` walks them (``_fragments``); a bad checksum,
 a type other than 1-4, a fragment over its block's end or out of order: record by record.
-A history field that is not right after ``num`` or occurs twice in one record, and a history
-record without items, are not what a protobuf writer makes of wandb's ``Record``; they are read as
-protobuf reads them (the first) or not at all (the second).
+Two differences from a reader that picks history records by their first tag: a ``history`` field
+elsewhere than right after ``num``, or twice in a record, is read as protobuf reads it (no
+protobuf writer makes either), and a history record without items (wandb always writes ``_step``,
+``_runtime`` and ``_timestamp``) makes no row here, where record by record it makes a row of its
+step alone, which holds no LR.
 """
 
 from __future__ import annotations
