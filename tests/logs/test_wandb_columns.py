@@ -254,3 +254,14 @@ def test_a_resumed_run_and_a_run_stepped_four_times_read_the_same_through_the_co
     _both_ways(next(resumed.glob("*/run-*.wandb")), monkeypatch)
     four: Callable[[trackers.Log], None] = lambda log: trackers.train(log, sched_steps=4)  # noqa: E731
     _both_ways(next(trackers.wandb_offline(tmp_path / "b", "f", four).glob("*/run-*.wandb")), monkeypatch)
+
+
+def test_an_empty_key_part_is_read_as_columns_and_bad_utf8_is_named_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [{"_step": str(k), "lr": "0.1", "": "1", "note": '"\u00e9"'} for k in range(4)]
+    records = _records(rows)  # nested_key [""]: one part, the key ""
+    assert _both_ways(_framed(tmp_path / "run-empty-key.wandb", records), monkeypatch)[1] == ("lr",)
+    broken = [r.replace("\u00e9".encode(), b"\xc3\x28") for r in records]  # not UTF-8: wandb's parse refuses it
+    outcome = _both_ways(_framed(tmp_path / "run-utf8.wandb", broken), monkeypatch, columns=False)
+    assert "corrupt W&B record" in outcome
