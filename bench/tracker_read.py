@@ -28,6 +28,8 @@ warnings.simplefilter("ignore")
 from lrviz.comparison import compare_log
 from lrviz.logs import read_log
 import wandb.proto.wandb_internal_pb2  # imported once per process by any W&B read: not timed
+import lrviz
+assert Path(lrviz.__file__).resolve().is_relative_to(Path(sys.argv[3]).resolve()), lrviz.__file__  # the tree measured
 plan = array("d")
 plan.frombytes(Path(sys.argv[2]).read_bytes())
 plan = plan.tolist()
@@ -72,9 +74,11 @@ def main() -> None:
         for tree in args.tree:
             for log in (db, wandb_file):
                 env = {**os.environ, "PYTHONPATH": str(Path(tree).resolve())}
+                # cwd: ``python -c`` puts the working directory first on sys.path, ahead of PYTHONPATH
                 proc = subprocess.run(
-                    [sys.executable, "-c", CHILD, str(log), str(plan_file)], capture_output=True, text=True, env=env
-                )
+                    [sys.executable, "-c", CHILD, str(log.resolve()), str(plan_file.resolve()), tree],
+                    capture_output=True, text=True, env=env, cwd=tree,
+                )  # fmt: skip
                 result = proc.stdout.strip() or proc.stderr.strip()[-300:]
                 print(f"round {round_} load {os.getloadavg()[0]:.1f} {tree:20} {log.name:22} {result}", flush=True)
 

@@ -14,19 +14,20 @@ A record cut short at the end (a run still writing) ends the log; a bad checksum
 from __future__ import annotations
 
 import importlib
-import json
-import math
 import struct
 import zlib
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrviz.errors import ConfigError, option
 from lrviz.logs._common import _number, from_records, from_series, pick_series, select_run
 from lrviz.logs.runlog import _MAX_STEP, MAX_LOG_BYTES, RunLog, _huge, _names, is_lr_name
 from lrviz.logs.window import Window
+
+if TYPE_CHECKING:
+    from lrviz.logs._wandb_columns import Column
 
 _HEADER = b":W&B"
 _BLOCK = 32768
@@ -37,19 +38,31 @@ _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 def read(
     path: Path, *, x: str | None = None, y: str | None = None, run: str | None = None, window: Window | None = None
 ) -> RunLog:
-    """A W&B run's history. History records are parsed in batches (``_columns``: wandb's own
-    ``HistoryRecord`` class, one parse per batch), the rest skipped unparsed; a layout the batches do not
-    expect (a row without a ``_step`` item, a damaged record) is read record by record (``_rows``)."""
+    """A W&B run's history. The history is read as columns (``lrviz.logs._wandb_columns``: message types
+    made from wandb's own descriptors, a few parses per file, no object per item); a file whose columns
+    are not proven to line up (a nested key, a row without a ``_step`` item, a damaged record) is read
+    record by record (``_rows``)."""
+    from lrviz.logs import _wandb_columns
+
     file = _file(path, run)
     pb = _records_module(file)
+    step_names = (x,) if x is not None else _STEP_NAMES
+
+    def wanted(key: str) -> bool:
+        return key in step_names or (key == y if y is not None else is_lr_name(key))
+
     try:
-        return _columns(file, pb, x, y)
-    except _RecordByRecord:
+        keys, found, count = _wandb_columns.columns(_contents(file), pb, wanted)
+    except _wandb_columns.RecordByRecord:
         pass
+    else:
+        if not count:
+            raise ConfigError(f"{file}: no history rows in this W&B run; was the run logging yet?")
+        return _from_columns(file, keys, found, x, y)
     rows = _rows(file, pb)
     if not rows:
         raise ConfigError(f"{file}: no history rows in this W&B run; was the run logging yet?")
-    return from_records(file, "wandb", rows, x, y, _STEP_NAMES, parse=_value)
+    return from_records(file, "wandb", rows, x, y, _STEP_NAMES, parse=_wandb_columns.value)
 
 
 def _rows(file: Path, pb: Any) -> list[dict[str, Any]]:
@@ -75,109 +88,7 @@ def _rows(file: Path, pb: Any) -> list[dict[str, Any]]:
     return rows
 
 
-class _RecordByRecord(Exception):
-    """The batched reading met a layout it does not expect: read the file record by record."""
-
-
-#: A ``HistoryItem`` with the key "\x00" as a ``HistoryRecord.item`` (field 1, 3 bytes: field 1, "\x00"),
-#: put between the rows of a batch: merging serialized messages appends their repeated fields, so one
-#: parse of the joined payloads gives every row's items in order, the rows marked by this item.
-_ROW_END = b"\x0a\x03\x0a\x01\x00"
-#: History records parsed at once (a few MB of wandb's protobuf objects at a time).
-_BATCH = 32768
-
-
-def _columns(file: Path, pb: Any, x: str | None, y: str | None) -> RunLog:
-    """The history as columns: per wanted key (LR names, step names), the rows that have it and their values."""
-    step_names = (x,) if x is not None else _STEP_NAMES
-    keys: dict[str, bool] = {}  # every key seen -> whether it is kept
-    found: dict[str, _Column] = {}
-    batch: list[bytes] = []
-    row = 0
-
-    def flush() -> None:
-        nonlocal row
-        merged = pb.HistoryRecord()  # a new one per batch: upb's Clear() keeps the arena's memory
-        try:
-            merged.ParseFromString(_ROW_END.join(batch) + _ROW_END)
-        except Exception:  # protobuf's DecodeError: find the damaged record one at a time
-            raise _RecordByRecord from None
-        stepped = False
-        pending: dict[str, tuple[list[int], list[str]]] = {}
-        # one pass over wandb's item objects (making them is most of the cost), then plain tuples
-        for key, text in [(i.key or "/".join(i.nested_key), i.value_json) for i in merged.item]:
-            if key == "\x00":
-                if not stepped:  # its step is in history.step, not an item
-                    raise _RecordByRecord
-                row += 1
-                stepped = False
-                continue
-            if key == "_step":
-                stepped = True
-            wanted = keys.get(key)
-            if wanted is None:
-                wanted = keys[key] = key in step_names or (key == y if y is not None else is_lr_name(key))
-                if wanted:
-                    found[key] = _Column()
-            if wanted:
-                column = pending.setdefault(key, ([], []))
-                column[0].append(row)
-                column[1].append(text)
-        for key, (rows, texts) in pending.items():
-            found[key].extend(rows, texts)
-        batch.clear()
-
-    for data in _frames(file):
-        payload = _history(data)
-        if payload is None:
-            continue
-        batch.append(payload)
-        if len(batch) >= _BATCH:
-            flush()
-    if batch:
-        flush()
-    if not row:
-        raise ConfigError(f"{file}: no history rows in this W&B run; was the run logging yet?")
-    return _from_columns(file, list(keys), found, x, y)
-
-
-class _Column:
-    """One key's values by row: the rows that have it, its values as numbers (NaN standing for one that
-    is not a number, kept in ``odd`` by position for the error that names it)."""
-
-    __slots__ = ("odd", "rows", "values")
-
-    def __init__(self) -> None:
-        self.rows: array[int] = array("q")
-        self.values: array[float] = array("d")
-        self.odd: dict[int, Any] = {}
-
-    def extend(self, rows: list[int], texts: list[str]) -> None:
-        """Rows and their ``value_json``, in the order logged."""
-        start = len(self.values)
-        self.rows.extend(rows)
-        try:
-            numbers = array("d", map(float, texts))
-        except ValueError:  # JSON that is not a number: read one at a time
-            numbers = array("d", (_float(text) for text in texts))
-        for i, number in enumerate(numbers):
-            if math.isnan(number) or math.isinf(number):
-                self.odd[start + i] = _value(texts[i])
-        self.values.extend(numbers)
-
-    def number(self, i: int) -> Any:
-        """The value at position ``i`` as ``_value`` reads it."""
-        return self.odd[i] if i in self.odd else self.values[i]
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
-def _from_columns(file: Path, keys: list[str], found: dict[str, _Column], x: str | None, y: str | None) -> RunLog:
+def _from_columns(file: Path, keys: list[str], found: dict[str, Column], x: str | None, y: str | None) -> RunLog:
     """``from_records``' choices (the LR names, the step key) and checks, made on the columns."""
     import numpy as np
 
@@ -188,7 +99,9 @@ def _from_columns(file: Path, keys: list[str], found: dict[str, _Column], x: str
     def rows_of(name: str) -> Any:
         return np.frombuffer(found[name].rows, dtype=np.int64)
 
-    lr_rows = np.unique(np.concatenate([rows_of(n) for n in lr_names]))
+    # np.unique, by sorting: numpy 2.4's hashing unique takes ~1 s for a million rows
+    lr_rows = np.sort(np.concatenate([rows_of(n) for n in lr_names]))
+    lr_rows = lr_rows[np.r_[True, lr_rows[1:] != lr_rows[:-1]]] if len(lr_rows) else lr_rows
     step_key = x or next((n for n in _STEP_NAMES if n in found and np.isin(rows_of(n), lr_rows).any()), "")
     if not step_key:
         raise ConfigError(f"{file}: no step metric; name it with {option('x')} (the metrics are {_names(keys)})")
@@ -223,29 +136,6 @@ def _from_columns(file: Path, keys: list[str], found: dict[str, _Column], x: str
     return from_series(file, "wandb", columns)
 
 
-def _history(data: bytes) -> bytes | None:
-    """The serialized ``HistoryRecord`` of a ``Record`` that holds one (field 2, right after ``num``), else None."""
-    i = 0
-    if data[:1] == b"\x08":  # num: a varint
-        i = 1
-        while data[i] & 0x80:
-            i += 1
-        i += 1
-    if data[i : i + 1] != b"\x12":
-        if not _is_history(data):
-            return None
-        raise _RecordByRecord  # a history record laid out otherwise
-    length, shift, i = 0, 0, i + 1
-    while True:
-        byte = data[i]
-        length |= (byte & 0x7F) << shift
-        i += 1
-        if byte < 0x80:
-            break
-        shift += 7
-    return data[i : i + length]
-
-
 def _is_history(data: bytes) -> bool:
     """Whether a serialized ``Record`` holds a ``history`` (field 2): its tag comes right after ``num``
     (field 1), as protobuf writers serialize fields in number order. Anything else is parsed to be sure."""
@@ -259,19 +149,6 @@ def _is_history(data: bytes) -> bool:
         return False
     tag = data[i]
     return tag == 0x12 or tag & 0x80 == 0 and tag >> 3 == 0  # history, or an unexpected layout
-
-
-def _value(text: Any) -> Any:
-    """A history value from its ``value_json``."""
-    if not isinstance(text, str):
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        try:
-            return json.loads(text) if text else None
-        except ValueError:
-            return None
 
 
 def _records_module(file: Path) -> Any:
@@ -320,8 +197,8 @@ def _file(path: Path, run: str | None) -> Path:
     return select_run(path, _runs(path), run)
 
 
-def _frames(file: Path, limit: int = MAX_LOG_BYTES) -> Iterator[bytes]:
-    """The records of a LevelDB-log framed file (wandb's ``datastore`` format)."""
+def _contents(file: Path, limit: int = MAX_LOG_BYTES) -> bytes:
+    """The file's bytes (at most ``limit``), its ``:W&B`` header checked."""
     try:
         with file.open("rb") as handle:
             raw = handle.read(limit + 1)
@@ -333,6 +210,12 @@ def _frames(file: Path, limit: int = MAX_LOG_BYTES) -> Iterator[bytes]:
         raise ConfigError(f"{file}: empty W&B run file; was the run logging yet?")
     if raw[:4] != _HEADER:
         raise ConfigError(f"{file}: not a W&B run file (no :W&B header)")
+    return raw
+
+
+def _frames(file: Path, limit: int = MAX_LOG_BYTES) -> Iterator[bytes]:
+    """The records of a LevelDB-log framed file (wandb's ``datastore`` format)."""
+    raw = _contents(file, limit)
     pos, end, pending = 7, len(raw), bytearray()
     unpack = struct.Struct("<IHB").unpack_from
     while pos + 7 <= end:

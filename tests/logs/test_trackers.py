@@ -243,3 +243,8 @@ def test_hf_trainer_report_to_a_tracker(report_to: str, tmp_path: Path, monkeypa
         app, ["check", str(config), "--against", str(log), *flags, "--run", "hf-4", "-o", str(tmp_path / "s.svg")]
     )
     assert slow.exit_code == 1 and "4x slower" in slow.output
+    if report_to == "wandb":  # the WandbCallback's rows (train/global_step, epoch, ...) read the same either way
+        from tests.logs.test_wandb_columns import _both_ways
+
+        for file in sorted(log.glob("*/run-*.wandb")):
+            _both_ways(file, monkeypatch)
