@@ -24,8 +24,10 @@ by record, with wandb's own ``Record``, which also names a damaged record as bef
   item wandb writes names its key (wandb drops an empty key), every item has exactly one key part;
   a nested key of several parts (``run.log({"a": {"b": 1}})``) makes more entries than items (only
   another writer's item without any key, in the same chunk, could make up for it);
-- the typed value fields (``number``, ``integer``, ...) hold nothing; ``HistoryRecord``'s other
-  fields are parsed as columns of their own types (upb checks them as wandb's parse does);
+- the typed value fields (``number``, ``integer``, ...), which wandb writes beside ``value_json``
+  under ``x_history_value_encoding='json,typed'``, are not read: ``value_json`` is, as wandb's own
+  public API reads it (a file of typed values alone has too few ``value_json``: record by record);
+  ``HistoryRecord``'s other fields are parsed as columns of their own types (upb checks them);
 - the markers are where they were put: as many ``"\\x00"`` keys as markers (a real ``"\\x00"`` key
   makes one more), first and last; every record with items has a ``_step`` item;
 - the strings are proto3 ``string``s: upb checks their UTF-8 as it does for wandb's own classes.
@@ -183,9 +185,7 @@ def _chunk(
         other = _KEY_FIELDS[1 - _KEY_FIELDS.index(field)]
         if len(getattr(items, other)):
             continue  # the other key field: try it (first) for the next chunks too
-        if any(len(getattr(items, name)) for name in types.absent):
-            raise RecordByRecord  # a typed value: read as wandb reads it
-        keys = getattr(items, field)
+        keys = getattr(items, field)  # typed values beside value_json ('json,typed'): value_json is read
         if len(keys) != total or len(items.value_json) != total - markers:
             raise RecordByRecord  # a nested key of several parts, an item without a value
         codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int32, count=total)
@@ -285,11 +285,10 @@ def _chunks(heads: Any, kinds: Any) -> Iterator[tuple[int, int]]:
 
 
 class _Types:
-    """The column views of wandb's records (``columns``, ``flat``), the markers by key field, and the
-    item fields that must hold nothing (the typed values)."""
+    """The column views of wandb's records (``columns``, ``flat``) and the markers by key field."""
 
-    def __init__(self, columns: Any, flat: Any, markers: dict[str, bytes], absent: tuple[str, ...]) -> None:
-        self.columns, self.flat, self.markers, self.absent = columns, flat, markers, absent
+    def __init__(self, columns: Any, flat: Any, markers: dict[str, bytes]) -> None:
+        self.columns, self.flat, self.markers = columns, flat, markers
 
 
 @cache
@@ -356,5 +355,4 @@ def _types(pb: Any) -> _Types:
     serialized = {field: record.SerializeToString() for field, record in markers.items()}
     if any(len(m) != 7 for m in serialized.values()):
         raise RecordByRecord  # wandb renumbered its fields: the marker no longer fits a header
-    absent = tuple(f.name for f in item.fields if f.name not in ("key", "nested_key", "value_json"))
-    return _Types(made("RecordColumns"), made("RecordFlat"), serialized, absent)
+    return _Types(made("RecordColumns"), made("RecordFlat"), serialized)

@@ -14,6 +14,7 @@ A record cut short at the end (a run still writing) ends the log; a bad checksum
 from __future__ import annotations
 
 import importlib
+import json
 import struct
 import zlib
 from array import array
@@ -80,12 +81,25 @@ def _rows(file: Path, pb: Any) -> list[dict[str, Any]]:
             raise ConfigError(f"{file}: corrupt W&B record ({type(exc).__name__}: {exc})") from None
         history = record.history
         row: dict[str, Any] = {
-            ("/".join(item.nested_key) if item.nested_key else item.key): item.value_json for item in history.item
+            ("/".join(item.nested_key) if item.nested_key else item.key): _item_value(item) for item in history.item
         }
         if "_step" not in row and history.HasField("step"):
             row["_step"] = history.step.num
         rows.append(row)
     return rows
+
+
+def _item_value(item: Any) -> Any:
+    """An item's ``value_json``; without one, its typed value (wandb's ``x_history_value_encoding``)."""
+    if item.value_json:
+        return item.value_json
+    try:
+        kind = item.WhichOneof("value")
+    except ValueError:  # an older wandb's HistoryItem: value_json only
+        return item.value_json
+    if kind in (None, "none"):
+        return None
+    return json.loads(item.json) if kind == "json" else getattr(item, kind)
 
 
 def _from_columns(file: Path, keys: list[str], found: dict[str, Column], x: str | None, y: str | None) -> RunLog:

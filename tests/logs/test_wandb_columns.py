@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import struct
 import zlib
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,14 +65,14 @@ def _both_ways(path: Path, monkeypatch: pytest.MonkeyPatch, *, columns: bool = T
     return fast
 
 
-def _wandb(out: Path, rows: Rows) -> Path:
-    """An offline run of the real wandb package logging ``rows`` (values, step)."""
+def _wandb(out: Path, rows: Rows, encoding: str | None = None) -> Path:
+    """An offline run of the real wandb package logging ``rows`` (values, step); ``encoding``: wandb's
+    ``x_history_value_encoding`` ('json,typed' writes each value twice, as value_json and typed)."""
     import wandb
 
+    settings = wandb.Settings(silent=True, **({"x_history_value_encoding": encoding} if encoding else {}))
     with trackers._quiet():
-        run = wandb.init(
-            project="lrviz-tests", name="r", dir=str(out), mode="offline", settings=wandb.Settings(silent=True)
-        )
+        run = wandb.init(project="lrviz-tests", name="r", dir=str(out), mode="offline", settings=settings)
         for values, step in rows:
             run.log(values, step=step)
         run_dir = Path(run.dir).parent
@@ -157,6 +158,34 @@ def test_a_real_wandb_run_reads_the_same_through_the_columns(
     if chunk:
         monkeypatch.setattr(_wandb_columns, "_CHUNK", chunk)
     _both_ways(path, monkeypatch, **kwargs)
+
+
+def test_a_run_written_with_typed_values_too_is_read_as_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wandb's 'json,typed' history encoding writes item.number beside value_json: value_json lines them up."""
+    pytest.importorskip("wandb")
+    rows: Rows = [({"train/lr": 0.1 / (k + 1), "train/global_step": k, "loss": 1.0}, k) for k in range(12)]
+    path = _wandb(tmp_path, rows, encoding="json,typed")
+    import wandb.proto.wandb_internal_pb2 as internal
+
+    record = internal.Record()
+    typed = 0
+    for data in wandb_log._frames(path):
+        record.ParseFromString(data)
+        typed += sum(item.WhichOneof("value") == "number" for item in record.history.item)
+    assert typed >= 12  # the file really holds typed values
+    log = _both_ways(path, monkeypatch)
+    assert log[1] == ("train/lr",) and log[3][0][2] == array("d", [0.1 / (k + 1) for k in range(12)]).tobytes()
+
+
+def test_typed_values_without_value_json_are_read_record_by_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of typed values alone (no value_json) is read from the typed field, not named 'not a number'."""
+    rows = [{"lr": repr(0.1 / (k + 1)), "_step": str(k)} for k in range(5)]
+    log = _both_ways(_framed(tmp_path / "run-typed.wandb", _records(rows, typed=True)), monkeypatch, columns=False)
+    assert log[3][0][2] == array("d", [0.1 / (k + 1) for k in range(5)]).tobytes()
 
 
 @pytest.mark.parametrize(
