@@ -123,6 +123,8 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
     parsed = command.document(launch)
     overridden = command.override(parsed, sets)
     data = {**parsed.data, "__script__": launch.script}
+    if launch.wrapper is not None:  # the launcher script is evidence of the framework (timm's distributed_train.sh)
+        data["__wrapper__"] = launch.wrapper
     evidence = frameworks.choose(data, f"{label} ({launch.script})", dialect)
     adapter = frameworks.get(evidence.adapter)
     if evidence.adapter == frameworks.TORCH:

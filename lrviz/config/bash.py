@@ -170,6 +170,7 @@ class Vars:
     def __init__(self) -> None:
         self.values: dict[str, _Value] = {}
         self.unknown: dict[str, int] = {}  # variables assigned inside a block: the block's first line
+        self.computed: dict[str, int] = {}  # variables a `let` could not compute here: its line
 
     def why(self, m: re.Match[str]) -> str:
         """What an unknown expansion is, for the message that refuses a flag holding it."""
@@ -177,6 +178,8 @@ class Vars:
         if m.group("sub") is not None:
             return f"{text}, which bash computes when the script runs"
         name = re.match(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]", m.group("braced") or m.group("name") or "")
+        if name and name.group(0) in self.computed:
+            return f"{text}, which the `let` at line {self.computed[name.group(0)]} computes from values not set here"
         if name and name.group(0) in self.unknown:
             return f"{text}, which the script sets only inside the block at line {self.unknown[name.group(0)]}"
         if name and name.group(0).isdigit():
@@ -268,6 +271,7 @@ class Vars:
         else:
             new = [self._scalar(self._drop_prefix(raw.parts, m.end()))]
         self.unknown.pop(name, None)
+        self.computed.pop(name, None)
         self.values[name] = [*self.values.get(name, []), *new] if append else new
 
     def _scalar(self, parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -292,6 +296,25 @@ class Vars:
             out.append((text[pos:], ""))
         return [piece for piece in out if piece[0]]
 
+    def let(self, words: list[Word], inside_block: int) -> None:
+        """``let NAME=EXPR ...``: bash's integer arithmetic over variables the script set (``+ - * / %``, parentheses);
+        a name it cannot compute is unknown, as bash would compute it only when the script runs."""
+        for word in words:
+            m = ASSIGN.match(word.text)
+            if m is None or m.group(2):
+                continue
+            value = None if inside_block or word.unknown else _arithmetic(word.text[m.end() :], self.values)
+            name = m.group(1)
+            self.values.pop(name, None)
+            if inside_block:
+                self.unknown[name] = inside_block
+            elif value is None:
+                self.computed[name] = word.line
+            else:
+                self.unknown.pop(name, None)
+                self.computed.pop(name, None)
+                self.values[name] = [[(str(value), "")]]
+
     @staticmethod
     def _drop_prefix(parts: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
         out = []
@@ -303,3 +326,68 @@ class Vars:
                 text, count = text[count:], 0
             out.append((text, quote))
         return out
+
+
+_ARITH_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/%()]))")
+
+
+def _arithmetic(expr: str, values: dict[str, _Value]) -> int | None:
+    """An integer expression as bash's ``let`` computes it (``/`` truncates toward zero), or None."""
+    tokens: list[int | str] = []
+    pos = 0
+    expr = expr.strip()
+    while pos < len(expr):
+        m = _ARITH_TOKEN.match(expr, pos)
+        if m is None or m.end() == pos:
+            return None
+        pos = m.end()
+        if m.group(1) is not None:
+            tokens.append(int(m.group(1)))
+        elif m.group(2) is not None:
+            held = values.get(m.group(2))
+            text = "".join(t for element in held[:1] for t, unknown in element if not unknown) if held else ""
+            if not re.fullmatch(r"-?\d+", text):
+                return None
+            tokens.append(int(text))
+        else:
+            tokens.append(m.group(3))
+    try:
+        result, rest = _sum(tokens)
+    except (IndexError, ZeroDivisionError, TypeError):
+        return None
+    return result if not rest else None
+
+
+def _sum(tokens: list[int | str]) -> tuple[int, list[int | str]]:
+    value, tokens = _product(tokens)
+    while tokens and tokens[0] in ("+", "-"):
+        op, (right, tokens) = tokens[0], _product(tokens[1:])
+        value = value + right if op == "+" else value - right
+    return value, tokens
+
+
+def _product(tokens: list[int | str]) -> tuple[int, list[int | str]]:
+    value, tokens = _unary(tokens)
+    while tokens and tokens[0] in ("*", "/", "%"):
+        op, (right, tokens) = tokens[0], _unary(tokens[1:])
+        if op == "*":
+            value *= right
+        else:
+            quotient = abs(value) // abs(right) * (1 if (value < 0) == (right < 0) else -1)  # C's truncation
+            value = quotient if op == "/" else value - quotient * right
+    return value, tokens
+
+
+def _unary(tokens: list[int | str]) -> tuple[int, list[int | str]]:
+    head = tokens[0]
+    if head in ("+", "-"):
+        value, rest = _unary(tokens[1:])
+        return (-value if head == "-" else value), rest
+    if head == "(":
+        value, rest = _sum(tokens[1:])
+        if not rest or rest[0] != ")":
+            raise IndexError("unbalanced")
+        return value, rest[1:]
+    if isinstance(head, int):
+        return head, tokens[1:]
+    raise TypeError(head)

@@ -15,7 +15,9 @@ The training command is the one that starts Python: ``python[3] script.py``, ``p
 module``, ``accelerate launch``, ``torchrun``, ``python -m torch.distributed.run|launch``
 or ``deepspeed``; several are refused, naming their lines. The launcher's process count
 (``--num_processes``, ``--nproc_per_node`` x ``--nnodes``, ``--num_gpus`` x ``--num_nodes``)
-is kept with where it was written. Nothing here knows a training framework.
+is kept with where it was written. A launcher script that wraps one is read as the command
+it runs: timm's ``distributed_train.sh N ARGS`` is ``torchrun --nproc_per_node=N train.py ARGS``
+(``_WRAPPERS``). Nothing else here knows a training framework.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ _PYTHON = re.compile(r"python(\d+(\.\d+)?)?$")
 _TORCHRUN_MODULES = ("torch.distributed.run", "torch.distributed.launch")
 #: Words before the launcher that only change how it runs (``/usr/bin/env python3``, ``nohup``, ...).
 _PREFIXES = ("nohup", "exec", "time", "stdbuf", "env")
+
+
+#: Launcher scripts run as ``[sh|bash] NAME N ARGS``: NAME -> (launcher, script) of the command they run with
+#: N processes (pytorch-image-models' distributed_train.sh: ``torchrun --nproc_per_node=$1 train.py "$@"``).
+_WRAPPERS = {"distributed_train.sh": ("torchrun", "train.py")}
 
 
 def _prefix(word: Word) -> bool:
@@ -60,6 +67,7 @@ class Launch:
     args: tuple[Word, ...]
     processes: Count | None = None  # None: the launcher's default (said in ``notes``)
     notes: tuple[str, ...] = ()
+    wrapper: str | None = None  # the launcher script that runs the command (``_WRAPPERS``)
 
 
 # ---------------------------------------------------------------------------
@@ -109,6 +117,9 @@ def read_script(text: str, label: str) -> Launch:
         while words and words[0].plain in _KEYWORDS | _BLOCK_OPEN:
             words = words[1:]
         assigning = [w for w in words if ASSIGN.match(w.plain) and w.array is None]
+        if words and words[0].plain == "let":  # `let BATCH=ALL/GPUS/ACCUM`: integer arithmetic
+            variables.let([w for raw in words[1:] for w in variables.expand(raw)], block_line if depth else 0)
+            continue
         if words and words[0].plain in ("export", "declare", "local", "readonly"):
             words = [w for w in words[1:] if not w.plain.startswith("-")]
             for w in words:
@@ -124,7 +135,7 @@ def read_script(text: str, label: str) -> Launch:
         if not words:
             continue
         expanded = [w for raw in words for w in variables.expand(raw)]
-        if _starts_python(expanded):
+        if _starts_python(expanded) or _wrapper_at(expanded) is not None:
             if depth:
                 raise ConfigError(
                     f"{label}:{expanded[0].line}: the training command is inside the block that starts at line "
@@ -157,7 +168,36 @@ def _starts_python(words: list[Word]) -> bool:
     return head in ("torchrun", "deepspeed") or bool(_PYTHON.fullmatch(head))
 
 
+def _wrapper_at(words: list[Word]) -> int | None:
+    """Where a ``_WRAPPERS`` script is named (``sh distributed_train.sh``, ``./distributed_train.sh``), if it is."""
+    k = 0
+    while k < len(words) and _prefix(words[k]):
+        k += 1
+    if k < len(words) and words[k].text.rsplit("/", 1)[-1] in ("sh", "bash"):
+        k += 1
+    return k if k < len(words) and words[k].text.rsplit("/", 1)[-1] in _WRAPPERS else None
+
+
+def _wrapped(words: list[Word], at: int, label: str) -> Launch:
+    """``[sh] distributed_train.sh N ARGS`` as the command it runs: ``torchrun --nproc_per_node=N train.py ARGS``."""
+    name = words[at].text.rsplit("/", 1)[-1]
+    launcher, script = _WRAPPERS[name]
+    rest = words[at + 1 :]
+    if not rest:
+        raise ConfigError(f"{label}:{words[at].line}: {name} takes the process count first; fix the script")
+    count = _count(rest[0])
+    runs = f"{name} {rest[0].text} runs {launcher} --nproc_per_node={rest[0].text} {script}"
+    if count is None:
+        note = f"{label}:{rest[0].line}: {runs}: the process count is decided at run time; lrviz assumed 1: give the real one with --world-size N"
+        return Launch(label, words[at].line, launcher, script, tuple(rest[1:]), None, (note,), wrapper=name)
+    where = f"{label}:{rest[0].line}: {runs}"
+    return Launch(label, words[at].line, launcher, script, tuple(rest[1:]), Count(count, where), wrapper=name)
+
+
 def _launch(words: list[Word], label: str) -> Launch:
+    at = _wrapper_at(words)
+    if at is not None:
+        return _wrapped(words, at, label)
     while _prefix(words[0]):
         words = words[1:]
     head = words[0].text.rsplit("/", 1)[-1]

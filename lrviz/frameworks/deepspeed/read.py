@@ -15,13 +15,14 @@ What the DeepSpeed engine does with the block (line numbers of deepspeed 0.19.8)
 So the run counts optimizer steps (``RunConfig.unit == "step"``), like an HF run: point k
 is the LR optimizer step k uses. Its length is ``total_num_steps`` for WarmupDecayLR and
 WarmupCosineLR; the other types run until training stops, so the length comes from a flag.
-``"auto"`` values are filled in by the Hugging Face Trainer's DeepSpeed integration and are
+``"auto"`` values are filled in by the Hugging Face Trainer's DeepSpeed integration (or by
+Accelerate's ``DummyOptim``/``DummyScheduler``, accelerate 1.16 ``accelerator.py`` 2292-2316) and are
 refused by name here, pointing at the TrainingArguments file that names the config (read by
 ``lrviz.frameworks.hf.with_deepspeed``). The optimizer comes from the ``optimizer: {type, params}`` block: its
 ``lr`` matters (WarmupCosineLR scales it; WarmupLR warms up to it by default).
 
 Nothing here imports deepspeed or torch: ``lrviz.frameworks`` builds the class from
-``deepspeed.runtime.lr_schedules`` and steps it. ``PARAMS`` lists each class's arguments
+``deepspeed.runtime.lr_schedules`` and steps it. ``PARAMS`` (``params``) lists each class's arguments
 (deepspeed 0.19.8 ``runtime/lr_schedules.py`` 352-358, 483-497, 725-731, 814-821, 865-872);
 ``tests/frameworks/deepspeed/test_deepspeed_schedulers.py`` compares it with the installed signatures.
 """
@@ -38,6 +39,8 @@ from lrviz.config.layer import Layer
 from lrviz.config.values import MAX_POINTS, describe_value
 from lrviz.errors import ConfigError, option
 from lrviz.frameworks.base import Fields, require
+from lrviz.frameworks.deepspeed.params import ARGS, PARAMS, REQUIRED, TYPES
+from lrviz.frameworks.deepspeed.params import kind as kind_of
 from lrviz.model import FrameworkSettings, GroupConfig, OptimizerConfig, RunConfig, SchedulerConfig
 from lrviz.schedules import OPTIMIZERS, SCHEDULERS, suggest
 
@@ -53,106 +56,6 @@ class DeepSpeedSettings(FrameworkSettings):
     #: where each param came from, so DeepSpeed's own rejection names the file, line and key ("": the block)
     where: dict[str, str] = field(default_factory=dict)
 
-
-#: A parameter without a default (the class raises without it).
-REQUIRED = "<required>"
-
-#: The classes of ``deepspeed.runtime.lr_schedules`` and their arguments after ``optimizer``
-#: (``last_batch_iteration``, the resume index, is left to the class): (name, default).
-PARAMS: dict[str, tuple[tuple[str, Any], ...]] = {
-    "WarmupLR": (
-        ("warmup_min_lr", 0.0),
-        ("warmup_max_lr", None),
-        ("warmup_num_steps", 1000),
-        ("warmup_type", "log"),
-    ),
-    "WarmupDecayLR": (
-        ("total_num_steps", REQUIRED),
-        ("warmup_min_lr", 0.0),
-        ("warmup_max_lr", 0.001),
-        ("warmup_num_steps", 1000),
-        ("warmup_type", "log"),
-    ),
-    "WarmupCosineLR": (
-        ("total_num_steps", REQUIRED),
-        ("warmup_min_ratio", 0.0),
-        ("warmup_num_steps", 1000),
-        ("cos_min_ratio", 0.0001),
-        ("warmup_type", "log"),
-    ),
-    "OneCycle": (
-        ("cycle_min_lr", REQUIRED),
-        ("cycle_max_lr", REQUIRED),
-        ("decay_lr_rate", 0.0),
-        ("cycle_first_step_size", 2000),
-        ("cycle_second_step_size", None),
-        ("cycle_first_stair_count", 0),
-        ("cycle_second_stair_count", None),
-        ("decay_step_size", 0),
-        ("cycle_momentum", True),
-        ("cycle_min_mom", 0.8),
-        ("cycle_max_mom", 0.9),
-        ("decay_mom_rate", 0.0),
-    ),
-    "LRRangeTest": (
-        ("lr_range_test_min_lr", 0.001),
-        ("lr_range_test_step_size", 2000),
-        ("lr_range_test_step_rate", 1.0),
-        ("lr_range_test_staircase", False),
-    ),
-}
-TYPES = tuple(PARAMS)
-
-_HELP = {
-    "warmup_min_lr": "LR at the start of the warmup (WarmupLR, WarmupDecayLR).",
-    "warmup_max_lr": "LR at the end of the warmup (WarmupLR: default the optimizer's lr).",
-    "warmup_num_steps": "Warmup steps (at least 2).",
-    "warmup_type": "log or linear warmup.",
-    "total_num_steps": "Total optimizer steps (WarmupDecayLR, WarmupCosineLR); also the run's length.",
-    "warmup_min_ratio": "WarmupCosineLR: the warmup starts at this ratio of the optimizer's lr.",
-    "cos_min_ratio": "WarmupCosineLR: the cosine ends at this ratio of the optimizer's lr.",
-    "cycle_min_lr": "OneCycle: lower LR of the cycle.",
-    "cycle_max_lr": "OneCycle: upper LR of the cycle.",
-    "decay_lr_rate": "OneCycle: LR decay rate after the cycle.",
-    "cycle_first_step_size": "OneCycle: steps of the rising half.",
-    "cycle_second_step_size": "OneCycle: steps of the falling half (default: the first's).",
-    "cycle_first_stair_count": "OneCycle: stairs in the rising half (0: continuous).",
-    "cycle_second_stair_count": "OneCycle: stairs in the falling half.",
-    "decay_step_size": "OneCycle: interval of the decay after the cycle (0: no decay).",
-    "cycle_momentum": "OneCycle: cycle beta1 too (Adam/AdamW only).",
-    "cycle_min_mom": "OneCycle: lower beta1.",
-    "cycle_max_mom": "OneCycle: upper beta1.",
-    "decay_mom_rate": "OneCycle: beta1 decay rate after the cycle.",
-    "lr_range_test_min_lr": "LRRangeTest: starting LR.",
-    "lr_range_test_step_size": "LRRangeTest: steps per LR increase interval.",
-    "lr_range_test_step_rate": "LRRangeTest: increase per interval.",
-    "lr_range_test_staircase": "LRRangeTest: increase in stairs instead of continuously.",
-}
-_INTS = {
-    "warmup_num_steps",
-    "total_num_steps",
-    "cycle_first_step_size",
-    "cycle_second_step_size",
-    "cycle_first_stair_count",
-    "cycle_second_stair_count",
-    "decay_step_size",
-    "lr_range_test_step_size",
-}
-_BOOLS = {"cycle_momentum", "lr_range_test_staircase"}
-
-
-def _kind(key: str) -> str:
-    if key in _INTS:
-        return "int"
-    if key in _BOOLS:
-        return "bool"
-    return "str" if key == "warmup_type" else "float"
-
-
-#: Every parameter of the five classes, once: (key, kind, flag help). Makes ``lrviz deepspeed``'s flags.
-ARGS: tuple[tuple[str, str, str], ...] = tuple(
-    (key, _kind(key), _HELP[key]) for key in dict.fromkeys(k for params in PARAMS.values() for k, _ in params)
-)
 
 #: DeepSpeed's own optimizer names (``runtime/config.py`` 52-66, lower-cased by ``DeepSpeedConfig``)
 #: whose LR lrviz can give a torch class for: DeepSpeed builds FusedAdam / DeepSpeedCPUAdam
@@ -224,6 +127,13 @@ def build(layer: Layer) -> RunConfig:
                 f"{where}: not a parameter of DeepSpeed's {kind}{suggest(str(key), names)}; it takes {', '.join(names)}"
             )
         params[str(key)] = _param(f, str(key), value)
+    steps = params.get("warmup_num_steps")
+    if steps is not None and steps < 1:  # deepspeed 0.16.5 lr_schedules.py 668, 814: max(2, warmup_num_steps)
+        raise ConfigError(
+            f"{f.at('scheduler', 'params', 'warmup_num_steps')}: {steps} warmup steps: deepspeed 0.16 and older "
+            "raised it to 2 (max(2, warmup_num_steps)), newer ones reject it; give the steps the run used, e.g. "
+            f"{option('overrides')} scheduler.params.warmup_num_steps=2 for a run on an older deepspeed"
+        )
     for key, default in known.items():
         if default == REQUIRED and key not in params:
             raise ConfigError(f"{f.at('scheduler', 'params', key)}: DeepSpeed's {kind} requires {key}")
@@ -273,7 +183,9 @@ def _refuse_auto(f: Fields, raw: Mapping[str, Any]) -> None:
     others = ", ".join(".".join(p) for p in paths[1:])
     raise ConfigError(
         f'{f.at(*paths[0])}: "auto" is filled in by the Hugging Face Trainer\'s DeepSpeed integration from its '
-        "TrainingArguments, which this file does not hold: render the TrainingArguments file or launch script that "
+        "TrainingArguments, or by Accelerate from the DummyOptim/DummyScheduler a training script passes to "
+        "accelerator.prepare (warmup_min_lr 0, warmup_max_lr the optimizer's lr, total_num_steps divided by the "
+        "process count); this file holds neither: render the TrainingArguments file or launch script that "
         f"names it (lrviz fills it as the Trainer does), or give the value with {option('overrides')} {first}=VALUE"
         + (f' (also "auto": {others})' if others else "")
     )
@@ -282,7 +194,7 @@ def _refuse_auto(f: Fields, raw: Mapping[str, Any]) -> None:
 def _param(f: Fields, key: str, value: Any) -> Any:
     """A parameter as DeepSpeed receives it: numbers (or one per param group), booleans, warmup_type."""
     where = f.at("scheduler", "params", key)
-    kind = _kind(key)
+    kind = kind_of(key)
     if value is None:
         return None
     if kind == "bool":
@@ -420,6 +332,18 @@ def _findings(
                 "WarmupDecayLR (linear) or WarmupCosineLR decay it over total_num_steps",
             )
         )
+    if kind == "OneCycle" and not params.get("decay_step_size"):
+        up = params.get("cycle_first_step_size", known["cycle_first_step_size"])
+        down = up if params.get("cycle_second_step_size") is None else params["cycle_second_step_size"]
+        if up + down < total:
+            found.append(
+                (
+                    "deepspeed-onecycle-ends-early",
+                    f"OneCycle: the cycle ({up:,} steps up, {down:,} down) ends at step {up + down:,} of "
+                    f"{total:,}; then the LR holds cycle_min_lr {params['cycle_min_lr']:g} until training ends "
+                    "(decay_step_size 0: no decay); cycle_first_step_size sets the cycle's length",
+                )
+            )
     if warmup and warmup >= total:
         found.append(
             (

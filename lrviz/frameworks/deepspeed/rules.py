@@ -1,4 +1,5 @@
-"""DeepSpeed's traps: a WarmupLR that never decays, a warmup as long as the run, LR 0 for the first steps."""
+"""DeepSpeed's traps: a WarmupLR that never decays, a OneCycle shorter than the run, a warmup as long as the run,
+LR 0 for the first steps."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lrviz.frameworks.base import Evidence, Inventory, LibraryAdapter, score_keys
+from lrviz.frameworks.base import STRONG, Evidence, Inventory, LibraryAdapter, score_keys
 
 #: train.py arguments that no other format uses.
 _STRONG = (
@@ -39,9 +39,26 @@ class Timm(LibraryAdapter):
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         evidence = score_keys(self.name, self.name, data, _STRONG, _WEAK)
-        if isinstance(data.get("sched"), str):
+        # a command's `--sched none` is typed None by the generic reading (train.py keeps the word)
+        if isinstance(data.get("sched"), str) or ("__script__" in data and "sched" in data and data["sched"] is None):
             evidence = Evidence(self.name, self.name, evidence.score + 3, ("sched", *evidence.keys))
+        if data.get("__wrapper__") == "distributed_train.sh":  # timm's own launcher of its train.py
+            evidence = Evidence(self.name, self.name, evidence.score + STRONG, ("distributed_train.sh", *evidence.keys))
         return evidence
+
+    def read_command(self, parsed: Any) -> dict[str, Any]:
+        """The generic reading, with train.py's ``type=str`` arguments kept as written (``--sched none``)."""
+        from lrviz.frameworks.timm.read import ARGS
+
+        data = dict(parsed.data)
+        for key in ("sched", *(key for key, kind, _, _ in ARGS if kind == "str")):
+            flag = parsed.flags.get(key)
+            if flag is not None and len(flag.values) == 1:
+                data[key] = flag.values[0].text
+        if "b" in data and "batch_size" not in data:  # train.py's `-b`, `--batch-size` (lr_base scaling, updates)
+            data["batch_size"] = data.pop("b")
+            parsed.flags["batch_size"] = parsed.flags["b"]
+        return data
 
     def inventory(self, dialect: str) -> Inventory:
         from lrviz.frameworks.timm import keys

@@ -92,9 +92,15 @@ def build(layer: Layer) -> RunConfig:
     notes: list[str] = []
     sched = f.doc.get("sched", "cosine")
     if not isinstance(sched, str) or sched not in SCHEDULERS:
+        older = (
+            "; timm 0.6's create_scheduler built no scheduler for a name it did not know, so a train.py of that "
+            f"age kept the LR at lr: {option('overrides')} sched=none draws that"
+            if str(sched).lower() == "none"
+            else ""
+        )
         raise ConfigError(
-            f"{f.at('sched')}: expected a timm scheduler name{suggest(str(sched), SCHEDULERS)}; "
-            f"one of {', '.join(SCHEDULERS)}"
+            f"{f.at('sched')}: expected a timm scheduler name{suggest(str(sched), SCHEDULERS)}, got {sched!r}; "
+            f"one of {', '.join(SCHEDULERS)} (timm 1.0's create_scheduler_v2 raises for any other){older}"
         )
     if f.origin != "flags":  # an args file missing keys train.py would have dumped: its defaults shape the curve
         shaping = ("sched", "epochs", "lr", "warmup_epochs", "warmup_lr", "min_lr", "decay_epochs", "decay_rate")
@@ -102,7 +108,8 @@ def build(layer: Layer) -> RunConfig:
         if missing:
             taken = ", ".join(f"{k}={_DEFAULTS.get(k, 'cosine')}" for k in missing if k != "lr")
             notes.append(
-                f"{f.prefix}not set, train.py's defaults: {taken}"
+                f"{f.prefix}not set, timm 1.0's train.py defaults (a train.py copied from another timm version may "
+                f"differ: give its own with {option('overrides')} KEY=VALUE): {taken}"
                 + ("; lr from lr_base and the batch size" if "lr" in missing else "")
             )
     args: dict[str, Any] = {"sched": sched}

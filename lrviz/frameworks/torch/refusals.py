@@ -134,6 +134,22 @@ def _target_params(data: Mapping[str, Any], where: Where) -> str | None:
 def _scheduler_in_code(data: Mapping[str, Any], where: Where) -> str | None:
     """LightningCLI's ``model: {class_path: Task, init_args: {lr, patience, ...}}``: the task builds its scheduler."""
     model = data.get("model")
+    if isinstance(model, Mapping) and "class_path" not in model and isinstance(data.get("trainer"), Mapping):
+        # the model class fixed in the project's LightningCLI(Model) call: ClimaX's `model: {lr, warmup_epochs, ...}`
+        keys = [
+            str(k)
+            for k in model
+            if looks_like_lr_key(str(k)) or str(k) in ("eta_min", "schedule", "max_epochs", "max_steps")
+        ]
+        # a schedule's own argument beside the LR (a weight decay such as `w_decay` is not one)
+        if any(k not in ("lr", "learning_rate", "max_epochs", "max_steps") and "w_decay" not in k for k in keys):
+            return (
+                f"{where(('model',))}: the LightningModule (its class fixed in the project's LightningCLI call) "
+                f"builds its optimizer and scheduler in its own configure_optimizers from its arguments "
+                f"({', '.join(f'model.{k}' for k in keys)}), so lrviz cannot see which scheduler runs or how often it "
+                "steps; name it in the config (LightningCLI's lr_scheduler: {class_path: torch.optim.lr_scheduler...}) "
+                "or use the matching lrviz command"
+            )
     if not isinstance(model, Mapping) or not isinstance(model.get("class_path"), str):
         return None
     init: Mapping[str, Any] = model["init_args"] if isinstance(model.get("init_args"), Mapping) else {}

@@ -211,14 +211,18 @@ AUTO = {
     "deepspeed_hf_tests_zero2_warmuplr_auto.json": (
         "deepspeed_hf_tests_zero2_warmuplr_auto.json:28: scheduler.params.warmup_min_lr: "
         '"auto" is filled in by the Hugging Face Trainer\'s DeepSpeed integration from its TrainingArguments, '
-        "which this file does not hold: render the TrainingArguments file or launch script that names it (lrviz "
+        "or by Accelerate from the DummyOptim/DummyScheduler a training script passes to accelerator.prepare "
+        "(warmup_min_lr 0, warmup_max_lr the optimizer's lr, total_num_steps divided by the process count); "
+        "this file holds neither: render the TrainingArguments file or launch script that names it (lrviz "
         "fills it as the Trainer does), or give the value with --set scheduler.params.warmup_min_lr=VALUE "
         '(also "auto": scheduler.params.warmup_max_lr, scheduler.params.warmup_num_steps, optimizer.params.lr)'
     ),
     "deepspeed_stanford_alpaca_warmup_decay_lr_auto.json": (
         "deepspeed_stanford_alpaca_warmup_decay_lr_auto.json:17: scheduler.params.total_num_steps: "
         '"auto" is filled in by the Hugging Face Trainer\'s DeepSpeed integration from its TrainingArguments, '
-        "which this file does not hold: render the TrainingArguments file or launch script that names it (lrviz "
+        "or by Accelerate from the DummyOptim/DummyScheduler a training script passes to accelerator.prepare "
+        "(warmup_min_lr 0, warmup_max_lr the optimizer's lr, total_num_steps divided by the process count); "
+        "this file holds neither: render the TrainingArguments file or launch script that names it (lrviz "
         "fills it as the Trainer does), or give the value with --set scheduler.params.total_num_steps=VALUE "
         '(also "auto": scheduler.params.warmup_min_lr, scheduler.params.warmup_max_lr, '
         "scheduler.params.warmup_num_steps, optimizer.params.lr)"
