@@ -81,6 +81,16 @@ CASES: list[Case] = [
         label="command",
     ),
     Case(
+        f"{HERE}/megatron_t5_220m_train_iters_linear_load.sh",
+        # as a fork's Slurm script spells two of them (--lr_warmup_samples, --lr_wsd_decay_samples)
+        "render --command 'torchrun --nproc_per_node 1 pretrain_gpt.py --micro-batch-size 16 --global-batch-size "
+        "16 --train-samples 12207050 --lr 1.0e-3 --lr-decay-style WSD --lr-wsd-decay-style linear "
+        "--lr_warmup_samples 54931 --lr_wsd_decay_samples 1831057'",
+        Refusal(("--command:1: --lr_warmup_samples: Megatron-LM's flag is --lr-warmup-samples", "would not start")),
+        "a schedule flag spelled with underscores: Megatron's argparse stops on it; it was read as if dashed",
+        label="underscores",
+    ),
+    Case(
         f"{HERE}/nemo_fastconformer_transducer_cosine_devices_all.yaml",
         "render {file} --dataset-size 16000",
         Refusal(("trainer.devices: -1 is every GPU", "devices x num_nodes", "--set trainer.devices=N")),
