@@ -127,6 +127,14 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
         data["__wrapper__"] = launch.wrapper
     evidence = frameworks.choose(data, f"{label} ({launch.script})", dialect)
     adapter = frameworks.get(evidence.adapter)
+    # a word after the script that is a whole unknown expansion (`${megatron_options}` assigned in an `if`) may hold flags
+    hidden = [w for w in parsed.positional if w.unknown and w.text.startswith("$")]
+    if evidence.adapter == frameworks.TORCH and hidden:
+        raise ConfigError(
+            f"{label}:{hidden[0].line}: {launch.script} {hidden[0].text}: the command's flags are in "
+            f"{hidden[0].unknown}; lrviz does not run the script, so it cannot read them: give the command with "
+            "--command '...'"
+        )
     if evidence.adapter == frameworks.TORCH:
         raise ConfigError(
             f"{label}:{launch.line}: {launch.script}: its flags are not those of a framework lrviz reads from a "
@@ -155,6 +163,10 @@ def load_command(text: str, label: str = "--command", *, dialect: str | None = N
         layer.where[("script",)] = f"{label}:{launch.line}: {launch.script}"
     layer.adapter, layer.dialect, layer.decided_by = adapter.name, evidence.dialect, evidence.keys
     layer.top_keys = tuple(document)
+    for word in hidden:
+        layer.notes.append(
+            f"{label}:{word.line}: {word.text}: flags in {word.unknown} were not read (lrviz does not run the script)"
+        )
     for note in launch.notes:  # the process count decided at run time: dropped when --world-size gives it
         layer.note_unless_set((("world_size",),), note)
     return layer

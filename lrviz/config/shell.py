@@ -210,15 +210,17 @@ def _launch(words: list[Word], label: str) -> Launch:
         launcher = head
     elif len(rest) > 1 and rest[0].text == "-m" and rest[1].text in _TORCHRUN_MODULES:
         launcher, rest = "torchrun", rest[2:]
+    # `python -m M`; the launchers' own `--module` (deepspeed, torchrun, accelerate launch) runs M as python -m does
+    module = ("-m",) if launcher == "python" else ("-m", "--module")
     script_at = next(
-        (k for k, w in enumerate(rest) if w.text.endswith(".py") or (k and rest[k - 1].text == "-m")), None
+        (k for k, w in enumerate(rest) if w.text.endswith(".py") or (k and rest[k - 1].text in module)), None
     )
     if script_at is None:
         raise ConfigError(f"{label}:{line}: the {launcher} command runs no .py script or -m module; fix the script")
     options, script, args = rest[:script_at], rest[script_at], rest[script_at + 1 :]
     if script.unknown:
         raise ConfigError(f"{label}:{script.line}: the script {script.text} depends on {script.unknown}, not set here")
-    if script_at and options[-1].text == "-m":
+    if script_at and options[-1].text in module:
         options = options[:-1]
     processes, notes = _processes(launcher, options, label)
     return Launch(label, line, launcher, script.text, tuple(args), processes, tuple(notes))

@@ -177,15 +177,16 @@ def account(inventory: Inventory, document: Mapping[str, Any], evidence: Evidenc
 
 
 def refuse_unmodelled(inventory: Inventory, fields: Fields, title: str) -> None:
-    """A ConfigError naming the first key that changes the schedule in a way lrviz does not step."""
-    for key, what in inventory.unmodelled.items():
-        value = fields.doc.get(key)
-        what = what.removeprefix(f"{key}: ")  # the location already names the key
-        if value not in (None, False, "", 0, [], {}):
-            raise ConfigError(
-                f"{fields.at(key)}: {what}; lrviz does not step that ({title}), so it refuses to draw a curve the "
-                f"run would not follow (to see the schedule without it: {option('overrides')} {key}=null)"
-            )
+    """A ConfigError naming the first key that changes the schedule in a way lrviz does not step; its way
+    out nulls every such key (ESPnet's optim2 comes with scheduler2), not only the first."""
+    found = [k for k in inventory.unmodelled if fields.doc.get(k) not in (None, False, "", 0, [], {})]
+    if found:
+        what = inventory.unmodelled[found[0]].removeprefix(f"{found[0]}: ")  # the location names the key
+        nulls = " ".join(f"{option('overrides')} {k}=null" for k in found)
+        raise ConfigError(
+            f"{fields.at(found[0])}: {what}; lrviz does not step that ({title}), so it refuses to draw a curve the "
+            f"run would not follow (to see the schedule without {'them' if found[1:] else 'it'}: {nulls})"
+        )
 
 
 def require(module: str, extra: str) -> None:

@@ -24,14 +24,31 @@ class Refused(Adapter):
     #: top-level keys unique to the framework, and keys it shares with others
     strong: ClassVar[tuple[str, ...]] = ()
     weak: ClassVar[tuple[str, ...]] = ()
+    #: the framework's own Python packages: a launch command running one (``python -m verl.trainer.main_ppo``,
+    #: ``deepspeed --module openrlhf.cli.train_sft``) is the framework's, whatever its flags look like
+    packages: ClassVar[tuple[str, ...]] = ()
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         """Its own keys' score; shared keys count only beside at least one key unique to the framework."""
+        script = _module(data.get("__script__"))
+        if script and script.split(".")[0] in self.packages:
+            return Evidence(self.name, self.name, 3 * STRONG, (script,))
         evidence = score_keys(self.name, self.name, data, self.strong, self.weak)
         return evidence if any(k in self.strong for k in evidence.keys) else Evidence(self.name, self.name)
 
+    def read_command(self, parsed: Any) -> dict[str, Any]:
+        """The flags, and the script or module the command runs (for the refusal to name)."""
+        return {**parsed.data, "__script__": parsed.launch.script}
+
     def build(self, layer: Layer) -> RunConfig:
+        script = _module(Fields(layer).doc.get("__script__"))
+        if script and script.split(".")[0] in self.packages:
+            raise ConfigError(self.command_refusal(Fields(layer), script))
         raise ConfigError(self.refusal(Fields(layer)))
+
+    def command_refusal(self, f: Fields, script: str) -> str:
+        """The refusal of a launch command that runs the framework's own trainer ``script``."""
+        return f"{f.prefix}{script}: {self.title}'s own trainer; lrviz does not step {self.title} schedules yet"
 
     def refusal(self, f: Fields) -> str:
         raise NotImplementedError
@@ -164,6 +181,7 @@ class Verl(Refused):
         "use_remove_padding",
     )
     weak = ("trainer", "data", "optim", "total_training_steps", "lr_warmup_steps", "min_lr_ratio")
+    packages = ("verl",)
 
     def detect(self, data: Mapping[str, Any]) -> Evidence:
         base = super().detect(data)
@@ -180,6 +198,13 @@ class Verl(Refused):
             "total_training_steps): verl's trainers build their own warmup and decay (verl/utils/torch_functional.py); "
             "lrviz does not step verl schedules yet"
         ).lstrip()
+
+    def command_refusal(self, f: Fields, script: str) -> str:
+        return (
+            f"{f.prefix}{script}: a verl trainer, configured by Hydra overrides of its config "
+            "(optim.lr, optim.lr_warmup_steps_ratio, optim.lr_scheduler_type, trainer.total_epochs, ...): verl "
+            "builds its own warmup and decay (verl/utils/torch_functional.py); lrviz does not step verl schedules yet"
+        )
 
 
 class GptNeox(Refused):
@@ -273,6 +298,27 @@ class OpenInstruct(Refused):
         ).lstrip()
 
 
+class OpenRLHF(Refused):
+    """OpenRLHF's trainers (``openrlhf.cli.train_sft``, ``train_ppo_ray``, ...) take argparse flags and build
+    their scheduler themselves: ``lr_scheduler`` (default ``cosine_with_min_lr``), ``lr_warmup_ratio``,
+    ``min_lr_ratio``, over a ``max_steps`` they compute from the data (OpenRLHF/OpenRLHF 3c3be623)."""
+
+    name = "openrlhf"
+    title = "OpenRLHF"
+    packages = ("openrlhf",)
+    strong = ("micro_train_batch_size", "actor_learning_rate", "critic_learning_rate", "micro_rollout_batch_size")
+
+    def refusal(self, f: Fields) -> str:
+        return self.command_refusal(f, "an OpenRLHF command")
+
+    def command_refusal(self, f: Fields, script: str) -> str:
+        return (
+            f"{f.prefix}{script}: OpenRLHF's own trainer builds the scheduler (lr_scheduler, default "
+            "cosine_with_min_lr, with lr_warmup_ratio and min_lr_ratio) over the steps it counts from the data, "
+            "the batch sizes and max_epochs; lrviz does not step OpenRLHF schedules yet"
+        )
+
+
 class Dinov2(Refused):
     name = "dinov2"
     title = "DINOv2"
@@ -294,5 +340,13 @@ ADAPTERS: tuple[Refused, ...] = (
     GptNeox(),
     Fairseq(),
     OpenInstruct(),
+    OpenRLHF(),
     Dinov2(),
 )
+
+
+def _module(script: Any) -> str:
+    """A command's ``-m`` module, or its script as a dotted module (``verl/trainer/main_ppo.py``), or ""."""
+    if not isinstance(script, str):
+        return ""
+    return script.removesuffix(".py").lstrip("./").replace("/", ".")

@@ -71,6 +71,20 @@ class Megatron(LibraryAdapter):
             )
         return evidence if any(k in _STRONG for k in evidence.keys) else Evidence(self.name, self.name)
 
+    def read_command(self, parsed: Any) -> dict[str, Any]:
+        """The flags; one that sets the schedule spelled with underscores is refused: Megatron-LM's argparse
+        (``allow_abbrev=False``, dashes only) stops on ``--lr_warmup_samples`` with "unrecognized arguments"."""
+        from lrviz.errors import ConfigError
+        from lrviz.frameworks.megatron.read import ARGS
+
+        for key, flag in parsed.flags.items():
+            if flag.line and "_" in flag.flag.lstrip("-") and key in {k for k, _, _ in ARGS}:
+                raise ConfigError(
+                    f"{parsed.at(key)}: Megatron-LM's flag is --{key.replace('_', '-')}; its argparse stops on "
+                    f"{flag.flag} (unrecognized arguments), so the run would not start: spell it with dashes"
+                )
+        return dict(parsed.data)
+
     def inventory(self, dialect: str) -> Inventory:
         from lrviz.frameworks.megatron import keys
 

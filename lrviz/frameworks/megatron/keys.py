@@ -18,6 +18,15 @@ UNMODELLED = {
     "iteration advances the schedule by a different number of samples",
     "warmup": "warmup: Megatron's old warmup argument, which it refuses; use --lr-warmup-iters or --lr-warmup-fraction",
     "head_lr_mult": "head_lr_mult: the output head's param group gets its own LR multiplier",
+    # microsoft/Megatron-DeepSpeed's own flags (megatron/arguments.py, optimizer_param_scheduler.py at f4157bea):
+    # Megatron-LM has none of them, and its scheduler counts samples where this one counts tokens
+    "lr_decay_tokens": "lr_decay_tokens: a Megatron-DeepSpeed flag (Megatron-LM has none): its own "
+    "OptimizerParamScheduler then decays over consumed tokens (global batch x seq_length per iteration), "
+    "not over the samples megatron-core counts",
+    "lr_warmup_tokens": "lr_warmup_tokens: a Megatron-DeepSpeed flag (Megatron-LM has none): its own "
+    "OptimizerParamScheduler then warms up over consumed tokens, not over --lr-warmup-*",
+    "train_tokens": "train_tokens: a Megatron-DeepSpeed flag (Megatron-LM has none): the run stops after this "
+    "many tokens, which may come before --train-samples/--train-iters end it",
 }
 CAVEATS = {
     "decoupled_lr": "decoupled_lr gives the input and output layers their own max LR; the curve is the other "

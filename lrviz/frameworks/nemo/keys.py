@@ -238,8 +238,22 @@ def classify(f: Fields, at: tuple[str, ...], given: Mapping[str, Any]) -> SchedK
         )
     takes = CLASS_ARGS.get(name)
     if takes is None:
+        model = f.doc.get("model")
+        target = model.get("target") if isinstance(model, Mapping) else None
+        # a model class may build its optimizer itself (RadTTSModel.configure_optimizers returns a bare RAdam)
+        cls = str(target).rsplit(".", 1)[-1]
+        own = (
+            f"; but {cls} (model.target) builds its optimizer in its own configure_optimizers and never reads "
+            "sched: the run's LR is optim.lr throughout, with no schedule to draw"
+            if cls == "RadTTSModel"
+            else f"; unless {cls} (model.target) builds its optimizer in its own configure_optimizers and never "
+            "reads sched (then the LR is constant)"
+            if isinstance(target, str)
+            else ""
+        )
         raise ConfigError(
-            f"{where['name']}: NeMo has no scheduler {name} (AVAILABLE_SCHEDULERS: {', '.join(CLASS_ARGS)})"
+            f"{where['name']}: NeMo has no scheduler {name} (AVAILABLE_SCHEDULERS: {', '.join(CLASS_ARGS)}): "
+            f"setup_optimization would stop on it{own}"
         )
     read, no_effect, notes = ["name"], [], []
     for key, value in sched.items():

@@ -165,7 +165,7 @@ def _from_epochs(f: Fields, trainer: Mapping[str, Any], name: str) -> tuple[int,
         )
     drop_last = bool(train_ds.get("drop_last", False))
     accumulate = _int(f, trainer, "accumulate_grad_batches", 1)
-    workers = _int(f, trainer, "devices", 1) * _int(f, trainer, "num_nodes", 1)
+    workers = _devices(f, trainer) * _int(f, trainer, "num_nodes", 1)
     limit = trainer.get("limit_train_batches", 1.0)
     per_worker = math.ceil(dataset / max(1, workers))
     batches = (math.floor if drop_last else math.ceil)(per_worker / batch)
@@ -181,6 +181,26 @@ def _from_epochs(f: Fields, trainer: Mapping[str, Any], name: str) -> tuple[int,
         + f"); ceil(/ accumulate {accumulate}) x max_epochs {epochs} = {steps:,} steps"
     )
     return steps, text
+
+
+def _devices(f: Fields, trainer: Mapping[str, Any]) -> int:
+    """Lightning's device count as NeMo's ``t_num_workers`` takes it (``trainer.num_devices``): a count or a list.
+
+    ``-1`` and ``"auto"`` are every device the machine has, known only when the run starts."""
+    devices = trainer.get("devices", 1)
+    if isinstance(devices, str) and devices.strip().isdigit():
+        devices = int(devices)
+    elif isinstance(devices, str) and "," in devices:
+        devices = [d for d in devices.split(",") if d.strip()]
+    if isinstance(devices, list) and devices:
+        return len(devices)
+    if isinstance(devices, int) and not isinstance(devices, bool) and devices > 0:
+        return devices
+    raise ConfigError(
+        f"{f.at('trainer', 'devices')}: {devices!r} is every GPU of the machine the run starts on, and NeMo "
+        "divides the samples by devices x num_nodes (compute_max_steps): give the count, "
+        f"{option('overrides')} trainer.devices=N"
+    )
 
 
 def _lr(f: Fields, at: tuple[str, ...], optim: Mapping[str, Any], name: str) -> float:
