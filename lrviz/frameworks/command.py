@@ -134,11 +134,8 @@ def override(doc: CommandDocument, sets: Sequence[str]) -> set[str]:
         if not eq or not key:
             raise ConfigError(f"--set {item}: expected KEY=VALUE, e.g. --set lr_warmup_steps=100")
         done.add(key)
-        if value.strip().lower() in (
-            "null",
-            "~",
-            "",
-        ):  # `none` is a word as the command would give it (timm: --sched none)
+        # `null` removes the flag; `none` is a word, as the command would give it (timm's --sched none)
+        if value.strip().lower() in ("null", "~", ""):
             doc.data.pop(key, None)
             doc.flags.pop(key, None)
             continue
