@@ -99,8 +99,8 @@ def build(layer: Layer) -> RunConfig:
             else ""
         )
         raise ConfigError(
-            f"{f.at('sched')}: expected a timm scheduler name{suggest(str(sched), SCHEDULERS)}, got {sched!r}; "
-            f"one of {', '.join(SCHEDULERS)} (timm 1.0's create_scheduler_v2 raises for any other){older}"
+            f"{f.at('sched')}: expected a timm scheduler name{suggest(str(sched), SCHEDULERS)}, got {sched!r} "
+            f"(timm 1.0's create_scheduler_v2 raises for any other); one of {', '.join(SCHEDULERS)}{older}"
         )
     if f.origin != "flags":  # an args file missing keys train.py would have dumped: its defaults shape the curve
         shaping = ("sched", "epochs", "lr", "warmup_epochs", "warmup_lr", "min_lr", "decay_epochs", "decay_rate")
