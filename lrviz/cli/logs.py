@@ -39,13 +39,12 @@ def check_discovered(
     reported_skips: bool = True,
 ) -> list[str]:
     """``check --against DIR``: list the logs found, then check each; the failures, one line each."""
+    from lrviz.api.logs import with_run_skips
     from lrviz.errors import LrvizError
 
     print(f"{against}: {len(entries)} logs found:")
     for kind, path, run in entries:
         print(f"  {kind:<13} {path}" + (f" --run {run}" if run else ""))
-    from lrviz.api.logs import with_run_skips
-
     failures = []
     logs = []
     for kind, path, run in entries:

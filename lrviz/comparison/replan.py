@@ -128,8 +128,7 @@ def compare_reported_skips(
     tried = []
     for through, reported in candidates:
         placed = placed_holds(plan.lrs[0], log.series[0], through, tolerance) if len(log.series) == 1 else None
-        for holds in (reported, placed) if placed not in (None, reported) else (reported,):
-            assert holds is not None
+        for holds in [reported] + ([placed] if placed is not None and placed != reported else []):
             held = dataclasses.replace(plan, lrs=tuple(array("d", held_steps(g, holds)) for g in plan.lrs))
             tried.append((through, holds, compare_log(held, log, tolerance=tolerance, complete=complete)))
             if tried[-1][2].ok:

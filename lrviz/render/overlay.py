@@ -13,8 +13,7 @@ from lrviz.model import Curve
 from lrviz.render.layout import fit as _fit
 from lrviz.render.options import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
 from lrviz.render.plot import _MARKS, _new_figure, _rc
-from lrviz.render.ticks import plain_number as _plain_number
-from lrviz.render.ticks import y_scale as _y_scale
+from lrviz.render.ticks import plain_number, y_scale
 
 
 def build_log_figure(
@@ -58,11 +57,11 @@ def build_log_figure(
                     linestyle="--",
                     linewidth=1,
                     gid="divergence",
-                    label=f"first differs at step {_plain_number(group.first_diff)}",
+                    label=f"first differs at step {plain_number(group.first_diff)}",
                 )
                 break
-        _y_scale(ax, log_y)
-        ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+        y_scale(ax, log_y)
+        ax.xaxis.set_major_formatter(FuncFormatter(plain_number))
         ax.set_xlabel("optimizer step")
         ax.set_ylabel("learning rate")
         verdict = "matches the plan" if report.ok else "differs from the plan"

@@ -33,8 +33,7 @@ from lrviz.model import Curve
 from lrviz.render.layout import PAD_PT as PAD_PT
 from lrviz.render.layout import fit as _fit
 from lrviz.render.options import DEFAULT_DPI, DEFAULT_SIZE, DEFAULT_STYLE, check_plot_options
-from lrviz.render.ticks import linear_y, power_in_label, y_scale
-from lrviz.render.ticks import plain_number as _plain_number
+from lrviz.render.ticks import linear_y, plain_number, power_in_label, y_scale
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, DEFAULT_DPI
 #: Curves with more points than this are drawn as a per-column envelope.
@@ -181,14 +180,14 @@ def build_figure(
                 linestyle=":",
                 linewidth=1,
                 gid="resume",
-                label=f"checkpoint at epoch {_plain_number(curve.resume_at)}",
+                label=f"checkpoint at epoch {plain_number(curve.resume_at)}",
             )
         label_rows = _mark_events(ax, curve, marks)
         y_scale(ax, log_y)
         _headroom(ax, label_rows)
         ax.set_xlabel(_xlabel(curve))
         ax.set_ylabel("learning rate")
-        ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+        ax.xaxis.set_major_formatter(FuncFormatter(plain_number))
         spe = curve.steps_per_epoch
         if spe > 1:  # the optimizer steps a trainer counts, on top
             steps_axis = ax.secondary_xaxis("top", functions=(_Scale(spe), _Scale(1 / spe)))
@@ -196,7 +195,7 @@ def build_figure(
             nbins = max(2, min(10, int(0.85 * float(fig.get_figwidth()) / (0.07 * len(f"{len(curve.lr):,}") + 0.3))))
             locator = MaxNLocator(nbins, steps=None if nbins == 10 else [1, 2, 2.5, 5, 10], integer=True)
             steps_axis.xaxis.set_major_locator(locator)  # fewer, round ticks where wide step numbers cannot fit
-            steps_axis.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+            steps_axis.xaxis.set_major_formatter(FuncFormatter(plain_number))
         # parse_math=False: a user's title is text, and a stray $ must not become a mathtext error
         ax.set_title(title or curve.run.title or default_title(curve), fontsize=11, parse_math=False)
         ax.grid(True, alpha=0.3)
@@ -300,7 +299,7 @@ def _mark(ax: Any, x: float | int, what: str, color: str, style: str, first: boo
     ax.axvline(x, color=color, linestyle=style, linewidth=1, alpha=0.8, label=what if first else None, gid=what)
     if label:
         ax.annotate(
-            f"{what} {_plain_number(x)}",
+            f"{what} {plain_number(x)}",
             xy=(x, 1),
             xycoords=("data", "axes fraction"),
             xytext=(3, -12 * row),
@@ -365,7 +364,7 @@ def build_compare_figure(
             end = max(end, curve.run.epochs)
         y_scale(ax, log_y)
         ax.set_xlim(0, max(end, 1))
-        ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+        ax.xaxis.set_major_formatter(FuncFormatter(plain_number))
         units = {curve.run.unit for curve in cmp.curves}
         ax.set_xlabel({"epoch"} == units and "epoch" or {"step"} == units and "optimizer step" or "epoch or step")
         ax.set_ylabel("learning rate")
@@ -404,7 +403,7 @@ def build_small_multiples(
             for r in curve.restart_epochs:
                 ax.axvline(r, color=_MARKS[style]["restart"], linestyle="--", linewidth=0.8, alpha=0.7, gid="restart")
             ax.set_xlim(0, curve.run.epochs)
-            ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+            ax.xaxis.set_major_formatter(FuncFormatter(plain_number))
             titled.append(ax.set_title(title, fontsize=9, parse_math=False))
             ax.tick_params(labelsize=8)
             ax.grid(True, alpha=0.3)
