@@ -130,9 +130,19 @@ def render_all(
 
             import lrviz.render.plot  # noqa: F401 - imported once here, inherited by the forked workers
 
-            with multiprocessing.get_context("fork").Pool(workers, _worker_started, (os.getpid(),)) as pool:
+            pool = multiprocessing.get_context("fork").Pool(workers, _worker_started, (os.getpid(),))
+            finished = False
+            try:
                 results = pool.imap(_write, range(len(ready)), chunksize=1)
                 yield from _in_order(outcomes, position, results)
+                pool.close()  # every file written: the workers end on the pool's sentinel
+                pool.join()
+                finished = True
+            finally:
+                # terminate() only when cut short (an error, Ctrl-C): on an idle pool it can hang in
+                # CPython's Pool._help_stuff_finish (seen in CI after every file was written)
+                if not finished:
+                    pool.terminate()
         else:
             yield from _in_order(outcomes, position, (_write(i) for i in range(len(ready))))
     finally:
